@@ -1,0 +1,1 @@
+"""Template specs shipped with xlkit (YAML). Installed as xlkit.workbook_templates."""

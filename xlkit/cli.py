@@ -1,0 +1,139 @@
+"""The xlkit command line: a thin, Danish layer over the library functions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from xlkit import __version__
+from xlkit.consolidate import Consolidation, consolidate, find_workbooks, write_summary
+from xlkit.demo import build_demo
+from xlkit.errors import XlkitError
+from xlkit.roster import read_roster
+from xlkit.spec import load_spec
+from xlkit.templates import elevvurdering
+
+PROGRESS_FROM_FILES = 10
+EXIT_SKIPPED = 2
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class DanishGroup(click.Group):
+    """Turns xlkit's own errors into a plain Danish message and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except XlkitError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=DanishGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", message="xlkit %(version)s", help="Vis versionen og afslut.")
+def main() -> None:
+    """xlkit: regneark til at følge elevernes læring og trivsel.
+
+    Lav skemaer, som lærerne udfylder i Excel, og saml de udfyldte skemaer til et
+    overblik for ledelsen før læringssamtalerne.
+    """
+
+
+@main.group(cls=DanishGroup, context_settings=CONTEXT)
+def new() -> None:
+    """Lav et nyt skema (en .xlsx-fil) til en klasse."""
+
+
+@new.command("elevvurdering", context_settings=CONTEXT)
+@click.option("--skole", required=True, help="Skolens navn, som det skal stå i skemaet.")
+@click.option("--klasse", required=True, help="Klassens bogstav, fx A.")
+@click.option("--start-aar", type=int, required=True,
+              help="Det skoleår klassen starter i skemaet, angivet ved første årstal (2026 for 2026/27).")
+@click.option("--klassetrin", type=int, default=None,
+              help="Klassetrinnet i start-året, fx 7. Standard: første klassetrin i skabelonen.")
+@click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV- eller XLSX-fil med kolonnen Navn og evt. UNI-login. Uden liste bliver navnefelterne tomme.")
+@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Skabelonbeskrivelse (YAML). Standard: workbook_templates/elevvurdering.yaml.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Filen der skal laves. Standard: elevvurdering_<klassetrin><klasse>.xlsx.")
+def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, output) -> None:
+    """Lav et elevvurderingsskema (1–5 i DANSK, MAT og SOC pr. termin) til én klasse."""
+    spec_data = load_spec(spec)
+    grade = spec_data.grades[0] if klassetrin is None else klassetrin
+    output = output or Path(f"elevvurdering_{grade}{klasse}.xlsx")
+    if output.exists():
+        raise click.ClickException(f"{output} findes allerede. Vælg et andet filnavn med -o, så den gamle fil bevares.")
+    students = read_roster(elevliste) if elevliste else None
+    elevvurdering.build(spec_data, output, skole, klasse, start_aar, grade, students)
+    who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
+    click.echo(f"Skemaet er gemt i {output} ({who}).")
+
+
+@main.command("consolidate", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("skoleoversigt.xlsx"),
+              show_default=True, help="Oversigten der skal laves.")
+@click.option("--termin", default=None,
+              help="Termin der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
+@click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over.")
+def consolidate_command(folder: Path, output: Path, termin: str | None, strict: bool) -> None:
+    """Saml alle udfyldte skemaer i FOLDER (også undermapper) til én oversigt for ledelsen.
+
+    Filerne i mappen ændres aldrig. En fil, der ikke kan læses, springes over og
+    står på arket Problemer; de øvrige bliver stadig samlet.
+    """
+    result = run_consolidation(folder, output, termin)
+    click.echo(describe(result, folder, output))
+    if strict and result.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+def run_consolidation(folder: Path, output: Path, termin: str | None) -> Consolidation:
+    workbooks, _ = find_workbooks(folder)
+    if output.resolve() in {p.resolve() for p in workbooks}:
+        raise click.ClickException(
+            f"{output} ligger blandt de filer, der skal læses. Gem oversigten et andet sted, så intet input overskrives."
+        )
+    if len(workbooks) >= PROGRESS_FROM_FILES:
+        with click.progressbar(length=len(workbooks), label="Læser skemaer", file=sys.stderr,
+                               show_pos=True) as bar:
+            result = consolidate(folder, termin, on_file=lambda _path: bar.update(1))
+    else:
+        result = consolidate(folder, termin)
+    write_summary(result, output)
+    return result
+
+
+def describe(result: Consolidation, folder: Path, output: Path) -> str:
+    """The short Danish summary printed after consolidation."""
+    total = len(result.files)
+    lines = [f"Læste {result.read_count} af {total} filer i {folder}"
+             + (f" ({len(result.skipped)} sprunget over)." if result.skipped else ".")]
+    lines.append(
+        f"{result.record_count} vurderinger fra {len(result.classes)} klasser; "
+        f"{result.focus_count} elever i fokus; {len(result.problems)} problemer (se arket Problemer)."
+    )
+    for status in result.skipped:
+        lines.append(f"  Sprunget over: {status.file}: {status.note}")
+    lines.append(f"Oversigten er gemt i {output}")
+    return "\n".join(lines)
+
+
+@main.command("demo", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("xlkit-demo"))
+@click.option("--seed", type=int, default=2026, show_default=True, help="Startværdi for de tilfældige data.")
+def demo_command(folder: Path, seed: int) -> None:
+    """Lav en demo-skole i FOLDER: udfyldte skemaer for 6 klasser og en samlet oversigt."""
+    if folder.exists() and any(folder.iterdir()):
+        raise click.ClickException(f"Mappen {folder} er ikke tom. Vælg en ny mappe, så intet overskrives.")
+    demo = build_demo(folder, seed)
+    click.echo(f"Demo-skolen er lavet i {folder}:")
+    click.echo(f"  {len(demo.class_files)} udfyldte elevvurderingsskemaer i {folder / 'klasser'}")
+    click.echo(f"  et tomt skema til en ny klasse: {demo.template_file} (elevliste: {demo.roster_file})")
+    output = folder / "skoleoversigt.xlsx"
+    result = run_consolidation(folder / "klasser", output, None)
+    click.echo(describe(result, folder / "klasser", output))
+    click.echo("Åbn skoleoversigt.xlsx i Excel eller LibreOffice; se arkene Oversigt, Elever i fokus og Problemer.")

@@ -1,0 +1,476 @@
+"""From a folder of filled workbooks to one summary workbook for the leaders.
+
+Reading is per file and never stops the run: a file that cannot be read becomes a
+problem row naming it. The summary holds aggregates per class and subject (no names),
+the students in focus with their reasons (names, since that is what the meeting is
+for, but never UNI-logins or CPR numbers), the development over terms, and every
+problem found.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from xlkit import rules
+from xlkit.errors import XlkitError
+from xlkit.problems import PROBLEM_HEADERS, Problem
+from xlkit.records import WorkbookData
+from xlkit.reader import read_workbook
+from xlkit.rules import Scale
+from xlkit.terms import Term, parse_term_label
+from xlkit.workbook import new_workbook
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+OTHER_SPREADSHEETS = {".xls", ".ods", ".numbers", ".csv"}
+
+
+@dataclass
+class FileStatus:
+    file: str
+    read: bool
+    note: str = ""
+    data: WorkbookData | None = None
+    term: Term | None = None
+
+
+@dataclass
+class ClassSummary:
+    """One class's numbers for the chosen term, per subject."""
+
+    data: WorkbookData
+    term: Term
+    previous: Term | None
+    counts: dict[str, dict[int, int]]  # subject -> level -> n
+    previous_counts: dict[str, dict[int, int]]
+    focus: list[dict]  # one row per student in focus
+
+
+@dataclass
+class Consolidation:
+    files: list[FileStatus] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    classes: list[ClassSummary] = field(default_factory=list)
+    scale: Scale | None = None
+
+    @property
+    def read_count(self) -> int:
+        return sum(1 for f in self.files if f.read)
+
+    @property
+    def skipped(self) -> list[FileStatus]:
+        return [f for f in self.files if not f.read]
+
+    @property
+    def record_count(self) -> int:
+        return sum(len(f.data.records) for f in self.files if f.data)
+
+    @property
+    def focus_count(self) -> int:
+        return sum(len(c.focus) for c in self.classes)
+
+
+def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Workbooks under `folder` (recursive, sorted), and other spreadsheet files found.
+
+    Excel's lock files (~$name.xlsx) and hidden files are skipped silently.
+    """
+    workbooks, others = [], []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name.startswith(("~$", ".")):
+            continue
+        suffix = path.suffix.lower()
+        if suffix in WORKBOOK_SUFFIXES:
+            workbooks.append(path)
+        elif suffix in OTHER_SPREADSHEETS:
+            others.append(path)
+    return workbooks, others
+
+
+def consolidate(
+    folder: str | Path,
+    term_label: str | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> Consolidation:
+    """Read every workbook under `folder`; `term_label` ('efterår 2026') picks the term."""
+    folder = Path(folder)
+    result = Consolidation()
+    workbooks, others = find_workbooks(folder)
+    for path in others:
+        label = str(path.relative_to(folder))
+        result.files.append(FileStatus(label, False, "Ikke en .xlsx-fil"))
+        result.problems.append(Problem(
+            "unsupported-format", f"Filtypen {path.suffix} læses ikke.",
+            "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx).", label,
+        ))
+    datas = []
+    for path in workbooks:
+        label = str(path.relative_to(folder))
+        if on_file:
+            on_file(path)
+        try:
+            data = read_workbook(path, label)
+        except XlkitError as error:
+            result.files.append(FileStatus(label, False, str(error)))
+            result.problems.append(Problem("unreadable-file", str(error), "Filen er sprunget over.", label))
+            continue
+        except Exception as error:  # a bug must not cost the leaders the other files
+            message = f"Uventet fejl under læsning ({type(error).__name__}: {error})."
+            result.files.append(FileStatus(label, False, message))
+            result.problems.append(Problem("internal-error", message, "Filen er sprunget over.", label))
+            continue
+        datas.append((path, data))
+    for path, data in _drop_duplicate_classes(datas, result):
+        status = FileStatus(data.file, True, data=data)
+        result.files.append(status)
+        result.problems.extend(data.problems)
+        summary = _summarise(data, term_label, result)
+        if summary is None:
+            status.note = "Ingen vurderinger i den valgte termin"
+            continue
+        status.term = summary.term
+        result.classes.append(summary)
+    result.files.sort(key=lambda f: f.file)
+    result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
+    return result
+
+
+def _drop_duplicate_classes(datas, result: Consolidation):
+    """The same class sent twice: the most recently saved file wins, the other is reported."""
+    newest: dict[tuple, tuple[Path, WorkbookData]] = {}
+    for path, data in datas:
+        key = (data.kind, data.school, data.class_letter, data.metadata.get("start_year"),
+               data.metadata.get("start_grade"))
+        if key in newest:
+            kept_path, kept = newest[key]
+            older, newer = sorted([(kept_path, kept), (path, data)], key=lambda item: os.stat(item[0]).st_mtime)
+            newest[key] = newer
+            result.files.append(FileStatus(older[1].file, False, f"Samme klasse som {newer[1].file}"))
+            result.problems.append(Problem(
+                "duplicate-class",
+                f"Klassen findes også i {newer[1].file}, som er gemt senere.",
+                "Den ældre fil er sprunget over.", older[1].file,
+            ))
+        else:
+            newest[key] = (path, data)
+    return sorted(newest.values(), key=lambda item: item[1].file)
+
+
+def _summarise(data: WorkbookData, term_label: str | None, result: Consolidation) -> ClassSummary | None:
+    if result.scale is None:
+        result.scale = data.scale
+    elif data.scale.values != result.scale.values:
+        result.problems.append(Problem(
+            "different-scale", "Skemaet bruger en anden skala end de øvrige.",
+            "Skemaet er ikke med i fordelingerne.", data.file,
+        ))
+        return None
+    with_data = {record.term.index for record in data.records}
+    if term_label:
+        wanted = parse_term_label(term_label, [t.season for t in data.terms])
+        chosen = [t for t in data.terms if (t.season.id, t.calendar_year) == wanted]
+    else:
+        chosen = [t for t in data.terms if t.index == max(with_data, default=0)]
+    if not chosen or chosen[0].index not in with_data:
+        return None
+    term = chosen[0]
+    previous = data.terms[term.index - 2] if term.index > 1 else None
+
+    values: dict[tuple[int, str], dict[int, float]] = {}  # (term, measure) -> student nr -> value
+    names: dict[int, str] = {}
+    for record in data.records:
+        values.setdefault((record.term.index, record.measure), {})[record.student_nr] = record.value
+        names[record.student_nr] = record.student
+
+    def counts(t: Term | None) -> dict[str, dict[int, int]]:
+        return {
+            m: data.scale.distribution(list(values.get((t.index, m), {}).values()) if t else [])
+            for m in data.measures
+        }
+
+    focus = []
+    for nr in sorted(names):
+        ratings = [
+            (m, values.get((term.index, m), {}).get(nr),
+             values.get((previous.index, m), {}).get(nr) if previous else None)
+            for m in data.measures
+        ]
+        per_measure = {m: data.focus_rule.reasons(data.scale, m, now, before) for m, now, before in ratings}
+        reasons = [reason for m in data.measures for reason in per_measure[m]]
+        if reasons:
+            focus.append({
+                "class": data.class_name(term), "nr": nr, "student": names[nr], "term": term.label,
+                "reasons": rules.focus_text(reasons),
+                "measures": {m for m, found in per_measure.items() if found},
+                "current": {m: now for m, now, _ in ratings},
+            })
+    return ClassSummary(data, term, previous, counts(term), counts(previous), focus)
+
+
+# ---------------------------------------------------------------------------
+# Writing the summary workbook
+# ---------------------------------------------------------------------------
+
+
+def write_summary(result: Consolidation, output: str | Path) -> Path:
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    workbook = new_workbook(output)
+    formats = _formats(workbook, result.scale)
+    _overview_sheet(workbook, result, formats)
+    _focus_sheet(workbook, result, formats)
+    _development_sheet(workbook, result, formats)
+    _problems_sheet(workbook, result, formats)
+    _files_sheet(workbook, result, formats)
+    workbook.set_properties({"title": "Skoleoversigt", "comments": "Lavet med xlkit"})
+    workbook.close()
+    return output
+
+
+def _formats(workbook, scale: Scale | None) -> dict:
+    border = {"border": 1, "border_color": "#9E9E9E"}
+    f = {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "note": workbook.add_format({"italic": True, "font_color": "#444444"}),
+        "header": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "valign": "top"}),
+        "text": workbook.add_format({**border, "valign": "top"}),
+        "wrap": workbook.add_format({**border, "text_wrap": True, "valign": "top"}),
+        "int": workbook.add_format({**border, "num_format": "0", "align": "center"}),
+        "pct": workbook.add_format({**border, "num_format": "0%", "align": "center"}),
+        "mean": workbook.add_format({**border, "num_format": "0.00", "align": "center"}),
+        "change": workbook.add_format({**border, "num_format": "+0.00;-0.00;0.00", "align": "center"}),
+        "pct_change": workbook.add_format({**border, "num_format": "+0%;-0%;0%", "align": "center"}),
+        "blank": workbook.add_format(border),
+        "bad": workbook.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
+        "good": workbook.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
+    }
+    for level in scale.levels if scale else ():
+        colors = {"bg_color": level.color, "font_color": level.font_color}
+        f[f"level_{level.value}"] = workbook.add_format({**border, "bold": True, "text_wrap": True, "valign": "top", **colors})
+        f[f"cell_{level.value}"] = workbook.add_format({**border, "align": "center", **colors})
+    return f
+
+
+def _headers(sheet, row: int, headers: list[str], formats, widths: list[float] | None = None) -> None:
+    for col, header in enumerate(headers):
+        sheet.write_string(row, col, header, formats["header"])
+    for col, width in enumerate(widths or []):
+        sheet.set_column(col, col, width)
+
+
+def _number(sheet, row: int, col: int, value: float | None, fmt) -> None:
+    if value is None:
+        sheet.write_blank(row, col, None, fmt)
+    else:
+        sheet.write_number(row, col, value, fmt)
+
+
+def _share(counts: dict[int, int], levels: tuple[int, ...]) -> float | None:
+    total = sum(counts.values())
+    return None if total == 0 else sum(counts[v] for v in levels) / total
+
+
+def _overview_sheet(workbook, result: Consolidation, formats) -> None:
+    sheet = workbook.add_worksheet("Oversigt")
+    sheet.write_string(0, 0, "Skoleoversigt · elevvurderinger", formats["title"])
+    schools = sorted({c.data.school for c in result.classes})
+    sheet.write_string(
+        1, 0,
+        f"{', '.join(schools) or 'Ingen skemaer med vurderinger'} · lavet {date.today():%d.%m.%Y} ud fra "
+        f"{result.read_count} skemaer. Fordeling pr. klasse og fag i den valgte termin, ændring siden terminen før.",
+        formats["note"],
+    )
+    scale = result.scale
+    if scale is None:
+        sheet.write_string(3, 0, "Der var ingen vurderinger at opsummere. Se arket Problemer.", formats["note"])
+        return
+    low = tuple(v for v in scale.values if v <= result.classes[0].data.focus_rule.at_or_below) if result.classes else ()
+    low_text = "–".join(str(v) for v in (low[0], low[-1])) if len(low) > 1 else "".join(map(str, low))
+    headers = ["Klasse", "Fag", "Termin", "Vurderet"]
+    headers += [f"{lv.value} {lv.name}" for lv in scale.levels]
+    headers += [f"Andel {lv.value}" for lv in scale.levels]
+    headers += ["Gennemsnit", "Forrige termin", "Gns. forrige", "Ændring i gns.",
+                f"Andel {low_text} nu", f"Andel {low_text} før", f"Ændring andel {low_text}", "Elever i fokus"]
+    header_row = 3
+    _headers(sheet, header_row, headers, formats, [8, 10, 14, 9] + [9] * (2 * len(scale.levels)) + [11, 14, 10, 10, 10, 10, 11, 9])
+    for i, level in enumerate(scale.levels):
+        sheet.write_string(header_row, 4 + i, headers[4 + i], formats[f"level_{level.value}"])
+        sheet.write_string(header_row, 4 + len(scale.levels) + i, headers[4 + len(scale.levels) + i], formats[f"level_{level.value}"])
+    sheet.set_row(header_row, 32)
+    row = header_row
+    for summary in result.classes:
+        for measure in summary.data.measures:
+            row += 1
+            counts, before = summary.counts[measure], summary.previous_counts[measure]
+            mean, mean_before = rules.mean_of(counts), rules.mean_of(before)
+            share, share_before = _share(counts, low), _share(before, low)
+            in_focus = sum(1 for f in summary.focus if measure in f["measures"])
+            sheet.write_string(row, 0, summary.data.class_name(summary.term), formats["text"])
+            sheet.write_string(row, 1, measure, formats["text"])
+            sheet.write_string(row, 2, summary.term.label, formats["text"])
+            sheet.write_number(row, 3, sum(counts.values()), formats["int"])
+            col = 4
+            for level in scale.levels:
+                sheet.write_number(row, col, counts[level.value], formats["int"])
+                col += 1
+            total = sum(counts.values())
+            for level in scale.levels:
+                _number(sheet, row, col, counts[level.value] / total if total else None, formats["pct"])
+                col += 1
+            _number(sheet, row, col, mean, formats["mean"])
+            sheet.write_string(row, col + 1, summary.previous.label if summary.previous else "", formats["text"])
+            _number(sheet, row, col + 2, mean_before, formats["mean"])
+            _number(sheet, row, col + 3, None if mean is None or mean_before is None else mean - mean_before, formats["change"])
+            _number(sheet, row, col + 4, share, formats["pct"])
+            _number(sheet, row, col + 5, share_before, formats["pct"])
+            _number(sheet, row, col + 6, None if share is None or share_before is None else share - share_before, formats["pct_change"])
+            sheet.write_number(row, col + 7, in_focus, formats["int"])
+    last_row = row
+    change_col = 4 + 2 * len(scale.levels) + 3
+    for col, good_when in ((change_col, ">"), (change_col + 3, "<")):
+        bad_when = "<" if good_when == ">" else ">"
+        sheet.conditional_format(header_row + 1, col, last_row, col, {"type": "cell", "criteria": good_when, "value": 0, "format": formats["good"]})
+        sheet.conditional_format(header_row + 1, col, last_row, col, {"type": "cell", "criteria": bad_when, "value": 0, "format": formats["bad"]})
+    sheet.freeze_panes(header_row + 1, 2)
+    sheet.autofilter(header_row, 0, last_row, len(headers) - 1)
+    if last_row > header_row:
+        _distribution_chart(workbook, sheet, scale, header_row, last_row)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+
+
+def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int) -> None:
+    """Stacked bars: share of students at each level per class and subject."""
+    chart = workbook.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    for i, level in enumerate(scale.levels):
+        col = 4 + i
+        chart.add_series({
+            "name": ["Oversigt", header_row, col],
+            "categories": ["Oversigt", header_row + 1, 0, last_row, 1],
+            "values": ["Oversigt", header_row + 1, col, last_row, col],
+            "fill": {"color": level.color},
+            "border": {"color": "#FFFFFF"},
+            "gap": 40,
+        })
+    chart.set_title({"name": "Fordeling pr. klasse og fag (valgt termin)"})
+    chart.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    rows = last_row - header_row
+    chart.set_size({"width": 900, "height": max(320, 22 * rows + 120)})
+    sheet.insert_chart(last_row + 3, 0, chart)
+
+
+def _focus_sheet(workbook, result: Consolidation, formats) -> None:
+    sheet = workbook.add_worksheet("Elever i fokus")
+    measures = result.classes[0].data.measures if result.classes else []
+    headers = ["Klasse", "Nr", "Elev", "Termin", "Begrundelse"] + measures
+    sheet.write_string(0, 0, "Elever i fokus", formats["title"])
+    rule = result.classes[0].data.focus_rule if result.classes else rules.FocusRule()
+    sheet.write_string(
+        1, 0,
+        f"En elev er i fokus ved en vurdering på {rule.at_or_below} eller derunder, eller ved et fald på "
+        f"{rule.drop_steps} trin eller mere siden terminen før. Fortroligt: del kun med dem, der skal bruge det.",
+        formats["note"],
+    )
+    _headers(sheet, 3, headers, formats, [8, 5, 26, 14, 48] + [8] * len(measures))
+    row = 3
+    for summary in result.classes:
+        for focus in summary.focus:
+            row += 1
+            sheet.write_string(row, 0, focus["class"], formats["text"])
+            sheet.write_number(row, 1, focus["nr"], formats["int"])
+            sheet.write_string(row, 2, focus["student"], formats["text"])
+            sheet.write_string(row, 3, focus["term"], formats["text"])
+            sheet.write_string(row, 4, focus["reasons"], formats["wrap"])
+            for i, measure in enumerate(measures):
+                value = focus["current"].get(measure)
+                fmt = formats.get(f"cell_{int(value)}", formats["int"]) if value is not None else formats["blank"]
+                _number(sheet, row, 5 + i, value, fmt)
+    if row == 3:
+        sheet.write_string(4, 0, "Ingen elever i fokus.", formats["note"])
+    sheet.freeze_panes(4, 3)
+    sheet.autofilter(3, 0, max(row, 4), len(headers) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(3)
+
+
+def _development_sheet(workbook, result: Consolidation, formats) -> None:
+    """Mean per class and subject for every term with data: how classes develop."""
+    sheet = workbook.add_worksheet("Udvikling")
+    sheet.write_string(0, 0, "Udvikling: gennemsnit pr. termin", formats["title"])
+    sheet.write_string(
+        1, 0,
+        "Klasser skifter elever; sammenlign med forsigtighed, når klassen har ændret sig.",
+        formats["note"],
+    )
+    terms = sorted({(r.term.calendar_year, r.term.season.year_offset == 0, r.term.label)
+                    for c in result.classes for r in c.data.records}, key=lambda t: (t[0], not t[1]))
+    labels = [label for *_, label in terms]
+    _headers(sheet, 3, ["Klasse nu", "Fag"] + labels, formats, [10, 10] + [12] * len(labels))
+    row = 3
+    for summary in result.classes:
+        data = summary.data
+        for measure in data.measures:
+            row += 1
+            sheet.write_string(row, 0, data.class_name(summary.term), formats["text"])
+            sheet.write_string(row, 1, measure, formats["text"])
+            for i, label in enumerate(labels):
+                values = [r.value for r in data.records if r.measure == measure and r.term.label == label]
+                _number(sheet, row, 2 + i, sum(values) / len(values) if values else None, formats["mean"])
+    if result.scale and row > 3 and labels:
+        low, high = result.scale.levels[0], result.scale.levels[-1]
+        middle = result.scale.levels[len(result.scale.levels) // 2]
+        sheet.conditional_format(4, 2, row, 1 + len(labels), {
+            "type": "3_color_scale",
+            "min_type": "num", "min_value": low.value, "min_color": low.color,
+            "mid_type": "num", "mid_value": middle.value, "mid_color": middle.color,
+            "max_type": "num", "max_value": high.value, "max_color": "#8CCB7E",
+        })
+    sheet.freeze_panes(4, 2)
+
+
+def _problems_sheet(workbook, result: Consolidation, formats) -> None:
+    sheet = workbook.add_worksheet("Problemer")
+    sheet.write_string(0, 0, "Problemer fundet under læsningen", formats["title"])
+    sheet.write_string(1, 0, "Send rækkerne til den lærer, der har udfyldt skemaet. Cellen viser, hvor i filen problemet er.", formats["note"])
+    _headers(sheet, 3, PROBLEM_HEADERS, formats, [34, 14, 8, 20, 60, 50])
+    for row, problem in enumerate(result.problems, start=4):
+        for col, value in enumerate(problem.as_row()):
+            sheet.write_string(row, col, value, formats["wrap"])
+    if not result.problems:
+        sheet.write_string(4, 0, "Ingen problemer.", formats["note"])
+    sheet.freeze_panes(4, 0)
+    sheet.autofilter(3, 0, max(3 + len(result.problems), 4), len(PROBLEM_HEADERS) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+
+
+def _files_sheet(workbook, result: Consolidation, formats) -> None:
+    sheet = workbook.add_worksheet("Filer")
+    sheet.write_string(0, 0, "Filer i mappen", formats["title"])
+    _headers(sheet, 2, ["Fil", "Status", "Skabelon", "Skole", "Klasse", "Termin brugt", "Vurderinger", "Bemærkning"],
+             formats, [34, 12, 14, 20, 8, 14, 11, 60])
+    for row, status in enumerate(result.files, start=3):
+        data = status.data
+        cells = [
+            status.file,
+            "Læst" if status.read else "Sprunget over",
+            data.kind if data else "",
+            data.school if data else "",
+            data.class_name(status.term) if data and status.term else "",
+            status.term.label if status.term else "",
+        ]
+        for col, value in enumerate(cells):
+            sheet.write_string(row, col, value, formats["text"])
+        _number(sheet, row, 6, len(data.records) if data else None, formats["int"])
+        sheet.write_string(row, 7, status.note, formats["wrap"])
+    sheet.freeze_panes(3, 0)

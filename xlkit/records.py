@@ -1,0 +1,47 @@
+"""The data contract between reading and consolidation: tidy records, one observation
+per row, each pointing back to the cell it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xlkit.problems import Problem
+from xlkit.rules import FocusRule, Scale
+from xlkit.terms import Term
+
+
+@dataclass(frozen=True)
+class Record:
+    file: str
+    sheet: str
+    cell: str
+    school: str
+    class_name: str  # the class's name in that term, e.g. 8.A
+    student_nr: int
+    student: str
+    uni_login: str
+    instrument: str  # template kind, e.g. elevvurdering
+    measure: str  # e.g. the subject label DANSK
+    term: Term
+    value: float
+    max_value: float
+
+
+@dataclass
+class WorkbookData:
+    """Everything read from one workbook: identity, terms, records and problems."""
+
+    file: str
+    kind: str
+    school: str
+    class_letter: str
+    metadata: dict
+    terms: list[Term] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)  # e.g. subject labels, in sheet order
+    scale: Scale | None = None
+    focus_rule: FocusRule | None = None
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def class_name(self, term: Term) -> str:
+        return term.class_name(self.class_letter)

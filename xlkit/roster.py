@@ -1,0 +1,98 @@
+"""Class lists (elevlister) exported from the school's administrative system.
+
+Only the name and the UNI-login are read. Any other column (CPR numbers, addresses) is
+ignored on purpose, so it can never reach a workbook xlkit writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlkit.errors import RosterError
+
+NAME_HEADERS = {"navn", "elev", "elevnavn", "name", "fulde navn"}
+FIRST_NAME_HEADERS = {"fornavn", "fornavne"}
+LAST_NAME_HEADERS = {"efternavn"}
+UNI_HEADERS = {"uni-login", "unilogin", "uni login", "uni", "uni_login", "brugernavn"}
+
+
+@dataclass(frozen=True)
+class Student:
+    name: str
+    uni_login: str = ""
+
+
+def read_roster(path: str | Path) -> list[Student]:
+    """Students from a CSV (; or , separated) or XLSX class list with a header row."""
+    path = Path(path)
+    if not path.is_file():
+        raise RosterError(f"Elevlisten {path} findes ikke.")
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        rows = _xlsx_rows(path)
+    elif path.suffix.lower() in {".csv", ".txt"}:
+        rows = _csv_rows(path)
+    else:
+        raise RosterError(f"Elevlisten {path} skal være en .csv- eller .xlsx-fil.")
+    return _students(rows, path)
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    from xlkit.reader import open_workbook  # the safe opener, shared with the reader
+
+    workbook = open_workbook(path)
+    sheet = workbook.worksheets[0]
+    return [
+        ["" if value is None else str(value) for value in row]
+        for row in sheet.iter_rows(max_row=1000, max_col=30, values_only=True)
+    ]
+
+
+def _students(rows: list[list[str]], path: Path) -> list[Student]:
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise RosterError(f"Elevlisten {path} er tom.")
+    headers = [cell.strip().lower() for cell in rows[0]]
+
+    def column(names: set[str]) -> int | None:
+        return next((i for i, header in enumerate(headers) if header in names), None)
+
+    name_col, uni_col = column(NAME_HEADERS), column(UNI_HEADERS)
+    first_col, last_col = column(FIRST_NAME_HEADERS), column(LAST_NAME_HEADERS)
+    if name_col is None and first_col is None:
+        raise RosterError(
+            f"Elevlisten {path} mangler en kolonne med elevens navn. "
+            "Første række skal være overskrifter, fx 'Navn' og 'UNI-login'."
+        )
+
+    def cell(row: list[str], col: int | None) -> str:
+        return row[col].strip() if col is not None and col < len(row) else ""
+
+    students = []
+    for row in rows[1:]:
+        if name_col is not None:
+            name = cell(row, name_col)
+        else:
+            name = " ".join(part for part in (cell(row, first_col), cell(row, last_col)) if part)
+        if name:
+            students.append(Student(name=name, uni_login=cell(row, uni_col)))
+    if not students:
+        raise RosterError(f"Elevlisten {path} indeholder ingen elever under overskrifterne.")
+    return students

@@ -1,0 +1,233 @@
+"""Template specs: what a school edits instead of code.
+
+A spec is YAML in workbook_templates/. Loading checks every field before anything is
+written and reports all faults at once, each with its path (`subjects[2].label`) and the
+file name, in Danish.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xlkit.errors import SpecError
+from xlkit.rules import FocusRule, Level, Scale
+from xlkit.terms import Season
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+@dataclass(frozen=True)
+class Subject:
+    id: str
+    label: str  # column header, e.g. DANSK
+    name: str  # full name, e.g. Dansk
+
+
+@dataclass(frozen=True)
+class ElevvurderingSpec:
+    """The elevvurderingsskema: 1–5 ratings per subject per term."""
+
+    path: str
+    id: str
+    version: int
+    title: str
+    group_label: str
+    max_students: int
+    grades: list[int]
+    seasons: list[Season]
+    subjects: list[Subject]
+    scale: Scale
+    focus: FocusRule
+    deadline_note: str
+
+    kind = "elevvurdering"
+
+
+def default_spec_path(kind: str) -> Path:
+    """The spec shipped with xlkit for a template kind."""
+    return Path(str(resources.files("xlkit.workbook_templates").joinpath(f"{kind}.yaml")))
+
+
+class _Checker:
+    """Collects faults with their paths instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.faults: list[str] = []
+
+    def fault(self, path: str, message: str) -> None:
+        self.faults.append(f"{path}: {message}")
+
+    def mapping(self, data: Any, path: str, required: set[str], optional: set[str]) -> dict:
+        if not isinstance(data, dict):
+            self.fault(path or "(roden)", "skal være en samling af nøgler og værdier")
+            return {}
+        for key in sorted(required - data.keys()):
+            self.fault(_join(path, key), "mangler")
+        for key in sorted(data.keys() - required - optional, key=str):
+            self.fault(_join(path, str(key)), "ukendt nøgle (stavefejl?)")
+        return data
+
+    def text(self, data: dict, key: str, path: str, default: str | None = None) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            if key in data or default is None:
+                self.fault(_join(path, key), "skal være en tekst, der ikke er tom")
+            return ""
+        return value.strip()
+
+    def identifier(self, data: dict, key: str, path: str) -> str:
+        value = self.text(data, key, path)
+        if value and not ID_PATTERN.match(value):
+            self.fault(
+                _join(path, key),
+                f"'{value}' må kun indeholde små bogstaver a-z, tal, - og _",
+            )
+        return value
+
+    def integer(
+        self, data: dict, key: str, path: str, low: int, high: int, default: int | None = None
+    ) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            if key in data or default is None:
+                self.fault(_join(path, key), f"skal være et helt tal fra {low} til {high}")
+            return low
+        return value
+
+    def items(self, data: dict, key: str, path: str) -> list:
+        value = data.get(key)
+        if not isinstance(value, list) or not value:
+            if key in data:
+                self.fault(_join(path, key), "skal være en liste med mindst ét punkt")
+            return []
+        return value
+
+    def unique(self, values: list[str], path: str, what: str) -> None:
+        seen = set()
+        for value in values:
+            if value in seen:
+                self.fault(path, f"{what} '{value}' står der mere end én gang")
+            seen.add(value)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def load_spec(path: str | Path | None = None, kind: str = "elevvurdering") -> ElevvurderingSpec:
+    """Load and check a spec; raises SpecError listing every fault."""
+    path = Path(path) if path is not None else default_spec_path(kind)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(name, ["filen findes ikke"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(name, [f"filen kan ikke læses som UTF-8-tekst ({error})"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"linje {mark.line + 1}, kolonne {mark.column + 1}" if mark else "ukendt sted"
+        raise SpecError(name, [f"{where}: ugyldig YAML ({getattr(error, 'problem', error)})"]) from None
+    check = _Checker()
+    spec = _elevvurdering(check, data, name)
+    if check.faults:
+        raise SpecError(name, check.faults)
+    return spec
+
+
+def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
+    root = check.mapping(
+        data,
+        "",
+        required={"kind", "id", "version", "title", "grades", "seasons", "subjects", "scale"},
+        optional={"group_label", "max_students", "focus", "deadline_note"},
+    )
+    kind = root.get("kind")
+    if "kind" in root and kind != "elevvurdering":
+        check.fault("kind", f"'{kind}' er ikke 'elevvurdering'")
+    grades = check.items(root, "grades", "")
+    for i, grade in enumerate(grades):
+        if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 10:
+            check.fault(f"grades[{i}]", "skal være et klassetrin fra 0 til 10")
+    if grades and grades != sorted(set(grades)):
+        check.fault("grades", "klassetrinene skal stå i stigende rækkefølge uden gentagelser")
+
+    seasons = []
+    for i, item in enumerate(check.items(root, "seasons", "")):
+        path = f"seasons[{i}]"
+        fields = check.mapping(item, path, {"id", "label", "termin"}, {"year_offset"})
+        seasons.append(
+            Season(
+                id=check.identifier(fields, "id", path),
+                label=check.text(fields, "label", path),
+                termin=check.text(fields, "termin", path),
+                year_offset=check.integer(fields, "year_offset", path, 0, 1, default=min(i, 1)),
+            )
+        )
+    check.unique([s.id for s in seasons], "seasons", "id")
+
+    subjects = []
+    for i, item in enumerate(check.items(root, "subjects", "")):
+        path = f"subjects[{i}]"
+        fields = check.mapping(item, path, {"id", "label", "name"}, set())
+        subjects.append(
+            Subject(
+                id=check.identifier(fields, "id", path),
+                label=check.text(fields, "label", path),
+                name=check.text(fields, "name", path),
+            )
+        )
+    check.unique([s.id for s in subjects], "subjects", "id")
+    check.unique([s.label for s in subjects], "subjects", "label")
+
+    levels = []
+    for i, item in enumerate(check.items(root, "scale", "")):
+        path = f"scale[{i}]"
+        fields = check.mapping(item, path, {"value", "name", "definition", "color"}, {"font_color"})
+        color = check.text(fields, "color", path)
+        font_color = check.text(fields, "font_color", path, default="#000000")
+        for key, value in (("color", color), ("font_color", font_color)):
+            if value and not COLOR_PATTERN.match(value):
+                check.fault(_join(path, key), f"'{value}' skal være en farvekode som #FFC000")
+        levels.append(
+            Level(
+                value=check.integer(fields, "value", path, 1, 100),
+                name=check.text(fields, "name", path),
+                definition=check.text(fields, "definition", path),
+                color=color,
+                font_color=font_color,
+            )
+        )
+    values = [level.value for level in levels]
+    if len(levels) >= 2 and values != list(range(values[0], values[0] + len(values))):
+        check.fault("scale", "værdierne skal være hele tal i træk fra lavest til højest (fx 1, 2, 3, 4, 5)")
+
+    focus_data = check.mapping(root.get("focus", {}), "focus", set(), {"at_or_below", "drop_steps"})
+    high = values[-1] if values else 5
+    focus = FocusRule(
+        at_or_below=check.integer(focus_data, "at_or_below", "focus", 0, high, default=2),
+        drop_steps=check.integer(focus_data, "drop_steps", "focus", 1, max(len(values), 1), default=2),
+    )
+    return ElevvurderingSpec(
+        path=name,
+        id=check.identifier(root, "id", ""),
+        version=check.integer(root, "version", "", 1, 10_000),
+        title=check.text(root, "title", ""),
+        group_label=check.text(root, "group_label", "", default=""),
+        max_students=check.integer(root, "max_students", "", 1, 200, default=30),
+        grades=[g for g in grades if isinstance(g, int)],
+        seasons=seasons,
+        subjects=subjects,
+        scale=Scale(tuple(levels)),
+        focus=focus,
+        deadline_note=check.text(root, "deadline_note", "", default=""),
+    )

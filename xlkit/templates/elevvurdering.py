@@ -1,0 +1,550 @@
+"""Dagnæsskolen's elevvurderingsskema: every student rated 1–5 in DANSK, MAT and SOC per
+term, one workbook that follows a class through the years.
+
+`build()` writes the workbook with XlsxWriter; `read()` gets tidy records back out of a
+filled copy through its defined names. Layout (0-based rows/cols):
+
+    row 0  title                          row 3  term (efterår · 1. termin) per block
+    row 1  instructions, current term     row 4  Nr | Elev | UNI-login | Fokus | DANSK MAT SOC ...
+    row 2  class and school year per grade
+    rows 5..  one row per student, then summary rows, then the legend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
+
+from xlkit import rules
+from xlkit.errors import InvalidWorkbook, RosterError
+from xlkit.problems import Problem
+from xlkit.records import Record, WorkbookData
+from xlkit.roster import Student
+from xlkit.rules import Scale
+from xlkit.spec import ElevvurderingSpec
+from xlkit.terms import Season, Term, class_terms
+from xlkit.values import looks_like_cpr, read_rating
+from xlkit.workbook import (
+    METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
+    new_workbook, print_landscape, protect_inputs_only, write_metadata,
+)
+
+KIND = "elevvurdering"
+SHEET = "Elevvurdering"
+TITLE_ROW, INFO_ROW, GRADE_ROW, TERM_ROW, HEADER_ROW = 0, 1, 2, 3, 4
+FIRST_STUDENT_ROW = 5
+NR_COL, NAME_COL, UNI_COL, FOCUS_COL, FIRST_RATING_COL = 0, 1, 2, 3, 4
+CURRENT_TERM_CELL = (0, 3)  # on the metadata sheet
+
+# (term index, subject id) -> what the teacher typed, per student position
+Ratings = dict[tuple[int, int, str], object]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything sits; derived from the spec, the terms and the class size."""
+
+    spec: ElevvurderingSpec
+    terms: list[Term]
+    rows: int
+
+    @property
+    def last_student_row(self) -> int:
+        return FIRST_STUDENT_ROW + self.rows - 1
+
+    def col(self, term: Term, subject_index: int) -> int:
+        return FIRST_RATING_COL + (term.index - 1) * len(self.spec.subjects) + subject_index
+
+    @property
+    def last_col(self) -> int:
+        return FIRST_RATING_COL + len(self.terms) * len(self.spec.subjects) - 1
+
+    @property
+    def count_rows(self) -> dict[int, int]:
+        first = self.last_student_row + 2
+        return {level.value: first + i for i, level in enumerate(self.spec.scale.levels)}
+
+    @property
+    def total_row(self) -> int:
+        return self.last_student_row + 2 + len(self.spec.scale.levels)
+
+    @property
+    def mean_row(self) -> int:
+        return self.total_row + 1
+
+    @property
+    def focus_count_row(self) -> int:
+        return self.total_row + 2
+
+    @property
+    def legend_row(self) -> int:
+        return self.focus_count_row + 2
+
+    def rating_range(self, term: Term, subject_index: int) -> str:
+        col = self.col(term, subject_index)
+        return xl_range_abs(FIRST_STUDENT_ROW, col, self.last_student_row, col)
+
+
+def range_name(term: Term, subject_id: str) -> str:
+    """Defined name (without prefix) of one term × subject input column."""
+    return f"v_{term.id.replace('-', '_')}_{subject_id}"
+
+
+def build(
+    spec: ElevvurderingSpec,
+    path: str | Path,
+    school: str,
+    class_letter: str,
+    start_year: int,
+    start_grade: int | None = None,
+    students: list[Student] | None = None,
+    ratings: Ratings | None = None,
+) -> Path:
+    """Write one class's workbook. `ratings` pre-fills cells (used by the demo and tests)."""
+    students = students or []
+    ratings = ratings or {}
+    if len(students) > spec.max_students:
+        raise RosterError(
+            f"Elevlisten har {len(students)} elever, men skemaet har plads til {spec.max_students}. "
+            f"Ret max_students i {spec.path}."
+        )
+    start_grade = spec.grades[0] if start_grade is None else start_grade
+    if start_grade not in spec.grades:
+        raise RosterError(
+            f"Klassetrin {start_grade} findes ikke i skabelonen ({', '.join(map(str, spec.grades))})."
+        )
+    layout = Layout(spec, class_terms(spec.grades, spec.seasons, start_grade, start_year), spec.max_students)
+    grid = [
+        [[ratings.get((row, term.index, subject.id)) for subject in spec.subjects] for term in layout.terms]
+        for row in range(layout.rows)
+    ]
+    cached = cached_values(spec, layout.terms, grid)
+
+    path = Path(path)
+    workbook = new_workbook(path)
+    sheet = workbook.add_worksheet(SHEET)
+    formats = _formats(workbook, spec.scale)
+    current_name = NAME_PREFIX + "current_term"
+    first_name = layout.terms[0].class_name(class_letter)
+    last_name = layout.terms[-1].class_name(class_letter)
+    class_span = first_name if first_name == last_name else f"{first_name}–{last_name}"
+
+    # Title and instructions.
+    title = f"{spec.title} · {spec.group_label} · {school} · {class_span}".replace(" ·  · ", " · ")
+    sheet.write_string(TITLE_ROW, NR_COL, title, formats["title"])
+    sheet.set_row(TITLE_ROW, 24)
+    levels_text = ", ".join(f"{lv.value} = {lv.name}" for lv in spec.scale.levels)
+    sheet.write_string(
+        INFO_ROW, NR_COL,
+        f"Skriv {spec.scale.low}–{spec.scale.high} i de hvide felter ({levels_text}). {spec.deadline_note}".strip(),
+        formats["info"],
+    )
+    labels = [_text(f"Fokus · {t.class_name(class_letter)} {t.season.label.lower()} {t.calendar_year}") for t in layout.terms]
+    focus_header = (
+        f'IF({current_name}=0,"Fokus (ingen vurderinger endnu)",CHOOSE({current_name},{",".join(labels)}))'
+    )
+
+    # Grouped headers: class and school year, term, subject.
+    for col, text in ((NR_COL, "Nr"), (NAME_COL, "Elev"), (UNI_COL, "UNI-login"), (FOCUS_COL, "")):
+        sheet.merge_range(GRADE_ROW, col, HEADER_ROW, col, text, formats["header"])
+    sheet.write_formula(GRADE_ROW, FOCUS_COL, focus_header, formats["header"],
+                        _focus_header(cached.current, layout.terms, class_letter))
+    width = len(spec.subjects)
+    for term in layout.terms:
+        first = layout.col(term, 0)
+        if term.season == spec.seasons[0] or term.index == 1:
+            span = sum(1 for t in layout.terms if t.grade == term.grade) * width
+            _merge(sheet, GRADE_ROW, first, first + span - 1,
+                   f"{term.class_name(class_letter)} · {term.school_year_label}", formats["grade"])
+        _merge(sheet, TERM_ROW, first, first + width - 1,
+               f"{term.season.label} · {term.season.termin}", formats["term"])
+        for i, subject in enumerate(spec.subjects):
+            sheet.write_string(HEADER_ROW, first + i, subject.label, formats["subject_first" if i == 0 else "subject"])
+    sheet.set_row(TERM_ROW, 30)
+
+    # Student rows: inputs unlocked, fokus as a native formula.
+    for row in range(layout.rows):
+        r = FIRST_STUDENT_ROW + row
+        student = students[row] if row < len(students) else None
+        sheet.write_number(r, NR_COL, row + 1, formats["nr"])
+        sheet.write_string(r, NAME_COL, student.name if student else "", formats["name_input"])
+        sheet.write_string(r, UNI_COL, student.uni_login if student else "", formats["name_input"])
+        for term in layout.terms:
+            for i, subject in enumerate(spec.subjects):
+                raw = grid[row][term.index - 1][i]
+                fmt = formats["rating_first" if i == 0 else "rating"]
+                col = layout.col(term, i)
+                if raw is None:
+                    sheet.write_blank(r, col, None, fmt)
+                elif rules.is_number(raw):
+                    sheet.write_number(r, col, raw, fmt)
+                else:
+                    sheet.write_string(r, col, str(raw), fmt)
+        sheet.write_formula(r, FOCUS_COL, _focus_formula(layout, r, current_name), formats["focus"], cached.focus[row])
+
+    _write_summary(sheet, layout, cached, formats)
+    _write_legend(sheet, layout, formats)
+    _conditional_formats(sheet, layout, formats)
+    sheet.data_validation(
+        FIRST_STUDENT_ROW, FIRST_RATING_COL, layout.last_student_row, layout.last_col,
+        {
+            "validate": "integer", "criteria": "between",
+            "minimum": spec.scale.low, "maximum": spec.scale.high,
+            "error_title": "Ugyldig vurdering",
+            "error_message": (
+                f"Skriv et helt tal fra {spec.scale.low} til {spec.scale.high}: {levels_text}. "
+                "Lad feltet stå tomt, hvis eleven ikke er vurderet."
+            )[:255],
+        },
+    )
+
+    # Columns, panes, print, protection.
+    sheet.set_column(NR_COL, NR_COL, 4.5)
+    sheet.set_column(NAME_COL, NAME_COL, 26)
+    sheet.set_column(UNI_COL, UNI_COL, 12)
+    sheet.set_column(FOCUS_COL, FOCUS_COL, 34)
+    sheet.set_column(FIRST_RATING_COL, layout.last_col, 7.2)
+    sheet.freeze_panes(FIRST_STUDENT_ROW, FIRST_RATING_COL)
+    sheet.print_area(0, 0, layout.legend_row + len(spec.scale.levels), layout.last_col)
+    print_landscape(sheet, (GRADE_ROW, HEADER_ROW), school, f"{spec.title} {class_span}")
+    protect_inputs_only(sheet)
+    sheet.activate()
+
+    # Identity and names: how the reader finds everything again.
+    meta = write_metadata(workbook, {
+        "kind": KIND,
+        "spec_id": spec.id,
+        "spec_version": spec.version,
+        "school": school,
+        "class_letter": class_letter,
+        "start_year": start_year,
+        "start_grade": start_grade,
+        "terms": [_term_json(t) for t in layout.terms],
+        "subjects": [{"id": s.id, "label": s.label, "name": s.name} for s in spec.subjects],
+        "scale": [{"value": lv.value, "name": lv.name, "color": lv.color, "font_color": lv.font_color}
+                  for lv in spec.scale.levels],
+        "focus": {"at_or_below": spec.focus.at_or_below, "drop_steps": spec.focus.drop_steps},
+        "generated_at": generated_at(),
+    })
+    meta.write_string(CURRENT_TERM_CELL[0], CURRENT_TERM_CELL[1] - 1, "current_term")
+    meta.write_formula(*CURRENT_TERM_CELL, _current_term_formula(layout), None, cached.current)
+    define_cell_name(workbook, "current_term", METADATA_SHEET, *CURRENT_TERM_CELL)
+    last = layout.last_student_row
+    define_range_name(workbook, "nr", SHEET, FIRST_STUDENT_ROW, NR_COL, last, NR_COL)
+    define_range_name(workbook, "elev", SHEET, FIRST_STUDENT_ROW, NAME_COL, last, NAME_COL)
+    define_range_name(workbook, "uni_login", SHEET, FIRST_STUDENT_ROW, UNI_COL, last, UNI_COL)
+    define_range_name(workbook, "fokus", SHEET, FIRST_STUDENT_ROW, FOCUS_COL, last, FOCUS_COL)
+    define_range_name(workbook, "vurderinger", SHEET, FIRST_STUDENT_ROW, FIRST_RATING_COL, last, layout.last_col)
+    for term in layout.terms:
+        for i, subject in enumerate(spec.subjects):
+            col = layout.col(term, i)
+            define_range_name(workbook, range_name(term, subject.id), SHEET, FIRST_STUDENT_ROW, col, last, col)
+    workbook.set_properties({"title": title, "subject": spec.title, "comments": "Lavet med xlkit"})
+    workbook.close()
+    return path
+
+
+def _merge(sheet, row: int, first: int, last: int, text: str, fmt) -> None:
+    if first == last:
+        sheet.write_string(row, first, text, fmt)
+    else:
+        sheet.merge_range(row, first, row, last, text, fmt)
+
+
+def _text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _term_json(term: Term) -> dict:
+    return {
+        "index": term.index, "grade": term.grade, "school_year": term.school_year,
+        "season": {"id": term.season.id, "label": term.season.label,
+                   "termin": term.season.termin, "year_offset": term.season.year_offset},
+    }
+
+
+def _focus_header(current: int, terms: list[Term], letter: str) -> str:
+    if current == 0:
+        return "Fokus (ingen vurderinger endnu)"
+    term = terms[current - 1]
+    return f"Fokus · {term.class_name(letter)} {term.season.label.lower()} {term.calendar_year}"
+
+
+def _current_term_formula(layout: Layout) -> str:
+    """Index of the latest term with any valid rating (0 when none): MAX of IF per term."""
+    parts = []
+    for term in layout.terms:
+        cells = "+".join(
+            f"'{SHEET}'!{xl_rowcol_to_cell(layout.total_row, layout.col(term, i), True, True)}"
+            for i in range(len(layout.spec.subjects))
+        )
+        parts.append(f"IF({cells}>0,{term.index},0)")
+    return f"MAX({','.join(parts)})"
+
+
+def _focus_formula(layout: Layout, row: int, current_name: str) -> str:
+    ratings = []
+    for i, subject in enumerate(layout.spec.subjects):
+        cells = [xl_rowcol_to_cell(row, layout.col(term, i)) for term in layout.terms]
+        current = rules.excel_choose(current_name, cells)
+        previous = rules.excel_choose(current_name, ['""'] + cells[:-1])
+        ratings.append((subject.label, current, previous))
+    return rules.excel_focus_formula(layout.spec.scale, layout.spec.focus, ratings)
+
+
+@dataclass(frozen=True)
+class CachedValues:
+    """What the native formulas evaluate to, computed by the rules module, so previews
+    that do not recalculate show the right numbers."""
+
+    counts: dict[tuple[int, int], dict[int, int]]  # (term index, subject index) -> level -> n
+    current: int
+    focus: list[str]
+    focus_count: int
+
+
+def cached_values(spec: ElevvurderingSpec, terms: list[Term], grid: list[list[list[object]]]) -> CachedValues:
+    counts = {
+        (term.index, i): spec.scale.distribution([row[term.index - 1][i] for row in grid])
+        for term in terms
+        for i in range(len(spec.subjects))
+    }
+    current = max(
+        (t.index for t in terms if sum(sum(counts[(t.index, i)].values()) for i in range(len(spec.subjects)))),
+        default=0,
+    )
+    focus = []
+    for row in grid:
+        if current == 0:
+            focus.append("")
+            continue
+        ratings = [
+            (subject.label, row[current - 1][i], row[current - 2][i] if current > 1 else None)
+            for i, subject in enumerate(spec.subjects)
+        ]
+        focus.append(rules.focus_text(rules.focus_reasons(spec.scale, spec.focus, ratings)))
+    return CachedValues(counts, current, focus, sum(1 for text in focus if text))
+
+
+def _write_summary(sheet, layout: Layout, cached: CachedValues, formats) -> None:
+    spec = layout.spec
+    for level in spec.scale.levels:
+        r = layout.count_rows[level.value]
+        sheet.write_string(r, NAME_COL, f"Antal {level.value} – {level.name}", formats[f"level_{level.value}"])
+    sheet.write_string(layout.total_row, NAME_COL, "Antal vurderet", formats["summary_label"])
+    sheet.write_string(layout.mean_row, NAME_COL, "Gennemsnit", formats["summary_label"])
+    sheet.write_string(layout.focus_count_row, NAME_COL, "Elever i fokus (seneste termin)", formats["summary_label"])
+    first, last = FIRST_STUDENT_ROW, layout.last_student_row
+    sheet.write_formula(
+        layout.focus_count_row, FOCUS_COL,
+        f"SUMPRODUCT(--(LEN({xl_range_abs(first, FOCUS_COL, last, FOCUS_COL)})>0))",
+        formats["summary_int"], cached.focus_count,
+    )
+    for term in layout.terms:
+        for i in range(len(spec.subjects)):
+            col = layout.col(term, i)
+            counts = cached.counts[(term.index, i)]
+            count_cells = []
+            for level in spec.scale.levels:
+                r = layout.count_rows[level.value]
+                sheet.write_formula(r, col, rules.excel_count_formula(layout.rating_range(term, i), level.value),
+                                    formats["summary_int"], counts[level.value])
+                count_cells.append((level.value, xl_rowcol_to_cell(r, col)))
+            total_cell = xl_rowcol_to_cell(layout.total_row, col)
+            sheet.write_formula(layout.total_row, col, "+".join(cell for _, cell in count_cells),
+                                formats["summary_int"], sum(counts.values()))
+            mean = rules.mean_of(counts)
+            sheet.write_formula(layout.mean_row, col, rules.excel_mean_formula(count_cells, total_cell),
+                                formats["summary_mean"], "" if mean is None else mean)
+
+
+def _write_legend(sheet, layout: Layout, formats) -> None:
+    row = layout.legend_row
+    sheet.write_string(row, NR_COL, "Skala: bred faglig og social helhedsvurdering", formats["legend_title"])
+    for level in layout.spec.scale.levels:
+        row += 1
+        sheet.write_number(row, NR_COL, level.value, formats[f"level_{level.value}"])
+        sheet.write_string(row, NAME_COL, level.name, formats[f"level_{level.value}"])
+        sheet.merge_range(row, UNI_COL, row, max(layout.last_col, FOCUS_COL + 6), level.definition, formats["legend_text"])
+        sheet.set_row(row, 28)
+
+
+def _conditional_formats(sheet, layout: Layout, formats) -> None:
+    area = (FIRST_STUDENT_ROW, FIRST_RATING_COL, layout.last_student_row, layout.last_col)
+    top_left = xl_rowcol_to_cell(FIRST_STUDENT_ROW, FIRST_RATING_COL)
+    sheet.conditional_format(*area, {
+        "type": "formula",
+        "criteria": f'=IF(ISNUMBER({top_left}),OR({top_left}<{layout.spec.scale.low},'
+                    f'{top_left}>{layout.spec.scale.high},{top_left}<>INT({top_left})),{top_left}<>"")',
+        "format": formats["cf_invalid"],
+        "stop_if_true": True,
+    })
+    for level in layout.spec.scale.levels:
+        sheet.conditional_format(*area, {
+            "type": "cell", "criteria": "==", "value": level.value, "format": formats[f"cf_{level.value}"],
+        })
+    focus_top = xl_rowcol_to_cell(FIRST_STUDENT_ROW, FOCUS_COL)
+    sheet.conditional_format(FIRST_STUDENT_ROW, FOCUS_COL, layout.last_student_row, FOCUS_COL, {
+        "type": "formula", "criteria": f"=LEN({focus_top})>0", "format": formats["cf_focus"],
+    })
+
+
+def _formats(workbook, scale: Scale) -> dict:
+    border = {"border": 1, "border_color": "#9E9E9E"}
+    center = {"align": "center", "valign": "vcenter"}
+    f = {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "info": workbook.add_format({"italic": True, "font_color": "#444444"}),
+        "header": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
+        "grade": workbook.add_format({**border, **center, "bold": True, "bg_color": "#B4C6E7", "left": 2}),
+        "term": workbook.add_format({**border, **center, "bg_color": "#D9E1F2", "text_wrap": True, "left": 2}),
+        "subject": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2"}),
+        "subject_first": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "left": 2}),
+        "nr": workbook.add_format({**border, **center, "font_color": "#666666"}),
+        "name_input": workbook.add_format({**border, "locked": False}),
+        "rating": workbook.add_format({**border, **center, "locked": False}),
+        "rating_first": workbook.add_format({**border, **center, "locked": False, "left": 2}),
+        "focus": workbook.add_format({**border, "font_color": "#9C0006", "shrink": True}),
+        "summary_label": workbook.add_format({**border, "bold": True}),
+        "summary_int": workbook.add_format({**border, **center, "num_format": "0"}),
+        "summary_mean": workbook.add_format({**border, **center, "num_format": "0.00", "bold": True}),
+        "legend_title": workbook.add_format({"bold": True, "font_size": 12}),
+        "legend_text": workbook.add_format({**border, "text_wrap": True, "valign": "vcenter"}),
+        "cf_invalid": workbook.add_format({"bg_color": "#BFBFBF", "font_color": "#9C0006", "bold": True, "italic": True}),
+        "cf_focus": workbook.add_format({"bg_color": "#FDE2E1"}),
+    }
+    for level in scale.levels:
+        colors = {"bg_color": level.color, "font_color": level.font_color}
+        f[f"level_{level.value}"] = workbook.add_format({**border, **center, "bold": True, **colors})
+        f[f"cf_{level.value}"] = workbook.add_format(colors)
+    return f
+
+
+# ---------------------------------------------------------------------------
+# Reading a filled workbook
+# ---------------------------------------------------------------------------
+
+
+def read(workbook, metadata: dict, file: str) -> WorkbookData:
+    """Tidy records and problems from a filled elevvurderingsskema (openpyxl workbook)."""
+    try:
+        scale = Scale(tuple(
+            rules.Level(s["value"], s["name"], "", s.get("color", "#FFFFFF"), s.get("font_color", "#000000"))
+            for s in metadata["scale"]
+        ))
+        subjects = metadata["subjects"]
+        terms = [
+            Term(t["index"], t["grade"], Season(**t["season"]), t["school_year"])
+            for t in metadata["terms"]
+        ]
+        school, letter = metadata["school"], metadata["class_letter"]
+        focus_rule = rules.FocusRule(**metadata["focus"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ufuldstændige ({error}).") from None
+    data = WorkbookData(
+        file, KIND, school, letter, metadata, terms,
+        measures=[s["label"] for s in subjects], scale=scale, focus_rule=focus_rule,
+    )
+    names = _named_cells(workbook, ["elev", "uni_login", "nr"], file)
+    sheet_name = names["elev"][0].parent.title
+    columns = {}
+    for term in terms:
+        for subject in subjects:
+            name = range_name(term, subject["id"])
+            cells = _named_cells(workbook, [name], file, required=False).get(name)
+            if cells is None or len(cells) != len(names["elev"]):
+                data.problems.append(Problem(
+                    "missing-range", f"Kolonnen {subject['label']} for {term.class_name(letter)} "
+                    f"{term.season.label.lower()} kan ikke findes (navnet {NAME_PREFIX}{name}).",
+                    "Kolonnen er ikke læst. Brug et nyt skema, hvis kolonner er slettet.", file, sheet_name,
+                ))
+                continue
+            columns[(term.index, subject["id"])] = cells
+
+    def problem(code: str, message: str, action: str, cell) -> None:
+        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate))
+
+    seen_names: dict[str, str] = {}
+    seen_logins: dict[str, str] = {}
+    for position, name_cell in enumerate(names["elev"]):
+        nr_value = names["nr"][position].value if position < len(names["nr"]) else None
+        nr = int(nr_value) if rules.is_number(nr_value) else position + 1
+        name = _clean_text(name_cell, "navn", problem)
+        uni = _clean_text(names["uni_login"][position], "UNI-login", problem) if position < len(names["uni_login"]) else ""
+        row_records = []
+        for term in terms:
+            for subject in subjects:
+                cells = columns.get((term.index, subject["id"]))
+                if cells is None:
+                    continue
+                cell = cells[position]
+                reading = read_rating(cell.value, scale)
+                if reading is None:
+                    continue
+                if reading.code:
+                    problem(reading.code, reading.message, reading.action, cell)
+                if reading.value is not None:
+                    row_records.append((cell, term, subject["label"], reading.value))
+        if not name and not row_records:
+            continue
+        if not name:
+            name = f"Elev nr. {nr} (uden navn)"
+            problem("missing-name", f"Række med vurderinger, men uden elevnavn (nr. {nr}).",
+                    f"Vurderingerne er medtaget som '{name}'. Skriv elevens navn.", name_cell)
+        key = name.casefold()
+        if key in seen_names and not name.startswith("Elev nr."):
+            problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
+                    "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", name_cell)
+        seen_names.setdefault(key, name_cell.coordinate)
+        if uni:
+            uni_key = uni.casefold()
+            if uni_key in seen_logins:
+                problem("duplicate-uni-login", f"UNI-login '{uni}' står også i {seen_logins[uni_key]}.",
+                        "Begge rækker er medtaget. Ret UNI-login.", names["uni_login"][position])
+            seen_logins.setdefault(uni_key, names["uni_login"][position].coordinate)
+        for cell, term, measure, value in row_records:
+            data.records.append(Record(
+                file=file, sheet=cell.parent.title, cell=cell.coordinate, school=school,
+                class_name=term.class_name(letter), student_nr=nr, student=name, uni_login=uni,
+                instrument=KIND, measure=measure, term=term, value=value, max_value=scale.high,
+            ))
+    return data
+
+
+def _clean_text(cell, what: str, problem) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    if looks_like_cpr(text):
+        problem("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
+                "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.", cell)
+        return ""
+    return text
+
+
+def _named_cells(workbook, names: list[str], file: str, required: bool = True) -> dict[str, list]:
+    """Cells (top to bottom) of single-column workbook-level names; raises when required."""
+    found = {}
+    for name in names:
+        defined = workbook.defined_names.get(NAME_PREFIX + name)
+        cells = None
+        if defined is not None:
+            try:
+                destinations = list(defined.destinations)
+                if len(destinations) == 1:
+                    sheet_title, area = destinations[0]
+                    cells = [row[0] for row in workbook[sheet_title][area.replace("$", "")]]
+            except (KeyError, ValueError, TypeError, AttributeError, IndexError):
+                cells = None
+        if cells is None:
+            if required:
+                raise InvalidWorkbook(
+                    f"Skemaet mangler området {NAME_PREFIX}{name}; kolonner kan være slettet, "
+                    "eller filen er ikke et elevvurderingsskema fra xlkit."
+                )
+            continue
+        found[name] = cells
+    return found

@@ -1,0 +1,104 @@
+"""Interpreting what teachers really type into a rating cell.
+
+`4`, `4.0`, `" 4 "`, `"4,0"` and a colour word (`gul`) all mean 4 or 3; anything else is
+reported, never guessed. Text that is accepted is still reported as a warning, because the
+workbook's own native formulas (like Excel) only count real numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from xlkit.rules import Scale, is_number
+
+CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The outcome of reading one cell: a usable value and/or a problem to report."""
+
+    value: int | None
+    code: str = ""  # problem code, empty when the cell was clean
+    message: str = ""
+    action: str = ""
+
+
+def _fold(text: str) -> str:
+    """Lower-case and spell æ/ø/å the way a keyboard without them would."""
+    text = " ".join(text.lower().split())
+    return text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+
+
+def looks_like_cpr(value: object) -> bool:
+    return isinstance(value, str) and bool(CPR_PATTERN.search(value))
+
+
+def read_rating(raw: object, scale: Scale) -> Reading | None:
+    """Interpret one rating cell; None for an empty cell."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    scale_text = f"{scale.low} til {scale.high}"
+    if is_number(raw):
+        return _numeric(float(raw), scale, scale_text, was_text=None)
+    if not isinstance(raw, str):
+        return Reading(None, "unknown-text", f"Værdien {raw!r} er ikke en vurdering.", "Ikke medtaget.")
+    text = raw.strip()
+    if looks_like_cpr(text):
+        return Reading(
+            None, "cpr-number",
+            "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
+            "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.",
+        )
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        number = None
+    if number is not None:
+        return _numeric(number, scale, scale_text, was_text=text)
+    folded = _fold(text)
+    for level in scale.levels:
+        if folded in (_fold(level.name), _fold(f"{level.value} {level.name}")):
+            return Reading(
+                level.value, "text-as-number",
+                f"Teksten '{text}' er læst som {level.value} ({level.name}).",
+                f"Medtaget som {level.value}. Skriv tallet {level.value}, så skemaets egne optællinger også tæller den med.",
+            )
+    return Reading(
+        None, "unknown-text",
+        f"Teksten '{_short(text)}' er ikke en vurdering. Skriv et helt tal fra {scale_text}.",
+        "Ikke medtaget.",
+    )
+
+
+def _numeric(number: float, scale: Scale, scale_text: str, was_text: str | None) -> Reading:
+    shown = was_text if was_text is not None else _format_number(number)
+    if not number.is_integer():
+        return Reading(
+            None, "value-not-whole",
+            f"{shown} er ikke et helt tal. Skriv et helt tal fra {scale_text}.",
+            "Ikke medtaget.",
+        )
+    value = int(number)
+    if scale.status(value) is None:
+        return Reading(
+            None, "value-out-of-range",
+            f"{shown} ligger uden for skalaen. Skriv et helt tal fra {scale_text}.",
+            "Ikke medtaget.",
+        )
+    if was_text is not None:
+        return Reading(
+            value, "text-as-number",
+            f"Tallet er skrevet som tekst ('{was_text}').",
+            f"Medtaget som {value}. Skriv tallet igen uden mellemrum eller komma, så skemaets egne optællinger også tæller det med.",
+        )
+    return Reading(value)
+
+
+def _format_number(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,101 @@
+"""Shared pieces for writing workbooks: safe writer options, identity metadata, names,
+protection and print setup. Every template kind uses these, so every workbook behaves
+the same way in Excel, Excel on the web and LibreOffice."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell
+
+from xlkit import __version__
+
+METADATA_SHEET = "xlkit"
+NAME_PREFIX = "xlkit_"
+
+
+def new_workbook(path: str | Path) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook that writes every string as text.
+
+    XlsxWriter would otherwise turn '=...' into formulas and 'http...' into links, which
+    lets text copied from a teacher's file run as a formula in the leaders' workbook.
+    """
+    return xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+
+
+def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object]):
+    """Store the workbook's identity on a very hidden, protected sheet.
+
+    A teacher cannot see or break it by accident; the reader identifies the workbook by
+    it. Every value is stored as JSON, so types survive. Returns the sheet for template
+    helpers.
+    """
+    sheet = workbook.add_worksheet(METADATA_SHEET)
+    identity = {"xlkit_version": __version__, **metadata}
+    for row, (key, value) in enumerate(identity.items()):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, json.dumps(value, ensure_ascii=False))
+    sheet.very_hidden()
+    sheet.protect()
+    workbook.set_custom_property("xlkit_kind", str(metadata.get("kind", "")))
+    workbook.set_custom_property("xlkit_version", __version__)
+    return sheet
+
+
+def define_range_name(
+    workbook: xlsxwriter.Workbook, name: str, sheet: str, first_row: int, first_col: int,
+    last_row: int, last_col: int,
+) -> None:
+    """A workbook-level name for a region: Excel moves it when rows or columns are inserted,
+    so the reader still finds the data."""
+    area = xl_range_abs(first_row, first_col, last_row, last_col)
+    workbook.define_name(NAME_PREFIX + name, f"={quote_sheetname(sheet)}!{area}")
+
+
+def define_cell_name(workbook: xlsxwriter.Workbook, name: str, sheet: str, row: int, col: int) -> None:
+    cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
+    workbook.define_name(NAME_PREFIX + name, f"={quote_sheetname(sheet)}!{cell}")
+
+
+def protect_inputs_only(sheet) -> None:
+    """Lock everything but the unlocked input cells; no password (a teacher may lift it).
+
+    Inserting rows and resizing stay allowed, since teachers do that; the reader follows
+    the defined names.
+    """
+    sheet.protect(
+        "",
+        {
+            "insert_rows": True,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+def header_text(text: str) -> str:
+    """Escape '&' for Excel's header/footer codes."""
+    return text.replace("&", "&&")
+
+
+def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str) -> None:
+    """A4 landscape, one page wide, header rows repeated, school/class/date in the header."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(*header_rows)
+    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_header(f"&L{header_text(left)}&C{header_text(center)}&RUdskrevet &D", {"margin": 0.3})
+    sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
+
+
+def generated_at(now: datetime | None = None) -> str:
+    return (now or datetime.now()).replace(microsecond=0).isoformat()
