@@ -1,0 +1,85 @@
+"""Generate → fill as a teacher would (messy values, an inserted row) → read → exactly the
+expected records and problems. Reading never writes to the file."""
+
+from __future__ import annotations
+
+from tests.conftest import file_hash
+from tests.teacher import insert_row_like_excel, open_for_filling
+from xlkit.reader import read_workbook
+from xlkit.templates import elevvurdering
+
+
+def test_round_trip_with_messy_values_and_an_inserted_row(tmp_path, spec, students):
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "Dagnæsskolen", "A", 2024, students=students)
+    wb = open_for_filling(template)
+    ws = wb["Elevvurdering"]
+    # Term 1 (efterår 2024): E=DANSK, F=MAT, G=SOC; term 2 (forår 2025): H, I, J.
+    ws["E6"], ws["F6"], ws["G6"] = 4, 4.0, " 4 "
+    ws["H6"], ws["I6"], ws["J6"] = "4,0", "gul", 7
+    ws["E7"], ws["F7"], ws["G7"] = 3, "x", 3.5
+    ws["E8"] = 5  # Ælle
+    ws["E10"] = 2  # a row without a name (nr. 5)
+    ws["C9"] = "kwqa1190"  # Åge gets Ida's UNI-login by mistake
+    insert_row_like_excel(wb, "Elevvurdering", 8)  # a new student between Ida and Ælle
+    ws["B8"], ws["E8"] = "Ida Sørensen", 1  # the same name as row 7
+    filled = tmp_path / "7A_udfyldt.xlsx"
+    wb.save(filled)
+    before = file_hash(filled)
+
+    data = read_workbook(filled)
+
+    assert file_hash(filled) == before
+    got = [(r.student, r.measure, r.term.label, r.value, r.cell, r.class_name) for r in data.records]
+    assert got == [
+        ("Peter Hansen", "DANSK", "Efterår 2024", 4, "E6", "7.A"),
+        ("Peter Hansen", "MAT", "Efterår 2024", 4, "F6", "7.A"),
+        ("Peter Hansen", "SOC", "Efterår 2024", 4, "G6", "7.A"),
+        ("Peter Hansen", "DANSK", "Forår 2025", 4, "H6", "7.A"),
+        ("Peter Hansen", "MAT", "Forår 2025", 3, "I6", "7.A"),
+        ("Ida Sørensen", "DANSK", "Efterår 2024", 3, "E7", "7.A"),
+        ("Ida Sørensen", "DANSK", "Efterår 2024", 1, "E8", "7.A"),
+        ("Ælle Østergaard", "DANSK", "Efterår 2024", 5, "E9", "7.A"),
+        ("Elev nr. 5 (uden navn)", "DANSK", "Efterår 2024", 2, "E11", "7.A"),
+    ]
+    problems = [(p.code, p.cell) for p in data.problems]
+    assert problems == [
+        ("text-as-number", "G6"),
+        ("text-as-number", "H6"),
+        ("text-as-number", "I6"),
+        ("value-out-of-range", "J6"),
+        ("unknown-text", "F7"),
+        ("value-not-whole", "G7"),
+        ("duplicate-name", "B8"),
+        ("duplicate-uni-login", "C10"),
+        ("missing-name", "B11"),
+    ]
+    assert all(p.file == "7A_udfyldt.xlsx" and p.sheet == "Elevvurdering" for p in data.problems)
+    by_cell = {p.cell: p for p in data.problems}
+    assert by_cell["J6"].message == "7 ligger uden for skalaen. Skriv et helt tal fra 1 til 5."
+    assert by_cell["J6"].action == "Ikke medtaget."
+    assert by_cell["I6"].message == "Teksten 'gul' er læst som 3 (Gul)."
+    assert by_cell["B8"].message == "Navnet 'Ida Sørensen' står også i B7."
+
+
+def test_renamed_sheet_is_still_found(tmp_path, spec, students):
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2024, students=students)
+    wb = open_for_filling(template)
+    wb["Elevvurdering"]["E6"] = 2
+    wb["Elevvurdering"].title = "Vores skema"
+    for defined in wb.defined_names.values():
+        defined.attr_text = defined.attr_text.replace("Elevvurdering!", "'Vores skema'!")
+    wb.save(tmp_path / "omdøbt.xlsx")
+    data = read_workbook(tmp_path / "omdøbt.xlsx")
+    assert [(r.sheet, r.cell, r.value) for r in data.records] == [("Vores skema", "E6", 2)]
+
+
+def test_cpr_number_in_a_name_cell_is_reported_and_not_read(tmp_path, spec):
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2024)
+    wb = open_for_filling(template)
+    wb["Elevvurdering"]["B6"] = "Bo Jensen 010203-1234"
+    wb["Elevvurdering"]["E6"] = 4
+    wb.save(tmp_path / "cpr.xlsx")
+    data = read_workbook(tmp_path / "cpr.xlsx")
+    assert [p.code for p in data.problems] == ["cpr-number", "missing-name"]
+    assert all("1234" not in r.student for r in data.records)
+    assert all("010203" not in p.message + p.action for p in data.problems)

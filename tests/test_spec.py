@@ -1,0 +1,71 @@
+"""Specs: the shipped ones load; bad ones give every fault, in Danish, with file and path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xlkit.errors import SpecError
+from xlkit.spec import default_spec_path, load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "workbook_templates").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_spec_loads(path):
+    spec = load_spec(path)
+    assert spec.kind == "elevvurdering"
+    assert [lv.value for lv in spec.scale.levels] == [1, 2, 3, 4, 5]
+
+
+def test_default_spec_is_found_from_the_installed_package():
+    assert default_spec_path("elevvurdering").read_text(encoding="utf-8").startswith("#")
+    assert load_spec().id == "dagnaes-udskoling"
+
+
+def _write(tmp_path, data) -> Path:
+    path = tmp_path / "skole.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_bad_spec_lists_every_fault_with_its_path(tmp_path):
+    data = yaml.safe_load((ROOT / "workbook_templates" / "elevvurdering.yaml").read_text(encoding="utf-8"))
+    data["subjects"][2]["label"] = ""
+    del data["subjects"][1]["name"]
+    data["scale"][0]["color"] = "rød"
+    data["max_students"] = 0
+    data["grades"] = [9, 8]
+    data["colour"] = "x"
+    path = _write(tmp_path, data)
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    faults = caught.value.faults
+    assert "subjects[2].label: skal være en tekst, der ikke er tom" in faults
+    assert "subjects[1].name: mangler" in faults
+    assert "scale[0].color: 'rød' skal være en farvekode som #FFC000" in faults
+    assert "max_students: skal være et helt tal fra 1 til 200" in faults
+    assert "grades: klassetrinene skal stå i stigende rækkefølge uden gentagelser" in faults
+    assert "colour: ukendt nøgle (stavefejl?)" in faults
+    assert str(path) in str(caught.value)
+
+
+def test_scale_must_be_consecutive(tmp_path):
+    data = yaml.safe_load((ROOT / "workbook_templates" / "elevvurdering.yaml").read_text(encoding="utf-8"))
+    data["scale"][2]["value"] = 7
+    with pytest.raises(SpecError, match="hele tal i træk"):
+        load_spec(_write(tmp_path, data))
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "brudt.yaml"
+    path.write_text("kind: elevvurdering\nsubjects: [dansk\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="linje 3"):
+        load_spec(path)
+
+
+def test_missing_spec_file(tmp_path):
+    with pytest.raises(SpecError, match="filen findes ikke"):
+        load_spec(tmp_path / "findes-ikke.yaml")

@@ -1,0 +1,62 @@
+"""What teachers type into a rating cell, and what the reader makes of it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xlkit.values import read_rating
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "code"),
+    [
+        (4, 4, ""),
+        (4.0, 4, ""),
+        (" 4 ", 4, "text-as-number"),
+        ("4,0", 4, "text-as-number"),
+        ("4.0", 4, "text-as-number"),
+        ("gul", 3, "text-as-number"),
+        ("Gul", 3, "text-as-number"),
+        ("MEGET GRØN", 5, "text-as-number"),
+        ("meget groen", 5, "text-as-number"),
+        ("rød", 1, "text-as-number"),
+        ("3 gul", 3, "text-as-number"),
+        (6, None, "value-out-of-range"),
+        (0, None, "value-out-of-range"),
+        ("6", None, "value-out-of-range"),
+        (3.5, None, "value-not-whole"),
+        ("3,5", None, "value-not-whole"),
+        ("x", None, "unknown-text"),
+        ("syg", None, "unknown-text"),
+        (True, None, "unknown-text"),
+        ("010203-1234", None, "cpr-number"),
+    ],
+)
+def test_typed_values(spec, typed, value, code):
+    reading = read_rating(typed, spec.scale)
+    assert (reading.value, reading.code) == (value, code)
+    if code:
+        assert reading.message and reading.action
+
+
+@pytest.mark.parametrize("empty", [None, "", "   "])
+def test_empty_cells_are_not_readings(spec, empty):
+    assert read_rating(empty, spec.scale) is None
+
+
+def test_cpr_number_is_never_echoed(spec):
+    reading = read_rating("0102031234", spec.scale)
+    assert reading.code == "cpr-number"
+    assert "0102031234" not in reading.message + reading.action
+
+
+@given(st.text(alphabet="0123456789 ,.-abcæøåGUL", max_size=12))
+def test_any_text_gives_a_value_in_the_scale_or_a_problem(spec, text):
+    reading = read_rating(text, spec.scale)
+    if reading is None:
+        assert not text.strip()
+    else:
+        assert reading.value in (None, 1, 2, 3, 4, 5)
+        assert reading.value is not None or reading.code
