@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xlkit import __version__
+from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, write_summary
 from xlkit.demo import build_demo
 from xlkit.errors import XlkitError
@@ -15,14 +15,29 @@ from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.templates import elevvurdering
 
+danish_click.install()
+
 PROGRESS_FROM_FILES = 10
 EXIT_SKIPPED = 2
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class DanishCommand(click.Command):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[TILVALG]")
+        super().__init__(*args, **kwargs)
+
+
 class DanishGroup(click.Group):
     """Turns xlkit's own errors into a plain Danish message and exit code 1."""
+
+    command_class = DanishCommand
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[TILVALG]")
+        kwargs.setdefault("subcommand_metavar", "KOMMANDO [ARGUMENTER]...")
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
@@ -32,7 +47,7 @@ class DanishGroup(click.Group):
 
 
 @click.group(cls=DanishGroup, context_settings=CONTEXT)
-@click.version_option(__version__, "--version", message="xlkit %(version)s", help="Vis versionen og afslut.")
+@click.version_option(__version__, "--version", message="xlkit %(version)s")
 def main() -> None:
     """xlkit: regneark til at følge elevernes læring og trivsel.
 
@@ -47,17 +62,17 @@ def new() -> None:
 
 
 @new.command("elevvurdering", context_settings=CONTEXT)
-@click.option("--skole", required=True, help="Skolens navn, som det skal stå i skemaet.")
-@click.option("--klasse", required=True, help="Klassens bogstav, fx A.")
-@click.option("--start-aar", type=int, required=True,
+@click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaet.")
+@click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
+@click.option("--start-aar", type=int, required=True, metavar="ÅR",
               help="Det skoleår klassen starter i skemaet, angivet ved første årstal (2026 for 2026/27).")
-@click.option("--klassetrin", type=int, default=None,
+@click.option("--klassetrin", type=int, default=None, metavar="TRIN",
               help="Klassetrinnet i start-året, fx 7. Standard: første klassetrin i skabelonen.")
-@click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="CSV- eller XLSX-fil med kolonnen Navn og evt. UNI-login. Uden liste bliver navnefelterne tomme.")
-@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Skabelonbeskrivelse (YAML). Standard: workbook_templates/elevvurdering.yaml.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Filen der skal laves. Standard: elevvurdering_<klassetrin><klasse>.xlsx.")
 def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, output) -> None:
     """Lav et elevvurderingsskema (1–5 i DANSK, MAT og SOC pr. termin) til én klasse."""
@@ -73,14 +88,14 @@ def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, out
 
 
 @main.command("consolidate", context_settings=CONTEXT)
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("skoleoversigt.xlsx"),
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="MAPPE")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("skoleoversigt.xlsx"), metavar="FIL",
               show_default=True, help="Oversigten der skal laves.")
-@click.option("--termin", default=None,
+@click.option("--termin", default=None, metavar="TERMIN",
               help="Termin der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
 @click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over.")
 def consolidate_command(folder: Path, output: Path, termin: str | None, strict: bool) -> None:
-    """Saml alle udfyldte skemaer i FOLDER (også undermapper) til én oversigt for ledelsen.
+    """Saml alle udfyldte skemaer i MAPPE (også undermapper) til én oversigt for ledelsen.
 
     Filerne i mappen ændres aldrig. En fil, der ikke kan læses, springes over og
     står på arket Problemer; de øvrige bliver stadig samlet.
@@ -123,10 +138,10 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
 
 
 @main.command("demo", context_settings=CONTEXT)
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("xlkit-demo"))
-@click.option("--seed", type=int, default=2026, show_default=True, help="Startværdi for de tilfældige data.")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("xlkit-demo"), metavar="MAPPE")
+@click.option("--seed", type=int, default=2026, show_default=True, metavar="TAL", help="Startværdi for de tilfældige data.")
 def demo_command(folder: Path, seed: int) -> None:
-    """Lav en demo-skole i FOLDER: udfyldte skemaer for 6 klasser og en samlet oversigt."""
+    """Lav en demo-skole i MAPPE: udfyldte skemaer for 6 klasser og en samlet oversigt."""
     if folder.exists() and any(folder.iterdir()):
         raise click.ClickException(f"Mappen {folder} er ikke tom. Vælg en ny mappe, så intet overskrives.")
     demo = build_demo(folder, seed)

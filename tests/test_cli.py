@@ -1,0 +1,205 @@
+"""The command line: Danish help, exact messages and exit codes, inputs never changed."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import click
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import file_hash
+from xlkit.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def all_commands(group=main, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in all_commands()], ids=" ".join)
+def test_every_command_has_danish_help(runner, path):
+    result = runner.invoke(main, [*path, "--help"])
+    assert result.exit_code == 0
+    command = dict(all_commands())[path]
+    assert command.help and command.help.strip()
+    assert all(param.help for param in command.params if isinstance(param, click.Option))
+    assert any(letter in result.output for letter in "æøå"), result.output
+
+
+def test_usage_errors_are_danish(runner):
+    result = runner.invoke(main, ["new", "elevvurdering", "--klasse", "A"])
+    assert result.exit_code == 2
+    assert "Brug: main new elevvurdering [TILVALG]" in result.output
+    assert "Fejl: Mangler tilvalget '--skole'." in result.output
+
+
+def test_new_with_roster_csv(runner, tmp_path):
+    roster = tmp_path / "elever.csv"
+    roster.write_text("Navn;UNI-login;CPR\nPeter Hansen;pete4821;010203-1234\nIda Sørensen;kwqa1190;020304-2345\n",
+                      encoding="utf-8-sig")
+    out = tmp_path / "7A.xlsx"
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "Dagnæsskolen", "--klasse", "A",
+                                  "--start-aar", "2026", "--elevliste", str(roster), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Skemaet er gemt i {out} (2 elever fra {roster}).\n"
+    ws = openpyxl.load_workbook(out)["Elevvurdering"]
+    assert (ws["B6"].value, ws["C6"].value, ws["B7"].value) == ("Peter Hansen", "pete4821", "Ida Sørensen")
+    with zipfile.ZipFile(out) as archive:  # the CPR column never reaches the workbook
+        assert not any(b"010203" in archive.read(name) for name in archive.namelist())
+
+
+def test_new_with_xlsx_roster_and_start_grade(runner, tmp_path):
+    roster = tmp_path / "elever.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Fornavn", "Efternavn", "Unilogin"])
+    wb.active.append(["Åse", "Ørum", "aaoe1234"])
+    wb.save(roster)
+    out = tmp_path / "8B.xlsx"
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "B", "--start-aar", "2026",
+                                  "--klassetrin", "8", "--elevliste", str(roster), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["Elevvurdering"]
+    assert ws["B6"].value == "Åse Ørum" and ws["E3"].value == "8.B · 2026/27" and ws["K3"].value == "9.B · 2027/28"
+
+
+def test_new_without_roster_uses_the_default_name(runner, tmp_path):
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026"])
+        assert result.exit_code == 0
+        assert result.output == "Skemaet er gemt i elevvurdering_7A.xlsx (30 tomme elevrækker).\n"
+        again = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026"])
+        assert again.exit_code == 1
+        assert "elevvurdering_7A.xlsx findes allerede" in again.output
+
+
+def test_new_with_bad_spec_names_file_and_field(runner, tmp_path):
+    spec = tmp_path / "skole.yaml"
+    spec.write_text("kind: elevvurdering\nid: Skole\n", encoding="utf-8")
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",
+                                  "--spec", str(spec), "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 1
+    assert f"Fejl i skabelonbeskrivelsen {spec}" in result.output
+    assert "id: 'Skole' må kun indeholde små bogstaver" in result.output
+    assert "subjects: mangler" in result.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_new_with_unknown_grade(runner, tmp_path):
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",
+                                  "--klassetrin", "4", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 1 and "Klassetrin 4 findes ikke i skabelonen (7, 8, 9)" in result.output
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "skole"
+    result = CliRunner().invoke(main, ["demo", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder, result.output
+
+
+def test_demo_builds_and_consolidates_a_school(demo_folder):
+    folder, output = demo_folder
+    assert sorted(p.name for p in (folder / "klasser").iterdir()) == [
+        f"elevvurdering_{g}{c}.xlsx" for g in (7, 8, 9) for c in "AB"
+    ]
+    assert "Læste 6 af 6 filer" in output and "Oversigten er gemt i" in output
+    wb = openpyxl.load_workbook(folder / "skoleoversigt.xlsx")
+    assert wb.sheetnames == ["Oversigt", "Elever i fokus", "Udvikling", "Problemer", "Filer"]
+    overview = wb["Oversigt"]
+    classes = {overview.cell(r, 1).value for r in range(5, 23)}
+    assert classes == {"7.A", "7.B", "8.A", "8.B", "9.A", "9.B"}
+    assert overview._charts, "the stacked bar chart is missing"
+    problems = {row[3] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
+    assert {"text-as-number", "value-out-of-range", "unknown-text", "value-not-whole", "duplicate-name"} <= problems
+    focus_rows = list(wb["Elever i fokus"].iter_rows(min_row=5, values_only=True))
+    assert focus_rows and all(row[4] for row in focus_rows)
+
+
+def test_demo_is_reproducible(tmp_path, demo_folder):
+    folder, _ = demo_folder
+    again = tmp_path / "igen"
+    assert CliRunner().invoke(main, ["demo", str(again)]).exit_code == 0
+    for name in ("elevvurdering_7A.xlsx", "elevvurdering_9B.xlsx"):
+        a = openpyxl.load_workbook(folder / "klasser" / name)["Elevvurdering"]
+        b = openpyxl.load_workbook(again / "klasser" / name)["Elevvurdering"]
+        assert [[c.value for c in row] for row in a.iter_rows(max_row=35)] == [[c.value for c in row] for row in b.iter_rows(max_row=35)]
+
+
+def test_demo_refuses_a_folder_with_files(runner, tmp_path):
+    (tmp_path / "noget.txt").write_text("x")
+    result = runner.invoke(main, ["demo", str(tmp_path)])
+    assert result.exit_code == 1 and "er ikke tom" in result.output
+
+
+def test_consolidate_survives_a_corrupt_file_and_never_writes_inputs(runner, tmp_path, demo_folder):
+    folder, _ = demo_folder
+    inbox = tmp_path / "indbakke"
+    shutil.copytree(folder / "klasser", inbox / "klasser")
+    (inbox / "klasser" / "elevvurdering_9B.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (inbox / "~$elevvurdering_7A.xlsx").write_bytes(b"lock")
+    (inbox / "gammel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    plain = openpyxl.Workbook()
+    plain.save(inbox / "andet.xlsx")
+    hashes = {p: file_hash(p) for p in inbox.rglob("*") if p.is_file()}
+    out = tmp_path / "oversigt.xlsx"
+
+    result = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert {p: file_hash(p) for p in inbox.rglob("*") if p.is_file()} == hashes
+    lines = result.output.splitlines()
+    assert lines[0] == f"Læste 5 af 8 filer i {inbox} (3 sprunget over)."
+    assert "  Sprunget over: andet.xlsx: Filen er ikke lavet med xlkit (de skjulte skabelonoplysninger mangler)." in lines
+    assert any(line.startswith("  Sprunget over: klasser/elevvurdering_9B.xlsx: Filen er ikke en Excel-projektmappe") for line in lines)
+    assert "  Sprunget over: gammel.xls: Ikke en .xlsx-fil" in lines
+    wb = openpyxl.load_workbook(out)
+    classes = {wb["Oversigt"].cell(r, 1).value for r in range(5, 20)} - {None}
+    assert classes == {"7.A", "7.B", "8.A", "8.B", "9.A"}
+    unreadable = [row for row in wb["Problemer"].iter_rows(min_row=5, values_only=True) if row[3] == "unreadable-file"]
+    assert sorted(row[0] for row in unreadable) == ["andet.xlsx", "klasser/elevvurdering_9B.xlsx"]
+
+    strict = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out), "--strict"])
+    assert strict.exit_code == 2
+
+
+def test_consolidate_refuses_to_overwrite_an_input(runner, demo_folder):
+    folder, _ = demo_folder
+    target = folder / "klasser" / "elevvurdering_7A.xlsx"
+    before = file_hash(target)
+    result = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(target)])
+    assert result.exit_code == 1 and "ligger blandt de filer, der skal læses" in result.output
+    assert file_hash(target) == before
+
+
+def test_consolidate_a_chosen_term(runner, tmp_path, demo_folder):
+    folder, _ = demo_folder
+    out = tmp_path / "forår.xlsx"
+    result = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(out), "--termin", "forår 2026"])
+    assert result.exit_code == 0, result.output
+    overview = openpyxl.load_workbook(out)["Oversigt"]
+    rows = [r for r in overview.iter_rows(min_row=5, max_col=3, values_only=True) if r[0]]
+    # Classes carry the name they had then; today's 7th graders had no forår 2026.
+    assert {r[0] for r in rows} == {"7.A", "7.B", "8.A", "8.B"}
+    assert {r[2] for r in rows} == {"Forår 2026"}
+
+
+def test_consolidate_shows_progress_for_many_files(runner, tmp_path, demo_folder):
+    folder, _ = demo_folder
+    inbox = tmp_path / "mange"
+    for i in range(2):
+        shutil.copytree(folder / "klasser", inbox / f"runde{i}")
+    result = runner.invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 0
+    assert "Læser skemaer" in result.stderr
+    assert "duplicate-class" in {row[3] for row in openpyxl.load_workbook(tmp_path / "o.xlsx")["Problemer"].iter_rows(min_row=5, values_only=True)}

@@ -1,0 +1,126 @@
+"""The reader on files that are not what they should be: one error type, Danish messages,
+nothing written, limits checked before any XML is parsed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl.xml
+import pytest
+
+from tests.conftest import file_hash
+from xlkit import reader
+from xlkit.errors import InvalidWorkbook
+from xlkit.reader import open_workbook, read_workbook
+from xlkit.templates import elevvurdering
+
+
+def test_defusedxml_is_active():
+    assert openpyxl.xml.DEFUSEDXML
+    reader.require_defusedxml()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "ikke en Excel-projektmappe"),
+        (b"Navn;UNI\nPeter;p1\n", "ikke en Excel-projektmappe"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "adgangskode eller gemt i det gamle .xls-format"),
+        (b"PK\x03\x04garbage", "ikke en Excel-projektmappe"),
+    ],
+)
+def test_files_that_are_not_workbooks(tmp_path, content, message):
+    path = tmp_path / "elev.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(InvalidWorkbook, match=message):
+        read_workbook(path)
+
+
+def test_zip_without_workbook_parts(tmp_path):
+    path = tmp_path / "zip.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "hej")
+    with pytest.raises(InvalidWorkbook, match="beskadiget"):
+        read_workbook(path)
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
+    path = tmp_path / "bombe.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * 5_000_000 + b"/>")
+    parsed = []
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: parsed.append(1))
+    with pytest.raises(InvalidWorkbook, match="zip-bombe"):
+        open_workbook(path)
+    assert not parsed
+
+
+def test_too_many_entries(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "MAX_ZIP_ENTRIES", 5)
+    path = tmp_path / "mange.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(6):
+            archive.writestr(f"x{i}.xml", "<a/>")
+    with pytest.raises(InvalidWorkbook, match="usædvanligt mange dele"):
+        open_workbook(path)
+
+
+def test_billion_laughs_is_refused(tmp_path, spec):
+    """An XML entity bomb inside an otherwise valid workbook: defusedxml stops it."""
+    source = elevvurdering.build(spec, tmp_path / "ok.xlsx", "S", "A", 2024)
+    bomb = tmp_path / "laughs.xlsx"
+    entities = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = data.replace(b"?>", b"?>" + entities.encode(), 1).replace(b"<t>", b"<t>&lol2;", 1)
+            dst.writestr(item, data)
+    with pytest.raises(InvalidWorkbook):
+        read_workbook(bomb)
+
+
+def test_workbook_not_made_by_xlkit(tmp_path):
+    path = tmp_path / "egen.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(InvalidWorkbook, match="ikke lavet med xlkit"):
+        read_workbook(path)
+
+
+def test_unknown_template_kind(tmp_path, spec):
+    from tests.teacher import open_for_filling
+
+    source = elevvurdering.build(spec, tmp_path / "ok.xlsx", "S", "A", 2024)
+    wb = open_for_filling(source)
+    wb["xlkit"]["B2"] = '"fremtidsskema"'
+    assert wb["xlkit"]["A2"].value == "kind"
+    wb.save(tmp_path / "ny.xlsx")
+    with pytest.raises(InvalidWorkbook, match="Ukendt skabelontype 'fremtidsskema'"):
+        read_workbook(tmp_path / "ny.xlsx")
+
+
+def test_deleted_columns_are_reported_not_fatal(tmp_path, spec):
+    from tests.teacher import open_for_filling
+
+    source = elevvurdering.build(spec, tmp_path / "ok.xlsx", "S", "A", 2024)
+    wb = open_for_filling(source)
+    wb["Elevvurdering"]["B6"], wb["Elevvurdering"]["E6"] = "Bo", 4
+    del wb.defined_names["xlkit_v_9_foraar_soc"]
+    wb.save(tmp_path / "slettet.xlsx")
+    data = read_workbook(tmp_path / "slettet.xlsx")
+    assert [r.value for r in data.records] == [4]
+    assert [p.code for p in data.problems] == ["missing-range"]
+
+
+def test_reading_never_writes(tmp_path, spec):
+    path = elevvurdering.build(spec, tmp_path / "ok.xlsx", "S", "A", 2024)
+    before = file_hash(path), path.stat().st_mtime_ns
+    read_workbook(path)
+    assert (file_hash(path), path.stat().st_mtime_ns) == before
+
+
+def test_bytes_are_read_once_into_memory(tmp_path, spec):
+    path = elevvurdering.build(spec, tmp_path / "ok.xlsx", "S", "A", 2024)
+    data = path.read_bytes()
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
