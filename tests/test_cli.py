@@ -72,14 +72,16 @@ def test_new_with_xlsx_roster_and_start_grade(runner, tmp_path):
     assert ws["B6"].value == "Åse Ørum" and ws["E3"].value == "8.B · 2026/27" and ws["K3"].value == "9.B · 2027/28"
 
 
-def test_new_without_roster_uses_the_default_name(runner, tmp_path):
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026"])
-        assert result.exit_code == 0
-        assert result.output == "Skemaet er gemt i elevvurdering_7A.xlsx (30 tomme elevrækker).\n"
-        again = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026"])
-        assert again.exit_code == 1
-        assert "elevvurdering_7A.xlsx findes allerede" in again.output
+def test_new_without_roster_uses_the_default_name(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026"])
+    assert result.exit_code == 0
+    assert result.output == "Skemaet er gemt i elevvurdering_7A.xlsx (30 tomme elevrækker).\n"
+    before = (tmp_path / "elevvurdering_7A.xlsx").read_bytes()
+    again = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026"])
+    assert again.exit_code == 1
+    assert "elevvurdering_7A.xlsx findes allerede" in again.output
+    assert (tmp_path / "elevvurdering_7A.xlsx").read_bytes() == before
 
 
 def test_new_with_bad_spec_names_file_and_field(runner, tmp_path):

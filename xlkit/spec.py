@@ -51,8 +51,13 @@ class ElevvurderingSpec:
 
 
 def default_spec_path(kind: str) -> Path:
-    """The spec shipped with xlkit for a template kind."""
-    return Path(str(resources.files("xlkit.workbook_templates").joinpath(f"{kind}.yaml")))
+    """The spec shipped with xlkit for a template kind: workbook_templates/ in a checkout,
+    the same files installed as xlkit.workbook_templates otherwise."""
+    name = f"{kind}.yaml"
+    checkout = Path(__file__).resolve().parent.parent / "workbook_templates" / name
+    if checkout.is_file():
+        return checkout
+    return Path(str(resources.files("xlkit.workbook_templates").joinpath(name)))
 
 
 class _Checker:
