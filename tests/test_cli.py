@@ -196,6 +196,14 @@ def test_consolidate_a_chosen_term(runner, tmp_path, demo_folder):
     assert {r[2] for r in rows} == {"Forår 2026"}
 
 
+def test_consolidate_an_unknown_term(runner, tmp_path, demo_folder):
+    folder, _ = demo_folder
+    result = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(tmp_path / "o.xlsx"),
+                                  "--termin", "sommer 2026"])
+    assert result.exit_code == 0
+    assert "Ingen klasser har vurderinger i terminen 'sommer 2026'." in result.output
+
+
 def test_consolidate_shows_progress_for_many_files(runner, tmp_path, demo_folder):
     folder, _ = demo_folder
     inbox = tmp_path / "mange"

@@ -102,6 +102,8 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     """
     result = run_consolidation(folder, output, termin)
     click.echo(describe(result, folder, output))
+    if termin and not result.classes and result.read_count:
+        click.echo(f"Ingen klasser har vurderinger i terminen '{termin}'. Skriv fx --termin 'efterår 2026'.")
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
 
