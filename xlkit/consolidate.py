@@ -328,7 +328,10 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
             _number(sheet, row, col + 5, share_before, formats["pct"])
             _number(sheet, row, col + 6, None if share is None or share_before is None else share - share_before, formats["pct_change"])
             sheet.write_number(row, col + 7, in_focus, formats["int"])
+            sheet.write_string(row, col + 8, f"{summary.data.class_name(summary.term)} {measure}")
     last_row = row
+    label_col = len(headers)
+    sheet.set_column(label_col, label_col, None, None, {"hidden": True})  # chart labels only
     change_col = 4 + 2 * len(scale.levels) + 3
     for col, good_when in ((change_col, ">"), (change_col + 3, "<")):
         bad_when = "<" if good_when == ">" else ">"
@@ -337,21 +340,22 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.freeze_panes(header_row + 1, 2)
     sheet.autofilter(header_row, 0, last_row, len(headers) - 1)
     if last_row > header_row:
-        _distribution_chart(workbook, sheet, scale, header_row, last_row)
+        _distribution_chart(workbook, sheet, scale, header_row, last_row, label_col)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(header_row)
 
 
-def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int) -> None:
+def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int, label_col: int) -> None:
     """Stacked bars: share of students at each level per class and subject."""
     chart = workbook.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    chart.show_hidden_data()
     for i, level in enumerate(scale.levels):
         col = 4 + i
         chart.add_series({
             "name": ["Oversigt", header_row, col],
-            "categories": ["Oversigt", header_row + 1, 0, last_row, 1],
+            "categories": ["Oversigt", header_row + 1, label_col, last_row, label_col],
             "values": ["Oversigt", header_row + 1, col, last_row, col],
             "fill": {"color": level.color},
             "border": {"color": "#FFFFFF"},
