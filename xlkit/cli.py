@@ -150,6 +150,7 @@ def demo_command(folder: Path, seed: int) -> None:
     click.echo(f"Demo-skolen er lavet i {folder}:")
     click.echo(f"  {len(demo.class_files)} udfyldte elevvurderingsskemaer i {folder / 'klasser'}")
     click.echo(f"  et tomt skema til en ny klasse: {demo.template_file} (elevliste: {demo.roster_file})")
+    click.echo(f"  xlwings-funktionerne ved siden af Excels egne formler: {demo.showcase_file}")
     output = folder / "skoleoversigt.xlsx"
     result = run_consolidation(folder / "klasser", output, None)
     click.echo(describe(result, folder / "klasser", output))

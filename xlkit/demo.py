@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlkit.roster import Student, read_roster
+from xlkit.showcase import build_showcase
 from xlkit.spec import ElevvurderingSpec, load_spec
 from xlkit.templates import elevvurdering
 
@@ -41,6 +42,7 @@ class DemoResult:
     class_files: list[Path]
     template_file: Path
     roster_file: Path
+    showcase_file: Path
 
 
 def make_students(rng: random.Random, count: int) -> list[Student]:
@@ -122,4 +124,5 @@ def build_demo(folder: str | Path, seed: int = 2026) -> DemoResult:
             writer.writerow([student.name, student.uni_login])
     template = templates_dir / "elevvurdering_7C_tom.xlsx"
     elevvurdering.build(spec, template, SCHOOL, "C", CURRENT_SCHOOL_YEAR, students=read_roster(roster))
-    return DemoResult(folder, files, template, roster)
+    showcase = build_showcase(folder / "xlwings_funktioner.xlsx")
+    return DemoResult(folder, files, template, roster, showcase)

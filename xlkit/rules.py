@@ -1,4 +1,4 @@
-"""The single source of truth for status and focus rules.
+"""The single source of truth for status, trend and focus rules.
 
 Every rule exists twice on purpose: as a Python function (used by the reader, the
 consolidation and, later, the xlwings UDFs) and as the text of the native Excel formula
@@ -9,6 +9,7 @@ the Python functions, so the two faces cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
 
@@ -127,6 +128,93 @@ def focus_text(reasons: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Points against a maximum (red / yellow / green), e.g. a test task.
+# ---------------------------------------------------------------------------
+
+RED, YELLOW, GREEN = "Rød", "Gul", "Grøn"
+
+
+@dataclass(frozen=True)
+class PointsThresholds:
+    """Share of the maximum from which a score is yellow and green (defaults 50 % / 80 %)."""
+
+    yellow_from: float = 0.5
+    green_from: float = 0.8
+
+    def status(self, points: object, maximum: object) -> str | None:
+        """Rød/Gul/Grøn, or None when the cell is not a usable score.
+
+        Usable: both numbers, a positive maximum and 0 <= points <= maximum. A share
+        exactly on a threshold belongs to the higher colour.
+        """
+        if not (is_number(points) and is_number(maximum)):
+            return None
+        if not (maximum > 0 and 0 <= points <= maximum):
+            return None
+        share = points / maximum
+        if share < self.yellow_from:
+            return RED
+        if share < self.green_from:
+            return YELLOW
+        return GREEN
+
+
+# ---------------------------------------------------------------------------
+# Trend over a series (terms or tests in order; blanks and text are gaps).
+# ---------------------------------------------------------------------------
+
+UP, FLAT, DOWN = "Fremgang", "Stabil", "Tilbagegang"
+TREND_DIGITS = 9  # both faces round the change to this many decimals before comparing
+
+
+@dataclass(frozen=True)
+class TrendRule:
+    """Change within ±tolerance is 'Stabil'.
+
+    method 'auto': latest minus previous when there are two values, the least-squares
+    slope per step (x = position in the series) when there are three or more;
+    method 'seneste': always latest minus previous value.
+    """
+
+    tolerance: float = 0.25
+    method: str = "auto"
+
+
+def round_half_up(value: float, digits: int) -> float:
+    """Excel's ROUND (halves away from zero), not Python's banker's rounding."""
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def trend_change(values: list[object], method: str = "auto") -> float | None:
+    """Latest change or slope of the numbers in `values` (None with fewer than two)."""
+    points = [(x, float(y)) for x, y in enumerate(values, start=1) if is_number(y)]
+    if len(points) < 2:
+        return None
+    if method == "seneste" or len(points) == 2:
+        change = points[-1][1] - points[-2][1]
+    else:
+        n = len(points)
+        sum_x = sum(x for x, _ in points)
+        sum_y = sum(y for _, y in points)
+        sum_xy = sum(x * y for x, y in points)
+        sum_xx = sum(x * x for x, _ in points)
+        change = (n * sum_xy - sum_x * sum_y) / (n * sum_xx - sum_x * sum_x)
+    return round_half_up(change, TREND_DIGITS)
+
+
+def trend(values: list[object], rule: TrendRule = TrendRule()) -> str | None:
+    change = trend_change(values, rule.method)
+    if change is None:
+        return None
+    if change > rule.tolerance:
+        return UP
+    if change < -rule.tolerance:
+        return DOWN
+    return FLAT
+
+
+# ---------------------------------------------------------------------------
 # Native Excel formula text. Only functions that Excel 2010+, Excel on the web and
 # LibreOffice 7.4 all evaluate identically (no LAMBDA, XLOOKUP, TEXTJOIN).
 # ---------------------------------------------------------------------------
@@ -138,6 +226,18 @@ def _array(values: tuple[int, ...]) -> str:
 
 def _text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
+
+
+def _number(value: float) -> str:
+    """A number as formula text that Excel reads back as the same double.
+
+    Excel keeps 15 significant digits of a literal, so thresholds with more digits than
+    that cannot be written exactly; specs use percentages, which fit easily.
+    """
+    text = repr(float(value))
+    if "e" in text:
+        text = f"{value:.15f}".rstrip("0").rstrip(".")
+    return text[:-2] if text.endswith(".0") else text
 
 
 def excel_count_formula(range_ref: str, value: int) -> str:
@@ -183,3 +283,50 @@ def excel_focus_formula(
 def excel_choose(index_ref: str, options: list[str]) -> str:
     """CHOOSE over references: picks the current term's cell by its index."""
     return f"CHOOSE({index_ref},{','.join(options)})"
+
+
+def excel_status_formula(value_ref: str, scale: Scale) -> str:
+    """The level name of a rating, blank for anything else (text, 2.5, errors)."""
+    names = ",".join(_text(level.name) for level in scale.levels)
+    return f'IFERROR(CHOOSE(MATCH({value_ref},{_array(scale.values)},0),{names}),"")'
+
+
+def excel_points_status_formula(points_ref: str, max_ref: str, thresholds: PointsThresholds) -> str:
+    """Native twin of PointsThresholds.status; nested IFs so text never reaches a division."""
+    p, m = points_ref, max_ref
+    share = f"{p}/{m}"
+    return (
+        f'IF(AND(ISNUMBER({p}),ISNUMBER({m})),IF(AND({m}>0,{p}>=0,{p}<={m}),'
+        f'IF({share}<{_number(thresholds.yellow_from)},"{RED}",IF({share}<{_number(thresholds.green_from)},"{YELLOW}","{GREEN}")),""),"")'
+    )
+
+
+def excel_trend_formula(range_ref: str, length: int, rule: TrendRule, vertical: bool = False) -> str:
+    """Native twin of `trend` over a one-row (or one-column) range of `length` cells.
+
+    SUMPRODUCT treats text as zero in its array arguments and ISNUMBER masks out gaps, so
+    blanks and text drop out exactly as in Python; an error value gives blank.
+    """
+    sep = ";" if vertical else ","
+    xs = "{" + sep.join(str(x) for x in range(1, length + 1)) + "}"
+    xxs = "{" + sep.join(str(x * x) for x in range(1, length + 1)) + "}"
+    mask = f"ISNUMBER({range_ref})"
+    n = f"SUMPRODUCT(--{mask})"
+    last = f"INDEX({range_ref},SUMPRODUCT(MAX({mask}*{xs})))"
+    previous = f"INDEX({range_ref},SUMPRODUCT(LARGE({mask}*{xs},2)))"
+    latest_change = f"{last}-{previous}"
+    if rule.method == "seneste":
+        change = latest_change
+    else:
+        sum_x = f"SUMPRODUCT({mask}*{xs})"
+        slope = (
+            f"({n}*SUMPRODUCT({mask}*{xs},{range_ref})-{sum_x}*SUMPRODUCT(--{mask},{range_ref}))"
+            f"/({n}*SUMPRODUCT({mask}*{xxs})-{sum_x}^2)"
+        )
+        change = f"IF({n}=2,{latest_change},{slope})"
+    tol = _number(rule.tolerance)
+    rounded = f"ROUND({change},{TREND_DIGITS})"
+    return (
+        f'IFERROR(IF(OR({n}<2,SUMPRODUCT(--ISERROR({range_ref}))>0),"",'
+        f'IF({rounded}>{tol},"{UP}",IF({rounded}<-{tol},"{DOWN}","{FLAT}"))),"")'
+    )

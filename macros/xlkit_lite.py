@@ -1,0 +1,541 @@
+"""xlkit-funktioner til xlwings Lite (personligt modul).
+
+GENERERET af `python -m xlkit.macros` ud fra xlkit/rules.py og xlkit/udfs.py – ret dér, ikke her.
+"""
+
+from __future__ import annotations
+
+import sys
+
+"""The single source of truth for status, trend and focus rules.
+
+Every rule exists twice on purpose: as a Python function (used by the reader, the
+consolidation and, later, the xlwings UDFs) and as the text of the native Excel formula
+that templates write. Tests recalculate the formulas in LibreOffice and compare them with
+the Python functions, so the two faces cannot drift apart.
+"""
+
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from numbers import Real
+
+
+@dataclass(frozen=True)
+class Level:
+    """One step of a rating scale, e.g. 3 = Gul."""
+
+    value: int
+    name: str
+    definition: str
+    color: str
+    font_color: str = "#000000"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An ordered rating scale of consecutive whole numbers (lowest first)."""
+
+    levels: tuple[Level, ...]
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(level.value for level in self.levels)
+
+    @property
+    def low(self) -> int:
+        return self.levels[0].value
+
+    @property
+    def high(self) -> int:
+        return self.levels[-1].value
+
+    def status(self, value: object) -> Level | None:
+        """The level a cell value stands for, or None when it is not a rating.
+
+        Mirrors the native formulas exactly: only numbers count (text never does, as in
+        Excel's MATCH), and a number must equal one of the scale's values (4.0 is 4).
+        """
+        if not is_number(value):
+            return None
+        for level in self.levels:
+            if value == level.value:
+                return level
+        return None
+
+    def steps(self, value: object) -> int | None:
+        """Position of a rating on the scale (0 = lowest); None when not a rating."""
+        level = self.status(value)
+        return None if level is None else self.levels.index(level)
+
+    def distribution(self, values: list[object]) -> dict[int, int]:
+        """Count of valid ratings at each level, blanks and non-ratings left out."""
+        counts = {level.value: 0 for level in self.levels}
+        for value in values:
+            level = self.status(value)
+            if level is not None:
+                counts[level.value] += 1
+        return counts
+
+
+def is_number(value: object) -> bool:
+    """True for what Excel stores as a number (bool is not one)."""
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def mean_of(counts: dict[int, int]) -> float | None:
+    """Mean rating from a distribution; None when nobody is rated."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    return sum(value * count for value, count in counts.items()) / total
+
+
+@dataclass(frozen=True)
+class FocusRule:
+    """When a student is 'i fokus' for a subject in a term.
+
+    Default (Dagnæsskolen): a rating at or below 2 (Rød, Orange), or a drop of two or
+    more steps since the previous term.
+    """
+
+    at_or_below: int = 2
+    drop_steps: int = 2
+
+    def reasons(self, scale: Scale, subject: str, current: object, previous: object) -> list[str]:
+        """Danish reasons for focus in one subject; empty when not in focus."""
+        reasons = []
+        level = scale.status(current)
+        if level is not None and level.value <= self.at_or_below:
+            reasons.append(f"{subject} {level.value} ({level.name})")
+        now, before = scale.steps(current), scale.steps(previous)
+        if now is not None and before is not None and before - now >= self.drop_steps:
+            reasons.append(
+                f"{subject} faldet fra {scale.status(previous).value} til {level.value}"
+            )
+        return reasons
+
+
+def focus_reasons(
+    scale: Scale, rule: FocusRule, ratings: list[tuple[str, object, object]]
+) -> list[str]:
+    """Reasons over all subjects: `ratings` holds (subject label, current, previous)."""
+    return [
+        reason
+        for subject, current, previous in ratings
+        for reason in rule.reasons(scale, subject, current, previous)
+    ]
+
+
+FOCUS_SEPARATOR = ", "
+
+
+def focus_text(reasons: list[str]) -> str:
+    """The text of a fokus cell: the reasons in order, or empty."""
+    return FOCUS_SEPARATOR.join(reasons)
+
+
+# ---------------------------------------------------------------------------
+# Points against a maximum (red / yellow / green), e.g. a test task.
+# ---------------------------------------------------------------------------
+
+RED, YELLOW, GREEN = "Rød", "Gul", "Grøn"
+
+
+@dataclass(frozen=True)
+class PointsThresholds:
+    """Share of the maximum from which a score is yellow and green (defaults 50 % / 80 %)."""
+
+    yellow_from: float = 0.5
+    green_from: float = 0.8
+
+    def status(self, points: object, maximum: object) -> str | None:
+        """Rød/Gul/Grøn, or None when the cell is not a usable score.
+
+        Usable: both numbers, a positive maximum and 0 <= points <= maximum. A share
+        exactly on a threshold belongs to the higher colour.
+        """
+        if not (is_number(points) and is_number(maximum)):
+            return None
+        if not (maximum > 0 and 0 <= points <= maximum):
+            return None
+        share = points / maximum
+        if share < self.yellow_from:
+            return RED
+        if share < self.green_from:
+            return YELLOW
+        return GREEN
+
+
+# ---------------------------------------------------------------------------
+# Trend over a series (terms or tests in order; blanks and text are gaps).
+# ---------------------------------------------------------------------------
+
+UP, FLAT, DOWN = "Fremgang", "Stabil", "Tilbagegang"
+TREND_DIGITS = 9  # both faces round the change to this many decimals before comparing
+
+
+@dataclass(frozen=True)
+class TrendRule:
+    """Change within ±tolerance is 'Stabil'.
+
+    method 'auto': latest minus previous when there are two values, the least-squares
+    slope per step (x = position in the series) when there are three or more;
+    method 'seneste': always latest minus previous value.
+    """
+
+    tolerance: float = 0.25
+    method: str = "auto"
+
+
+def round_half_up(value: float, digits: int) -> float:
+    """Excel's ROUND (halves away from zero), not Python's banker's rounding."""
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def trend_change(values: list[object], method: str = "auto") -> float | None:
+    """Latest change or slope of the numbers in `values` (None with fewer than two)."""
+    points = [(x, float(y)) for x, y in enumerate(values, start=1) if is_number(y)]
+    if len(points) < 2:
+        return None
+    if method == "seneste" or len(points) == 2:
+        change = points[-1][1] - points[-2][1]
+    else:
+        n = len(points)
+        sum_x = sum(x for x, _ in points)
+        sum_y = sum(y for _, y in points)
+        sum_xy = sum(x * y for x, y in points)
+        sum_xx = sum(x * x for x, _ in points)
+        change = (n * sum_xy - sum_x * sum_y) / (n * sum_xx - sum_x * sum_x)
+    return round_half_up(change, TREND_DIGITS)
+
+
+def trend(values: list[object], rule: TrendRule = TrendRule()) -> str | None:
+    change = trend_change(values, rule.method)
+    if change is None:
+        return None
+    if change > rule.tolerance:
+        return UP
+    if change < -rule.tolerance:
+        return DOWN
+    return FLAT
+
+
+# ---------------------------------------------------------------------------
+# Native Excel formula text. Only functions that Excel 2010+, Excel on the web and
+# LibreOffice 7.4 all evaluate identically (no LAMBDA, XLOOKUP, TEXTJOIN).
+# ---------------------------------------------------------------------------
+
+
+def _array(values: tuple[int, ...]) -> str:
+    return "{" + ",".join(str(v) for v in values) + "}"
+
+
+def _text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _number(value: float) -> str:
+    """A number as formula text that Excel reads back as the same double.
+
+    Excel keeps 15 significant digits of a literal, so thresholds with more digits than
+    that cannot be written exactly; specs use percentages, which fit easily.
+    """
+    text = repr(float(value))
+    if "e" in text:
+        text = f"{value:.15f}".rstrip("0").rstrip(".")
+    return text[:-2] if text.endswith(".0") else text
+
+
+def excel_count_formula(range_ref: str, value: int) -> str:
+    """Count of cells equal to `value` as a number (text '4' never counts)."""
+    return f"SUMPRODUCT(ISNUMBER({range_ref})*({range_ref}={value}))"
+
+
+def excel_mean_formula(count_cells: list[tuple[int, str]], total_cell: str) -> str:
+    """Mean from the level counts, blank when nobody is rated."""
+    weighted = "+".join(f"{value}*{cell}" for value, cell in count_cells)
+    return f'IF({total_cell}=0,"",({weighted})/{total_cell})'
+
+
+def excel_focus_formula(
+    scale: Scale, rule: FocusRule, ratings: list[tuple[str, str, str]]
+) -> str:
+    """Native twin of `focus_reasons` + `focus_text`.
+
+    `ratings` holds (subject label, current expr, previous expr); the expressions may be
+    cell references or CHOOSE(...) picks. MATCH against the scale's values (exact, so
+    text and 2.5 never match) both validates a rating and gives its step, and each part
+    begins with the separator so MID(...;3;...) drops the first one.
+    """
+    low_levels = [level for level in scale.levels if level.value <= rule.at_or_below]
+    all_values = _array(scale.values)
+    parts = []
+    for subject, current, previous in ratings:
+        if low_levels:
+            texts = ",".join(
+                _text(f"{FOCUS_SEPARATOR}{subject} {level.value} ({level.name})")
+                for level in low_levels
+            )
+            low_values = _array(tuple(level.value for level in low_levels))
+            parts.append(f'IFERROR(CHOOSE(MATCH({current},{low_values},0),{texts}),"")')
+        parts.append(
+            f"IFERROR(IF(MATCH({previous},{all_values},0)-MATCH({current},{all_values},0)"
+            f">={rule.drop_steps},{_text(FOCUS_SEPARATOR + subject + ' faldet fra ')}&{previous}"
+            f'&" til "&{current},""),"")'
+        )
+    return f"MID({'&'.join(parts)},{len(FOCUS_SEPARATOR) + 1},2000)"
+
+
+def excel_choose(index_ref: str, options: list[str]) -> str:
+    """CHOOSE over references: picks the current term's cell by its index."""
+    return f"CHOOSE({index_ref},{','.join(options)})"
+
+
+def excel_status_formula(value_ref: str, scale: Scale) -> str:
+    """The level name of a rating, blank for anything else (text, 2.5, errors)."""
+    names = ",".join(_text(level.name) for level in scale.levels)
+    return f'IFERROR(CHOOSE(MATCH({value_ref},{_array(scale.values)},0),{names}),"")'
+
+
+def excel_points_status_formula(points_ref: str, max_ref: str, thresholds: PointsThresholds) -> str:
+    """Native twin of PointsThresholds.status; nested IFs so text never reaches a division."""
+    p, m = points_ref, max_ref
+    share = f"{p}/{m}"
+    return (
+        f'IF(AND(ISNUMBER({p}),ISNUMBER({m})),IF(AND({m}>0,{p}>=0,{p}<={m}),'
+        f'IF({share}<{_number(thresholds.yellow_from)},"{RED}",IF({share}<{_number(thresholds.green_from)},"{YELLOW}","{GREEN}")),""),"")'
+    )
+
+
+def excel_trend_formula(range_ref: str, length: int, rule: TrendRule, vertical: bool = False) -> str:
+    """Native twin of `trend` over a one-row (or one-column) range of `length` cells.
+
+    SUMPRODUCT treats text as zero in its array arguments and ISNUMBER masks out gaps, so
+    blanks and text drop out exactly as in Python; an error value gives blank.
+    """
+    sep = ";" if vertical else ","
+    xs = "{" + sep.join(str(x) for x in range(1, length + 1)) + "}"
+    xxs = "{" + sep.join(str(x * x) for x in range(1, length + 1)) + "}"
+    mask = f"ISNUMBER({range_ref})"
+    n = f"SUMPRODUCT(--{mask})"
+    last = f"INDEX({range_ref},SUMPRODUCT(MAX({mask}*{xs})))"
+    previous = f"INDEX({range_ref},SUMPRODUCT(LARGE({mask}*{xs},2)))"
+    latest_change = f"{last}-{previous}"
+    if rule.method == "seneste":
+        change = latest_change
+    else:
+        sum_x = f"SUMPRODUCT({mask}*{xs})"
+        slope = (
+            f"({n}*SUMPRODUCT({mask}*{xs},{range_ref})-{sum_x}*SUMPRODUCT(--{mask},{range_ref}))"
+            f"/({n}*SUMPRODUCT({mask}*{xxs})-{sum_x}^2)"
+        )
+        change = f"IF({n}=2,{latest_change},{slope})"
+    tol = _number(rule.tolerance)
+    rounded = f"ROUND({change},{TREND_DIGITS})"
+    return (
+        f'IFERROR(IF(OR({n}<2,SUMPRODUCT(--ISERROR({range_ref}))>0),"",'
+        f'IF({rounded}>{tol},"{UP}",IF({rounded}<-{tol},"{DOWN}","{FLAT}"))),"")'
+    )
+"""xlkit's rules as Excel functions (xlwings user-defined functions).
+
+Thin wrappers over xlkit.rules: every function takes whole ranges (one call per range, not
+per cell), returns an array of the same shape (spilled as a dynamic array in Excel 365),
+and never raises into Excel: blanks and text give an empty result, Excel error values
+(#I/T, #DIVISION/0! ...) count as 'no value', and bad arguments give a Danish message.
+
+The decorators only attach metadata (on Linux they do nothing), so every function is a
+plain Python function that tests call directly. macros/xlkit_lite.py is generated from this
+file and xlkit/rules.py (see xlkit/macros.py) for xlwings Lite.
+"""
+
+
+import xlwings as xw
+
+rules = sys.modules[__name__]  # rules and UDFs share this one file in Lite
+
+CATEGORY = "xlkit"
+DEFAULT_NAMES = ("Rød", "Orange", "Gul", "Grøn", "Meget grøn")  # Dagnæsskolen; = workbook_templates/elevvurdering.yaml
+NAMES_DOC = "Niveaunavnene fra lavest til højest. Standard: Rød, Orange, Gul, Grøn, Meget grøn."
+LOW_DOC = "Værdien for det laveste niveau. Standard: 1."
+EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+
+
+def _grid(values) -> list[list]:
+    """Any Excel argument (single value, row, 2-D range) as a list of rows."""
+    if not isinstance(values, list):
+        return [[values]]
+    if values and not isinstance(values[0], list):
+        return [values]
+    return values or [[None]]
+
+
+def _is_error(cell) -> bool:
+    """Excel error values arrive as their text (err_to_str=True)."""
+    return isinstance(cell, str) and cell.strip().upper() in EXCEL_ERRORS
+
+
+def _value(cell):
+    """An error value counts as no value."""
+    return None if _is_error(cell) else cell
+
+
+def _names(names) -> tuple[str, ...]:
+    if names is None:
+        return DEFAULT_NAMES
+    flat = [str(n).strip() for row in _grid(names) for n in row if n is not None and str(n).strip()]
+    return tuple(flat)
+
+
+def _scale(names, low) -> rules.Scale:
+    names = _names(names)
+    if not names:
+        raise ValueError("Angiv mindst ét niveaunavn.")
+    if low is None or not rules.is_number(low) or float(low) != int(low):
+        raise ValueError("Laveste værdi skal være et helt tal.")
+    return rules.Scale(tuple(rules.Level(int(low) + i, name, "", "") for i, name in enumerate(names)))
+
+
+def _number(value, default, what: str) -> float:
+    if value is None:
+        return default
+    if not rules.is_number(value):
+        raise ValueError(f"{what} skal være et tal.")
+    return float(value)
+
+
+def _safe(function):
+    """Never raise into Excel: turn a bad argument into one Danish message."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (ValueError, TypeError, ZeroDivisionError) as error:
+            return f"xlkit: {error}"
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    wrapper.__wrapped__ = function
+    return wrapper
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne (en celle eller et område).")
+@xw.arg("navne", ndim=1, doc=NAMES_DOC)
+@xw.arg("laveste", doc=LOW_DOC)
+def XLKIT_STATUS(vaerdier, navne=None, laveste=1):
+    """Niveauets navn for hver vurdering (fx 3 giver Gul); tom for tomme celler og tekst."""
+    return _status(vaerdier, navne, laveste)
+
+
+@_safe
+def _status(vaerdier, navne, laveste):
+    scale = _scale(navne, laveste)
+    return [[_level_name(scale, _value(cell)) for cell in row] for row in _grid(vaerdier)]
+
+
+def _level_name(scale: rules.Scale, value) -> str:
+    level = scale.status(value)
+    return "" if level is None else level.name
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("point", ndim=2, err_to_str=True, doc="Elevernes point (en celle, en række eller et område).")
+@xw.arg("maks", ndim=2, err_to_str=True, doc="Maksimalt antal point: én celle, eller én række med en værdi pr. kolonne.")
+@xw.arg("gul_fra", doc="Andel af maks, hvorfra resultatet er gult. Standard: 0,5.")
+@xw.arg("groen_fra", doc="Andel af maks, hvorfra resultatet er grønt. Standard: 0,8.")
+def XLKIT_PCTSTATUS(point, maks, gul_fra=0.5, groen_fra=0.8):
+    """Rød, Gul eller Grøn efter hvor stor en del af maks eleven har fået; tom når der mangler point."""
+    return _points_status(point, maks, gul_fra, groen_fra)
+
+
+@_safe
+def _points_status(point, maks, gul_fra, groen_fra):
+    thresholds = rules.PointsThresholds(_number(gul_fra, 0.5, "gul_fra"), _number(groen_fra, 0.8, "groen_fra"))
+    maxima = _grid(maks)
+    rows = _grid(point)
+
+    def maximum(r: int, c: int):
+        row = maxima[r] if len(maxima) > 1 else maxima[0]
+        return _value(row[c] if len(row) > 1 else row[0])
+
+    return [
+        [thresholds.status(_value(cell), maximum(r, c)) or "" for c, cell in enumerate(row)]
+        for r, row in enumerate(rows)
+    ]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("serie", ndim=2, err_to_str=True, doc="Resultaterne i tidsorden; én elev pr. række.")
+@xw.arg("tolerance", doc="Ændring pr. trin, der stadig regnes som stabil. Standard: 0,25.")
+@xw.arg("metode", doc="'auto' (hældning ved 3+ værdier) eller 'seneste' (seneste mod forrige). Standard: auto.")
+def XLKIT_TREND(serie, tolerance=0.25, metode="auto"):
+    """Fremgang, Stabil eller Tilbagegang for hver række; tom med færre end to tal."""
+    return _trend(serie, tolerance, metode)
+
+
+@_safe
+def _trend(serie, tolerance, metode):
+    method = "auto" if metode is None else str(metode).strip().lower()
+    if method not in ("auto", "seneste"):
+        raise ValueError("metode skal være 'auto' eller 'seneste'.")
+    rule = rules.TrendRule(_number(tolerance, 0.25, "tolerance"), method)
+    results = []
+    for row in _grid(serie):
+        if any(_is_error(cell) for cell in row):
+            results.append([""])  # an error in the series: no trend, as in the native formula
+        else:
+            results.append([rules.trend(row, rule) or ""])
+    return results
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("nu", ndim=2, err_to_str=True, doc="Vurderingerne i seneste termin; én elev pr. række, ét fag pr. kolonne.")
+@xw.arg("foer", ndim=2, err_to_str=True, doc="Vurderingerne i terminen før, samme form som nu.")
+@xw.arg("fag", ndim=1, doc="Fagenes navne, fx DANSK, MAT, SOC.")
+@xw.arg("graense", doc="Højeste vurdering, der giver fokus. Standard: 2.")
+@xw.arg("fald", doc="Antal trin et fald skal være for at give fokus. Standard: 2.")
+@xw.arg("navne", ndim=1, doc=NAMES_DOC)
+@xw.arg("laveste", doc=LOW_DOC)
+def XLKIT_FOKUS(nu, foer, fag, graense=2, fald=2, navne=None, laveste=1):
+    """Begrundelsen, hvis eleven er i fokus (fx 'DANSK 2 (Orange)'); tom ellers. Én værdi pr. række."""
+    return _focus(nu, foer, fag, graense, fald, navne, laveste)
+
+
+@_safe
+def _focus(nu, foer, fag, graense, fald, navne, laveste):
+    scale = _scale(navne, laveste)
+    rule = rules.FocusRule(int(_number(graense, 2, "graense")), int(_number(fald, 2, "fald")))
+    subjects = [str(s) for row in _grid(fag) for s in row]
+    now, before = _grid(nu), _grid(foer)
+    if len(now) != len(before) or any(len(a) != len(b) for a, b in zip(now, before)):
+        raise ValueError("nu og foer skal have samme størrelse.")
+    if len(subjects) != len(now[0]):
+        raise ValueError("Der skal være ét fagnavn pr. kolonne.")
+    return [
+        [rules.focus_text(rules.focus_reasons(
+            scale, rule, [(s, _value(a), _value(b)) for s, a, b in zip(subjects, row_now, row_before)]
+        ))]
+        for row_now, row_before in zip(now, before)
+    ]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne, der skal tælles.")
+@xw.arg("navne", ndim=1, doc=NAMES_DOC)
+@xw.arg("laveste", doc=LOW_DOC)
+def XLKIT_FORDELING(vaerdier, navne=None, laveste=1):
+    """Tabel med Niveau, Navn, Antal og Andel for hvert niveau; tomme celler, tekst og fejl tælles ikke."""
+    return _distribution(vaerdier, navne, laveste)
+
+
+@_safe
+def _distribution(vaerdier, navne, laveste):
+    scale = _scale(navne, laveste)
+    counts = scale.distribution([_value(cell) for row in _grid(vaerdier) for cell in row])
+    total = sum(counts.values())
+    table = [["Niveau", "Navn", "Antal", "Andel"]]
+    for level in scale.levels:
+        table.append([level.value, level.name, counts[level.value], counts[level.value] / total if total else ""])
+    return table

@@ -1,0 +1,168 @@
+"""The xlwings face: registration metadata checked on Linux, the generated VBA module and the
+xlwings Lite module kept identical to a fresh generation, and the documented results for
+blanks, text, errors and bad arguments."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from xlkit import macros, udfs
+
+FUNCTIONS = ["XLKIT_FOKUS", "XLKIT_FORDELING", "XLKIT_PCTSTATUS", "XLKIT_STATUS", "XLKIT_TREND"]
+
+
+@pytest.fixture(scope="module")
+def registered():
+    return macros.registered_udfs()
+
+
+def test_registration_metadata(registered):
+    found = {name: getattr(registered, name).__xlfunc__ for name in dir(registered)
+             if hasattr(getattr(registered, name), "__xlfunc__")}
+    assert sorted(found) == FUNCTIONS
+    args = {name: [a["name"] for a in meta["args"]] for name, meta in found.items()}
+    assert args == {
+        "XLKIT_FOKUS": ["nu", "foer", "fag", "graense", "fald", "navne", "laveste"],
+        "XLKIT_FORDELING": ["vaerdier", "navne", "laveste"],
+        "XLKIT_PCTSTATUS": ["point", "maks", "gul_fra", "groen_fra"],
+        "XLKIT_STATUS": ["vaerdier", "navne", "laveste"],
+        "XLKIT_TREND": ["serie", "tolerance", "metode"],
+    }
+    for name, meta in found.items():
+        assert meta["category"] == "xlkit" and not meta["volatile"] and not meta["sub"]
+        assert meta["ret"]["doc"] and len(meta["ret"]["doc"]) <= 255
+        for arg in meta["args"]:
+            assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            assert len(arg["doc"]) <= 255
+    status_args = found["XLKIT_STATUS"]["argmap"]
+    assert status_args["vaerdier"]["options"] == {"ndim": 2, "err_to_str": True}
+    assert status_args["navne"]["optional"] is None and status_args["laveste"]["optional"] == 1
+
+
+def test_decorators_leave_plain_functions_on_linux():
+    assert not hasattr(udfs.XLKIT_STATUS, "__xlfunc__")
+    assert "pythoncom" not in sys.modules
+
+
+def test_vba_module_matches_the_golden_file():
+    golden = (ROOT / "macros" / "xlkit_udfs.bas").read_bytes().decode("utf-8").replace("\r\n", "\n")
+    assert macros.vba_module() == golden
+    assert "\r\n" in (ROOT / "macros" / "xlkit_udfs.bas").read_bytes().decode("utf-8")  # VBA wants CRLF
+    assert 'XLPy.CallUDF("xlkit.udfs", "XLKIT_STATUS", Array(vaerdier, navne, laveste), ThisWorkbook, Application.Caller)' in golden
+
+
+def _load_lite():
+    fake = types.ModuleType("xlwings")
+    fake.func = lambda f=None, **kw: f if f is not None else (lambda g: g)
+    fake.arg = lambda *a, **kw: (lambda g: g)
+    fake.ret = lambda *a, **kw: (lambda g: g)
+    saved = sys.modules.get("xlwings")
+    sys.modules["xlwings"] = fake
+    try:
+        spec = importlib.util.spec_from_file_location("xlkit_lite", ROOT / "macros" / "xlkit_lite.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["xlkit_lite"] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.modules["xlwings"] = saved
+        sys.modules.pop("xlkit_lite", None)
+
+
+def test_lite_module_is_generated_and_self_contained():
+    assert (ROOT / "macros" / "xlkit_lite.py").read_text(encoding="utf-8") == macros.lite_module()
+    text = macros.lite_module()
+    assert "import xlkit" not in text and "from xlkit" not in text
+    lite = _load_lite()
+    grid = [[1, 2, "gul", None, "#N/A", 6]]
+    assert lite.XLKIT_STATUS(grid) == udfs.XLKIT_STATUS(grid)
+    assert lite.XLKIT_FOKUS([[2, 5]], [[4, "x"]], ["DANSK", "MAT"]) == [["DANSK 2 (Orange), DANSK faldet fra 4 til 2"]]
+
+
+def test_default_names_are_the_shipped_scale(spec):
+    assert udfs.DEFAULT_NAMES == tuple(level.name for level in spec.scale.levels)
+
+
+def test_status_of_a_range_in_one_call():
+    assert udfs.XLKIT_STATUS([[1, 2, 3], [4, 5, 6]]) == [["Rød", "Orange", "Gul"], ["Grøn", "Meget grøn", ""]]
+    assert udfs.XLKIT_STATUS(3) == [["Gul"]]
+    assert udfs.XLKIT_STATUS([[1, 2]], ["Lav", "Høj"], 1) == [["Lav", "Høj"]]
+
+
+@pytest.mark.parametrize("cell", [None, "", "gul", "4", True, "#N/A", "#DIV/0!", "#VALUE!"])
+def test_blank_text_and_errors_give_blank_status(cell):
+    assert udfs.XLKIT_STATUS([[cell]]) == [[""]]
+    assert udfs.XLKIT_PCTSTATUS([[cell]], 4) == [[""]]
+    assert udfs.XLKIT_PCTSTATUS([[2]], [[cell]]) == [[""]]
+
+
+def test_a_half_rating_has_no_status_but_half_points_do():
+    assert udfs.XLKIT_STATUS([[2.5]]) == [[""]]
+    assert udfs.XLKIT_PCTSTATUS([[2.5]], 4) == [["Gul"]]
+
+
+def test_points_status_with_a_row_of_maxima():
+    points = [[1, 2, 4], [0, 3, None]]
+    assert udfs.XLKIT_PCTSTATUS(points, [[2, 4, 5]]) == [["Gul", "Gul", "Grøn"], ["Rød", "Gul", ""]]
+    assert udfs.XLKIT_PCTSTATUS([[3]], [[2]]) == [[""]]  # more than the maximum is not a score
+
+
+def test_trend_documented_results():
+    series = [[1, 2, 3], [3, 3.1, 3], [4, "#N/A", 2], [4, None, None], [5, "x", 3]]
+    assert udfs.XLKIT_TREND(series) == [["Fremgang"], ["Stabil"], [""], [""], ["Tilbagegang"]]
+    assert udfs.XLKIT_TREND([[1, 5, 2]], 0.25, "seneste") == [["Tilbagegang"]]
+
+
+def test_distribution_table():
+    table = udfs.XLKIT_FORDELING([[1, 1, 3, "x", None, "#N/A", 6]])
+    assert table[0] == ["Niveau", "Navn", "Antal", "Andel"]
+    assert table[1] == [1, "Rød", 2, 2 / 3] and table[3] == [3, "Gul", 1, 1 / 3]
+    assert udfs.XLKIT_FORDELING([[None]])[1] == [1, "Rød", 0, ""]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: udfs.XLKIT_STATUS([[1]], None, "a"), "xlkit: Laveste værdi skal være et helt tal."),
+        (lambda: udfs.XLKIT_PCTSTATUS([[1]], 4, "halvt"), "xlkit: gul_fra skal være et tal."),
+        (lambda: udfs.XLKIT_TREND([[1, 2]], 0.25, "hurtig"), "xlkit: metode skal være 'auto' eller 'seneste'."),
+        (lambda: udfs.XLKIT_FOKUS([[1, 2]], [[1]], ["A", "B"]), "xlkit: nu og foer skal have samme størrelse."),
+        (lambda: udfs.XLKIT_FOKUS([[1, 2]], [[1, 2]], ["A"]), "xlkit: Der skal være ét fagnavn pr. kolonne."),
+    ],
+)
+def test_bad_arguments_give_a_danish_message_not_an_exception(call, message):
+    assert call() == message
+
+
+def test_macros_folder_has_the_guide_and_config():
+    guide = (ROOT / "macros" / "README.md").read_text(encoding="utf-8")
+    for step in ("1.", "2.", "3.", "4.", "5.", "xlwings addin install", "UDF Modules", "Import Functions"):
+        assert step in guide
+    conf = (ROOT / "macros" / "xlwings.conf").read_text(encoding="utf-8")
+    assert '"UDF Modules","xlkit.udfs"' in conf
+
+
+@pytest.mark.libreoffice
+def test_showcase_native_column_recalculates_to_the_udf_results(tmp_path, libreoffice):
+    import openpyxl
+
+    from xlkit.showcase import RESULT_COL, build_showcase
+
+    path = build_showcase(tmp_path / "funktioner.xlsx")
+    cached = openpyxl.load_workbook(path, data_only=True)["Funktioner"]
+    [lo] = libreoffice.recalculate([path], tmp_path / "lo")
+    recalculated = openpyxl.load_workbook(lo, data_only=True)["Funktioner"]
+    compared = 0
+    for row in range(1, cached.max_row + 1):
+        if cached.cell(row, RESULT_COL + 3).value in ("ja", "nej"):
+            udf_value = cached.cell(row, RESULT_COL + 2).value or ""
+            assert cached.cell(row, RESULT_COL + 3).value == "ja", row
+            assert (recalculated.cell(row, RESULT_COL + 1).value or "") == udf_value, row
+            compared += 1
+    assert compared == 8 + 7 + 5 + 4
