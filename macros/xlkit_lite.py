@@ -249,8 +249,12 @@ def _number(value: float) -> str:
 
 
 def excel_count_formula(range_ref: str, value: int) -> str:
-    """Count of cells equal to `value` as a number (text '4' never counts)."""
-    return f"SUMPRODUCT(ISNUMBER({range_ref})*({range_ref}={value}))"
+    """Count of cells holding the number `value`.
+
+    MATCH is exact and type-strict, so text '4' never counts, and an error value in the
+    range (#N/A pasted in) only fails its own MATCH instead of the whole count.
+    """
+    return f"SUMPRODUCT(--ISNUMBER(MATCH({range_ref},{{{value}}},0)))"
 
 
 def excel_mean_formula(count_cells: list[tuple[int, str]], total_cell: str) -> str:

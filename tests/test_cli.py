@@ -122,7 +122,7 @@ def test_demo_builds_and_consolidates_a_school(demo_folder):
     classes = {overview.cell(r, 1).value for r in range(5, 23)}
     assert classes == {"7.A", "7.B", "8.A", "8.B", "9.A", "9.B"}
     assert overview._charts, "the stacked bar chart is missing"
-    problems = {row[3] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
+    problems = {row[5] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
     assert {"text-as-number", "value-out-of-range", "unknown-text", "value-not-whole", "duplicate-name"} <= problems
     focus_rows = list(wb["Elever i fokus"].iter_rows(min_row=5, values_only=True))
     assert focus_rows and all(row[4] for row in focus_rows)
@@ -168,7 +168,7 @@ def test_consolidate_survives_a_corrupt_file_and_never_writes_inputs(runner, tmp
     wb = openpyxl.load_workbook(out)
     classes = {wb["Oversigt"].cell(r, 1).value for r in range(5, 20)} - {None}
     assert classes == {"7.A", "7.B", "8.A", "8.B", "9.A"}
-    unreadable = [row for row in wb["Problemer"].iter_rows(min_row=5, values_only=True) if row[3] == "unreadable-file"]
+    unreadable = [row for row in wb["Problemer"].iter_rows(min_row=5, values_only=True) if row[5] == "unreadable-file"]
     assert sorted(row[0] for row in unreadable) == ["andet.xlsx", "klasser/elevvurdering_9B.xlsx"]
 
     strict = runner.invoke(main, ["consolidate", str(inbox), "-o", str(out), "--strict"])
@@ -212,4 +212,33 @@ def test_consolidate_shows_progress_for_many_files(runner, tmp_path, demo_folder
     result = runner.invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "o.xlsx")])
     assert result.exit_code == 0
     assert "Læser skemaer" in result.stderr
-    assert "duplicate-class" in {row[3] for row in openpyxl.load_workbook(tmp_path / "o.xlsx")["Problemer"].iter_rows(min_row=5, values_only=True)}
+    assert "duplicate-class" in {row[5] for row in openpyxl.load_workbook(tmp_path / "o.xlsx")["Problemer"].iter_rows(min_row=5, values_only=True)}
+
+
+def test_summary_holds_no_uni_logins_or_cpr_numbers(runner, tmp_path, demo_folder):
+    from tests.teacher import open_for_filling
+
+    folder, _ = demo_folder
+    inbox = tmp_path / "ind"
+    shutil.copytree(folder / "klasser", inbox)
+    logins = set()
+    for path in inbox.glob("*.xlsx"):
+        ws = openpyxl.load_workbook(path)["Elevvurdering"]
+        logins |= {ws.cell(r, 3).value for r in range(6, 36) if ws.cell(r, 3).value}
+    wb = open_for_filling(inbox / "elevvurdering_8A.xlsx")
+    ws = wb["Elevvurdering"]
+    ws["B7"] = "Bo Jensen 010203-1234"
+    ws["E8"] = 2512901234
+    ws["F9"] = "140505-4321"
+    ws["C10"] = ws["C11"].value  # a duplicate UNI-login is reported without the login
+    wb.save(inbox / "elevvurdering_8A.xlsx")
+    out = tmp_path / "o.xlsx"
+    assert runner.invoke(main, ["consolidate", str(inbox), "-o", str(out)]).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        text = " ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    assert len(logins) > 100
+    assert not [login for login in logins if login in text]
+    for secret in ("010203", "2512901234", "140505"):
+        assert secret not in text
+    codes = [row[5] for row in openpyxl.load_workbook(out)["Problemer"].iter_rows(min_row=5, values_only=True)]
+    assert codes.count("cpr-number") == 3 and "duplicate-uni-login" in codes

@@ -140,3 +140,20 @@ def test_teacher_filled_workbook_is_recalculated(tmp_path, libreoffice, spec):
     terms = class_terms(spec.grades, spec.seasons, 7, 2024)
     _compare(sheet, spec, terms, ratings)
     assert sheet["D6"].value == "DANSK 2 (Orange), DANSK faldet fra 4 til 2"
+
+
+def test_error_values_in_rating_cells_do_not_break_the_sheet(tmp_path, libreoffice, spec):
+    """A pasted #N/A or #DIV/0! fails only its own cell, as in Python (no value)."""
+    template = elevvurdering.build(spec, tmp_path / "t.xlsx", "S", "A", 2024,
+                                   students=[Student(f"Elev {i}") for i in range(30)])
+    wb = open_for_filling(template)
+    ws = wb["Elevvurdering"]
+    ratings = {(0, 1, "dansk"): 4, (0, 2, "dansk"): 2, (1, 2, "soc"): 1, (2, 2, "mat"): 3}
+    for (row, term, subject), value in ratings.items():
+        ws.cell(6 + row, 5 + (term - 1) * 3 + [s.id for s in spec.subjects].index(subject), value)
+    ws["I6"], ws["H8"], ws["E9"] = "=NA()", "=1/0", "=NA()"
+    wb.save(tmp_path / "errors.xlsx")
+    [lo_path] = libreoffice.recalculate([tmp_path / "errors.xlsx"], tmp_path / "lo")
+    sheet = openpyxl.load_workbook(lo_path, data_only=True)["Elevvurdering"]
+    assert sheet["I6"].value == "#N/A"  # the error really is in the sheet
+    _compare(sheet, spec, class_terms(spec.grades, spec.seasons, 7, 2024), ratings)

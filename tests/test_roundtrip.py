@@ -39,8 +39,12 @@ def test_round_trip_with_messy_values_and_an_inserted_row(tmp_path, spec, studen
         ("Ida Sørensen", "DANSK", "Efterår 2024", 3, "E7", "7.A"),
         ("Ida Sørensen", "DANSK", "Efterår 2024", 1, "E8", "7.A"),
         ("Ælle Østergaard", "DANSK", "Efterår 2024", 5, "E9", "7.A"),
-        ("Elev nr. 5 (uden navn)", "DANSK", "Efterår 2024", 2, "E11", "7.A"),
+        ("Elev uden navn (række 11)", "DANSK", "Efterår 2024", 2, "E11", "7.A"),
     ]
+    nr_by_name = {(r.student, r.cell[1:]): r.student_nr for r in data.records}
+    assert nr_by_name[("Ida Sørensen", "8")] is None  # the inserted row has no Nr
+    assert nr_by_name[("Ælle Østergaard", "9")] == 3
+    assert len({r.student_key for r in data.records}) == 5
     problems = [(p.code, p.cell) for p in data.problems]
     assert problems == [
         ("text-as-number", "G6"),
@@ -59,6 +63,7 @@ def test_round_trip_with_messy_values_and_an_inserted_row(tmp_path, spec, studen
     assert by_cell["J6"].action == "Ikke medtaget."
     assert by_cell["I6"].message == "Teksten 'gul' er læst som 3 (Gul)."
     assert by_cell["B8"].message == "Navnet 'Ida Sørensen' står også i B7."
+    assert by_cell["C10"].message == "Samme UNI-login står også i C7."  # the login itself is not repeated
 
 
 def test_renamed_sheet_is_still_found(tmp_path, spec, students):
@@ -83,3 +88,36 @@ def test_cpr_number_in_a_name_cell_is_reported_and_not_read(tmp_path, spec):
     assert [p.code for p in data.problems] == ["cpr-number", "missing-name"]
     assert all("1234" not in r.student for r in data.records)
     assert all("010203" not in p.message + p.action for p in data.problems)
+
+
+def test_inserted_student_survives_consolidation(tmp_path, spec, students):
+    """A row inserted by a teacher has no Nr; its student must not replace the one below."""
+    from xlkit.consolidate import consolidate
+
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2024, students=students)
+    wb = open_for_filling(template)
+    ws = wb["Elevvurdering"]
+    for row, value in ((6, 4), (7, 4), (8, 5)):
+        ws.cell(row, 5, value)
+    insert_row_like_excel(wb, "Elevvurdering", 8)
+    ws["B8"], ws["E8"] = "Ny Elev", 1
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    wb.save(folder / "7A.xlsx")
+    [summary] = consolidate(folder).classes
+    assert summary.counts["DANSK"] == {1: 1, 2: 0, 3: 0, 4: 2, 5: 1}
+    assert [(f["student"], f["nr"], f["reasons"]) for f in summary.focus] == [("Ny Elev", None, "DANSK 1 (Rød)")]
+
+
+def test_row_inserted_under_the_last_student_is_read(tmp_path, spec):
+    from tests.conftest import ROOT  # noqa: F401  (spec fixture comes from conftest)
+    from xlkit.roster import Student
+
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2024,
+                                   students=[Student(f"Elev {i}") for i in range(30)])
+    wb = open_for_filling(template)
+    insert_row_like_excel(wb, "Elevvurdering", 36)  # right under student 30
+    wb["Elevvurdering"]["B36"], wb["Elevvurdering"]["E36"] = "Nyt barn", 2
+    wb.save(tmp_path / "ny.xlsx")
+    data = read_workbook(tmp_path / "ny.xlsx")
+    assert [(r.student, r.cell, r.value) for r in data.records] == [("Nyt barn", "E36", 2)]

@@ -69,5 +69,5 @@ def test_formula_text_uses_only_portable_functions(spec):
     for modern in ("TEXTJOIN", "LAMBDA", "XLOOKUP", "IFS(", "LET("):
         assert modern not in formula
     assert '"{s}' not in formula
-    assert rules.excel_count_formula("$E$6:$E$35", 3) == "SUMPRODUCT(ISNUMBER($E$6:$E$35)*($E$6:$E$35=3))"
+    assert rules.excel_count_formula("$E$6:$E$36", 3) == "SUMPRODUCT(--ISNUMBER(MATCH($E$6:$E$36,{3},0)))"
     assert rules.excel_mean_formula([(1, "E40"), (2, "E41")], "E42") == 'IF(E42=0,"",(1*E40+2*E41)/E42)'

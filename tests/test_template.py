@@ -35,17 +35,17 @@ def test_layout_follows_the_seed_figure(template):
 def test_inputs_are_validated_coloured_and_the_rest_locked(template):
     ws = openpyxl.load_workbook(template)["Elevvurdering"]
     [validation] = ws.data_validations.dataValidation
-    assert str(validation.sqref) == "E6:V35"
+    assert str(validation.sqref) == "E6:V36"
     assert (validation.type, validation.formula1, validation.formula2) == ("whole", "1", "5")
     assert validation.operator in (None, "between")  # between is the OOXML default
     assert validation.showErrorMessage and validation.errorTitle == "Ugyldig vurdering"
     assert "Skriv et helt tal fra 1 til 5" in validation.error and "5 = Meget grøn" in validation.error
     cf = {str(rng.sqref): rng.rules for rng in ws.conditional_formatting}
-    level_rules = [r for r in cf["E6:V35"] if r.type == "cellIs"]
+    level_rules = [r for r in cf["E6:V36"] if r.type == "cellIs"]
     assert sorted(r.formula[0] for r in level_rules) == ["1", "2", "3", "4", "5"]
     fills = {r.formula[0]: r.dxf.fill.bgColor.rgb[-6:] for r in level_rules}
     assert fills == {"1": "E8453C", "2": "F79A3E", "3": "FFE066", "4": "8CCB7E", "5": "2E8B57"}
-    assert any(r.type == "expression" for r in cf["E6:V35"])  # invalid entries stand out
+    assert any(r.type == "expression" for r in cf["E6:V36"])  # invalid entries stand out
     assert ws.protection.sheet and not ws.protection.password
     assert not ws.protection.insertRows  # teachers may insert rows
     assert ws["E6"].protection.locked is False and ws["B6"].protection.locked is False
@@ -62,8 +62,8 @@ def test_identity_and_names_let_a_reader_find_the_data(template, spec):
     assert meta["school"] == "Dagnæsskolen" and meta["class_letter"] == "A" and meta["xlkit_version"]
     assert [(t["grade"], t["season"]["id"]) for t in meta["terms"]][:3] == [(7, "efteraar"), (7, "foraar"), (8, "efteraar")]
     names = wb.defined_names
-    assert names["xlkit_elev"].attr_text == "Elevvurdering!$B$6:$B$35"
-    assert names["xlkit_v_9_foraar_soc"].attr_text == "Elevvurdering!$V$6:$V$35"
+    assert names["xlkit_elev"].attr_text == "Elevvurdering!$B$6:$B$36"
+    assert names["xlkit_v_9_foraar_soc"].attr_text == "Elevvurdering!$V$6:$V$36"
     assert names["xlkit_current_term"].attr_text == "xlkit!$D$1"
     assert len([n for n in names if n.startswith("xlkit_v_")]) == 6 * 3
     assert wb.custom_doc_props["xlkit_kind"].value == "elevvurdering"

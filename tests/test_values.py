@@ -32,6 +32,8 @@ from xlkit.values import read_rating
         ("syg", None, "unknown-text"),
         (True, None, "unknown-text"),
         ("010203-1234", None, "cpr-number"),
+        (2512901234, None, "cpr-number"),  # a CPR number pasted as a number
+        (False, None, "unknown-text"),
     ],
 )
 def test_typed_values(spec, typed, value, code):
@@ -60,3 +62,13 @@ def test_any_text_gives_a_value_in_the_scale_or_a_problem(spec, text):
     else:
         assert reading.value in (None, 1, 2, 3, 4, 5)
         assert reading.value is not None or reading.code
+
+
+def test_free_text_and_dates_are_not_echoed(spec):
+    import datetime as dt
+
+    note = read_rating("ordblind, se PPR", spec.scale)
+    assert note.code == "unknown-text" and "ordblind" not in note.message + note.action
+    assert "16 tegn" in note.message
+    assert "datetime" not in read_rating(dt.datetime(2026, 3, 4), spec.scale).message
+    assert read_rating(True, spec.scale).message.startswith("Cellen indeholder SAND")

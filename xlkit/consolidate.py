@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from xlkit import rules
 from xlkit.errors import XlkitError
 from xlkit.problems import PROBLEM_HEADERS, Problem
-from xlkit.records import WorkbookData
+from xlkit.records import Record, WorkbookData
 from xlkit.reader import read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
@@ -55,6 +55,19 @@ class Consolidation:
     problems: list[Problem] = field(default_factory=list)
     classes: list[ClassSummary] = field(default_factory=list)
     scale: Scale | None = None
+    focus_rule: rules.FocusRule | None = None
+
+    @property
+    def terms_used(self) -> list[str]:
+        """The terms the classes were summarised for, oldest first."""
+        terms = {(c.term.school_year, c.term.season.year_offset, c.term.label) for c in self.classes}
+        return [label for *_, label in sorted(terms)]
+
+    @property
+    def terms_with_data(self) -> list[str]:
+        terms = {(r.term.school_year, r.term.season.year_offset, r.term.label)
+                 for f in self.files if f.data for r in f.data.records}
+        return [label for *_, label in sorted(terms)]
 
     @property
     def read_count(self) -> int:
@@ -71,6 +84,10 @@ class Consolidation:
     @property
     def focus_count(self) -> int:
         return sum(len(c.focus) for c in self.classes)
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -123,13 +140,13 @@ def consolidate(
             result.problems.append(Problem("internal-error", message, "Filen er sprunget over.", label))
             continue
         datas.append((path, data))
-    for path, data in _drop_duplicate_classes(datas, result):
+    for data in _merge_copies(datas, result):
         status = FileStatus(data.file, True, data=data)
         result.files.append(status)
         result.problems.extend(data.problems)
         summary = _summarise(data, term_label, result)
         if summary is None:
-            status.note = "Ingen vurderinger i den valgte termin"
+            status.note = status.note or "Ingen vurderinger i den valgte termin"
             continue
         status.term = summary.term
         result.classes.append(summary)
@@ -138,25 +155,55 @@ def consolidate(
     return result
 
 
-def _drop_duplicate_classes(datas, result: Consolidation):
-    """The same class sent twice: the most recently saved file wins, the other is reported."""
-    newest: dict[tuple, tuple[Path, WorkbookData]] = {}
+def _student_identity(record: Record) -> str:
+    """Who a record is about across copies of one class workbook: the name, else the row."""
+    return record.student.casefold() if not record.student.startswith("Elev uden navn") else record.student_key
+
+
+def _merge_copies(datas: list[tuple[Path, WorkbookData]], result: Consolidation) -> list[WorkbookData]:
+    """The same class sent more than once (e.g. the dansk and the matematik teacher each
+    filled a copy): the copies are merged. Where two copies hold different values for the
+    same student, term and subject, the most recently saved copy wins and the difference
+    is reported; nothing else is dropped."""
+    groups: dict[tuple, list[tuple[Path, WorkbookData]]] = {}
     for path, data in datas:
         key = (data.kind, data.school, data.class_letter, data.metadata.get("start_year"),
                data.metadata.get("start_grade"))
-        if key in newest:
-            kept_path, kept = newest[key]
-            older, newer = sorted([(kept_path, kept), (path, data)], key=lambda item: os.stat(item[0]).st_mtime)
-            newest[key] = newer
-            result.files.append(FileStatus(older[1].file, False, f"Samme klasse som {newer[1].file}"))
-            result.problems.append(Problem(
-                "duplicate-class",
-                f"Klassen findes også i {newer[1].file}, som er gemt senere.",
-                "Den ældre fil er sprunget over.", older[1].file,
-            ))
-        else:
-            newest[key] = (path, data)
-    return sorted(newest.values(), key=lambda item: item[1].file)
+        groups.setdefault(key, []).append((path, data))
+    merged = []
+    for copies in groups.values():
+        copies.sort(key=lambda item: (item[1].saved_at or datetime.fromtimestamp(os.stat(item[0]).st_mtime), item[1].file),
+                    reverse=True)
+        newest = copies[0][1]
+        if len(copies) == 1:
+            merged.append(newest)
+            continue
+        keys = {_student_identity(r): r.student_key for r in newest.records}
+        taken = {(_student_identity(r), r.term.index, r.measure): r for r in newest.records}
+        for _, older in copies[1:]:
+            newest.problems.extend(older.problems)
+            for record in older.records:
+                identity = _student_identity(record)
+                slot = (identity, record.term.index, record.measure)
+                if slot in taken:
+                    if taken[slot].value != record.value:
+                        result.problems.append(Problem(
+                            "copies-disagree",
+                            f"Kopierne af klassens skema er uenige: {taken[slot].file} har {taken[slot].value:g} "
+                            f"i {taken[slot].cell}.",
+                            f"Værdien fra {taken[slot].file} (gemt senest) er brugt.", record.file, record.sheet, record.cell,
+                        ))
+                    continue
+                record = replace(record, student_key=keys.setdefault(identity, f"{older.file}|{record.student_key}"))
+                taken[slot] = record
+                newest.records.append(record)
+            result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest"))
+        result.problems.append(Problem(
+            "duplicate-class", f"Klassen er sendt i {len(copies)} filer: {', '.join(d.file for _, d in copies)}.",
+            "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
+        ))
+        merged.append(newest)
+    return sorted(merged, key=lambda d: d.file)
 
 
 def _summarise(data: WorkbookData, term_label: str | None, result: Consolidation) -> ClassSummary | None:
@@ -168,22 +215,25 @@ def _summarise(data: WorkbookData, term_label: str | None, result: Consolidation
             "Skemaet er ikke med i fordelingerne.", data.file,
         ))
         return None
-    with_data = {record.term.index for record in data.records}
+    if result.focus_rule is None:
+        result.focus_rule = data.focus_rule
+    # Like the sheet's own formulas, only real numbers decide which term has data.
+    with_data = {record.term.index for record in data.records if not record.from_text}
     if term_label:
         wanted = parse_term_label(term_label, [t.season for t in data.terms])
         chosen = [t for t in data.terms if (t.season.id, t.calendar_year) == wanted]
     else:
         chosen = [t for t in data.terms if t.index == max(with_data, default=0)]
-    if not chosen or chosen[0].index not in with_data:
+    if not chosen or not any(r.term.index == chosen[0].index for r in data.records):
         return None
     term = chosen[0]
     previous = data.terms[term.index - 2] if term.index > 1 else None
 
-    values: dict[tuple[int, str], dict[int, float]] = {}  # (term, measure) -> student nr -> value
-    names: dict[int, str] = {}
+    values: dict[tuple[int, str], dict[str, float]] = {}  # (term, measure) -> student key -> value
+    students: dict[str, Record] = {}
     for record in data.records:
-        values.setdefault((record.term.index, record.measure), {})[record.student_nr] = record.value
-        names[record.student_nr] = record.student
+        values.setdefault((record.term.index, record.measure), {})[record.student_key] = record.value
+        students.setdefault(record.student_key, record)
 
     def counts(t: Term | None) -> dict[str, dict[int, int]]:
         return {
@@ -192,21 +242,22 @@ def _summarise(data: WorkbookData, term_label: str | None, result: Consolidation
         }
 
     focus = []
-    for nr in sorted(names):
+    for key, student in students.items():
         ratings = [
-            (m, values.get((term.index, m), {}).get(nr),
-             values.get((previous.index, m), {}).get(nr) if previous else None)
+            (m, values.get((term.index, m), {}).get(key),
+             values.get((previous.index, m), {}).get(key) if previous else None)
             for m in data.measures
         ]
         per_measure = {m: data.focus_rule.reasons(data.scale, m, now, before) for m, now, before in ratings}
         reasons = [reason for m in data.measures for reason in per_measure[m]]
         if reasons:
             focus.append({
-                "class": data.class_name(term), "nr": nr, "student": names[nr], "term": term.label,
-                "reasons": rules.focus_text(reasons),
+                "class": data.class_name(term), "nr": student.student_nr, "student": student.student,
+                "term": term.label, "reasons": rules.focus_text(reasons),
                 "measures": {m for m, found in per_measure.items() if found},
                 "current": {m: now for m, now, _ in ratings},
             })
+    focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus)
 
 
@@ -280,15 +331,20 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.write_string(
         1, 0,
         f"{', '.join(schools) or 'Ingen skemaer med vurderinger'} · lavet {date.today():%d.%m.%Y} ud fra "
-        f"{result.read_count} skemaer. Fordeling pr. klasse og fag i den valgte termin, ændring siden terminen før.",
+        f"{plural(result.read_count, 'skema', 'skemaer')}. Fordeling pr. klasse og fag i den valgte termin, "
+        "ændring siden terminen før.",
         formats["note"],
     )
+    if len(result.terms_used) > 1:
+        sheet.write_string(2, 0, "Bemærk: klasserne er ikke opgjort i samme termin ("
+                           + ", ".join(result.terms_used) + "); se kolonnen Termin.", formats["bad"])
     scale = result.scale
     if scale is None:
         sheet.write_string(3, 0, "Der var ingen vurderinger at opsummere. Se arket Problemer.", formats["note"])
         return
-    low = tuple(v for v in scale.values if v <= result.classes[0].data.focus_rule.at_or_below) if result.classes else ()
-    low_text = "–".join(str(v) for v in (low[0], low[-1])) if len(low) > 1 else "".join(map(str, low))
+    rule = result.focus_rule or rules.FocusRule()
+    low = tuple(v for v in scale.values if v <= rule.at_or_below)
+    low_text = "–".join(str(v) for v in (low[0], low[-1])) if len(low) > 1 else "".join(map(str, low)) or "i fokus"
     headers = ["Klasse", "Fag", "Termin", "Vurderet"]
     headers += [f"{lv.value} {lv.name}" for lv in scale.levels]
     headers += [f"Andel {lv.value}" for lv in scale.levels]
@@ -326,7 +382,8 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
             _number(sheet, row, col + 3, None if mean is None or mean_before is None else mean - mean_before, formats["change"])
             _number(sheet, row, col + 4, share, formats["pct"])
             _number(sheet, row, col + 5, share_before, formats["pct"])
-            _number(sheet, row, col + 6, None if share is None or share_before is None else share - share_before, formats["pct_change"])
+            change = None if share is None or share_before is None else round(share - share_before, 4)
+            _number(sheet, row, col + 6, change, formats["pct_change"])
             sheet.write_number(row, col + 7, in_focus, formats["int"])
             sheet.write_string(row, col + 8, f"{summary.data.class_name(summary.term)} {measure}")
     last_row = row
@@ -341,10 +398,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.autofilter(header_row, 0, last_row, len(headers) - 1)
     if last_row > header_row:
         _distribution_chart(workbook, sheet, scale, header_row, last_row, label_col)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
+    _print_wide(sheet, header_row)
 
 
 def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int, label_col: int) -> None:
@@ -372,10 +426,10 @@ def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row
 
 def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Elever i fokus")
-    measures = result.classes[0].data.measures if result.classes else []
+    measures = next((f.data.measures for f in result.files if f.data), [])
     headers = ["Klasse", "Nr", "Elev", "Termin", "Begrundelse"] + measures
     sheet.write_string(0, 0, "Elever i fokus", formats["title"])
-    rule = result.classes[0].data.focus_rule if result.classes else rules.FocusRule()
+    rule = result.focus_rule or rules.FocusRule()
     sheet.write_string(
         1, 0,
         f"En elev er i fokus ved en vurdering på {rule.at_or_below} eller derunder, eller ved et fald på "
@@ -400,10 +454,7 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.write_string(4, 0, "Ingen elever i fokus.", formats["note"])
     sheet.freeze_panes(4, 3)
     sheet.autofilter(3, 0, max(row, 4), len(headers) - 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(3)
+    _print_wide(sheet, 3)
 
 
 def _development_sheet(workbook, result: Consolidation, formats) -> None:
@@ -415,10 +466,8 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
         "Klasser skifter elever; sammenlign med forsigtighed, når klassen har ændret sig.",
         formats["note"],
     )
-    terms = sorted({(r.term.calendar_year, r.term.season.year_offset == 0, r.term.label)
-                    for c in result.classes for r in c.data.records}, key=lambda t: (t[0], not t[1]))
-    labels = [label for *_, label in terms]
-    _headers(sheet, 3, ["Klasse nu", "Fag"] + labels, formats, [10, 10] + [12] * len(labels))
+    labels = result.terms_with_data
+    _headers(sheet, 3, ["Klasse (valgt termin)", "Fag"] + labels, formats, [12, 10] + [12] * len(labels))
     row = 3
     for summary in result.classes:
         data = summary.data
@@ -439,13 +488,21 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
             "max_type": "num", "max_value": high.value, "max_color": "#8CCB7E",
         })
     sheet.freeze_panes(4, 2)
+    _print_wide(sheet, 3)
+
+
+def _print_wide(sheet, header_row: int) -> None:
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
 
 
 def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Problemer")
     sheet.write_string(0, 0, "Problemer fundet under læsningen", formats["title"])
     sheet.write_string(1, 0, "Send rækkerne til den lærer, der har udfyldt skemaet. Cellen viser, hvor i filen problemet er.", formats["note"])
-    _headers(sheet, 3, PROBLEM_HEADERS, formats, [34, 14, 8, 20, 60, 50])
+    _headers(sheet, 3, PROBLEM_HEADERS, formats, [34, 14, 8, 60, 50, 20])
     for row, problem in enumerate(result.problems, start=4):
         for col, value in enumerate(problem.as_row()):
             sheet.write_string(row, col, value, formats["wrap"])
@@ -453,9 +510,7 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.write_string(4, 0, "Ingen problemer.", formats["note"])
     sheet.freeze_panes(4, 0)
     sheet.autofilter(3, 0, max(3 + len(result.problems), 4), len(PROBLEM_HEADERS) - 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    _print_wide(sheet, 3)
 
 
 def _files_sheet(workbook, result: Consolidation, formats) -> None:
@@ -478,3 +533,4 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
         _number(sheet, row, 6, len(data.records) if data else None, formats["int"])
         sheet.write_string(row, 7, status.note, formats["wrap"])
     sheet.freeze_panes(3, 0)
+    _print_wide(sheet, 2)

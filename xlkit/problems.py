@@ -19,7 +19,7 @@ class Problem:
     cell: str = ""
 
     def as_row(self) -> list[str]:
-        return [self.file, self.sheet, self.cell, self.code, self.message, self.action]
+        return [self.file, self.sheet, self.cell, self.message, self.action, self.code]
 
 
-PROBLEM_HEADERS = ["Fil", "Ark", "Celle", "Kode", "Problem", "Hvad xlkit gjorde"]
+PROBLEM_HEADERS = ["Fil", "Ark", "Celle", "Problem", "Hvad xlkit gjorde", "Kode"]

@@ -13,6 +13,7 @@ import io
 import json
 import warnings
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -112,6 +113,9 @@ def read_workbook(path: str | Path, label: str | None = None) -> WorkbookData:
     try:
         metadata = read_metadata(workbook)
         template = template_for(metadata["kind"])
-        return template.read(workbook, metadata, label)
+        data = template.read(workbook, metadata, label)
+        modified = getattr(workbook.properties, "modified", None)
+        data.saved_at = modified if isinstance(modified, datetime) else None
+        return data
     finally:
         workbook.close()

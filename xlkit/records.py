@@ -4,6 +4,7 @@ per row, each pointing back to the cell it came from."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from xlkit.problems import Problem
 from xlkit.rules import FocusRule, Scale
@@ -17,7 +18,8 @@ class Record:
     cell: str
     school: str
     class_name: str  # the class's name in that term, e.g. 8.A
-    student_nr: int
+    student_key: str  # unique within the workbook: the student's row ("Elevvurdering!9")
+    student_nr: int | None  # the Nr column, for display; None for a row a teacher inserted
     student: str
     uni_login: str
     instrument: str  # template kind, e.g. elevvurdering
@@ -25,6 +27,7 @@ class Record:
     term: Term
     value: float
     max_value: float
+    from_text: bool = False  # typed as text ("4,0", "gul"): used here, ignored by the sheet's formulas
 
 
 @dataclass
@@ -40,6 +43,7 @@ class WorkbookData:
     measures: list[str] = field(default_factory=list)  # e.g. subject labels, in sheet order
     scale: Scale | None = None
     focus_rule: FocusRule | None = None
+    saved_at: datetime | None = None  # when the workbook was last saved (document properties)
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from xlkit.errors import SpecError
-from xlkit.rules import FocusRule, Level, Scale
+from xlkit.rules import FocusRule, Level, PointsThresholds, Scale, TrendRule
 from xlkit.terms import Season
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -50,6 +50,23 @@ class ElevvurderingSpec:
     kind = "elevvurdering"
 
 
+@dataclass(frozen=True)
+class OverblikSpec:
+    """A school's settings for overbliksark (test results per task); the tests themselves
+    are test definitions (testdef.py)."""
+
+    path: str
+    id: str
+    version: int
+    title: str
+    max_students: int
+    thresholds: PointsThresholds
+    trend: TrendRule
+    below_level: float  # consolidation: a student below this share in most areas is listed
+
+    kind = "overblik"
+
+
 def default_spec_path(kind: str) -> Path:
     """The spec shipped with xlkit for a template kind: workbook_templates/ in a checkout,
     the same files installed as xlkit.workbook_templates otherwise."""
@@ -61,13 +78,19 @@ def default_spec_path(kind: str) -> Path:
 
 
 class _Checker:
-    """Collects faults with their paths instead of stopping at the first."""
+    """Collects faults with their paths instead of stopping at the first.
 
-    def __init__(self) -> None:
+    `locations` maps a path to a cell ('Prøve!D12') when the data came from a sheet, so the
+    message says where to fix it.
+    """
+
+    def __init__(self, locations: dict[str, str] | None = None) -> None:
         self.faults: list[str] = []
+        self.locations = locations or {}
 
     def fault(self, path: str, message: str) -> None:
-        self.faults.append(f"{path}: {message}")
+        where = self.locations.get(path)
+        self.faults.append(f"{path}: {message}" + (f" (celle {where})" if where else ""))
 
     def mapping(self, data: Any, path: str, required: set[str], optional: set[str]) -> dict:
         if not isinstance(data, dict):
@@ -106,6 +129,15 @@ class _Checker:
             return low
         return value
 
+    def share(self, data: dict, key: str, path: str, default: float) -> float:
+        """A share of the maximum, 0–1 with at most two decimals (a whole percentage)."""
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1 \
+                or round(value * 100, 6) != round(value * 100):
+            self.fault(_join(path, key), "skal være en andel fra 0 til 1 i hele procent, fx 0.5")
+            return default
+        return float(value)
+
     def items(self, data: dict, key: str, path: str) -> list:
         value = data.get(key)
         if not isinstance(value, list) or not value:
@@ -126,9 +158,20 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def load_spec(path: str | Path | None = None, kind: str = "elevvurdering") -> ElevvurderingSpec:
-    """Load and check a spec; raises SpecError listing every fault."""
+def load_spec(path: str | Path | None = None, kind: str = "elevvurdering"):
+    """Load and check a spec of `kind`; raises SpecError listing every fault."""
     path = Path(path) if path is not None else default_spec_path(kind)
+    name = str(path)
+    data = read_yaml(path)
+    check = _Checker()
+    spec = BUILDERS[kind](check, data, name)
+    if check.faults:
+        raise SpecError(name, check.faults)
+    return spec
+
+
+def read_yaml(path: Path):
+    """YAML from a file, or SpecError with the line of a syntax error."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -142,11 +185,12 @@ def load_spec(path: str | Path | None = None, kind: str = "elevvurdering") -> El
         mark = getattr(error, "problem_mark", None)
         where = f"linje {mark.line + 1}, kolonne {mark.column + 1}" if mark else "ukendt sted"
         raise SpecError(name, [f"{where}: ugyldig YAML ({getattr(error, 'problem', error)})"]) from None
-    check = _Checker()
-    spec = _elevvurdering(check, data, name)
-    if check.faults:
-        raise SpecError(name, check.faults)
-    return spec
+    return data
+
+
+def _check_kind(check: _Checker, root: dict, kind: str) -> None:
+    if "kind" in root and root["kind"] != kind:
+        check.fault("kind", f"'{root['kind']}' er ikke '{kind}'")
 
 
 def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
@@ -156,9 +200,7 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
         required={"kind", "id", "version", "title", "grades", "seasons", "subjects", "scale"},
         optional={"group_label", "max_students", "focus", "deadline_note"},
     )
-    kind = root.get("kind")
-    if "kind" in root and kind != "elevvurdering":
-        check.fault("kind", f"'{kind}' er ikke 'elevvurdering'")
+    _check_kind(check, root, "elevvurdering")
     grades = check.items(root, "grades", "")
     for i, grade in enumerate(grades):
         if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 10:
@@ -236,3 +278,30 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
         focus=focus,
         deadline_note=check.text(root, "deadline_note", "", default=""),
     )
+
+
+def _overblik(check: _Checker, data: Any, name: str) -> OverblikSpec:
+    root = check.mapping(
+        data, "", required={"kind", "id", "version", "title"},
+        optional={"max_students", "thresholds", "trend", "below_level"},
+    )
+    _check_kind(check, root, "overblik")
+    thresholds = check.mapping(root.get("thresholds", {}), "thresholds", set(), {"yellow_from", "green_from"})
+    yellow = check.share(thresholds, "yellow_from", "thresholds", 0.5)
+    green = check.share(thresholds, "green_from", "thresholds", 0.8)
+    if yellow > green:
+        check.fault("thresholds", "yellow_from må ikke være større end green_from")
+    trend = check.mapping(root.get("trend", {}), "trend", set(), {"tolerance"})
+    return OverblikSpec(
+        path=name,
+        id=check.identifier(root, "id", ""),
+        version=check.integer(root, "version", "", 1, 10_000),
+        title=check.text(root, "title", ""),
+        max_students=check.integer(root, "max_students", "", 1, 200, default=30),
+        thresholds=PointsThresholds(yellow, green),
+        trend=TrendRule(check.share(trend, "tolerance", "trend", 0.05), "seneste"),
+        below_level=check.share(root, "below_level", "", 0.5),
+    )
+
+
+BUILDERS = {"elevvurdering": _elevvurdering, "overblik": _overblik}

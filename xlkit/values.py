@@ -7,6 +7,7 @@ workbook's own native formulas (like Excel) only count real numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ def _fold(text: str) -> str:
 
 
 def looks_like_cpr(value: object) -> bool:
+    """Text with a ddmmyy-xxxx (or ddmmyyxxxx) number in it."""
     return isinstance(value, str) and bool(CPR_PATTERN.search(value))
 
 
@@ -40,17 +42,23 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     scale_text = f"{scale.low} til {scale.high}"
-    if is_number(raw):
-        return _numeric(float(raw), scale, scale_text, was_text=None)
-    if not isinstance(raw, str):
-        return Reading(None, "unknown-text", f"Værdien {raw!r} er ikke en vurdering.", "Ikke medtaget.")
-    text = raw.strip()
-    if looks_like_cpr(text):
+    if looks_like_cpr(raw) or (is_number(raw) and float(raw).is_integer() and looks_like_cpr(f"{int(raw):010d}")):
         return Reading(
             None, "cpr-number",
             "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
             "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.",
         )
+    if is_number(raw):
+        return _numeric(float(raw), scale, scale_text, was_text=None)
+    if isinstance(raw, bool):
+        return Reading(None, "unknown-text", f"Cellen indeholder {'SAND' if raw else 'FALSK'}, ikke en vurdering. "
+                       f"Skriv et helt tal fra {scale_text}.", "Ikke medtaget.")
+    if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
+        return Reading(None, "unknown-text", f"Cellen indeholder en dato eller et klokkeslæt, ikke en vurdering. "
+                       f"Skriv et helt tal fra {scale_text}.", "Ikke medtaget.")
+    if not isinstance(raw, str):
+        return Reading(None, "unknown-text", "Cellen indeholder ikke en vurdering.", "Ikke medtaget.")
+    text = raw.strip()
     try:
         number = float(text.replace(",", "."))
     except ValueError:
@@ -65,10 +73,11 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
                 f"Teksten '{text}' er læst som {level.value} ({level.name}).",
                 f"Medtaget som {level.value}. Skriv tallet {level.value}, så skemaets egne optællinger også tæller den med.",
             )
+    # Free text is not repeated: a note like 'ordblind, se PPR' must not travel further.
     return Reading(
         None, "unknown-text",
-        f"Teksten '{_short(text)}' er ikke en vurdering. Skriv et helt tal fra {scale_text}.",
-        "Ikke medtaget.",
+        f"Cellen indeholder tekst ({len(text)} tegn), som ikke er en vurdering. Skriv et helt tal fra {scale_text}.",
+        "Ikke medtaget. Noter hører til andetsteds end i vurderingsfelterne.",
     )
 
 
@@ -100,5 +109,3 @@ def _format_number(number: float) -> str:
     return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
 
 
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

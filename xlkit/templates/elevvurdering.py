@@ -12,9 +12,11 @@ filled copy through its defined names. Layout (0-based rows/cols):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.cell.cell import Cell
 from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules
@@ -54,6 +56,12 @@ class Layout:
     def last_student_row(self) -> int:
         return FIRST_STUDENT_ROW + self.rows - 1
 
+    @property
+    def last_input_row(self) -> int:
+        """The blank row under the students belongs to every input region, so a row a
+        teacher inserts right under the last student is inside the names and formulas."""
+        return self.last_student_row + 1
+
     def col(self, term: Term, subject_index: int) -> int:
         return FIRST_RATING_COL + (term.index - 1) * len(self.spec.subjects) + subject_index
 
@@ -84,12 +92,13 @@ class Layout:
 
     def rating_range(self, term: Term, subject_index: int) -> str:
         col = self.col(term, subject_index)
-        return xl_range_abs(FIRST_STUDENT_ROW, col, self.last_student_row, col)
+        return xl_range_abs(FIRST_STUDENT_ROW, col, self.last_input_row, col)
 
 
 def range_name(term: Term, subject_id: str) -> str:
-    """Defined name (without prefix) of one term × subject input column."""
-    return f"v_{term.id.replace('-', '_')}_{subject_id}"
+    """Defined name (without prefix) of one term × subject input column; only letters,
+    digits and _ (Excel rejects a name with '-')."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"v_{term.id}_{subject_id}")
 
 
 def build(
@@ -188,7 +197,7 @@ def build(
     _write_legend(sheet, layout, formats)
     _conditional_formats(sheet, layout, formats)
     sheet.data_validation(
-        FIRST_STUDENT_ROW, FIRST_RATING_COL, layout.last_student_row, layout.last_col,
+        FIRST_STUDENT_ROW, FIRST_RATING_COL, layout.last_input_row, layout.last_col,
         {
             "validate": "integer", "criteria": "between",
             "minimum": spec.scale.low, "maximum": spec.scale.high,
@@ -231,7 +240,7 @@ def build(
     meta.write_string(CURRENT_TERM_CELL[0], CURRENT_TERM_CELL[1] - 1, "current_term")
     meta.write_formula(*CURRENT_TERM_CELL, _current_term_formula(layout), None, cached.current)
     define_cell_name(workbook, "current_term", METADATA_SHEET, *CURRENT_TERM_CELL)
-    last = layout.last_student_row
+    last = layout.last_input_row
     define_range_name(workbook, "nr", SHEET, FIRST_STUDENT_ROW, NR_COL, last, NR_COL)
     define_range_name(workbook, "elev", SHEET, FIRST_STUDENT_ROW, NAME_COL, last, NAME_COL)
     define_range_name(workbook, "uni_login", SHEET, FIRST_STUDENT_ROW, UNI_COL, last, UNI_COL)
@@ -336,7 +345,7 @@ def _write_summary(sheet, layout: Layout, cached: CachedValues, formats) -> None
     sheet.write_string(layout.total_row, NAME_COL, "Antal vurderet", formats["summary_label"])
     sheet.write_string(layout.mean_row, NAME_COL, "Gennemsnit", formats["summary_label"])
     sheet.write_string(layout.focus_count_row, NAME_COL, "Elever i fokus (seneste termin)", formats["summary_label"])
-    first, last = FIRST_STUDENT_ROW, layout.last_student_row
+    first, last = FIRST_STUDENT_ROW, layout.last_input_row
     sheet.write_formula(
         layout.focus_count_row, FOCUS_COL,
         f"SUMPRODUCT(--(LEN({xl_range_abs(first, FOCUS_COL, last, FOCUS_COL)})>0))",
@@ -372,7 +381,7 @@ def _write_legend(sheet, layout: Layout, formats) -> None:
 
 
 def _conditional_formats(sheet, layout: Layout, formats) -> None:
-    area = (FIRST_STUDENT_ROW, FIRST_RATING_COL, layout.last_student_row, layout.last_col)
+    area = (FIRST_STUDENT_ROW, FIRST_RATING_COL, layout.last_input_row, layout.last_col)
     top_left = xl_rowcol_to_cell(FIRST_STUDENT_ROW, FIRST_RATING_COL)
     sheet.conditional_format(*area, {
         "type": "formula",
@@ -386,7 +395,7 @@ def _conditional_formats(sheet, layout: Layout, formats) -> None:
             "type": "cell", "criteria": "==", "value": level.value, "format": formats[f"cf_{level.value}"],
         })
     focus_top = xl_rowcol_to_cell(FIRST_STUDENT_ROW, FOCUS_COL)
-    sheet.conditional_format(FIRST_STUDENT_ROW, FOCUS_COL, layout.last_student_row, FOCUS_COL, {
+    sheet.conditional_format(FIRST_STUDENT_ROW, FOCUS_COL, layout.last_input_row, FOCUS_COL, {
         "type": "formula", "criteria": f"=LEN({focus_top})>0", "format": formats["cf_focus"],
     })
 
@@ -428,40 +437,47 @@ def _formats(workbook, scale: Scale) -> dict:
 
 
 def read(workbook, metadata: dict, file: str) -> WorkbookData:
-    """Tidy records and problems from a filled elevvurderingsskema (openpyxl workbook)."""
+    """Tidy records and problems from a filled elevvurderingsskema (openpyxl workbook).
+
+    A student is identified by their row within the named region (`student_key`), never by
+    the Nr column: a row a teacher inserts has no Nr.
+    """
     try:
         scale = Scale(tuple(
-            rules.Level(s["value"], s["name"], "", s.get("color", "#FFFFFF"), s.get("font_color", "#000000"))
+            rules.Level(int(s["value"]), str(s["name"]), "", s.get("color", "#FFFFFF"), s.get("font_color", "#000000"))
             for s in metadata["scale"]
         ))
-        subjects = metadata["subjects"]
+        subjects = [(str(s["id"]), str(s["label"])) for s in metadata["subjects"]]
         terms = [
             Term(t["index"], t["grade"], Season(**t["season"]), t["school_year"])
             for t in metadata["terms"]
         ]
-        school, letter = metadata["school"], metadata["class_letter"]
+        school, letter = str(metadata["school"]), str(metadata["class_letter"])
         focus_rule = rules.FocusRule(**metadata["focus"])
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ufuldstændige ({error}).") from None
     data = WorkbookData(
         file, KIND, school, letter, metadata, terms,
-        measures=[s["label"] for s in subjects], scale=scale, focus_rule=focus_rule,
+        measures=[label for _, label in subjects], scale=scale, focus_rule=focus_rule,
     )
-    names = _named_cells(workbook, ["elev", "uni_login", "nr"], file)
+    names = _named_cells(workbook, ["elev", "uni_login", "nr"])
     sheet_name = names["elev"][0].parent.title
+    rows = len(names["elev"])
+    if len(names["uni_login"]) != rows or len(names["nr"]) != rows:
+        raise InvalidWorkbook("Skemaets kolonner Nr, Elev og UNI-login er ikke længere lige lange; brug et nyt skema.")
     columns = {}
     for term in terms:
-        for subject in subjects:
-            name = range_name(term, subject["id"])
-            cells = _named_cells(workbook, [name], file, required=False).get(name)
-            if cells is None or len(cells) != len(names["elev"]):
+        for subject_id, label in subjects:
+            name = range_name(term, subject_id)
+            cells = _named_cells(workbook, [name], required=False).get(name)
+            if cells is None or len(cells) != rows:
                 data.problems.append(Problem(
-                    "missing-range", f"Kolonnen {subject['label']} for {term.class_name(letter)} "
+                    "missing-range", f"Kolonnen {label} for {term.class_name(letter)} "
                     f"{term.season.label.lower()} kan ikke findes (navnet {NAME_PREFIX}{name}).",
                     "Kolonnen er ikke læst. Brug et nyt skema, hvis kolonner er slettet.", file, sheet_name,
                 ))
                 continue
-            columns[(term.index, subject["id"])] = cells
+            columns[(term.index, label)] = cells
 
     def problem(code: str, message: str, action: str, cell) -> None:
         data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate))
@@ -469,14 +485,15 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     seen_names: dict[str, str] = {}
     seen_logins: dict[str, str] = {}
     for position, name_cell in enumerate(names["elev"]):
-        nr_value = names["nr"][position].value if position < len(names["nr"]) else None
-        nr = int(nr_value) if rules.is_number(nr_value) else position + 1
+        nr_value = names["nr"][position].value
+        nr = int(nr_value) if rules.is_number(nr_value) and float(nr_value).is_integer() else None
         name = _clean_text(name_cell, "navn", problem)
-        uni = _clean_text(names["uni_login"][position], "UNI-login", problem) if position < len(names["uni_login"]) else ""
+        uni_cell = names["uni_login"][position]
+        uni = _clean_text(uni_cell, "UNI-login", problem)
         row_records = []
         for term in terms:
-            for subject in subjects:
-                cells = columns.get((term.index, subject["id"]))
+            for _, label in subjects:
+                cells = columns.get((term.index, label))
                 if cells is None:
                     continue
                 cell = cells[position]
@@ -486,29 +503,31 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 if reading.code:
                     problem(reading.code, reading.message, reading.action, cell)
                 if reading.value is not None:
-                    row_records.append((cell, term, subject["label"], reading.value))
+                    row_records.append((cell, term, label, reading.value, reading.code == "text-as-number"))
         if not name and not row_records:
             continue
         if not name:
-            name = f"Elev nr. {nr} (uden navn)"
-            problem("missing-name", f"Række med vurderinger, men uden elevnavn (nr. {nr}).",
+            name = f"Elev uden navn (række {name_cell.row})"
+            problem("missing-name", "Rækken har vurderinger, men intet elevnavn.",
                     f"Vurderingerne er medtaget som '{name}'. Skriv elevens navn.", name_cell)
-        key = name.casefold()
-        if key in seen_names and not name.startswith("Elev nr."):
-            problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
-                    "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", name_cell)
-        seen_names.setdefault(key, name_cell.coordinate)
+        else:
+            key = name.casefold()
+            if key in seen_names:
+                problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
+                        "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", name_cell)
+            seen_names.setdefault(key, name_cell.coordinate)
         if uni:
             uni_key = uni.casefold()
             if uni_key in seen_logins:
-                problem("duplicate-uni-login", f"UNI-login '{uni}' står også i {seen_logins[uni_key]}.",
-                        "Begge rækker er medtaget. Ret UNI-login.", names["uni_login"][position])
-            seen_logins.setdefault(uni_key, names["uni_login"][position].coordinate)
-        for cell, term, measure, value in row_records:
+                problem("duplicate-uni-login", f"Samme UNI-login står også i {seen_logins[uni_key]}.",
+                        "Begge rækker er medtaget. Ret UNI-login.", uni_cell)
+            seen_logins.setdefault(uni_key, uni_cell.coordinate)
+        for cell, term, measure, value, from_text in row_records:
             data.records.append(Record(
                 file=file, sheet=cell.parent.title, cell=cell.coordinate, school=school,
-                class_name=term.class_name(letter), student_nr=nr, student=name, uni_login=uni,
-                instrument=KIND, measure=measure, term=term, value=value, max_value=scale.high,
+                class_name=term.class_name(letter), student_key=f"{sheet_name}!{name_cell.row}", student_nr=nr,
+                student=name, uni_login=uni, instrument=KIND, measure=measure, term=term, value=value,
+                max_value=scale.high, from_text=from_text,
             ))
     return data
 
@@ -518,14 +537,14 @@ def _clean_text(cell, what: str, problem) -> str:
     if value is None:
         return ""
     text = " ".join(str(value).split())
-    if looks_like_cpr(text):
+    if looks_like_cpr(text) or (rules.is_number(value) and looks_like_cpr(f"{int(value):010d}")):
         problem("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
                 "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.", cell)
         return ""
     return text
 
 
-def _named_cells(workbook, names: list[str], file: str, required: bool = True) -> dict[str, list]:
+def _named_cells(workbook, names: list[str], required: bool = True) -> dict[str, list]:
     """Cells (top to bottom) of single-column workbook-level names; raises when required."""
     found = {}
     for name in names:
@@ -536,7 +555,8 @@ def _named_cells(workbook, names: list[str], file: str, required: bool = True) -
                 destinations = list(defined.destinations)
                 if len(destinations) == 1:
                     sheet_title, area = destinations[0]
-                    cells = [row[0] for row in workbook[sheet_title][area.replace("$", "")]]
+                    picked = workbook[sheet_title][area.replace("$", "")]
+                    cells = [picked] if isinstance(picked, Cell) else [row[0] for row in picked]
             except (KeyError, ValueError, TypeError, AttributeError, IndexError):
                 cells = None
         if cells is None:

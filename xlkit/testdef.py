@@ -1,0 +1,177 @@
+"""Test definitions (prøvebeskrivelser) for overbliksark: the tasks of one test with their
+fagområde, signalord and maximum points.
+
+Teachers do not write YAML, so a definition can also be a simple sheet in an .xlsx: a few
+key/value rows (Navn, Fag, Klassetrin, Dato, Termin, Halve point) and then a table with one
+row per task (Opgave, Fagområde, Signalord, Maks). Both forms are checked the same way and
+every fault names the file and the field or cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlkit.errors import InvalidWorkbook, SpecError
+from xlkit.spec import _Checker, read_yaml
+
+FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+TABLE_HEADERS = {"opgave": "id", "fagområde": "area", "signalord": "signal", "maks": "max"}
+KEY_ROWS = {
+    "navn": "name", "kort navn": "short_name", "fag": "subject", "klassetrin": "grade",
+    "dato": "date", "termin": "term", "halve point": "half_points",
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    area: str  # fagområde
+    signal: str  # signalord
+    max: float
+
+
+@dataclass(frozen=True)
+class TestDefinition:
+    path: str
+    name: str
+    short_name: str  # the sheet name: at most 31 characters, none of []:*?/\
+    subject: str
+    grade: int
+    date: dt.date
+    term: str
+    half_points: bool
+    tasks: tuple[Task, ...]
+
+    @property
+    def areas(self) -> list[str]:
+        return list(dict.fromkeys(task.area for task in self.tasks))
+
+    @property
+    def signals(self) -> list[str]:
+        return list(dict.fromkeys(task.signal for task in self.tasks))
+
+    @property
+    def max_total(self) -> float:
+        return sum(task.max for task in self.tasks)
+
+
+def load_test(path: str | Path) -> TestDefinition:
+    """A test definition from YAML or from the first sheet of an .xlsx."""
+    path = Path(path)
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        data, locations = _from_sheet(path)
+    else:
+        data, locations = read_yaml(path), {}
+    check = _Checker(locations)
+    definition = _definition(check, data, str(path))
+    if check.faults:
+        raise SpecError(str(path), check.faults)
+    return definition
+
+
+def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
+    from xlkit.reader import open_workbook
+
+    try:
+        workbook = open_workbook(path)
+    except InvalidWorkbook as error:
+        raise SpecError(str(path), [str(error)]) from None
+    sheet = workbook.worksheets[0]
+    data: dict[str, Any] = {"kind": "prove"}
+    locations: dict[str, str] = {}
+    header_row = None
+    rows = list(sheet.iter_rows(max_row=500, max_col=10))
+    for cells in rows:
+        label = cells[0].value
+        key = str(label).strip().lower() if label is not None else ""
+        if key == "opgave":
+            header_row = cells
+            break
+        if key in KEY_ROWS and len(cells) > 1:
+            data[KEY_ROWS[key]] = cells[1].value
+            locations[KEY_ROWS[key]] = f"{sheet.title}!{cells[1].coordinate}"
+    if header_row is None:
+        raise SpecError(str(path), [f"{sheet.title}: der mangler en overskriftsrække, der begynder med 'Opgave'"])
+    columns = {}
+    for cell in header_row:
+        name = str(cell.value).strip().lower() if cell.value is not None else ""
+        if name.startswith("maks"):
+            name = "maks"
+        if name in TABLE_HEADERS:
+            columns[TABLE_HEADERS[name]] = cell.column - 1
+    missing = [title for title, key in (("Fagområde", "area"), ("Signalord", "signal"), ("Maks", "max")) if key not in columns]
+    if missing:
+        where = f"{sheet.title}!{header_row[0].coordinate}"
+        raise SpecError(str(path), [f"kolonnen {', '.join(repr(m) for m in missing)} mangler i overskriftsrækken ({where})"])
+    tasks = []
+    for cells in rows[header_row[0].row:]:
+        if all(c.value in (None, "") for c in cells):
+            continue
+        index = len(tasks)
+        task = {}
+        for key, col in columns.items():
+            value = cells[col].value if col < len(cells) else None
+            task[key] = str(value).strip() if key != "max" and value is not None else value
+            locations[f"tasks[{index}].{key}"] = f"{sheet.title}!{cells[col].coordinate}"
+        tasks.append(task)
+    data["tasks"] = tasks
+    locations["tasks"] = f"{sheet.title}!{header_row[0].coordinate}"
+    if isinstance(data.get("half_points"), str):
+        data["half_points"] = {"ja": True, "nej": False}.get(data["half_points"].strip().lower(), data["half_points"])
+    if isinstance(data.get("date"), dt.datetime):
+        data["date"] = data["date"].date()
+    if isinstance(data.get("grade"), float) and data["grade"].is_integer():
+        data["grade"] = int(data["grade"])
+    return data, locations
+
+
+def _definition(check: _Checker, data: Any, name: str) -> TestDefinition:
+    root = check.mapping(
+        data, "", required={"kind", "name", "subject", "grade", "date", "term", "tasks"},
+        optional={"short_name", "half_points"},
+    )
+    if "kind" in root and root["kind"] != "prove":
+        check.fault("kind", f"'{root['kind']}' er ikke 'prove'")
+    date = root.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            date = None
+    if not isinstance(date, dt.date):
+        check.fault("date", "skal være en dato som 2027-01-14")
+        date = dt.date(2000, 1, 1)
+    half_points = root.get("half_points", False)
+    if not isinstance(half_points, bool):
+        check.fault("half_points", "skal være ja/nej (true/false)")
+        half_points = False
+    test_name = check.text(root, "name", "")
+    short_name = check.text(root, "short_name", "", default=test_name[:31]) or test_name[:31]
+    if len(short_name) > 31 or FORBIDDEN_IN_SHEET_NAMES.search(short_name):
+        check.fault("short_name", "må højst være 31 tegn og ikke indeholde [ ] : * ? / \\")
+    tasks = []
+    for i, item in enumerate(check.items(root, "tasks", "")):
+        path = f"tasks[{i}]"
+        fields = check.mapping(item, path, {"id", "area", "signal", "max"}, set())
+        maximum = fields.get("max")
+        if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or maximum <= 0:
+            check.fault(f"{path}.max", "skal være et positivt antal point")
+            maximum = 1
+        elif not half_points and not float(maximum).is_integer():
+            check.fault(f"{path}.max", "skal være et helt tal, når prøven ikke giver halve point")
+        elif half_points and not float(maximum * 2).is_integer():
+            check.fault(f"{path}.max", "skal være et helt eller halvt tal")
+        task_id = str(fields.get("id", "")).strip() if fields.get("id") is not None else ""
+        if not task_id:
+            check.fault(f"{path}.id", "mangler et opgavenummer")
+        tasks.append(Task(task_id, check.text(fields, "area", path), check.text(fields, "signal", path), float(maximum)))
+    check.unique([t.id for t in tasks if t.id], "tasks", "opgave")
+    return TestDefinition(
+        path=name, name=test_name, short_name=short_name, subject=check.text(root, "subject", ""),
+        grade=check.integer(root, "grade", "", 0, 10), date=date, term=check.text(root, "term", ""),
+        half_points=half_points, tasks=tuple(tasks),
+    )
