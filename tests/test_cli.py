@@ -200,8 +200,37 @@ def test_consolidate_an_unknown_term(runner, tmp_path, demo_folder):
     folder, _ = demo_folder
     result = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(tmp_path / "o.xlsx"),
                                   "--termin", "sommer 2026"])
-    assert result.exit_code == 0
-    assert "Ingen klasser har vurderinger i terminen 'sommer 2026'." in result.output
+    assert result.exit_code == 1
+    assert ("Ingen klasser har vurderinger i terminen 'sommer 2026'. Terminer med vurderinger: "
+            "Efterår 2024, Forår 2025, Efterår 2025, Forår 2026, Efterår 2026.") in result.output
+    assert not (tmp_path / "o.xlsx").exists()
+    garbled = runner.invoke(main, ["consolidate", str(folder / "klasser"), "--termin", "sidste"])
+    assert garbled.exit_code == 2 and "fx 'efterår 2026'" in garbled.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--klasse", "A/B"], "skal være klassens bogstav"),
+        (["--klasse", ""], "skal være klassens bogstav"),
+        (["--skole", " "], "'--skole': må ikke være tom."),
+        (["--start-aar", "99999"], "99999 ligger ikke i intervallet"),
+        (["--start-aar", "abc"], "'abc' er ikke et gyldigt årstal."),
+    ],
+)
+def test_new_rejects_bad_options(runner, tmp_path, args, message):
+    base = {"--skole": "S", "--klasse": "A", "--start-aar": "2026"}
+    base.update(dict(zip(args[::2], args[1::2])))
+    result = runner.invoke(main, ["new", "elevvurdering", *[x for kv in base.items() for x in kv],
+                                  "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_new_into_a_missing_folder(runner, tmp_path):
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",
+                                  "-o", str(tmp_path / "mangler" / "x.xlsx")])
+    assert result.exit_code == 1 and "Mappen" in result.output and "findes ikke" in result.output
 
 
 def test_consolidate_shows_progress_for_many_files(runner, tmp_path, demo_folder):

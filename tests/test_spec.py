@@ -73,3 +73,24 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 def test_missing_spec_file(tmp_path):
     with pytest.raises(SpecError, match="filen findes ikke"):
         load_spec(tmp_path / "findes-ikke.yaml")
+
+
+def test_empty_and_non_utf8_files(tmp_path):
+    empty = tmp_path / "tom.yaml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_spec(empty)
+    assert caught.value.faults == ["(roden): er tom"]
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("navn: Bøgebakke".encode("cp1252"))
+    with pytest.raises(SpecError, match="gem den som UTF-8"):
+        load_spec(latin)
+
+
+def test_one_level_scale_is_refused(tmp_path):
+    data = yaml.safe_load((ROOT / "workbook_templates" / "elevvurdering.yaml").read_text(encoding="utf-8"))
+    data["scale"] = data["scale"][:1]
+    data["focus"] = {"at_or_below": 1, "drop_steps": 1}
+    with pytest.raises(SpecError) as caught:
+        load_spec(_write(tmp_path, data))
+    assert "scale: skal have mindst 2 niveauer" in caught.value.faults

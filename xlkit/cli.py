@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from xlkit import __version__, danish_click
-from xlkit.consolidate import Consolidation, consolidate, find_workbooks, write_summary
+from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
 from xlkit.demo import build_demo
 from xlkit.errors import XlkitError
 from xlkit.roster import read_roster
@@ -21,6 +22,21 @@ PROGRESS_FROM_FILES = 10
 EXIT_SKIPPED = 2
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CLASS_LETTER = re.compile(r"^[A-ZÆØÅ0-9]{1,3}$")
+TERM_TEXT = re.compile(r"^\s*\S+\s+\d{4}\s*$")
+
+
+class Year(click.IntRange):
+    name = "årstal"
+
+
+def output_file(path: Path) -> Path:
+    """Refuse to overwrite and say so plainly when the folder is missing."""
+    if path.exists():
+        raise click.ClickException(f"{path} findes allerede. Vælg et andet filnavn med -o, så den gamle fil bevares.")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"Mappen {path.parent} findes ikke. Opret den, eller vælg en anden med -o.")
+    return path
 
 
 class DanishCommand(click.Command):
@@ -64,9 +80,9 @@ def new() -> None:
 @new.command("elevvurdering", context_settings=CONTEXT)
 @click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaet.")
 @click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
-@click.option("--start-aar", type=int, required=True, metavar="ÅR",
+@click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
               help="Det skoleår klassen starter i skemaet, angivet ved første årstal (2026 for 2026/27).")
-@click.option("--klassetrin", type=int, default=None, metavar="TRIN",
+@click.option("--klassetrin", type=Year(0, 10), default=None, metavar="TRIN",
               help="Klassetrinnet i start-året, fx 7. Standard: første klassetrin i skabelonen.")
 @click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="CSV- eller XLSX-fil med kolonnen Navn og evt. UNI-login. Uden liste bliver navnefelterne tomme.")
@@ -77,10 +93,13 @@ def new() -> None:
 def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, output) -> None:
     """Lav et elevvurderingsskema (1–5 i DANSK, MAT og SOC pr. termin) til én klasse."""
     spec_data = load_spec(spec)
+    klasse, skole = klasse.strip().upper(), skole.strip()
+    if not CLASS_LETTER.match(klasse):
+        raise click.BadParameter("skal være klassens bogstav (fx A), højst 3 tegn.", param_hint="'--klasse'")
+    if not skole:
+        raise click.BadParameter("må ikke være tom.", param_hint="'--skole'")
     grade = spec_data.grades[0] if klassetrin is None else klassetrin
-    output = output or Path(f"elevvurdering_{grade}{klasse}.xlsx")
-    if output.exists():
-        raise click.ClickException(f"{output} findes allerede. Vælg et andet filnavn med -o, så den gamle fil bevares.")
+    output = output_file(output or Path(f"elevvurdering_{grade}{klasse}.xlsx"))
     students = read_roster(elevliste) if elevliste else None
     elevvurdering.build(spec_data, output, skole, klasse, start_aar, grade, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
@@ -100,10 +119,11 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     Filerne i mappen ændres aldrig. En fil, der ikke kan læses, springes over og
     står på arket Problemer; de øvrige bliver stadig samlet.
     """
+    if termin is not None and not TERM_TEXT.match(termin):
+        raise click.BadParameter("skal være en sæson og et årstal, fx 'efterår 2026' eller 'forår 2027'.",
+                                 param_hint="'--termin'")
     result = run_consolidation(folder, output, termin)
     click.echo(describe(result, folder, output))
-    if termin and not result.classes and result.read_count:
-        click.echo(f"Ingen klasser har vurderinger i terminen '{termin}'. Skriv fx --termin 'efterår 2026'.")
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
 
@@ -120,6 +140,14 @@ def run_consolidation(folder: Path, output: Path, termin: str | None) -> Consoli
             result = consolidate(folder, termin, on_file=lambda _path: bar.update(1))
     else:
         result = consolidate(folder, termin)
+    if termin and not result.classes and result.read_count:
+        available = ", ".join(result.terms_with_data) or "ingen"
+        raise click.ClickException(
+            f"Ingen klasser har vurderinger i terminen '{termin}'. Terminer med vurderinger: {available}. "
+            "Der er ikke lavet nogen oversigt."
+        )
+    if not output.parent.is_dir():
+        raise click.ClickException(f"Mappen {output.parent} findes ikke. Opret den, eller vælg en anden med -o.")
     write_summary(result, output)
     return result
 
@@ -127,12 +155,15 @@ def run_consolidation(folder: Path, output: Path, termin: str | None) -> Consoli
 def describe(result: Consolidation, folder: Path, output: Path) -> str:
     """The short Danish summary printed after consolidation."""
     total = len(result.files)
-    lines = [f"Læste {result.read_count} af {total} filer i {folder}"
+    lines = [f"Læste {result.read_count} af {plural(total, 'fil', 'filer')} i {folder}"
              + (f" ({len(result.skipped)} sprunget over)." if result.skipped else ".")]
     lines.append(
-        f"{result.record_count} vurderinger fra {len(result.classes)} klasser; "
-        f"{result.focus_count} elever i fokus; {len(result.problems)} problemer (se arket Problemer)."
+        f"{plural(result.record_count, 'vurdering', 'vurderinger')} fra {plural(len(result.classes), 'klasse', 'klasser')}; "
+        f"{plural(result.focus_count, 'elev', 'elever')} i fokus; "
+        f"{plural(len(result.problems), 'problem', 'problemer')} (se arket Problemer)."
     )
+    if len(result.terms_used) > 1:
+        lines.append(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)}).")
     for status in result.skipped:
         lines.append(f"  Sprunget over: {status.file}: {status.note}")
     lines.append(f"Oversigten er gemt i {output}")

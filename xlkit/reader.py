@@ -65,7 +65,7 @@ def open_workbook(path: str | Path):
     except InvalidWorkbook:
         raise
     except Exception as error:  # openpyxl, zipfile and XML parsers raise many types on bad bytes
-        raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses ({type(error).__name__}).") from None
+        raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
 def _check_zip(data: bytes) -> None:
@@ -73,7 +73,7 @@ def _check_zip(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise InvalidWorkbook(f"Filen er beskadiget (zip: {error}).") from None
+        raise InvalidWorkbook(f"Filen er beskadiget (teknisk årsag: {error}).") from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise InvalidWorkbook(f"Filen har usædvanligt mange dele ({len(entries)}); den er ikke læst.")
     total = sum(entry.file_size for entry in entries)

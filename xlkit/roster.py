@@ -13,7 +13,7 @@ from pathlib import Path
 
 from xlkit.errors import RosterError
 
-NAME_HEADERS = {"navn", "elev", "elevnavn", "name", "fulde navn"}
+NAME_HEADERS = {"navn", "elev", "elevnavn", "elevens navn", "name", "fulde navn", "fulde navn (elev)"}
 FIRST_NAME_HEADERS = {"fornavn", "fornavne"}
 LAST_NAME_HEADERS = {"efternavn"}
 UNI_HEADERS = {"uni-login", "unilogin", "uni login", "uni", "uni_login", "brugernavn"}
@@ -39,19 +39,25 @@ def read_roster(path: str | Path) -> list[Student]:
     return _students(rows, path)
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-16 with a byte-order mark (Excel's 'Unicode-tekst'), UTF-8, or Windows-1252."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    raise RosterError(f"Elevlisten {path} kan ikke læses som tekst. Gem den som CSV (UTF-8) fra Excel.")
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    text = _decode(path.read_bytes(), path)
+    # The most frequent of ; , and tab is the separator (csv.Sniffer trips on title lines).
+    delimiter = max(";,\t", key=text.count)
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
@@ -69,24 +75,28 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise RosterError(f"Elevlisten {path} er tom.")
-    headers = [cell.strip().lower() for cell in rows[0]]
+    # Exports often carry a title or a date above the header row: look in the first rows.
+    for header_index, row in enumerate(rows[:10]):
+        headers = [cell.strip().lower() for cell in row]
 
-    def column(names: set[str]) -> int | None:
-        return next((i for i, header in enumerate(headers) if header in names), None)
+        def column(names: set[str]) -> int | None:
+            return next((i for i, header in enumerate(headers) if header in names), None)
 
-    name_col, uni_col = column(NAME_HEADERS), column(UNI_HEADERS)
-    first_col, last_col = column(FIRST_NAME_HEADERS), column(LAST_NAME_HEADERS)
-    if name_col is None and first_col is None:
+        name_col, uni_col = column(NAME_HEADERS), column(UNI_HEADERS)
+        first_col, last_col = column(FIRST_NAME_HEADERS), column(LAST_NAME_HEADERS)
+        if name_col is not None or first_col is not None:
+            break
+    else:
         raise RosterError(
             f"Elevlisten {path} mangler en kolonne med elevens navn. "
-            "Første række skal være overskrifter, fx 'Navn' og 'UNI-login'."
+            "Der skal være en overskriftsrække med fx 'Navn' og 'UNI-login'."
         )
 
     def cell(row: list[str], col: int | None) -> str:
         return row[col].strip() if col is not None and col < len(row) else ""
 
     students = []
-    for row in rows[1:]:
+    for row in rows[header_index + 1:]:
         if name_col is not None:
             name = cell(row, name_col)
         else:

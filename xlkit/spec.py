@@ -84,7 +84,8 @@ class _Checker:
     message says where to fix it.
     """
 
-    def __init__(self, locations: dict[str, str] | None = None) -> None:
+    def __init__(self, name: str, locations: dict[str, str] | None = None) -> None:
+        self.name = name
         self.faults: list[str] = []
         self.locations = locations or {}
 
@@ -94,7 +95,10 @@ class _Checker:
 
     def mapping(self, data: Any, path: str, required: set[str], optional: set[str]) -> dict:
         if not isinstance(data, dict):
-            self.fault(path or "(roden)", "skal være en samling af nøgler og værdier")
+            self.fault(path or "(roden)", "skal være en samling af nøgler og værdier" if data is not None
+                       else "er tom")
+            if not path:
+                raise SpecError(self.name, self.faults)  # nothing else can be checked
             return {}
         for key in sorted(required - data.keys()):
             self.fault(_join(path, key), "mangler")
@@ -163,7 +167,7 @@ def load_spec(path: str | Path | None = None, kind: str = "elevvurdering"):
     path = Path(path) if path is not None else default_spec_path(kind)
     name = str(path)
     data = read_yaml(path)
-    check = _Checker()
+    check = _Checker(name)
     spec = BUILDERS[kind](check, data, name)
     if check.faults:
         raise SpecError(name, check.faults)
@@ -177,8 +181,10 @@ def read_yaml(path: Path):
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(name, ["filen findes ikke"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(name, [f"filen kan ikke læses som UTF-8-tekst ({error})"]) from None
+    except UnicodeDecodeError:
+        raise SpecError(name, ["filen kan ikke læses som UTF-8-tekst; gem den som UTF-8"]) from None
+    except OSError as error:
+        raise SpecError(name, [f"filen kan ikke åbnes ({error.strerror or error})"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -255,6 +261,8 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
             )
         )
     values = [level.value for level in levels]
+    if "scale" in root and len(levels) == 1:
+        check.fault("scale", "skal have mindst 2 niveauer")
     if len(levels) >= 2 and values != list(range(values[0], values[0] + len(values))):
         check.fault("scale", "værdierne skal være hele tal i træk fra lavest til højest (fx 1, 2, 3, 4, 5)")
 
@@ -262,7 +270,7 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
     high = values[-1] if values else 5
     focus = FocusRule(
         at_or_below=check.integer(focus_data, "at_or_below", "focus", 0, high, default=2),
-        drop_steps=check.integer(focus_data, "drop_steps", "focus", 1, max(len(values), 1), default=2),
+        drop_steps=check.integer(focus_data, "drop_steps", "focus", 1, max(len(values) - 1, 1), default=2),
     )
     return ElevvurderingSpec(
         path=name,

@@ -66,7 +66,7 @@ def load_test(path: str | Path) -> TestDefinition:
         data, locations = _from_sheet(path)
     else:
         data, locations = read_yaml(path), {}
-    check = _Checker(locations)
+    check = _Checker(str(path), locations)
     definition = _definition(check, data, str(path))
     if check.faults:
         raise SpecError(str(path), check.faults)

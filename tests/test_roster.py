@@ -1,0 +1,55 @@
+"""Class lists as schools export them."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from xlkit.errors import RosterError
+from xlkit.roster import Student, read_roster
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [
+        ("Navn;UNI-login\nÅse Ørum;aaoe1234\nBo Æbelø;bobo4321\n", "utf-8-sig"),
+        ("Navn,UNI-login\nÅse Ørum,aaoe1234\nBo Æbelø,bobo4321\n", "cp1252"),
+        ("Navn\tUNI-login\nÅse Ørum\taaoe1234\nBo Æbelø\tbobo4321\n", "utf-16"),
+        ("Klasseliste 7.A\nudskrevet 01.08.2026\nElevens navn;Unilogin\nÅse Ørum;aaoe1234\nBo Æbelø;bobo4321\n", "utf-8"),
+    ],
+)
+def test_common_exports(tmp_path, content, encoding):
+    path = tmp_path / "elever.csv"
+    path.write_bytes(content.encode(encoding))
+    assert read_roster(path) == [Student("Åse Ørum", "aaoe1234"), Student("Bo Æbelø", "bobo4321")]
+
+
+def test_first_and_last_name_columns_in_xlsx(tmp_path):
+    path = tmp_path / "elever.xlsx"
+    wb = openpyxl.Workbook()
+    for row in (["Fornavn", "Efternavn", "CPR"], ["Åse", "Ørum", "010203-1234"], ["Bo", "", ""]):
+        wb.active.append(row)
+    wb.save(path)
+    assert read_roster(path) == [Student("Åse Ørum"), Student("Bo")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "er tom"),
+        ("Fornavn?;Klasse\nÅse;7A\n".replace("Fornavn?", "Kaldenavn").encode(), "mangler en kolonne med elevens navn"),
+        ("Navn;UNI\n".encode(), "indeholder ingen elever"),
+    ],
+)
+def test_unusable_lists_give_danish_errors(tmp_path, content, message):
+    path = tmp_path / "elever.csv"
+    path.write_bytes(content)
+    with pytest.raises(RosterError, match=message):
+        read_roster(path)
+
+
+def test_wrong_file_type(tmp_path):
+    path = tmp_path / "elever.pdf"
+    path.write_bytes(b"%PDF")
+    with pytest.raises(RosterError, match=".csv- eller .xlsx-fil"):
+        read_roster(path)
