@@ -1,0 +1,78 @@
+"""Consolidation figures on a small hand-computed example, and copies of one class merged."""
+
+from __future__ import annotations
+
+import os
+
+import openpyxl
+import pytest
+
+from tests.teacher import open_for_filling
+from xlkit.consolidate import consolidate, write_summary
+from xlkit.roster import Student
+from xlkit.templates import elevvurdering
+
+NAMES = ["Anna", "Bo", "Cai", "Dina"]
+
+
+def fill(path, cells: dict[str, object]):
+    wb = open_for_filling(path)
+    for ref, value in cells.items():
+        wb["Elevvurdering"][ref] = value
+    wb.save(path)
+
+
+@pytest.fixture
+def school(tmp_path, spec):
+    """7.A (two terms) and 8.B (one term), values chosen so every figure is easy to check."""
+    folder = tmp_path / "skole"
+    folder.mkdir()
+    a = elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+    # term 1 (E,F,G) and term 2 (H,I,J): DANSK, MAT, SOC; rows 6-9 = Anna, Bo, Cai, Dina
+    fill(a, {"E6": 4, "E7": 3, "E8": 5, "E9": 2,
+             "H6": 2, "H7": 3, "H8": 5, "H9": 4, "I6": 4, "J6": 4})
+    b = elevvurdering.build(spec, folder / "8B.xlsx", "S", "B", 2026, 8, [Student(n) for n in NAMES[:2]])
+    fill(b, {"E6": 1, "F6": 5, "E7": 5})
+    return folder
+
+
+def test_hand_computed_figures(school, tmp_path):
+    result = consolidate(school)
+    a, b = result.classes
+    assert (a.data.class_name(a.term), a.term.label, a.previous.label) == ("7.A", "Forår 2027", "Efterår 2026")
+    assert a.counts["DANSK"] == {1: 0, 2: 1, 3: 1, 4: 1, 5: 1}
+    assert a.previous_counts["DANSK"] == {1: 0, 2: 1, 3: 1, 4: 1, 5: 1}
+    assert a.counts["MAT"] == {1: 0, 2: 0, 3: 0, 4: 1, 5: 0}
+    # Anna fell from 4 to 2 (focus twice); Dina rose from 2 to 4 (no longer in focus).
+    assert [(f["student"], f["reasons"]) for f in a.focus] == [
+        ("Anna", "DANSK 2 (Orange), DANSK faldet fra 4 til 2")]
+    assert (b.term.label, b.previous) == ("Efterår 2026", None)
+    assert [(f["student"], f["reasons"]) for f in b.focus] == [("Anna", "DANSK 1 (Rød)")]
+
+    out = write_summary(result, tmp_path / "o.xlsx")
+    rows = {(r[0], r[1]): r for r in openpyxl.load_workbook(out)["Oversigt"].iter_rows(min_row=5, values_only=True) if r[0]}
+    dansk = rows[("7.A", "DANSK")]
+    assert dansk[2:9] == ("Forår 2027", 4, 0, 1, 1, 1, 1)
+    assert dansk[9:14] == (0, 0.25, 0.25, 0.25, 0.25)
+    assert dansk[14:21] == (3.5, "Efterår 2026", 3.5, 0, 0.25, 0.25, 0)
+    assert dansk[21] == 1
+    assert rows[("8.B", "DANSK")][14] == 3 and rows[("8.B", "DANSK")][15] in ("", None)
+
+
+def test_copies_of_one_class_are_merged(tmp_path, spec):
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    dansk = elevvurdering.build(spec, folder / "7A_dansk.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+    mat = elevvurdering.build(spec, folder / "7A_mat.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+    fill(dansk, {"E6": 2, "E7": 4, "F8": 3})
+    fill(mat, {"F6": 5, "F7": 1, "F8": 4})  # F8 disagrees with the dansk teacher's copy
+    os.utime(dansk, (1_700_000_000, 1_700_000_000))
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert summary.counts["DANSK"][2] == 1 and summary.counts["DANSK"][4] == 1
+    assert summary.counts["MAT"] == {1: 1, 2: 0, 3: 0, 4: 1, 5: 1}  # the newer copy's 4 won
+    assert sorted(f["student"] for f in summary.focus) == ["Anna", "Bo"]
+    codes = [(p.code, p.file, p.cell) for p in result.problems]
+    assert ("copies-disagree", "7A_dansk.xlsx", "F8") in codes
+    assert [p.code for p in result.problems].count("duplicate-class") == 1
+    assert {f.file: f.read for f in result.files} == {"7A_dansk.xlsx": True, "7A_mat.xlsx": True}
