@@ -167,6 +167,37 @@ class PointsThresholds:
         return GREEN
 
 
+def valid_score(points: object, maximum: object) -> bool:
+    """A usable score: numbers, a positive maximum, 0 <= points <= maximum."""
+    return is_number(points) and is_number(maximum) and maximum > 0 and 0 <= points <= maximum
+
+
+def share_of_max(points: list[object], maxima: list[float], mask: list[bool] | None = None) -> float | None:
+    """Points earned / points possible over the tasks in `mask` that have a usable score.
+
+    A blank task is 'not registered' and leaves both sums; None when nothing is registered.
+    """
+    mask = mask or [True] * len(maxima)
+    earned = possible = 0.0
+    for p, m, included in zip(points, maxima, mask):
+        if included and valid_score(p, m):
+            earned += p
+            possible += m
+    return earned / possible if possible else None
+
+
+def points_total(points: list[object], maxima: list[float]) -> float | None:
+    """Sum of the usable scores; None when nothing is registered."""
+    scores = [p for p, m in zip(points, maxima) if valid_score(p, m)]
+    return float(sum(scores)) if scores else None
+
+
+def mean_of_values(values: list[object]) -> float | None:
+    """Mean of the numbers in `values` (Excel's AVERAGE: text and blanks ignored)."""
+    numbers = [float(v) for v in values if is_number(v)]
+    return sum(numbers) / len(numbers) if numbers else None
+
+
 # ---------------------------------------------------------------------------
 # Trend over a series (terms or tests in order; blanks and text are gaps).
 # ---------------------------------------------------------------------------
@@ -342,6 +373,54 @@ def excel_trend_formula(range_ref: str, length: int, rule: TrendRule, vertical: 
         f'IFERROR(IF(OR({n}<2,SUMPRODUCT(--ISERROR({range_ref}))>0),"",'
         f'IF({rounded}>{tol},"{UP}",IF({rounded}<-{tol},"{DOWN}","{FLAT}"))),"")'
     )
+
+
+def excel_share_formula(points_range: str, max_range: str, mask: list[bool] | None = None,
+                        vertical: bool = False) -> str:
+    """Native twin of `share_of_max` over a one-row (or one-column) range.
+
+    The mask is an array constant; SUMPRODUCT's extra array argument treats text as zero,
+    and the ISNUMBER/>=0/<=max factors drop blanks, text and impossible scores.
+    """
+    usable = _usable(points_range, max_range)
+    if mask is not None:
+        sep = ";" if vertical else ","
+        usable += "*{" + sep.join("1" if m else "0" for m in mask) + "}"
+    possible = f"SUMPRODUCT({usable}*{max_range})"
+    return f'IFERROR(IF({possible}=0,"",SUMPRODUCT({usable},{points_range})/{possible}),"")'
+
+
+def excel_mean_formula_of(range_ref: str) -> str:
+    """Native twin of `mean_of_values`: blank when the range holds no number."""
+    return f'IF(COUNT({range_ref})=0,"",AVERAGE({range_ref}))'
+
+
+def _usable(points_ref: str, max_ref: str) -> str:
+    return f"ISNUMBER({points_ref})*({points_ref}>=0)*({points_ref}<={max_ref})"
+
+
+def excel_points_total_formula(points_range: str, max_range: str) -> str:
+    """Native twin of `points_total`."""
+    usable = _usable(points_range, max_range)
+    return f'IFERROR(IF(SUMPRODUCT({usable})=0,"",SUMPRODUCT({usable},{points_range})),"")'
+
+
+def excel_points_condition(points_ref: str, max_ref: str, thresholds: PointsThresholds, colour: str) -> str:
+    """Conditional-format test: is this score `colour` (Rød/Gul/Grøn)? Same bounds as
+    PointsThresholds.status; IF keeps text away from the division."""
+    p, m = points_ref, max_ref
+    bounds = {RED: f"{p}/{m}<{_number(thresholds.yellow_from)}",
+              YELLOW: f"AND({p}/{m}>={_number(thresholds.yellow_from)},{p}/{m}<{_number(thresholds.green_from)})",
+              GREEN: f"{p}/{m}>={_number(thresholds.green_from)}"}[colour]
+    return f"IF(AND(ISNUMBER({p}),ISNUMBER({m})),IF(AND({m}>0,{p}>=0,{p}<={m}),{bounds},FALSE),FALSE)"
+
+
+def excel_share_condition(share_ref: str, thresholds: PointsThresholds, colour: str) -> str:
+    """Conditional-format test for a share (0–1) cell: the colour a score with that share gets."""
+    x = share_ref
+    y, g = _number(thresholds.yellow_from), _number(thresholds.green_from)
+    bounds = {RED: f"{x}<{y}", YELLOW: f"AND({x}>={y},{x}<{g})", GREEN: f"{x}>={g}"}[colour]
+    return f"IF(ISNUMBER({x}),{bounds},FALSE)"
 """xlkit's rules as Excel functions (xlwings user-defined functions).
 
 Thin wrappers over xlkit.rules: every function takes whole ranges (one call per range, not

@@ -114,10 +114,12 @@ def test_demo_builds_and_consolidates_a_school(demo_folder):
     folder, output = demo_folder
     assert sorted(p.name for p in (folder / "klasser").iterdir()) == [
         f"elevvurdering_{g}{c}.xlsx" for g in (7, 8, 9) for c in "AB"
-    ]
-    assert "Læste 6 af 6 filer" in output and "Oversigten er gemt i" in output
+    ] + ["overblik_dansk_8A.xlsx", "overblik_matematik_9A.xlsx", "overblik_matematik_9B.xlsx"]
+    assert "Læste 9 af 9 filer" in output and "Oversigten er gemt i" in output
+    assert "Svageste signalord i matematik: Undersøg" in output
     wb = openpyxl.load_workbook(folder / "skoleoversigt.xlsx")
-    assert wb.sheetnames == ["Oversigt", "Elever i fokus", "Udvikling", "Problemer", "Filer"]
+    assert wb.sheetnames == ["Oversigt", "Elever i fokus", "Udvikling", "Prøver – fagområder", "Prøver – signalord",
+                             "Svageste områder", "Elever under niveau", "Problemer", "Filer"]
     overview = wb["Oversigt"]
     classes = {overview.cell(r, 1).value for r in range(5, 23)}
     assert classes == {"7.A", "7.B", "8.A", "8.B", "9.A", "9.B"}
@@ -160,8 +162,8 @@ def test_consolidate_survives_a_corrupt_file_and_never_writes_inputs(runner, tmp
 
     assert result.exit_code == 0, result.output
     assert {p: file_hash(p) for p in inbox.rglob("*") if p.is_file()} == hashes
-    lines = result.output.splitlines()
-    assert lines[0] == f"Læste 5 af 8 filer i {inbox} (3 sprunget over)."
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Læste 8 af 11 filer i {inbox} (3 sprunget over)."
     assert "  Sprunget over: andet.xlsx: Filen er ikke lavet med xlkit (de skjulte skabelonoplysninger mangler)." in lines
     assert any(line.startswith("  Sprunget over: klasser/elevvurdering_9B.xlsx: Filen er ikke en Excel-projektmappe") for line in lines)
     assert "  Sprunget over: gammel.xls: Ikke en .xlsx-fil" in lines
@@ -251,7 +253,7 @@ def test_summary_holds_no_uni_logins_or_cpr_numbers(runner, tmp_path, demo_folde
     inbox = tmp_path / "ind"
     shutil.copytree(folder / "klasser", inbox)
     logins = set()
-    for path in inbox.glob("*.xlsx"):
+    for path in inbox.glob("elevvurdering_*.xlsx"):
         ws = openpyxl.load_workbook(path)["Elevvurdering"]
         logins |= {ws.cell(r, 3).value for r in range(6, 36) if ws.cell(r, 3).value}
     wb = open_for_filling(inbox / "elevvurdering_8A.xlsx")

@@ -93,7 +93,17 @@ def focus_case(draw):
     return Case("focus", cells, {"scale": scale, "rule": rule, "subjects": ["DANSK", "MAT", "SOC"][:subjects]})
 
 
-any_case = st.one_of(status_case(), points_case(), trend_case(), focus_case())
+@st.composite
+def share_case(draw):
+    length = draw(st.integers(1, 6))
+    maxima = [draw(st.sampled_from([1, 2, 3, 4, 0.5, 2.5])) for _ in range(length)]
+    points = [draw(st.one_of(st.integers(-1, 5), st.integers(0, 10).map(lambda q: q / 2),
+                             st.sampled_from([None, None, "x", "2"]))) for _ in range(length)]
+    mask = [draw(st.booleans()) for _ in range(length)]
+    return Case("share", points + maxima, {"mask": mask})
+
+
+any_case = st.one_of(status_case(), points_case(), trend_case(), focus_case(), share_case())
 
 
 def boundary_cases() -> list[Case]:
@@ -131,6 +141,10 @@ def run_rules(case: Case) -> str:
         return p["thresholds"].status(*cells) or ""
     if case.kind == "trend":
         return rules.trend(cells, p["rule"]) or ""
+    if case.kind == "share":
+        n = len(p["mask"])
+        share = rules.share_of_max(cells[:n], cells[n:], p["mask"])
+        return "" if share is None else f"{share:.9f}"
     n = len(p["subjects"])
     ratings = list(zip(p["subjects"], cells[:n], cells[n:]))
     return rules.focus_text(rules.focus_reasons(p["scale"], p["rule"], ratings))
@@ -138,6 +152,8 @@ def run_rules(case: Case) -> str:
 
 def run_udf(case: Case) -> str:
     p, cells = case.params, case.cells
+    if case.kind == "share":  # no UDF of its own: templates use it natively, Python in consolidation
+        return run_rules(case)
     names = [level.name for level in p["scale"].levels] if "scale" in p else None
     low = p["scale"].low if "scale" in p else None
     if case.kind == "status":
@@ -184,6 +200,11 @@ def native_formula(case: Case, refs: list[str], row: int) -> str:
     if case.kind == "trend":
         area = f"{refs[0]}:{refs[-1]}"
         return rules.excel_trend_formula(area, len(refs), p["rule"])
+    if case.kind == "share":
+        n = len(p["mask"])
+        share = rules.excel_share_formula(f"{refs[0]}:{refs[n - 1]}", f"{refs[n]}:{refs[-1]}", p["mask"])
+        return f'IF({share}="","",TEXT({share},"0.000000000"))'
+
     n = len(p["subjects"])
     return rules.excel_focus_formula(p["scale"], p["rule"], list(zip(p["subjects"], refs[:n], refs[n:])))
 

@@ -12,9 +12,11 @@ from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
 from xlkit.demo import build_demo
 from xlkit.errors import XlkitError
+from xlkit.overblik_summary import weakest
 from xlkit.roster import read_roster
 from xlkit.spec import load_spec
-from xlkit.templates import elevvurdering
+from xlkit.templates import elevvurdering, overblik
+from xlkit.testdef import load_test
 
 danish_click.install()
 
@@ -28,6 +30,15 @@ TERM_TEXT = re.compile(r"^\s*\S+\s+\d{4}\s*$")
 
 class Year(click.IntRange):
     name = "årstal"
+
+
+def _class_and_school(klasse: str, skole: str) -> tuple[str, str]:
+    klasse, skole = klasse.strip().upper(), skole.strip()
+    if not CLASS_LETTER.match(klasse):
+        raise click.BadParameter("skal være klassens bogstav (fx A), højst 3 tegn.", param_hint="'--klasse'")
+    if not skole:
+        raise click.BadParameter("må ikke være tom.", param_hint="'--skole'")
+    return klasse, skole
 
 
 def output_file(path: Path) -> Path:
@@ -93,17 +104,56 @@ def new() -> None:
 def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, output) -> None:
     """Lav et elevvurderingsskema (1–5 i DANSK, MAT og SOC pr. termin) til én klasse."""
     spec_data = load_spec(spec)
-    klasse, skole = klasse.strip().upper(), skole.strip()
-    if not CLASS_LETTER.match(klasse):
-        raise click.BadParameter("skal være klassens bogstav (fx A), højst 3 tegn.", param_hint="'--klasse'")
-    if not skole:
-        raise click.BadParameter("må ikke være tom.", param_hint="'--skole'")
+    klasse, skole = _class_and_school(klasse, skole)
     grade = spec_data.grades[0] if klassetrin is None else klassetrin
     output = output_file(output or Path(f"elevvurdering_{grade}{klasse}.xlsx"))
     students = read_roster(elevliste) if elevliste else None
     elevvurdering.build(spec_data, output, skole, klasse, start_aar, grade, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
     click.echo(f"Skemaet er gemt i {output} ({who}).")
+
+
+@new.command("overblik", context_settings=CONTEXT)
+@click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaet.")
+@click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
+@click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, required=True,
+              metavar="FIL", help="Prøvebeskrivelse (YAML eller .xlsx med ét opgave pr. række). Kan gives flere gange.")
+@click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
+              help="CSV- eller XLSX-fil med kolonnen Navn og evt. UNI-login. Uden liste bliver navnefelterne tomme.")
+@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
+              help="Skolens indstillinger (YAML). Standard: workbook_templates/overblik.yaml.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
+              help="Filen der skal laves. Standard: overblik_<fag>_<klassetrin><klasse>.xlsx.")
+def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
+    """Lav et overbliksark: point pr. opgave efter fagområde og signalord, fulgt over tid."""
+    klasse, skole = _class_and_school(klasse, skole)
+    spec_data = load_spec(spec, "overblik")
+    definitions = [load_test(path) for path in tests]
+    latest = max(definitions, key=lambda t: t.date)
+    output = output_file(output or Path(f"overblik_{latest.subject.lower()}_{latest.grade}{klasse}.xlsx"))
+    students = read_roster(elevliste) if elevliste else None
+    overblik.build(spec_data, output, skole, klasse, definitions, students)
+    who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
+    click.echo(f"Overbliksarket er gemt i {output} ({plural(len(definitions), 'prøve', 'prøver')}, {who}).")
+
+
+@main.command("add-test", context_settings=CONTEXT)
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="SKEMA")
+@click.option("--test", "test", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FIL",
+              help="Prøvebeskrivelse for den nye prøve (YAML eller .xlsx).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
+              help="Den nye fil. Standard: SKEMA med _ny bagerst i navnet.")
+def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
+    """Føj den næste prøve til et udfyldt overbliksark.
+
+    Skriver en ny fil med alle eksisterende navne og point og kontrollerer bagefter, at
+    de er kommet korrekt med. Det oprindelige skema ændres ikke.
+    """
+    definition = load_test(test)
+    output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
+    overblik.add_test(workbook, definition, output)
+    click.echo(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
+               f"{workbook} er uændret.")
 
 
 @main.command("consolidate", context_settings=CONTEXT)
@@ -158,10 +208,17 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
     lines = [f"Læste {result.read_count} af {plural(total, 'fil', 'filer')} i {folder}"
              + (f" ({len(result.skipped)} sprunget over)." if result.skipped else ".")]
     lines.append(
-        f"{plural(result.record_count, 'vurdering', 'vurderinger')} fra {plural(len(result.classes), 'klasse', 'klasser')}; "
-        f"{plural(result.focus_count, 'elev', 'elever')} i fokus; "
-        f"{plural(len(result.problems), 'problem', 'problemer')} (se arket Problemer)."
+        f"{plural(result.record_count('elevvurdering'), 'vurdering', 'vurderinger')} fra "
+        f"{plural(len(result.classes), 'klasse', 'klasser')}; {plural(result.focus_count, 'elev', 'elever')} i fokus."
     )
+    if result.tests:
+        lines.append(f"{plural(result.record_count('overblik'), 'opgavesvar', 'opgavesvar')} fra "
+                     f"{plural(len(result.tests), 'prøve', 'prøver')} i overbliksark.")
+        for item in weakest(result.tests):
+            if item.kind == "signalord" and item.ranking:
+                name, share = item.ranking[0]
+                lines.append(f"Svageste signalord i {item.subject.lower()}: {name} ({share * 100:.0f} % af maks).")
+    lines.append(f"{plural(len(result.problems), 'problem', 'problemer')} (se arket Problemer).")
     if len(result.terms_used) > 1:
         lines.append(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)}).")
     for status in result.skipped:
@@ -179,7 +236,9 @@ def demo_command(folder: Path, seed: int) -> None:
         raise click.ClickException(f"Mappen {folder} er ikke tom. Vælg en ny mappe, så intet overskrives.")
     demo = build_demo(folder, seed)
     click.echo(f"Demo-skolen er lavet i {folder}:")
-    click.echo(f"  {len(demo.class_files)} udfyldte elevvurderingsskemaer i {folder / 'klasser'}")
+    evaluations = sum(1 for f in demo.class_files if f.name.startswith("elevvurdering"))
+    click.echo(f"  {evaluations} udfyldte elevvurderingsskemaer og {len(demo.class_files) - evaluations} "
+               f"overbliksark (prøveresultater) i {folder / 'klasser'}")
     click.echo(f"  et tomt skema til en ny klasse: {demo.template_file} (elevliste: {demo.roster_file})")
     click.echo(f"  xlwings-funktionerne ved siden af Excels egne formler: {demo.showcase_file}")
     output = folder / "skoleoversigt.xlsx"

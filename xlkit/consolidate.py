@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from xlkit import rules
+from xlkit import overblik_summary, rules
 from xlkit.errors import XlkitError
 from xlkit.problems import PROBLEM_HEADERS, Problem
 from xlkit.records import Record, WorkbookData
@@ -54,6 +54,7 @@ class Consolidation:
     files: list[FileStatus] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     classes: list[ClassSummary] = field(default_factory=list)
+    tests: list[overblik_summary.TestSummary] = field(default_factory=list)
     scale: Scale | None = None
     focus_rule: rules.FocusRule | None = None
 
@@ -66,7 +67,7 @@ class Consolidation:
     @property
     def terms_with_data(self) -> list[str]:
         terms = {(r.term.school_year, r.term.season.year_offset, r.term.label)
-                 for f in self.files if f.data for r in f.data.records}
+                 for f in self.files if f.data and f.data.kind == "elevvurdering" for r in f.data.records}
         return [label for *_, label in sorted(terms)]
 
     @property
@@ -77,9 +78,8 @@ class Consolidation:
     def skipped(self) -> list[FileStatus]:
         return [f for f in self.files if not f.read]
 
-    @property
-    def record_count(self) -> int:
-        return sum(len(f.data.records) for f in self.files if f.data)
+    def record_count(self, kind: str) -> int:
+        return sum(len(f.data.records) for f in self.files if f.data and f.data.kind == kind)
 
     @property
     def focus_count(self) -> int:
@@ -144,6 +144,11 @@ def consolidate(
         status = FileStatus(data.file, True, data=data)
         result.files.append(status)
         result.problems.extend(data.problems)
+        if data.kind == "overblik":
+            tests = overblik_summary.summarise(data)
+            result.tests.extend(tests)
+            status.note = f"Seneste prøve: {tests[-1].test.name}" if tests else "Ingen point endnu"
+            continue
         summary = _summarise(data, term_label, result)
         if summary is None:
             status.note = status.note or "Ingen vurderinger i den valgte termin"
@@ -168,7 +173,7 @@ def _merge_copies(datas: list[tuple[Path, WorkbookData]], result: Consolidation)
     groups: dict[tuple, list[tuple[Path, WorkbookData]]] = {}
     for path, data in datas:
         key = (data.kind, data.school, data.class_letter, data.metadata.get("start_year"),
-               data.metadata.get("start_grade"))
+               data.metadata.get("start_grade"), data.metadata.get("subject"))
         groups.setdefault(key, []).append((path, data))
     merged = []
     for copies in groups.values():
@@ -179,12 +184,12 @@ def _merge_copies(datas: list[tuple[Path, WorkbookData]], result: Consolidation)
             merged.append(newest)
             continue
         keys = {_student_identity(r): r.student_key for r in newest.records}
-        taken = {(_student_identity(r), r.term.index, r.measure): r for r in newest.records}
+        taken = {(_student_identity(r), r.test or r.term.index, r.measure): r for r in newest.records}
         for _, older in copies[1:]:
             newest.problems.extend(older.problems)
             for record in older.records:
                 identity = _student_identity(record)
-                slot = (identity, record.term.index, record.measure)
+                slot = (identity, record.test or record.term.index, record.measure)
                 if slot in taken:
                     if taken[slot].value != record.value:
                         result.problems.append(Problem(
@@ -274,6 +279,7 @@ def write_summary(result: Consolidation, output: str | Path) -> Path:
     _overview_sheet(workbook, result, formats)
     _focus_sheet(workbook, result, formats)
     _development_sheet(workbook, result, formats)
+    overblik_summary.write_sheets(workbook, result.tests, formats)
     _problems_sheet(workbook, result, formats)
     _files_sheet(workbook, result, formats)
     workbook.set_properties({"title": "Skoleoversigt", "comments": "Lavet med xlkit"})
@@ -295,6 +301,7 @@ def _formats(workbook, scale: Scale | None) -> dict:
         "change": workbook.add_format({**border, "num_format": "+0.00;-0.00;0.00", "align": "center"}),
         "pct_change": workbook.add_format({**border, "num_format": "+0%;-0%;0%", "align": "center"}),
         "blank": workbook.add_format(border),
+        "text_plain": workbook.add_format({}),
         "bad": workbook.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
         "good": workbook.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
     }

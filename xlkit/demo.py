@@ -11,8 +11,9 @@ from pathlib import Path
 
 from xlkit.roster import Student, read_roster
 from xlkit.showcase import build_showcase
-from xlkit.spec import ElevvurderingSpec, load_spec
-from xlkit.templates import elevvurdering
+from xlkit.spec import ElevvurderingSpec, load_spec, shipped_file
+from xlkit.templates import elevvurdering, overblik
+from xlkit.testdef import load_test
 
 SCHOOL = "Bøgebakkeskolen"
 CURRENT_SCHOOL_YEAR = 2026  # 2026/27: the efterår 2026 round is the latest one filled in
@@ -40,7 +41,7 @@ BASE_WEIGHTS = {1: 0.02, 2: 0.05, 3: 0.27, 4: 0.46, 5: 0.20}
 class DemoResult:
     folder: Path
     class_files: list[Path]
-    template_file: Path
+    template_file: Path  # an empty elevvurderingsskema for a new class
     roster_file: Path
     showcase_file: Path
 
@@ -97,11 +98,12 @@ def build_demo(folder: str | Path, seed: int = 2026) -> DemoResult:
     classes_dir = folder / "klasser"
     classes_dir.mkdir(parents=True, exist_ok=True)
     files = []
+    rosters: dict[str, list[Student]] = {}
     for grade in spec.grades:
         for letter in ("A", "B"):
             key = f"{grade}{letter}"
             size = rng.randint(20, 27)
-            students = make_students(rng, size)
+            students = rosters[key] = make_students(rng, size)
             start_year = CURRENT_SCHOOL_YEAR - (grade - spec.grades[0])
             terms = (grade - spec.grades[0]) * len(spec.seasons) + 1
             ratings = make_ratings(rng, spec, size, terms)
@@ -109,10 +111,11 @@ def build_demo(folder: str | Path, seed: int = 2026) -> DemoResult:
                 if mistake_key == key:
                     ratings[(row, terms - offset, subject)] = typed
             if key == "8A":  # the same name twice, as happens with a copy-paste
-                students[9] = Student(students[2].name, students[9].uni_login)
+                students = students[:9] + [Student(students[2].name, students[9].uni_login)] + students[10:]
             path = classes_dir / f"elevvurdering_{key}.xlsx"
             elevvurdering.build(spec, path, SCHOOL, letter, start_year, students=students, ratings=ratings)
             files.append(path)
+    files += build_overblik_demo(classes_dir, rosters, rng)
 
     templates_dir = folder / "skabeloner"
     templates_dir.mkdir(exist_ok=True)
@@ -126,3 +129,57 @@ def build_demo(folder: str | Path, seed: int = 2026) -> DemoResult:
     elevvurdering.build(spec, template, SCHOOL, "C", CURRENT_SCHOOL_YEAR, students=read_roster(roster))
     showcase = build_showcase(folder / "xlwings_funktioner.xlsx")
     return DemoResult(folder, files, template, roster, showcase)
+
+
+# The seed's story (Ullerup Bæk): student 3 struggles across all task types, the whole
+# group struggles with "undersøg", and funktioner is harder than matematik i anvendelse.
+AREA_EFFECT = {
+    "Matematik i anvendelse": 0.10, "Funktioner": -0.16, "Statistik": 0.0, "Sandsynlighed": -0.02,
+    "Algebra": -0.05, "Geometri": 0.03, "Læseforståelse": 0.0, "Ordforråd": 0.06, "Retskrivning": -0.10,
+    "Sprog og grammatik": -0.03,
+}
+SIGNAL_EFFECT = {
+    "Undersøg": -0.30, "Hvor mange": 0.08, "Vis": 0.03, "Tegn": 0.03, "Beskriv": -0.05, "Giv et …": -0.02,
+    "Vurder": -0.18, "Fortolk": -0.08, "Find information": 0.08,
+}
+WEAK_STUDENT = 2  # the third student on the list, as in the seed
+OVERBLIK_CLASSES = [  # (class key, test definitions oldest first)
+    ("9A", ["prover/matematik_8_terminsprove.yaml", "prover/matematik_9_efteraar.yaml"]),
+    ("9B", ["prover/matematik_8_terminsprove.yaml", "prover/matematik_9_efteraar.yaml"]),
+    ("8A", ["prover/dansk_8_laesning.yaml"]),
+]
+
+
+def make_points(rng: random.Random, tests, students: int) -> dict:
+    """Points per student and task: binomial on each task's maximum, with a probability
+    from the student's ability and the task's fagområde and signalord."""
+    points = {}
+    abilities = [min(0.95, max(0.35, rng.gauss(0.70, 0.11))) for _ in range(students)]
+    abilities[WEAK_STUDENT] = 0.22
+    for number, test in enumerate(tests):
+        for row, ability in enumerate(abilities):
+            if number and rng.random() < 0.04:
+                continue  # absent on the day
+            for task in test.tasks:
+                p = ability + 0.04 * number + AREA_EFFECT.get(task.area, 0) + SIGNAL_EFFECT.get(task.signal, 0)
+                p = min(0.98, max(0.02, p + rng.gauss(0, 0.05)))
+                steps = int(task.max * 2) if test.half_points else int(task.max)
+                earned = sum(rng.random() < p for _ in range(steps))
+                points[(row, test.short_name, task.id)] = earned / 2 if test.half_points else earned
+    return points
+
+
+def build_overblik_demo(folder: Path, rosters: dict[str, list[Student]], rng: random.Random) -> list[Path]:
+    overblik_spec = load_spec(kind="overblik")
+    files = []
+    for key, definitions in OVERBLIK_CLASSES:
+        tests = [load_test(shipped_file(d)) for d in definitions]
+        students = rosters[key]
+        points = make_points(rng, tests, len(students))
+        if key == "9A":  # typical slips: a comma decimal typed as text, more than the maximum
+            points[(5, tests[-1].short_name, "1.1")] = "2,0"
+            points[(8, tests[-1].short_name, "2.2")] = 4
+        path = folder / f"overblik_{tests[0].subject.lower()}_{key}.xlsx"
+        overblik.build(overblik_spec, path, SCHOOL, key[-1], tests, students, points)
+        files.append(path)
+    return files

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from xlkit.problems import Problem
-from xlkit.rules import FocusRule, Scale
+from xlkit.rules import FocusRule, PointsThresholds, Scale, TrendRule
 from xlkit.terms import Term
 
 
@@ -28,6 +28,9 @@ class Record:
     value: float
     max_value: float
     from_text: bool = False  # typed as text ("4,0", "gul"): used here, ignored by the sheet's formulas
+    test: str = ""  # overblik: the test's sheet name, and the task's fagområde and signalord
+    area: str = ""
+    signal: str = ""
 
 
 @dataclass
@@ -44,6 +47,11 @@ class WorkbookData:
     scale: Scale | None = None
     focus_rule: FocusRule | None = None
     saved_at: datetime | None = None  # when the workbook was last saved (document properties)
+    # overblik only: the workbook's own colour thresholds, trend rule, level and tests
+    thresholds: PointsThresholds | None = None
+    trend: TrendRule | None = None
+    below_level: float | None = None
+    tests: list = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

@@ -68,13 +68,16 @@ class OverblikSpec:
 
 
 def default_spec_path(kind: str) -> Path:
-    """The spec shipped with xlkit for a template kind: workbook_templates/ in a checkout,
-    the same files installed as xlkit.workbook_templates otherwise."""
-    name = f"{kind}.yaml"
-    checkout = Path(__file__).resolve().parent.parent / "workbook_templates" / name
+    """The spec shipped with xlkit for a template kind."""
+    return shipped_file(f"{kind}.yaml")
+
+
+def shipped_file(relative: str) -> Path:
+    """A file under workbook_templates/: in a checkout, or installed as xlkit.workbook_templates."""
+    checkout = Path(__file__).resolve().parent.parent / "workbook_templates" / relative
     if checkout.is_file():
         return checkout
-    return Path(str(resources.files("xlkit.workbook_templates").joinpath(name)))
+    return Path(str(resources.files("xlkit.workbook_templates").joinpath(relative)))
 
 
 class _Checker:

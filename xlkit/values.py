@@ -20,7 +20,7 @@ CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[- ]?
 class Reading:
     """The outcome of reading one cell: a usable value and/or a problem to report."""
 
-    value: int | None
+    value: float | None
     code: str = ""  # problem code, empty when the cell was clean
     message: str = ""
     action: str = ""
@@ -109,3 +109,39 @@ def _format_number(number: float) -> str:
     return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
 
 
+
+
+def read_points(raw: object, maximum: float, half_points: bool) -> Reading | None:
+    """Interpret one points cell of a test task; None for an empty cell."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if looks_like_cpr(raw) or (is_number(raw) and float(raw).is_integer() and looks_like_cpr(f"{int(raw):010d}")):
+        return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
+                       "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.")
+    max_text = _format_number(float(maximum))
+    if is_number(raw):
+        number, was_text = float(raw), None
+    elif isinstance(raw, str):
+        try:
+            number, was_text = float(raw.strip().replace(",", ".")), raw.strip()
+        except ValueError:
+            return Reading(None, "unknown-text", f"Cellen indeholder tekst ({len(raw.strip())} tegn), ikke point. "
+                           f"Skriv et tal fra 0 til {max_text}.", "Ikke medtaget.")
+    else:
+        return Reading(None, "unknown-text", f"Cellen indeholder ikke point. Skriv et tal fra 0 til {max_text}.",
+                       "Ikke medtaget.")
+    shown = was_text if was_text is not None else _format_number(number)
+    if number < 0:
+        return Reading(None, "points-negative", f"{shown} point er negativt. Skriv et tal fra 0 til {max_text}.",
+                       "Ikke medtaget.")
+    if number > maximum:
+        return Reading(None, "points-above-max", f"{shown} point, men opgaven giver højst {max_text}.",
+                       "Ikke medtaget. Ret pointtallet.")
+    step_ok = (number * 2).is_integer() if half_points else number.is_integer()
+    if not step_ok:
+        step = "hele eller halve point" if half_points else "hele point"
+        return Reading(None, "points-not-step", f"{shown} er ikke {step}.", "Ikke medtaget.")
+    if was_text is not None:
+        return Reading(number, "text-as-number", f"Tallet er skrevet som tekst ('{was_text}').",
+                       "Medtaget. Skriv tallet igen, så arkets egne formler også tæller det med.")
+    return Reading(number)

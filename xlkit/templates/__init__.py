@@ -6,9 +6,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from xlkit.errors import InvalidWorkbook
-from xlkit.templates import elevvurdering
+from xlkit.templates import elevvurdering, overblik
 
-TEMPLATES: dict[str, ModuleType] = {elevvurdering.KIND: elevvurdering}
+TEMPLATES: dict[str, ModuleType] = {elevvurdering.KIND: elevvurdering, overblik.KIND: overblik}
 
 
 def template_for(kind: str) -> ModuleType:

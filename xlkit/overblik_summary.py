@@ -1,0 +1,207 @@
+"""The leaders' view of overbliksark: per class, test, fagområde and signalord, the class
+mean of the students' shares of the maximum; the school's weakest signalord and
+fagområder; and per class the students below a chosen level in most fagområder.
+
+All figures are computed in Python from the points (never from cached formula values),
+with the same rules as the workbook's own formulas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xlkit import rules
+from xlkit.records import WorkbookData
+from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds
+
+
+@dataclass
+class TestSummary:
+    """One class's results in one test."""
+
+    data: WorkbookData
+    test: object  # TestDefinition
+    class_name: str
+    students: int  # students with points
+    total: float | None
+    areas: dict[str, float | None]
+    signals: dict[str, float | None]
+    student_areas: dict[str, dict[str, float | None]]  # student name -> area -> share
+    latest: bool = False
+
+
+@dataclass
+class Weakest:
+    subject: str
+    kind: str  # "fagområde" | "signalord"
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # weakest first
+
+
+def summarise(data: WorkbookData) -> list[TestSummary]:
+    summaries = []
+    for test in data.tests:
+        records = [r for r in data.records if r.test == test.short_name]
+        if not records:
+            continue
+        by_student: dict[str, dict[str, float]] = {}
+        names: dict[str, str] = {}
+        for record in records:
+            by_student.setdefault(record.student_key, {})[record.measure] = record.value
+            names[record.student_key] = record.student
+        maxima = [task.max for task in test.tasks]
+        shares = {}
+        for key, points in by_student.items():
+            row = [points.get(task.id) for task in test.tasks]
+            shares[key] = {
+                "total": rules.share_of_max(row, maxima),
+                "areas": {a: rules.share_of_max(row, maxima, [t.area == a for t in test.tasks]) for a in test.areas},
+                "signals": {s: rules.share_of_max(row, maxima, [t.signal == s for t in test.tasks]) for s in test.signals},
+            }
+        summaries.append(TestSummary(
+            data=data, test=test, class_name=f"{test.grade}.{data.class_letter}", students=len(shares),
+            total=rules.mean_of_values([v["total"] for v in shares.values()]),
+            areas={a: rules.mean_of_values([v["areas"][a] for v in shares.values()]) for a in test.areas},
+            signals={s: rules.mean_of_values([v["signals"][s] for v in shares.values()]) for s in test.signals},
+            student_areas={names[k]: v["areas"] for k, v in shares.items()},
+        ))
+    if summaries:
+        summaries[-1].latest = True
+    return summaries
+
+
+def weakest(summaries: list[TestSummary]) -> list[Weakest]:
+    """Per subject, fagområder and signalord ranked by the mean of the classes' latest test."""
+    result = []
+    for subject in sorted({s.test.subject for s in summaries}):
+        latest = [s for s in summaries if s.latest and s.test.subject == subject]
+        for kind, attribute in (("fagområde", "areas"), ("signalord", "signals")):
+            values: dict[str, list[float]] = {}
+            for summary in latest:
+                for name, share in getattr(summary, attribute).items():
+                    if share is not None:
+                        values.setdefault(name, []).append(share)
+            ranking = sorted(((name, sum(v) / len(v)) for name, v in values.items()), key=lambda item: item[1])
+            result.append(Weakest(subject, kind, ranking))
+    return result
+
+
+def below_level(summary: TestSummary, level: float) -> list[tuple[str, list[str], int]]:
+    """Students below `level` in more than half of the fagområder they have results in."""
+    students = []
+    for name, areas in sorted(summary.student_areas.items()):
+        measured = {a: v for a, v in areas.items() if v is not None}
+        low = [a for a, v in measured.items() if v < level]
+        if measured and len(low) * 2 > len(measured):
+            students.append((name, low, len(measured)))
+    return students
+
+
+# ---------------------------------------------------------------------------
+# Sheets
+# ---------------------------------------------------------------------------
+
+
+def write_sheets(workbook, summaries: list[TestSummary], formats: dict) -> None:
+    if not summaries:
+        return
+    thresholds = summaries[0].data.thresholds or PointsThresholds()
+    colours = {RED: workbook.add_format({"bg_color": "#F4A6A0"}), YELLOW: workbook.add_format({"bg_color": "#FFE699"}),
+               GREEN: workbook.add_format({"bg_color": "#A9D59C"})}
+    for title, attribute in (("Prøver – fagområder", "areas"), ("Prøver – signalord", "signals")):
+        _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colours)
+    _weakest_sheet(workbook, summaries, formats)
+    _below_sheet(workbook, summaries, formats)
+
+
+def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colours) -> None:
+    sheet = workbook.add_worksheet(title)
+    names = list(dict.fromkeys(n for s in summaries for n in getattr(s, attribute)))
+    what = "fagområde" if attribute == "areas" else "signalord"
+    sheet.write_string(0, 0, f"Prøveresultater pr. klasse og {what}", formats["title"])
+    sheet.write_string(1, 0, f"Klassens gennemsnitlige andel af maks. Rød under {thresholds.yellow_from:.0%}, "
+                             f"gul fra {thresholds.yellow_from:.0%}, grøn fra {thresholds.green_from:.0%}. "
+                             "Tom: ikke med i prøven.", formats["note"])
+    headers = ["Klasse", "Fag", "Prøve", "Dato", "Elever", "I alt"] + names
+    for col, header in enumerate(headers):
+        sheet.write_string(3, col, header, formats["header"])
+    ordered = sorted(summaries, key=lambda s: (s.test.subject, s.class_name, s.test.date))
+    for row, summary in enumerate(ordered, start=4):
+        sheet.write_string(row, 0, summary.class_name, formats["text"])
+        sheet.write_string(row, 1, summary.test.subject, formats["text"])
+        sheet.write_string(row, 2, summary.test.name, formats["text"])
+        sheet.write_string(row, 3, f"{summary.test.date:%d.%m.%Y}", formats["text"])
+        sheet.write_number(row, 4, summary.students, formats["int"])
+        _share(sheet, row, 5, summary.total, formats)
+        values = getattr(summary, attribute)
+        for i, name in enumerate(names):
+            _share(sheet, row, 6 + i, values.get(name), formats)
+    last = 3 + len(ordered)
+    top = "F5"
+    for colour in (RED, YELLOW, GREEN):
+        sheet.conditional_format(4, 5, last, 5 + len(names), {
+            "type": "formula", "format": colours[colour],
+            "criteria": "=" + rules.excel_share_condition(top, thresholds, colour)})
+    sheet.set_column(0, 1, 10)
+    sheet.set_column(2, 2, 26)
+    sheet.set_column(3, 4, 10)
+    sheet.set_column(5, 5 + len(names), 11)
+    sheet.set_row(3, 32)
+    sheet.freeze_panes(4, 3)
+    sheet.autofilter(3, 0, last, len(headers) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(3)
+
+
+def _share(sheet, row, col, value, formats) -> None:
+    if value is None:
+        sheet.write_blank(row, col, None, formats["pct"])
+    else:
+        sheet.write_number(row, col, value, formats["pct"])
+
+
+def _weakest_sheet(workbook, summaries, formats) -> None:
+    sheet = workbook.add_worksheet("Svageste områder")
+    sheet.write_string(0, 0, "Skolens svageste signalord og fagområder", formats["title"])
+    sheet.write_string(1, 0, "Gennemsnit af klassernes seneste prøve i faget; laveste først.", formats["note"])
+    row = 3
+    for item in weakest(summaries):
+        sheet.write_string(row, 0, f"{item.subject}: {item.kind}", formats["header"])
+        sheet.write_string(row, 1, "Andel af maks", formats["header"])
+        for name, share in item.ranking:
+            row += 1
+            sheet.write_string(row, 0, name, formats["text"])
+            sheet.write_number(row, 1, share, formats["pct"])
+        row += 2
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 14)
+
+
+def _below_sheet(workbook, summaries, formats) -> None:
+    sheet = workbook.add_worksheet("Elever under niveau")
+    level = summaries[0].data.below_level or 0.5
+    sheet.write_string(0, 0, "Elever under niveau i de fleste fagområder", formats["title"])
+    sheet.write_string(1, 0, f"Seneste prøve pr. klasse og fag: elever under {level:.0%} af maks i mere end halvdelen "
+                             "af fagområderne. Fortroligt: del kun med dem, der skal bruge det.", formats["note"])
+    headers = ["Klasse", "Fag", "Prøve", "Elev", "Fagområder under niveau"]
+    for col, header in enumerate(headers):
+        sheet.write_string(3, col, header, formats["header"])
+    row = 3
+    for summary in sorted((s for s in summaries if s.latest), key=lambda s: (s.test.subject, s.class_name)):
+        for name, low, measured in below_level(summary, level):
+            row += 1
+            for col, value in enumerate((summary.class_name, summary.test.subject, summary.test.name, name,
+                                         f"{len(low)} af {measured}: {', '.join(low)}")):
+                sheet.write_string(row, col, value, formats["wrap"] if col == 4 else formats["text"])
+    if row == 3:
+        sheet.write_string(4, 0, "Ingen elever under niveau i de fleste fagområder.", formats["note"])
+    sheet.set_column(0, 1, 10)
+    sheet.set_column(2, 2, 26)
+    sheet.set_column(3, 3, 24)
+    sheet.set_column(4, 4, 70)
+    sheet.freeze_panes(4, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(3)

@@ -1,0 +1,830 @@
+"""Ullerup Bæk Skole's overbliksark: points per task of each test, grouped by fagområde
+and signalord, coloured red/yellow/green and followed over time.
+
+One class workbook holds:
+- "Elever": the class list, typed once; every other sheet refers to it row by row;
+- one sheet per test (like the seed figure): fagområde, signalord, opgave nr. and maks
+  above one row per student, then the student's total and share per fagområde and per
+  signalord, and a class row under the students;
+- "Over tid": each student × fagområde and × signalord across the tests, with the
+  development between the latest two;
+- "Elevark": one student chosen from a dropdown, on one printable page with a chart.
+
+Students are matched by row: the same row on every sheet is the same student. Rows are not
+inserted (the sheets are protected against it); new students go in the empty rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.cell.cell import Cell
+from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
+
+from xlkit import rules
+from xlkit.errors import InvalidWorkbook, RosterError
+from xlkit.problems import Problem
+from xlkit.records import Record, WorkbookData
+from xlkit.roster import Student
+from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule
+from xlkit.spec import OverblikSpec
+from xlkit.terms import Season, Term
+from xlkit.testdef import Task, TestDefinition
+from xlkit.values import looks_like_cpr, read_points
+from xlkit.workbook import (
+    NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
+)
+
+KIND = "overblik"
+ROSTER_SHEET, OVER_TIME_SHEET, STUDENT_SHEET = "Elever", "Over tid", "Elevark"
+RESERVED_SHEETS = {ROSTER_SHEET.lower(), OVER_TIME_SHEET.lower(), STUDENT_SHEET.lower(), "xlkit"}
+
+ROSTER_FIRST_ROW = 4  # 0-based: header on row 3
+AREA_ROW, SIGNAL_ROW, TASK_ROW, MAX_ROW, FIRST_ROW = 2, 3, 4, 5, 6
+FIRST_TASK_COL = 3
+COLOURS = {RED: "#F4A6A0", YELLOW: "#FFE699", GREEN: "#A9D59C"}
+SEASONS = {0: Season("efteraar", "Efterår", "", 0), 1: Season("foraar", "Forår", "", 1)}
+
+
+@dataclass(frozen=True)
+class TestLayout:
+    """Columns of one test sheet."""
+
+    index: int  # 1-based position of the test in the workbook
+    test: TestDefinition
+
+    @property
+    def sheet(self) -> str:
+        return self.test.short_name
+
+    @property
+    def last_task_col(self) -> int:
+        return FIRST_TASK_COL + len(self.test.tasks) - 1
+
+    @property
+    def total_points_col(self) -> int:
+        return self.last_task_col + 1
+
+    @property
+    def total_share_col(self) -> int:
+        return self.last_task_col + 2
+
+    def area_col(self, area: str) -> int:
+        return self.total_share_col + 1 + self.test.areas.index(area)
+
+    def signal_col(self, signal: str) -> int:
+        return self.total_share_col + 1 + len(self.test.areas) + self.test.signals.index(signal)
+
+    @property
+    def last_col(self) -> int:
+        return self.total_share_col + len(self.test.areas) + len(self.test.signals)
+
+    def mask(self, attribute: str, value: str) -> list[bool]:
+        return [getattr(task, attribute) == value for task in self.test.tasks]
+
+
+def school_term(date: dt.date) -> Term:
+    """The school-wide term a test date falls in: August–December is efterår."""
+    autumn = date.month >= 8
+    school_year = date.year if autumn else date.year - 1
+    return Term(0, 0, SEASONS[0 if autumn else 1], school_year)
+
+
+def test_term(index: int, test: TestDefinition) -> Term:
+    term = school_term(test.date)
+    return Term(index, test.grade, term.season, term.school_year)
+
+
+# ---------------------------------------------------------------------------
+# What the native formulas evaluate to, computed by the rules module
+# ---------------------------------------------------------------------------
+
+Points = dict[tuple[int, str, str], object]  # (student row, test sheet name, task id) -> typed value
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    total_points: float | None
+    total: float | None
+    areas: dict[str, float | None]
+    signals: dict[str, float | None]
+
+
+def student_result(test: TestDefinition, points: list[object]) -> StudentResult:
+    maxima = [task.max for task in test.tasks]
+    return StudentResult(
+        total_points=rules.points_total(points, maxima),
+        total=rules.share_of_max(points, maxima),
+        areas={a: rules.share_of_max(points, maxima, [t.area == a for t in test.tasks]) for a in test.areas},
+        signals={s: rules.share_of_max(points, maxima, [t.signal == s for t in test.tasks]) for s in test.signals},
+    )
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+# ---------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------
+
+
+def check_tests(tests: list[TestDefinition]) -> None:
+    if not tests:
+        raise RosterError("Angiv mindst én prøve (--test).")
+    names = [t.short_name.lower() for t in tests]
+    for name in names:
+        if names.count(name) > 1:
+            raise RosterError(f"To prøver har samme arknavn '{name}'; giv dem forskellige short_name.")
+        if name in RESERVED_SHEETS:
+            raise RosterError(f"Arknavnet '{name}' er reserveret; giv prøven et andet short_name.")
+    subjects = {t.subject for t in tests}
+    if len(subjects) > 1:
+        raise RosterError(f"Prøverne er i forskellige fag ({', '.join(sorted(subjects))}); lav ét overbliksark pr. fag.")
+
+
+def build(
+    spec: OverblikSpec,
+    path: str | Path,
+    school: str,
+    class_letter: str,
+    tests: list[TestDefinition],
+    students: list[Student] | None = None,
+    points: Points | None = None,
+) -> Path:
+    """Write one class's overbliksark with one sheet per test (oldest first)."""
+    check_tests(tests)
+    students = students or []
+    points = points or {}
+    if len(students) > spec.max_students:
+        raise RosterError(
+            f"Elevlisten har {len(students)} elever, men skemaet har plads til {spec.max_students}. "
+            f"Ret max_students i {spec.path}."
+        )
+    tests = sorted(tests, key=lambda t: t.date)
+    layouts = [TestLayout(i, t) for i, t in enumerate(tests, start=1)]
+    rows = spec.max_students
+    path = Path(path)
+    workbook = new_workbook(path)
+    formats = _formats(workbook)
+    subject = tests[0].subject
+    last = tests[-1]
+    class_name = f"{last.grade}.{class_letter}"
+
+    results = {
+        (layout.index, row): student_result(layout.test, [points.get((row, layout.sheet, t.id)) for t in layout.test.tasks])
+        for layout in layouts for row in range(rows)
+    }
+    _roster_sheet(workbook, formats, school, subject, class_name, students, rows)
+    for layout in layouts:
+        _test_sheet(workbook, formats, spec, layout, school, class_letter, students, rows, points, results)
+    blocks = _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, students, rows, results)
+    _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name, students, rows, results)
+
+    write_metadata(workbook, {
+        "kind": KIND,
+        "spec_id": spec.id,
+        "spec_version": spec.version,
+        "school": school,
+        "class_letter": class_letter,
+        "subject": subject,
+        "thresholds": {"yellow_from": spec.thresholds.yellow_from, "green_from": spec.thresholds.green_from},
+        "trend_tolerance": spec.trend.tolerance,
+        "below_level": spec.below_level,
+        "max_students": rows,
+        "tests": [_test_json(t) for t in tests],
+        "generated_at": generated_at(),
+    })
+    last_row = ROSTER_FIRST_ROW + rows  # the spacer row belongs to the regions too
+    define_range_name(workbook, "nr", ROSTER_SHEET, ROSTER_FIRST_ROW, 0, last_row, 0)
+    define_range_name(workbook, "uni_login", ROSTER_SHEET, ROSTER_FIRST_ROW, 1, last_row, 1)
+    define_range_name(workbook, "elev", ROSTER_SHEET, ROSTER_FIRST_ROW, 2, last_row, 2)
+    for layout in layouts:
+        define_range_name(workbook, f"t{layout.index}_point", layout.sheet, FIRST_ROW, FIRST_TASK_COL,
+                          FIRST_ROW + rows, layout.last_task_col)
+    workbook.set_properties({"title": f"Overbliksark · {subject} · {class_name}", "comments": "Lavet med xlkit"})
+    workbook.close()
+    return path
+
+
+def _test_json(test: TestDefinition) -> dict:
+    return {
+        "name": test.name, "short_name": test.short_name, "subject": test.subject, "grade": test.grade,
+        "date": test.date.isoformat(), "term": test.term, "half_points": test.half_points,
+        "tasks": [{"id": t.id, "area": t.area, "signal": t.signal, "max": t.max} for t in test.tasks],
+    }
+
+
+def test_from_json(data: dict) -> TestDefinition:
+    return TestDefinition(
+        path="(skemaet)", name=data["name"], short_name=data["short_name"], subject=data["subject"],
+        grade=int(data["grade"]), date=dt.date.fromisoformat(data["date"]), term=data["term"],
+        half_points=bool(data["half_points"]),
+        tasks=tuple(Task(str(t["id"]), str(t["area"]), str(t["signal"]), float(t["max"])) for t in data["tasks"]),
+    )
+
+
+def _formats(workbook) -> dict:
+    border = {"border": 1, "border_color": "#9E9E9E"}
+    center = {"align": "center", "valign": "vcenter"}
+    f = {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "info": workbook.add_format({"italic": True, "font_color": "#444444"}),
+        "label": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2"}),
+        "head": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
+        "head_area": workbook.add_format({**border, **center, "bold": True, "bg_color": "#B4C6E7", "text_wrap": True}),
+        "head_rot": workbook.add_format({**border, **center, "bg_color": "#D9E1F2", "text_wrap": True}),
+        "max": workbook.add_format({**border, **center, "italic": True, "bg_color": "#EDEDED"}),
+        "text": workbook.add_format(border),
+        "input_text": workbook.add_format({**border, "locked": False}),
+        "nr": workbook.add_format({**border, **center, "font_color": "#666666"}),
+        "points": workbook.add_format({**border, **center, "locked": False}),
+        "points_date": workbook.add_format({**border, **center, "locked": False, "num_format": "dd.mm.yyyy"}),
+        "total": workbook.add_format({**border, **center, "bold": True}),
+        "pct": workbook.add_format({**border, **center, "num_format": "0%"}),
+        "pct_bold": workbook.add_format({**border, **center, "num_format": "0%", "bold": True}),
+        "class_label": workbook.add_format({**border, "bold": True, "bg_color": "#F2F2F2"}),
+        "class_pct": workbook.add_format({**border, **center, "num_format": "0%", "bold": True, "bg_color": "#F2F2F2"}),
+        "trend": workbook.add_format({**border, **center, "italic": True}),
+        "invalid": workbook.add_format({"bg_color": "#BFBFBF", "font_color": "#9C0006", "bold": True, "italic": True}),
+        "up": workbook.add_format({"font_color": "#006100", "bold": True}),
+        "down": workbook.add_format({"font_color": "#9C0006", "bold": True}),
+        "choice": workbook.add_format({**border, "locked": False, "bold": True, "font_size": 12, "bg_color": "#FFF2CC"}),
+    }
+    for colour, fill in COLOURS.items():
+        f[colour] = workbook.add_format({"bg_color": fill})
+    return f
+
+
+def _protect(sheet) -> None:
+    """Inputs only; no row or column insertion, since every sheet is matched row by row."""
+    sheet.protect("", {"format_columns": True, "format_rows": True,
+                       "select_locked_cells": True, "select_unlocked_cells": True})
+
+
+def _print(sheet, landscape: bool, header_rows: tuple[int, int] | None, school: str, title: str) -> None:
+    sheet.set_paper(9)
+    if landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, 0 if landscape else 1)
+    if header_rows:
+        sheet.repeat_rows(*header_rows)
+    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_header(f"&L{header_text(school)}&C{header_text(title)}&RUdskrevet &D", {"margin": 0.3})
+    sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
+
+
+def _roster_ref(row: int, col: int) -> str:
+    return f"{quote_sheetname(ROSTER_SHEET)}!{xl_rowcol_to_cell(ROSTER_FIRST_ROW + row, col, True, True)}"
+
+
+def _student_columns(sheet, formats, students: list[Student], rows: int, first_row: int) -> None:
+    """Nr, UNI-login and name pulled from the Elever sheet, row by row (with cached values)."""
+    for row in range(rows):
+        student = students[row] if row < len(students) else None
+        r = first_row + row
+        sheet.write_number(r, 0, row + 1, formats["nr"])
+        for col, value in ((1, student.uni_login if student else ""), (2, student.name if student else "")):
+            ref = _roster_ref(row, col)
+            sheet.write_formula(r, col, f'IF({ref}="","",{ref})', formats["text"], value)
+
+
+def _roster_sheet(workbook, formats, school, subject, class_name, students, rows) -> None:
+    sheet = workbook.add_worksheet(ROSTER_SHEET)
+    sheet.write_string(0, 0, f"Elever · {subject} · {class_name} · {school}", formats["title"])
+    sheet.write_string(1, 0, "Skriv elevernes navne og UNI-login her; prøvearkene og elevarket henter dem herfra. "
+                             "Nye elever skrives i de tomme rækker nederst.", formats["info"])
+    for col, text in enumerate(("Nr", "UNI-login", "Elev")):
+        sheet.write_string(ROSTER_FIRST_ROW - 1, col, text, formats["head"])
+    for row in range(rows):
+        student = students[row] if row < len(students) else None
+        r = ROSTER_FIRST_ROW + row
+        sheet.write_number(r, 0, row + 1, formats["nr"])
+        sheet.write_string(r, 1, student.uni_login if student else "", formats["input_text"])
+        sheet.write_string(r, 2, student.name if student else "", formats["input_text"])
+    sheet.set_column(0, 0, 5)
+    sheet.set_column(1, 1, 14)
+    sheet.set_column(2, 2, 28)
+    sheet.freeze_panes(ROSTER_FIRST_ROW, 0)
+    _protect(sheet)
+    _print(sheet, False, (ROSTER_FIRST_ROW - 1, ROSTER_FIRST_ROW - 1), school, f"Elever {class_name}")
+
+
+def _merge(sheet, row: int, first: int, last: int, text: str, fmt) -> None:
+    if first == last:
+        sheet.write_string(row, first, text, fmt)
+    else:
+        sheet.merge_range(row, first, row, last, text, fmt)
+
+
+def _merge_runs(sheet, row: int, first_col: int, values: list[str], fmt) -> None:
+    """Write values across columns, merging runs of equal neighbours (fagområde bands)."""
+    start = 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            if i - start > 1:
+                sheet.merge_range(row, first_col + start, row, first_col + i - 1, values[start], fmt)
+            else:
+                sheet.write_string(row, first_col + start, values[start], fmt)
+            start = i
+
+
+def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, students, rows, points, results) -> None:
+    test = layout.test
+    sheet = workbook.add_worksheet(layout.sheet)
+    class_name = f"{test.grade}.{letter}"
+    sheet.write_string(0, 0, f"{test.name} · {test.subject} · {class_name} · {test.date:%d.%m.%Y} ({test.term})",
+                       formats["title"])
+    t = spec.thresholds
+    sheet.write_string(1, 0, f"Skriv point pr. opgave ({'hele eller halve' if test.half_points else 'hele'} point). "
+                             f"Rød: under {t.yellow_from:.0%} af maks · Gul: fra {t.yellow_from:.0%} · "
+                             f"Grøn: fra {t.green_from:.0%}. Tom celle = ikke registreret.", formats["info"])
+    for row, text in ((AREA_ROW, "Fagområde"), (SIGNAL_ROW, "Signalord"), (MAX_ROW, "Maks point")):
+        sheet.merge_range(row, 0, row, 2, text, formats["label"])
+    for col, text in enumerate(("Nr", "UNI-login", "Elev")):
+        sheet.write_string(TASK_ROW, col, text, formats["head"])
+    _merge_runs(sheet, AREA_ROW, FIRST_TASK_COL, [task.area for task in test.tasks], formats["head_area"])
+    for i, task in enumerate(test.tasks):
+        col = FIRST_TASK_COL + i
+        sheet.write_string(SIGNAL_ROW, col, task.signal, formats["head_rot"])
+        sheet.write_string(TASK_ROW, col, task.id, formats["head"])
+        sheet.write_number(MAX_ROW, col, task.max, formats["max"])
+    summary_cols = [(layout.total_points_col, "Point i alt"), (layout.total_share_col, "I alt")]
+    summary_cols += [(layout.area_col(a), a) for a in test.areas]
+    summary_cols += [(layout.signal_col(s), s) for s in test.signals]
+    _merge(sheet, AREA_ROW, layout.total_points_col, layout.total_share_col, "Samlet", formats["head_area"])
+    _merge(sheet, AREA_ROW, layout.area_col(test.areas[0]), layout.area_col(test.areas[-1]), "Pr. fagområde",
+           formats["head_area"])
+    _merge(sheet, AREA_ROW, layout.signal_col(test.signals[0]), layout.signal_col(test.signals[-1]), "Pr. signalord",
+           formats["head_area"])
+    for col, text in summary_cols:
+        sheet.merge_range(SIGNAL_ROW, col, TASK_ROW, col, text, formats["head_rot"])
+        sheet.write_blank(MAX_ROW, col, None, formats["max"])
+    sheet.write_number(MAX_ROW, layout.total_points_col, test.max_total, formats["max"])
+
+    _student_columns(sheet, formats, students, rows, FIRST_ROW)
+    max_range = xl_range_abs(MAX_ROW, FIRST_TASK_COL, MAX_ROW, layout.last_task_col)
+    for row in range(rows + 1):  # the spacer row under the students is part of the regions
+        r = FIRST_ROW + row
+        for i, task in enumerate(test.tasks):
+            raw = points.get((row, layout.sheet, task.id)) if row < rows else None
+            col = FIRST_TASK_COL + i
+            if raw is None:
+                sheet.write_blank(r, col, None, formats["points"] if row < rows else formats["text"])
+            else:
+                _write_typed(sheet, r, col, raw, formats)
+        if row == rows:
+            continue
+        result = results[(layout.index, row)]
+        points_range = xl_range(r, FIRST_TASK_COL, r, layout.last_task_col)
+        sheet.write_formula(r, layout.total_points_col, rules.excel_points_total_formula(points_range, max_range),
+                            formats["total"], _blank(result.total_points))
+        sheet.write_formula(r, layout.total_share_col, rules.excel_share_formula(points_range, max_range),
+                            formats["pct_bold"], _blank(result.total))
+        for area in test.areas:
+            sheet.write_formula(r, layout.area_col(area),
+                                rules.excel_share_formula(points_range, max_range, layout.mask("area", area)),
+                                formats["pct"], _blank(result.areas[area]))
+        for signal in test.signals:
+            sheet.write_formula(r, layout.signal_col(signal),
+                                rules.excel_share_formula(points_range, max_range, layout.mask("signal", signal)),
+                                formats["pct"], _blank(result.signals[signal]))
+
+    # The class row: per task the pooled share, per summary column the mean of the students.
+    class_row = FIRST_ROW + rows + 1
+    sheet.merge_range(class_row, 0, class_row, 2, "Klassen (gennemsnit)", formats["class_label"])
+    last_student = FIRST_ROW + rows - 1
+    for i, task in enumerate(test.tasks):
+        col = FIRST_TASK_COL + i
+        column = [points.get((row, layout.sheet, task.id)) for row in range(rows)]
+        share = rules.share_of_max(column, [task.max] * rows)
+        sheet.write_formula(class_row, col, rules.excel_share_formula(
+            xl_range(FIRST_ROW, col, last_student, col), xl_rowcol_to_cell(MAX_ROW, col, True, True)),
+            formats["class_pct"], _blank(share))
+    for col, _ in summary_cols[1:]:
+        values = [_value_at(results[(layout.index, row)], layout, col) for row in range(rows)]
+        mean = rules.mean_of_values(values)
+        sheet.write_formula(class_row, col, rules.excel_mean_formula_of(xl_range(FIRST_ROW, col, last_student, col)),
+                            formats["class_pct"], _blank(mean))
+    sheet.write_blank(class_row, layout.total_points_col, None, formats["class_pct"])
+
+    # Colours and checks.
+    inputs = (FIRST_ROW, FIRST_TASK_COL, FIRST_ROW + rows, layout.last_task_col)
+    top = xl_rowcol_to_cell(FIRST_ROW, FIRST_TASK_COL)
+    top_max = xl_rowcol_to_cell(MAX_ROW, FIRST_TASK_COL, row_abs=True)
+    sheet.conditional_format(*inputs, {
+        "type": "formula", "format": formats["invalid"], "stop_if_true": True,
+        "criteria": f'=AND({top}<>"",NOT(IF(ISNUMBER({top}),AND({top}>=0,{top}<={top_max}),FALSE)))',
+    })
+    for colour in (RED, YELLOW, GREEN):
+        sheet.conditional_format(*inputs, {"type": "formula", "format": formats[colour],
+                                           "criteria": "=" + rules.excel_points_condition(top, top_max, spec.thresholds, colour)})
+    shares = (FIRST_ROW, layout.total_share_col, class_row, layout.last_col)
+    _share_colours(sheet, formats, spec.thresholds, shares)
+    _share_colours(sheet, formats, spec.thresholds, (class_row, FIRST_TASK_COL, class_row, layout.last_task_col))
+    step = "halve" if test.half_points else "hele"
+    validation = {
+        "validate": "custom",
+        "value": f"=AND(ISNUMBER({top}),{top}>=0,{top}<={top_max},MOD({top}*{2 if test.half_points else 1},1)=0)",
+        "error_title": "Ugyldigt pointtal",
+        "error_message": f"Skriv {step} point fra 0 til opgavens maks (rækken Maks point). Lad feltet stå tomt, "
+                         "hvis opgaven ikke er registreret.",
+    }
+    sheet.data_validation(*inputs, validation)
+
+    sheet.set_column(0, 0, 4)
+    sheet.set_column(1, 1, 11)
+    sheet.set_column(2, 2, 22)
+    sheet.set_column(FIRST_TASK_COL, layout.last_task_col, 5.2)
+    sheet.set_column(layout.total_points_col, layout.total_share_col, 7)
+    sheet.set_column(layout.area_col(test.areas[0]), layout.last_col, 9.5)
+    sheet.set_row(SIGNAL_ROW, 42)
+    sheet.set_row(AREA_ROW, 30)
+    sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
+    _protect(sheet)
+    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"{test.name} {class_name}")
+
+
+def _write_typed(sheet, row: int, col: int, raw, formats) -> None:
+    """A value as the teacher typed it (add-test carries wrong values over unchanged)."""
+    if isinstance(raw, bool):
+        sheet.write_boolean(row, col, raw, formats["points"])
+    elif rules.is_number(raw):
+        sheet.write_number(row, col, raw, formats["points"])
+    elif isinstance(raw, (dt.datetime, dt.date)):
+        sheet.write_datetime(row, col, raw, formats["points_date"])
+    else:
+        sheet.write_string(row, col, str(raw), formats["points"])
+
+
+def _value_at(result: StudentResult, layout: TestLayout, col: int) -> float | None:
+    if col == layout.total_share_col:
+        return result.total
+    for area in layout.test.areas:
+        if col == layout.area_col(area):
+            return result.areas[area]
+    for signal in layout.test.signals:
+        if col == layout.signal_col(signal):
+            return result.signals[signal]
+    return result.total_points
+
+
+def _share_colours(sheet, formats, thresholds: PointsThresholds, area: tuple[int, int, int, int]) -> None:
+    top = xl_rowcol_to_cell(area[0], area[1])
+    for colour in (RED, YELLOW, GREEN):
+        sheet.conditional_format(*area, {"type": "formula", "format": formats[colour],
+                                         "criteria": "=" + rules.excel_share_condition(top, thresholds, colour)})
+
+
+@dataclass(frozen=True)
+class Block:
+    """One group of columns on Over tid: a fagområde, a signalord or the total."""
+
+    title: str
+    kind: str  # total | area | signal
+    first_col: int
+    tests: list[TestLayout]  # every test, in order; the trend column follows them
+
+    @property
+    def trend_col(self) -> int:
+        return self.first_col + len(self.tests)
+
+    def value(self, layout: TestLayout, result: StudentResult) -> float | None:
+        if self.kind == "total":
+            return result.total
+        if self.kind == "area":
+            return result.areas.get(self.title)
+        return result.signals.get(self.title)
+
+    def source_col(self, layout: TestLayout) -> int | None:
+        if self.kind == "total":
+            return layout.total_share_col
+        names = layout.test.areas if self.kind == "area" else layout.test.signals
+        if self.title not in names:
+            return None
+        return layout.area_col(self.title) if self.kind == "area" else layout.signal_col(self.title)
+
+
+def _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, students, rows, results) -> list[Block]:
+    sheet = workbook.add_worksheet(OVER_TIME_SHEET)
+    areas = list(dict.fromkeys(a for layout in layouts for a in layout.test.areas))
+    signals = list(dict.fromkeys(s for layout in layouts for s in layout.test.signals))
+    blocks, col = [], FIRST_TASK_COL
+    for title, kind in [("I alt", "total")] + [(a, "area") for a in areas] + [(s, "signal") for s in signals]:
+        blocks.append(Block(title, kind, col, layouts))
+        col += len(layouts) + 1
+    sheet.write_string(0, 0, f"Over tid · {subject} · {class_name}: andel af maks pr. prøve", formats["title"])
+    sheet.write_string(1, 0, f"Udvikling sammenligner de to seneste prøver med resultat; en ændring inden for "
+                             f"±{spec.trend.tolerance:.0%} er Stabil. Tom = området var ikke med i prøven.", formats["info"])
+    for c, text in enumerate(("Nr", "UNI-login", "Elev")):
+        sheet.merge_range(AREA_ROW, c, TASK_ROW, c, text, formats["head"])
+    first_area = next(b for b in blocks if b.kind == "area")
+    first_signal = next(b for b in blocks if b.kind == "signal")
+    for block in blocks:
+        fmt = formats["head_area"]
+        sheet.merge_range(SIGNAL_ROW, block.first_col, SIGNAL_ROW, block.trend_col, block.title, fmt)
+        for i, layout in enumerate(layouts):
+            sheet.write_string(TASK_ROW, block.first_col + i, layout.test.short_name, formats["head_rot"])
+        sheet.write_string(TASK_ROW, block.trend_col, "Udvikling", formats["head_rot"])
+    sheet.merge_range(AREA_ROW, first_area.first_col, AREA_ROW, first_signal.first_col - 1, "Fagområder", formats["head"])
+    sheet.merge_range(AREA_ROW, first_signal.first_col, AREA_ROW, blocks[-1].trend_col, "Signalord", formats["head"])
+    sheet.merge_range(AREA_ROW, blocks[0].first_col, AREA_ROW, blocks[0].trend_col, "Samlet", formats["head"])
+
+    _student_columns(sheet, formats, students, rows, FIRST_ROW)
+    for row in range(rows):
+        r = FIRST_ROW + row
+        for block in blocks:
+            series = []
+            for i, layout in enumerate(layouts):
+                source = block.source_col(layout)
+                value = block.value(layout, results[(layout.index, row)]) if source is not None else None
+                series.append(value)
+                if source is None:  # the area was not in this test: text "", so lookups give "" not 0
+                    sheet.write_formula(r, block.first_col + i, '""', formats["pct"], "")
+                    continue
+                ref = f"{quote_sheetname(layout.sheet)}!{xl_rowcol_to_cell(r, source)}"
+                sheet.write_formula(r, block.first_col + i, f"{ref}", formats["pct"], _blank(value))
+            area = xl_range(r, block.first_col, r, block.trend_col - 1)
+            sheet.write_formula(r, block.trend_col, rules.excel_trend_formula(area, len(layouts), spec.trend),
+                                formats["trend"], rules.trend(series, spec.trend) or "")
+    class_row = FIRST_ROW + rows + 1
+    sheet.merge_range(class_row, 0, class_row, 2, "Klassen (gennemsnit)", formats["class_label"])
+    for block in blocks:
+        for i, layout in enumerate(layouts):
+            col = block.first_col + i
+            values = [block.value(layout, results[(layout.index, row)]) if block.source_col(layout) is not None else None
+                      for row in range(rows)]
+            sheet.write_formula(class_row, col, rules.excel_mean_formula_of(xl_range(FIRST_ROW, col, FIRST_ROW + rows - 1, col)),
+                                formats["class_pct"], _blank(rules.mean_of_values(values)))
+        means = [rules.mean_of_values([block.value(layout, results[(layout.index, row)]) for row in range(rows)])
+                 if block.source_col(layout) is not None else None for layout in layouts]
+        area = xl_range(class_row, block.first_col, class_row, block.trend_col - 1)
+        sheet.write_formula(class_row, block.trend_col, rules.excel_trend_formula(area, len(layouts), spec.trend),
+                            formats["trend"], rules.trend(means, spec.trend) or "")
+    for block in blocks:
+        _share_colours(sheet, formats, spec.thresholds, (FIRST_ROW, block.first_col, class_row, block.trend_col - 1))
+        trend_area = (FIRST_ROW, block.trend_col, class_row, block.trend_col)
+        sheet.conditional_format(*trend_area, {"type": "cell", "criteria": "==", "value": f'"{rules.UP}"', "format": formats["up"]})
+        sheet.conditional_format(*trend_area, {"type": "cell", "criteria": "==", "value": f'"{rules.DOWN}"', "format": formats["down"]})
+    sheet.set_column(0, 0, 4)
+    sheet.set_column(1, 1, 11)
+    sheet.set_column(2, 2, 22)
+    sheet.set_column(FIRST_TASK_COL, blocks[-1].trend_col, 8.5)
+    sheet.set_row(TASK_ROW, 42)
+    sheet.set_row(SIGNAL_ROW, 30)
+    sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
+    _protect(sheet)
+    _print(sheet, True, (AREA_ROW, TASK_ROW), "", f"Over tid {class_name}")
+    return blocks
+
+
+def _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name, students, rows, results) -> None:
+    """One student on one page: chosen in a dropdown, looked up with INDEX/MATCH."""
+    sheet = workbook.add_worksheet(STUDENT_SHEET)
+    chosen = students[0].name if students else ""
+    sheet.write_string(0, 0, f"Elevark · {subject} · {class_name}", formats["title"])
+    sheet.write_string(1, 0, "Vælg eleven i den gule celle. Arket kan printes til skole-hjem-samtalen og elevplanen.",
+                       formats["info"])
+    sheet.write_string(3, 0, "Elev:", formats["label"])
+    sheet.write_string(3, 1, chosen, formats["choice"])
+    sheet.data_validation(3, 1, 3, 1, {
+        "validate": "list", "source": f"={NAME_PREFIX}elev",
+        "error_title": "Vælg en elev", "error_message": "Vælg en elev fra listen (navnene står på arket Elever).",
+    })
+    names = f"{quote_sheetname(ROSTER_SHEET)}!{xl_range_abs(ROSTER_FIRST_ROW, 2, ROSTER_FIRST_ROW + rows - 1, 2)}"
+    sheet.write_string(4, 0, "Nr. på elevlisten:", formats["label"])
+    sheet.write_formula(4, 1, f'IFERROR(MATCH($B$4,{names},0),"")', formats["nr"], 1 if students else "")
+    index_cell = "$B$5"
+    row_of_chosen = 0
+    sheet.write_string(5, 0, "UNI-login:", formats["label"])
+    uni = f"{quote_sheetname(ROSTER_SHEET)}!{xl_range_abs(ROSTER_FIRST_ROW, 1, ROSTER_FIRST_ROW + rows - 1, 1)}"
+    sheet.write_formula(5, 1, f'IFERROR(INDEX({uni},{index_cell})&"","")', formats["text"],
+                        students[0].uni_login if students else "")
+
+    def table(top: int, title: str, kinds: tuple[str, ...]) -> tuple[int, int]:
+        chosen_blocks = [b for b in blocks if b.kind in kinds]
+        sheet.write_string(top, 0, title, formats["head"])
+        for i, layout in enumerate(layouts):
+            sheet.write_string(top, 1 + i, layout.test.short_name, formats["head_rot"])
+        sheet.write_string(top, 1 + len(layouts), "Udvikling", formats["head_rot"])
+        for j, block in enumerate(chosen_blocks, start=1):
+            r = top + j
+            sheet.write_string(r, 0, block.title, formats["text"])
+            for i, layout in enumerate(layouts):
+                col = block.first_col + i
+                source = f"{quote_sheetname(OVER_TIME_SHEET)}!{xl_range_abs(FIRST_ROW, col, FIRST_ROW + rows - 1, col)}"
+                value = block.value(layout, results[(layout.index, row_of_chosen)]) if block.source_col(layout) is not None else None
+                sheet.write_formula(r, 1 + i, f'IFERROR(INDEX({source},{index_cell}),"")',
+                                    formats["pct"], _blank(value) if students else "")
+            trend_source = f"{quote_sheetname(OVER_TIME_SHEET)}!{xl_range_abs(FIRST_ROW, block.trend_col, FIRST_ROW + rows - 1, block.trend_col)}"
+            series = [block.value(layout, results[(layout.index, row_of_chosen)]) if block.source_col(layout) is not None else None
+                      for layout in layouts]
+            sheet.write_formula(r, 1 + len(layouts), f'IFERROR(INDEX({trend_source},{index_cell}),"")',
+                                formats["trend"], (rules.trend(series, spec.trend) or "") if students else "")
+        last = top + len(chosen_blocks)
+        _share_colours(sheet, formats, spec.thresholds, (top + 1, 1, last, len(layouts)))
+        return top, last
+
+    area_top, area_last = table(7, "Fagområde", ("total", "area"))
+    signal_top, signal_last = table(area_last + 2, "Signalord", ("signal",))
+    for top, last, title, anchor in ((area_top, area_last, "Fagområder", signal_last + 2),
+                                     (signal_top, signal_last, "Signalord", signal_last + 19)):
+        chart = workbook.add_chart({"type": "bar"})
+        for i, layout in enumerate(layouts):
+            chart.add_series({
+                "name": [STUDENT_SHEET, top, 1 + i],
+                "categories": [STUDENT_SHEET, top + 1, 0, last, 0],
+                "values": [STUDENT_SHEET, top + 1, 1 + i, last, 1 + i],
+                "gap": 60,
+            })
+        chart.set_title({"name": f"{title}: andel af maks", "name_font": {"size": 11}})
+        chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 500, "height": 300})
+        sheet.insert_chart(anchor, 0, chart)
+    sheet.set_column(0, 0, 26)
+    sheet.set_column(1, len(layouts) + 1, 14)
+    sheet.set_row(7, 30)
+    sheet.set_row(signal_top, 30)
+    _protect(sheet)
+    sheet.print_area(0, 0, signal_last + 36, len(layouts) + 1)
+    _print(sheet, False, None, "", f"Elevark {subject} {class_name}")
+    sheet.activate()
+
+
+# ---------------------------------------------------------------------------
+# Reading a filled workbook
+# ---------------------------------------------------------------------------
+
+
+def read(workbook, metadata: dict, file: str) -> WorkbookData:
+    """Records per student × task (with fagområde, signalord, points and max) and problems."""
+    try:
+        tests = [test_from_json(t) for t in metadata["tests"]]
+        school, letter = str(metadata["school"]), str(metadata["class_letter"])
+        thresholds = PointsThresholds(**metadata["thresholds"])
+        trend = TrendRule(float(metadata["trend_tolerance"]), "seneste")
+        below_level = float(metadata["below_level"])
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ufuldstændige ({error}).") from None
+    terms = [test_term(i, t) for i, t in enumerate(tests, start=1)]
+    data = WorkbookData(file, KIND, school, letter, metadata, terms, measures=[t.short_name for t in tests],
+                        thresholds=thresholds, trend=trend, below_level=below_level, tests=tests)
+    roster = _named_region(workbook, "elev")
+    logins = _named_region(workbook, "uni_login")
+    if roster is None or logins is None or len(roster) != len(logins):
+        raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes; brug et nyt skema.")
+
+    def problem(code: str, message: str, action: str, cell) -> None:
+        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate))
+
+    students = []
+    for position, (name_row, uni_row) in enumerate(zip(roster, logins)):
+        name_cell, uni_cell = name_row[0], uni_row[0]
+        students.append((name_cell, _text(name_cell, "navn", problem), _text(uni_cell, "UNI-login", problem)))
+    for index, (test, term) in enumerate(zip(tests, terms), start=1):
+        region = _named_region(workbook, f"t{index}_point")
+        if region is None or len(region) != len(students) or any(len(r) != len(test.tasks) for r in region):
+            data.problems.append(Problem(
+                "missing-range", f"Prøvearket '{test.short_name}' kan ikke læses (området {NAME_PREFIX}t{index}_point).",
+                "Prøven er ikke læst. Brug add-test eller et nyt skema, hvis kolonner er slettet.", file, test.short_name,
+            ))
+            continue
+        named_with_points = 0
+        missing = []
+        for (name_cell, name, uni), cells in zip(students, region):
+            row_records = []
+            for task, cell in zip(test.tasks, cells):
+                reading = read_points(cell.value, task.max, test.half_points)
+                if reading is None:
+                    continue
+                if reading.code:
+                    problem(reading.code, reading.message, reading.action, cell)
+                if reading.value is not None:
+                    row_records.append((task, cell, reading))
+            if not name and not row_records:
+                continue
+            if name and not row_records:
+                missing.append((cells[0], name))
+                continue
+            named_with_points += bool(name)
+            if not name:
+                name = f"Elev uden navn (række {cells[0].row})"
+                problem("missing-name", "Rækken har point, men ingen elev på arket Elever.",
+                        f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", cells[0])
+            for task, cell, reading in row_records:
+                data.records.append(Record(
+                    file=file, sheet=cell.parent.title, cell=cell.coordinate, school=school,
+                    class_name=f"{test.grade}.{letter}", student_key=f"{ROSTER_SHEET}!{name_cell.row}",
+                    student_nr=name_cell.row - ROSTER_FIRST_ROW, student=name, uni_login=uni, instrument=KIND,
+                    measure=task.id, term=term, value=reading.value, max_value=task.max,
+                    from_text=reading.code == "text-as-number", test=test.short_name, area=task.area,
+                    signal=task.signal,
+                ))
+        if named_with_points:  # a test nobody has points in yet is simply not taken yet
+            for first_cell, name in missing:
+                problem("missing-student", f"{name} har ingen point i prøven '{test.short_name}'.",
+                        "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.", first_cell)
+    return data
+
+
+def _text(cell, what: str, problem) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    if looks_like_cpr(text) or (rules.is_number(value) and looks_like_cpr(f"{int(value):010d}")):
+        problem("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
+                "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.", cell)
+        return ""
+    return text
+
+
+def _named_region(workbook, name: str) -> list[list] | None:
+    """The cells of a workbook-level name as rows of cells, or None."""
+    defined = workbook.defined_names.get(NAME_PREFIX + name)
+    if defined is None:
+        return None
+    try:
+        [(sheet_title, area)] = list(defined.destinations)
+        picked = workbook[sheet_title][area.replace("$", "")]
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError):
+        return None
+    if isinstance(picked, Cell):
+        return [[picked]]
+    return [list(row) for row in picked]
+
+
+
+# ---------------------------------------------------------------------------
+# Adding the next test to a filled workbook
+# ---------------------------------------------------------------------------
+
+
+def raw_values(workbook) -> tuple[list[Student], Points, dict]:
+    """Everything a teacher typed: the class list and every points cell, exactly as stored."""
+    from xlkit.reader import read_metadata
+
+    metadata = read_metadata(workbook)
+    names, logins = _named_region(workbook, "elev"), _named_region(workbook, "uni_login")
+    if names is None or logins is None:
+        raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes.")
+    students = [Student("" if n[0].value is None else str(n[0].value), "" if u[0].value is None else str(u[0].value))
+                for n, u in zip(names, logins)]
+    points: Points = {}
+    for index, test in enumerate((test_from_json(t) for t in metadata["tests"]), start=1):
+        region = _named_region(workbook, f"t{index}_point")
+        if region is None or any(len(row) != len(test.tasks) for row in region):
+            raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
+        for row, cells in enumerate(region):
+            for task, cell in zip(test.tasks, cells):
+                if cell.value is not None:
+                    points[(row, test.short_name, task.id)] = cell.value
+    return students, points, metadata
+
+
+def spec_from_metadata(metadata: dict) -> OverblikSpec:
+    return OverblikSpec(
+        path="(skemaet)", id=metadata["spec_id"], version=int(metadata["spec_version"]), title="Overbliksark",
+        max_students=int(metadata["max_students"]), thresholds=PointsThresholds(**metadata["thresholds"]),
+        trend=TrendRule(float(metadata["trend_tolerance"]), "seneste"), below_level=float(metadata["below_level"]),
+    )
+
+
+def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
+    """Write `output`: the workbook in `source` plus one more test sheet.
+
+    Every typed value (names, UNI-logins, points, also wrong ones) is carried over and
+    checked against the original after writing; `source` is only read.
+    """
+    from xlkit.reader import open_workbook
+
+    original = open_workbook(source)
+    students, points, metadata = raw_values(original)
+    original.close()
+    tests = [test_from_json(t) for t in metadata["tests"]]
+    if any(t.short_name.lower() == test.short_name.lower() for t in tests):
+        raise RosterError(f"Skemaet har allerede en prøve med arknavnet '{test.short_name}'.")
+    if tests and test.subject != tests[0].subject:
+        raise RosterError(f"Prøven er i {test.subject}, men skemaet er i {tests[0].subject}.")
+    rows = int(metadata["max_students"])
+    students = students[:rows]
+    last_named = max((i for i, s in enumerate(students) if s.name or s.uni_login), default=-1)
+    build(spec_from_metadata(metadata), output, str(metadata["school"]), str(metadata["class_letter"]),
+          tests + [test], students[: last_named + 1], points)
+    copy = open_workbook(output)
+    try:
+        new_students, new_points, _ = raw_values(copy)
+    finally:
+        copy.close()
+    carried = {key: value for key, value in new_points.items() if key[1] != test.short_name}
+    if new_students[: len(students)] != students or carried != points:
+        output.unlink()
+        raise InvalidWorkbook("Kontrollen af den nye fil fejlede: ikke alle værdier kom med. Den nye fil er slettet; "
+                              "originalen er urørt.")
+    return output
