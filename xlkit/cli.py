@@ -16,7 +16,7 @@ from xlkit.overblik_summary import weakest
 from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.templates import elevvurdering, overblik
-from xlkit.testdef import load_test
+from xlkit.testdef import load_test, write_definition_sheet
 
 danish_click.install()
 
@@ -135,6 +135,15 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
     overblik.build(spec_data, output, skole, klasse, definitions, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
     click.echo(f"Overbliksarket er gemt i {output} ({plural(len(definitions), 'prøve', 'prøver')}, {who}).")
+
+
+@new.command("prove", context_settings=CONTEXT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("provebeskrivelse.xlsx"),
+              show_default=True, metavar="FIL", help="Filen der skal laves.")
+def new_test_sheet(output: Path) -> None:
+    """Lav et tomt ark til at beskrive en prøve: én række pr. opgave med fagområde, signalord og maks."""
+    write_definition_sheet(output_file(output))
+    click.echo(f"Prøvebeskrivelsen er gemt i {output}. Udfyld den, og brug den med --test.")
 
 
 @main.command("add-test", context_settings=CONTEXT)

@@ -175,3 +175,49 @@ def _definition(check: _Checker, data: Any, name: str) -> TestDefinition:
         grade=check.integer(root, "grade", "", 0, 10), date=date, term=check.text(root, "term", ""),
         half_points=half_points, tasks=tuple(tasks),
     )
+
+
+def write_definition_sheet(path: str | Path, definition: TestDefinition | None = None) -> Path:
+    """A test definition as the simple sheet teachers fill in (blank when no definition)."""
+    from xlkit.workbook import new_workbook
+
+    path = Path(path)
+    workbook = new_workbook(path)
+    sheet = workbook.add_worksheet("Prøve")
+    bold = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
+    cell = workbook.add_format({"border": 1})
+    date = workbook.add_format({"border": 1, "num_format": "yyyy-mm-dd"})
+    note = workbook.add_format({"italic": True, "font_color": "#444444"})
+    d = definition
+    keys = [
+        ("Navn", d.name if d else ""), ("Kort navn", d.short_name if d else ""), ("Fag", d.subject if d else ""),
+        ("Klassetrin", d.grade if d else ""), ("Dato", d.date if d else ""), ("Termin", d.term if d else ""),
+        ("Halve point", ("ja" if d.half_points else "nej") if d else "nej"),
+    ]
+    for row, (label, value) in enumerate(keys):
+        sheet.write_string(row, 0, label, bold)
+        if isinstance(value, dt.date):
+            sheet.write_datetime(row, 1, dt.datetime.combine(value, dt.time()), date)
+        elif isinstance(value, int):
+            sheet.write_number(row, 1, value, cell)
+        else:
+            sheet.write_string(row, 1, value, cell)
+    sheet.write_string(len(keys), 2, "Kort navn bliver arkets navn (højst 31 tegn). Dato som 2027-01-14.", note)
+    header_row = len(keys) + 1
+    for col, title in enumerate(("Opgave", "Fagområde", "Signalord", "Maks")):
+        sheet.write_string(header_row, col, title, bold)
+    for row, task in enumerate(d.tasks if d else (), start=header_row + 1):
+        sheet.write_string(row, 0, task.id, cell)
+        sheet.write_string(row, 1, task.area, cell)
+        sheet.write_string(row, 2, task.signal, cell)
+        sheet.write_number(row, 3, task.max, cell)
+    sheet.data_validation(header_row + 1, 3, header_row + 200, 3, {
+        "validate": "decimal", "criteria": ">", "value": 0,
+        "error_title": "Maks point", "error_message": "Skriv opgavens maksimale antal point (større end 0).",
+    })
+    sheet.data_validation(len(keys) - 1, 1, len(keys) - 1, 1, {"validate": "list", "source": ["ja", "nej"]})
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, 2, 26)
+    sheet.set_column(3, 3, 8)
+    workbook.close()
+    return path

@@ -99,3 +99,11 @@ def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str)
 
 def generated_at(now: datetime | None = None) -> str:
     return (now or datetime.now()).replace(microsecond=0).isoformat()
+
+
+def write_text_or_blank(sheet, row: int, col: int, text: str, fmt) -> None:
+    """An input cell: the text, or a truly blank (formatted) cell rather than an empty string."""
+    if text:
+        sheet.write_string(row, col, text, fmt)
+    else:
+        sheet.write_blank(row, col, None, fmt)

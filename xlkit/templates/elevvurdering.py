@@ -30,7 +30,7 @@ from xlkit.terms import Season, Term, class_terms
 from xlkit.values import looks_like_cpr, read_rating
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
-    new_workbook, print_landscape, protect_inputs_only, write_metadata,
+    new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
 )
 
 KIND = "elevvurdering"
@@ -178,8 +178,8 @@ def build(
         r = FIRST_STUDENT_ROW + row
         student = students[row] if row < len(students) else None
         sheet.write_number(r, NR_COL, row + 1, formats["nr"])
-        sheet.write_string(r, NAME_COL, student.name if student else "", formats["name_input"])
-        sheet.write_string(r, UNI_COL, student.uni_login if student else "", formats["name_input"])
+        write_text_or_blank(sheet, r, NAME_COL, student.name if student else "", formats["name_input"])
+        write_text_or_blank(sheet, r, UNI_COL, student.uni_login if student else "", formats["name_input"])
         for term in layout.terms:
             for i, subject in enumerate(spec.subjects):
                 raw = grid[row][term.index - 1][i]

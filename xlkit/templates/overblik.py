@@ -34,7 +34,7 @@ from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
 from xlkit.values import looks_like_cpr, read_points
 from xlkit.workbook import (
-    NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
+    NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata, write_text_or_blank,
 )
 
 KIND = "overblik"
@@ -304,8 +304,8 @@ def _roster_sheet(workbook, formats, school, subject, class_name, students, rows
         student = students[row] if row < len(students) else None
         r = ROSTER_FIRST_ROW + row
         sheet.write_number(r, 0, row + 1, formats["nr"])
-        sheet.write_string(r, 1, student.uni_login if student else "", formats["input_text"])
-        sheet.write_string(r, 2, student.name if student else "", formats["input_text"])
+        write_text_or_blank(sheet, r, 1, student.uni_login if student else "", formats["input_text"])
+        write_text_or_blank(sheet, r, 2, student.name if student else "", formats["input_text"])
     sheet.set_column(0, 0, 5)
     sheet.set_column(1, 1, 14)
     sheet.set_column(2, 2, 28)

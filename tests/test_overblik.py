@@ -1,0 +1,296 @@
+"""Overbliksark: test definitions, the generated workbook, its native formulas, add-test,
+reading and the leaders' figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.conftest import ROOT, file_hash
+from tests.teacher import open_for_filling
+from xlkit import rules
+from xlkit.cli import main
+from xlkit.consolidate import consolidate, write_summary
+from xlkit.errors import SpecError
+from xlkit.overblik_summary import below_level, weakest
+from xlkit.reader import read_workbook
+from xlkit.roster import Student
+from xlkit.spec import load_spec
+from xlkit.templates import overblik
+from xlkit.testdef import Task, TestDefinition, load_test, write_definition_sheet
+
+PROVER = ROOT / "workbook_templates" / "prover"
+
+
+@pytest.fixture(scope="module")
+def ospec():
+    return load_spec(kind="overblik")
+
+
+def small_test(name: str, date: dt.date, tasks) -> TestDefinition:
+    return TestDefinition("(test)", name, name, "Matematik", 9, date, "Efterår 2026", False,
+                          tuple(Task(*t) for t in tasks))
+
+
+TEST_1 = small_test("Prøve 1", dt.date(2026, 9, 1), [("1", "Funktioner", "Undersøg", 2), ("2", "Funktioner", "Vis", 4),
+                                                      ("3", "Geometri", "Undersøg", 2)])
+TEST_2 = small_test("Prøve 2", dt.date(2026, 11, 1), [("1", "Geometri", "Vis", 4), ("2", "Funktioner", "Undersøg", 4)])
+
+
+# --- test definitions ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(PROVER.glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_definitions_load(path):
+    test = load_test(path)
+    assert test.tasks and all(t.max > 0 for t in test.tasks) and len(test.short_name) <= 31
+
+
+def test_xlsx_definition_equals_the_yaml():
+    from_yaml = load_test(PROVER / "matematik_8_terminsprove.yaml")
+    from_sheet = load_test(PROVER / "matematik_8_terminsprove.xlsx")
+    assert (from_sheet.tasks, from_sheet.date, from_sheet.name, from_sheet.grade) == \
+        (from_yaml.tasks, from_yaml.date, from_yaml.name, from_yaml.grade)
+    seed = [(t.id, t.area, t.signal) for t in from_yaml.tasks[:9]]
+    assert seed[:5] == [("1.1", "Matematik i anvendelse", "Vis"), ("1.2", "Matematik i anvendelse", "Hvor mange"),
+                        ("1.3", "Matematik i anvendelse", "Skriv"), ("1.4", "Matematik i anvendelse", "Hvor mange"),
+                        ("1.5", "Matematik i anvendelse", "Undersøg")]
+    assert [t.signal for t in from_yaml.tasks[5:9]] == ["Hvilket", "Hvor stor", "Beskriv", "Giv et …"]
+
+
+def _sheet(tmp_path, rows, header=("Opgave", "Fagområde", "Signalord", "Maks")):
+    path = tmp_path / "prove.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Prøve"
+    for line in (["Navn", "Terminsprøve"], ["Fag", "Matematik"], ["Klassetrin", 8], ["Dato", dt.datetime(2027, 1, 14)],
+                 ["Termin", "Forår 2027"], [], list(header), *rows):
+        ws.append(line)
+    wb.save(path)
+    return path
+
+
+def test_sheet_with_a_missing_column(tmp_path):
+    path = _sheet(tmp_path, [["1.1", "Algebra", 2]], header=("Opgave", "Fagområde", "Maks"))
+    with pytest.raises(SpecError) as caught:
+        load_test(path)
+    assert caught.value.faults == ["kolonnen 'Signalord' mangler i overskriftsrækken (Prøve!A7)"]
+
+
+def test_sheet_with_duplicate_id_and_bad_max(tmp_path):
+    path = _sheet(tmp_path, [["1.1", "Algebra", "Vis", 2], ["1.1", "Algebra", "Skriv", 0], ["1.2", "Geometri", "Tegn", "x"]])
+    with pytest.raises(SpecError) as caught:
+        load_test(path)
+    assert caught.value.faults == [
+        "tasks[1].max: skal være et positivt antal point (celle Prøve!D9)",
+        "tasks[2].max: skal være et positivt antal point (celle Prøve!D10)",
+        "tasks: opgave '1.1' står der mere end én gang (celle Prøve!A7)",
+    ]
+    assert str(path) in str(caught.value)
+
+
+def test_yaml_with_duplicate_id_and_non_positive_max(tmp_path):
+    data = yaml.safe_load((PROVER / "matematik_9_efteraar.yaml").read_text(encoding="utf-8"))
+    data["tasks"][1]["id"] = data["tasks"][0]["id"]
+    data["tasks"][2]["max"] = -1
+    data["short_name"] = "a/b"
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_test(path)
+    assert caught.value.faults == [
+        "short_name: må højst være 31 tegn og ikke indeholde [ ] : * ? / \\",
+        "tasks[2].max: skal være et positivt antal point",
+        "tasks: opgave '1.1' står der mere end én gang",
+    ]
+
+
+def test_blank_definition_sheet_from_the_cli(tmp_path):
+    out = tmp_path / "ny_prove.xlsx"
+    result = CliRunner().invoke(main, ["new", "prove", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["Prøve"]
+    assert [ws.cell(9, c).value for c in range(1, 5)] == ["Opgave", "Fagområde", "Signalord", "Maks"]
+
+
+# --- the generated workbook ----------------------------------------------------------------
+
+@pytest.fixture
+def workbook(tmp_path, ospec):
+    students = [Student(f"Elev {i}", f"uni{i:02d}") for i in range(4)]
+    points = {(0, "Prøve 1", "1"): 2, (0, "Prøve 1", "2"): 1, (0, "Prøve 1", "3"): 0,
+              (1, "Prøve 1", "1"): 1, (1, "Prøve 1", "2"): 4, (1, "Prøve 1", "3"): "x",
+              (0, "Prøve 2", "1"): 4, (0, "Prøve 2", "2"): 2, (1, "Prøve 2", "1"): 3}
+    return overblik.build(ospec, tmp_path / "ob.xlsx", "Ullerup Bæk", "A", [TEST_2, TEST_1], students, points)
+
+
+def test_structure(workbook):
+    wb = openpyxl.load_workbook(workbook)
+    assert wb.sheetnames == ["Elever", "Prøve 1", "Prøve 2", "Over tid", "Elevark", "xlkit"]
+    ws = wb["Prøve 1"]
+    assert [ws.cell(r, 4).value for r in (3, 4, 5, 6)] == ["Funktioner", "Undersøg", "1", 2]
+    assert [ws.cell(5, c).value for c in (1, 2, 3)] == ["Nr", "UNI-login", "Elev"]
+    [dv] = ws.data_validations.dataValidation
+    assert str(dv.sqref) == "D7:F37" and dv.type == "custom" and "D$6" in dv.formula1
+    assert "MOD(D7*1,1)=0" in dv.formula1 and dv.errorTitle == "Ugyldigt pointtal"
+    cf = {str(r.sqref): [x.formula[0] for x in r.rules] for r in ws.conditional_formatting}
+    assert len(cf["D7:F37"]) == 4 and any("D7/D$6<0.5" in f for f in cf["D7:F37"])
+    assert ws.protection.sheet and ws.protection.insertRows  # rows are matched across sheets
+    assert ws["D7"].protection.locked is False and ws["G7"].protection.locked is True
+    assert ws["C7"].value.startswith("=IF(Elever!$C$5")
+    names = wb.defined_names
+    assert names["xlkit_t1_point"].attr_text == "'Prøve 1'!$D$7:$F$37"
+    assert names["xlkit_elev"].attr_text == "Elever!$C$5:$C$35"
+    student = wb["Elevark"]
+    assert student.print_area == "'Elevark'!$A$1:$D$51"
+    assert student.page_setup.orientation == "portrait" and student.page_setup.fitToHeight in (None, 1)
+    assert student.sheet_properties.pageSetUpPr.fitToPage  # one page
+    [choice] = student.data_validations.dataValidation
+    assert choice.type == "list" and choice.formula1 == "xlkit_elev"
+    meta = {r[0]: r[1] for r in wb["xlkit"].iter_rows(values_only=True)}
+    assert '"kind"' not in meta and meta["kind"] == '"overblik"'
+    assert wb["xlkit"].sheet_state == "veryHidden"
+
+
+def _expected(points, test, rows=30):
+    """Python figures for one test sheet, straight from the rules module."""
+    maxima = [t.max for t in test.tasks]
+    per_student = []
+    for row in range(rows):
+        line = [points.get((row, test.short_name, t.id)) for t in test.tasks]
+        per_student.append([rules.points_total(line, maxima), rules.share_of_max(line, maxima)]
+                           + [rules.share_of_max(line, maxima, [t.area == a for t in test.tasks]) for a in test.areas]
+                           + [rules.share_of_max(line, maxima, [t.signal == s for t in test.tasks]) for s in test.signals])
+    class_tasks = [rules.share_of_max([points.get((row, test.short_name, t.id)) for row in range(rows)], [t.max] * rows)
+                   for t in test.tasks]
+    class_summary = [rules.mean_of_values([s[i] for s in per_student]) for i in range(1, len(per_student[0]))]
+    return per_student, class_tasks, class_summary
+
+
+def _same(a, b) -> bool:
+    if a in (None, "") or b in (None, ""):
+        return a in (None, "") and b in (None, "")
+    return abs(a - b) < 1e-9
+
+
+@pytest.mark.libreoffice
+def test_native_figures_equal_python(tmp_path, libreoffice, ospec):
+    import random
+
+    rng = random.Random(7)
+    tests = [load_test(PROVER / "matematik_8_terminsprove.yaml"), load_test(PROVER / "matematik_9_terminsprove.yaml")]
+    points = {}
+    for row in range(25):
+        for test in tests:
+            for task in test.tasks:
+                roll = rng.random()
+                if roll < 0.1:
+                    continue
+                points[(row, test.short_name, task.id)] = (
+                    rng.choice(["x", "2", -1, task.max + 1, 0.5]) if roll < 0.17 else rng.randint(0, int(task.max)))
+    students = [Student(f"Elev {i}") for i in range(25)]
+    path = overblik.build(ospec, tmp_path / "ob.xlsx", "S", "A", tests, students, points)
+    [lo] = libreoffice.recalculate([path], tmp_path / "lo")
+    recalculated = openpyxl.load_workbook(lo, data_only=True)
+    cached = openpyxl.load_workbook(path, data_only=True)
+    checked = 0
+    for index, test in enumerate(tests, start=1):
+        layout = overblik.TestLayout(index, test)
+        per_student, class_tasks, class_summary = _expected(points, test)
+        for book in (recalculated, cached):
+            ws = book[test.short_name]
+            for row, expected in enumerate(per_student):
+                got = [ws.cell(7 + row, layout.total_points_col + 1 + i).value for i in range(len(expected))]
+                assert all(_same(g, e) for g, e in zip(got, expected)), (test.short_name, row, got, expected)
+                checked += len(expected)
+            class_row = 7 + 30 + 1
+            got = [ws.cell(class_row, 4 + i).value for i in range(len(test.tasks))]
+            assert all(_same(g, e) for g, e in zip(got, class_tasks))
+            got = [ws.cell(class_row, layout.total_share_col + 1 + i).value for i in range(len(class_summary))]
+            assert all(_same(g, e) for g, e in zip(got, class_summary))
+    over_time = recalculated["Over tid"]
+    for row in range(25):
+        series = [_expected(points, t)[0][row][1] for t in tests]
+        assert (over_time.cell(7 + row, 4 + len(tests)).value or "") == (rules.trend(series, ospec.trend) or "")
+    student_sheet = recalculated["Elevark"]
+    assert student_sheet["B4"].value == "Elev 0" and student_sheet["B5"].value == 1
+    assert _same(student_sheet["B9"].value, _expected(points, tests[0])[0][0][1])
+    assert checked > 1000
+
+
+# --- add-test ---------------------------------------------------------------------------------
+
+def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
+    wb = open_for_filling(workbook)
+    wb["Elever"]["C7"] = "Åse Ørum"
+    wb["Prøve 2"]["D9"] = "2,5"  # even a wrong value is carried over as typed
+    filled = tmp_path / "udfyldt.xlsx"
+    wb.save(filled)
+    before = file_hash(filled)
+    third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+    definition = tmp_path / "p3.xlsx"
+    write_definition_sheet(definition, third)
+    out = tmp_path / "ny.xlsx"
+    result = CliRunner().invoke(main, ["add-test", str(filled), "--test", str(definition), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert file_hash(filled) == before
+    old = openpyxl.load_workbook(filled)
+    new = openpyxl.load_workbook(out)
+    assert new.sheetnames == ["Elever", "Prøve 1", "Prøve 2", "Prøve 3", "Over tid", "Elevark", "xlkit"]
+    for sheet, area in (("Elever", "A5:C35"), ("Prøve 1", "D7:F36"), ("Prøve 2", "D7:E36")):
+        assert [[c.value for c in r] for r in old[sheet][area]] == [[c.value for c in r] for r in new[sheet][area]]
+    assert new["Prøve 2"]["D9"].value == "2,5" and new["Elever"]["C7"].value == "Åse Ørum"
+    again = CliRunner().invoke(main, ["add-test", str(filled), "--test", str(definition), "-o", str(out)])
+    assert again.exit_code == 1 and "findes allerede" in again.output
+
+
+# --- reading and consolidation -------------------------------------------------------------
+
+def test_reader_records_and_problems(tmp_path, workbook):
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"]["D8"] = 7  # above the maximum of 2
+    wb.save(tmp_path / "r.xlsx")
+    data = read_workbook(tmp_path / "r.xlsx")
+    first = [r for r in data.records if r.test == "Prøve 1" and r.student == "Elev 0"]
+    assert [(r.measure, r.area, r.signal, r.value, r.max_value, r.cell) for r in first] == [
+        ("1", "Funktioner", "Undersøg", 2, 2, "D7"), ("2", "Funktioner", "Vis", 1, 4, "E7"),
+        ("3", "Geometri", "Undersøg", 0, 2, "F7")]
+    problems = {(p.code, p.sheet, p.cell) for p in data.problems}
+    assert problems == {("points-above-max", "Prøve 1", "D8"), ("unknown-text", "Prøve 1", "F8"),
+                        ("missing-student", "Prøve 1", "D9"), ("missing-student", "Prøve 1", "D10"),
+                        ("missing-student", "Prøve 2", "D9"), ("missing-student", "Prøve 2", "D10")}
+
+
+def test_consolidation_of_a_hand_computed_example(tmp_path, ospec):
+    """Two classes, two tests; every figure below is worked out by hand."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    pa = {(0, "Prøve 1", "1"): 2, (0, "Prøve 1", "2"): 4, (0, "Prøve 1", "3"): 2,   # Anna 100 %
+          (1, "Prøve 1", "1"): 0, (1, "Prøve 1", "2"): 1, (1, "Prøve 1", "3"): 0,   # Bo: F 1/6, G 0/2
+          (0, "Prøve 2", "1"): 4, (0, "Prøve 2", "2"): 2,                           # Anna: G 1, F 0.5
+          (1, "Prøve 2", "1"): 1, (1, "Prøve 2", "2"): 0}                           # Bo: G 0.25, F 0
+    pb = {(0, "Prøve 1", "1"): 1, (0, "Prøve 1", "2"): 2, (0, "Prøve 1", "3"): 1,   # Cai: F 3/6, G 1/2
+          (0, "Prøve 2", "1"): 2, (0, "Prøve 2", "2"): 1}                           # Cai: G 0.5, F 0.25
+    overblik.build(ospec, folder / "a.xlsx", "S", "A", [TEST_1, TEST_2], [Student("Anna"), Student("Bo")], pa)
+    overblik.build(ospec, folder / "b.xlsx", "S", "B", [TEST_1, TEST_2], [Student("Cai")], pb)
+    result = consolidate(folder)
+    figures = {(s.class_name, s.test.short_name): s for s in result.tests}
+    a1, a2, b2 = figures[("9.A", "Prøve 1")], figures[("9.A", "Prøve 2")], figures[("9.B", "Prøve 2")]
+    assert a1.areas["Funktioner"] == pytest.approx((1 + 1 / 6) / 2)
+    assert a1.signals["Undersøg"] == pytest.approx((1 + 0) / 2)
+    assert a2.areas == pytest.approx({"Geometri": (1 + 0.25) / 2, "Funktioner": (0.5 + 0) / 2})
+    assert b2.signals == pytest.approx({"Vis": 0.5, "Undersøg": 0.25}) and b2.latest and not a1.latest
+    ranking = {w.kind: w.ranking for w in weakest(result.tests)}
+    assert [name for name, _ in ranking["signalord"]] == ["Undersøg", "Vis"]
+    assert [share for _, share in ranking["signalord"]] == pytest.approx([(0.25 + 0.25) / 2, (0.625 + 0.5) / 2])
+    assert ranking["fagområde"][0][0] == "Funktioner"
+    assert ranking["fagområde"][0][1] == pytest.approx((0.25 + 0.25) / 2)
+    assert below_level(a2, 0.5) == [("Bo", ["Geometri", "Funktioner"], 2)]
+    out = write_summary(result, tmp_path / "o.xlsx")
+    heat = openpyxl.load_workbook(out)["Prøver – signalord"]
+    rows = {(r[0], r[2]): r for r in heat.iter_rows(min_row=5, values_only=True)}
+    # elever, i alt (Anna 6/8, Bo 1/8), Undersøg (2/4, 0/4), Vis (4/4, 1/4)
+    assert rows[("9.A", "Prøve 2")][4:] == pytest.approx((2, (0.75 + 0.125) / 2, (0.5 + 0) / 2, (1 + 0.25) / 2))
