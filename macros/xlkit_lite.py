@@ -192,6 +192,11 @@ def points_total(points: list[object], maxima: list[float]) -> float | None:
     return float(sum(scores)) if scores else None
 
 
+def percent(share: float) -> str:
+    """A share as Danes write a percentage: '50 %'."""
+    return f"{share * 100:.0f} %"
+
+
 def mean_of_values(values: list[object]) -> float | None:
     """Mean of the numbers in `values` (Excel's AVERAGE: text and blanks ignored)."""
     numbers = [float(v) for v in values if is_number(v)]

@@ -13,6 +13,7 @@ from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural
 from xlkit.demo import build_demo
 from xlkit.errors import XlkitError
 from xlkit.overblik_summary import weakest
+from xlkit.rules import percent
 from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.templates import elevvurdering, overblik
@@ -226,7 +227,7 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
         for item in weakest(result.tests):
             if item.kind == "signalord" and item.ranking:
                 name, share = item.ranking[0]
-                lines.append(f"Svageste signalord i {item.subject.lower()}: {name} ({share * 100:.0f} % af maks).")
+                lines.append(f"Svageste signalord i {item.subject.lower()}: {name} ({percent(share)} af maks).")
     lines.append(f"{plural(len(result.problems), 'problem', 'problemer')} (se arket Problemer).")
     if len(result.terms_used) > 1:
         lines.append(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)}).")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from xlkit import rules
 from xlkit.records import WorkbookData
-from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds
+from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
 
 
 @dataclass
@@ -118,8 +118,8 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
     names = list(dict.fromkeys(n for s in summaries for n in getattr(s, attribute)))
     what = "fagområde" if attribute == "areas" else "signalord"
     sheet.write_string(0, 0, f"Prøveresultater pr. klasse og {what}", formats["title"])
-    sheet.write_string(1, 0, f"Klassens gennemsnitlige andel af maks. Rød under {thresholds.yellow_from:.0%}, "
-                             f"gul fra {thresholds.yellow_from:.0%}, grøn fra {thresholds.green_from:.0%}. "
+    sheet.write_string(1, 0, f"Klassens gennemsnitlige andel af maks. Rød under {percent(thresholds.yellow_from)}, "
+                             f"gul fra {percent(thresholds.yellow_from)}, grøn fra {percent(thresholds.green_from)}. "
                              "Tom: ikke med i prøven.", formats["note"])
     headers = ["Klasse", "Fag", "Prøve", "Dato", "Elever", "I alt"] + names
     for col, header in enumerate(headers):
@@ -182,7 +182,7 @@ def _below_sheet(workbook, summaries, formats) -> None:
     sheet = workbook.add_worksheet("Elever under niveau")
     level = summaries[0].data.below_level or 0.5
     sheet.write_string(0, 0, "Elever under niveau i de fleste fagområder", formats["title"])
-    sheet.write_string(1, 0, f"Seneste prøve pr. klasse og fag: elever under {level:.0%} af maks i mere end halvdelen "
+    sheet.write_string(1, 0, f"Seneste prøve pr. klasse og fag: elever under {percent(level)} af maks i mere end halvdelen "
                              "af fagområderne. Fortroligt: del kun med dem, der skal bruge det.", formats["note"])
     headers = ["Klasse", "Fag", "Prøve", "Elev", "Fagområder under niveau"]
     for col, header in enumerate(headers):

@@ -36,6 +36,8 @@ class Task:
 
 @dataclass(frozen=True)
 class TestDefinition:
+    __test__ = False  # not a pytest test class, despite the name
+
     path: str
     name: str
     short_name: str  # the sheet name: at most 31 characters, none of []:*?/\

@@ -28,7 +28,7 @@ from xlkit.errors import InvalidWorkbook, RosterError
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
-from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule
+from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
@@ -341,8 +341,8 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
                        formats["title"])
     t = spec.thresholds
     sheet.write_string(1, 0, f"Skriv point pr. opgave ({'hele eller halve' if test.half_points else 'hele'} point). "
-                             f"Rød: under {t.yellow_from:.0%} af maks · Gul: fra {t.yellow_from:.0%} · "
-                             f"Grøn: fra {t.green_from:.0%}. Tom celle = ikke registreret.", formats["info"])
+                             f"Rød: under {percent(t.yellow_from)} af maks · Gul: fra {percent(t.yellow_from)} · "
+                             f"Grøn: fra {percent(t.green_from)}. Tom celle = ikke registreret.", formats["info"])
     for row, text in ((AREA_ROW, "Fagområde"), (SIGNAL_ROW, "Signalord"), (MAX_ROW, "Maks point")):
         sheet.merge_range(row, 0, row, 2, text, formats["label"])
     for col, text in enumerate(("Nr", "UNI-login", "Elev")):
@@ -519,7 +519,7 @@ def _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, stud
         col += len(layouts) + 1
     sheet.write_string(0, 0, f"Over tid · {subject} · {class_name}: andel af maks pr. prøve", formats["title"])
     sheet.write_string(1, 0, f"Udvikling sammenligner de to seneste prøver med resultat; en ændring inden for "
-                             f"±{spec.trend.tolerance:.0%} er Stabil. Tom = området var ikke med i prøven.", formats["info"])
+                             f"±{percent(spec.trend.tolerance)} er Stabil. Tom = området var ikke med i prøven.", formats["info"])
     for c, text in enumerate(("Nr", "UNI-login", "Elev")):
         sheet.merge_range(AREA_ROW, c, TASK_ROW, c, text, formats["head"])
     first_area = next(b for b in blocks if b.kind == "area")
