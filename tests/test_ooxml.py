@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
 
 def test_generated_workbooks_are_valid(demo):
     files = sorted(demo.rglob("*.xlsx"))
-    assert len(files) == 12  # 6 elevvurdering, 3 overblik, an empty template, the UDF showcase, the summary
+    assert len(files) == 13  # 6 elevvurdering, 3 overblik, an empty template, the UDF showcase, the årshjul, the summary
     for path in files:
         assert errors_of(path) == [], path
 

@@ -16,6 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("path", sorted((ROOT / "workbook_templates").glob("*.yaml")), ids=lambda p: p.name)
 def test_every_shipped_spec_loads(path):
     kind = yaml.safe_load(path.read_text(encoding="utf-8"))["kind"]
+    if kind == "aarshjul":
+        from xlkit.plan import load_plan
+
+        assert load_plan(path).kind == "aarshjul"
+        return
     spec = load_spec(path, kind)
     assert spec.kind == kind
     if kind == "elevvurdering":

@@ -16,7 +16,10 @@ from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
 from xlkit.roster import read_roster
 from xlkit.spec import load_spec
-from xlkit.templates import elevvurdering, overblik
+from xlkit.ics import write_calendars
+from xlkit.plan import check_plan, load_plan, suggest
+from xlkit.reader import read_workbook
+from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
 
 danish_click.install()
@@ -166,6 +169,88 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
                f"{workbook} er uændret.")
 
 
+@new.command("aarshjul", context_settings=CONTEXT)
+@click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
+              help="Årshjulets beskrivelse (YAML). Standard: workbook_templates/aarshjul.yaml.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("aarshjul.xlsx"),
+              show_default=True, metavar="FIL", help="Filen der skal laves.")
+def new_aarshjul(spec: Path | None, output: Path) -> None:
+    """Lav årshjulet for prøver og test: en plan-tabel, årsplan, årshjul, tjek og klasseark."""
+    plan_spec = load_plan(spec)
+    aarshjul.build(plan_spec, output_file(output))
+    click.echo(f"Årshjulet er gemt i {output} ({plural(len(plan_spec.plan), 'planlagt aktivitet', 'planlagte aktiviteter')}).")
+
+
+@main.group(cls=DanishGroup, context_settings=CONTEXT)
+def plan() -> None:
+    """Tjek, foreslå og eksportér årshjulet (prøvekalenderen)."""
+
+
+def _read_plan(path: Path):
+    data = read_workbook(path)
+    if data.kind != "aarshjul":
+        raise click.ClickException(f"{path} er ikke et årshjul fra xlkit (det er et {data.kind}-skema).")
+    return data
+
+
+@plan.command("check", context_settings=CONTEXT)
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
+def plan_check(workbook: Path) -> None:
+    """Tjek planen i ÅRSHJUL (intet skrives). Afslutter med kode 1 ved fejl, der skal rettes."""
+    data = _read_plan(workbook)
+    findings = check_plan(data.plan_spec, data.plan)
+    for problem in data.problems:
+        click.echo(f"Række {problem.cell}: {problem.message}")
+    blocking = [f for f in findings if f.blocking]
+    for finding in findings:
+        where = f"række {finding.row}: " if finding.row else ""
+        mark = "FEJL" if finding.blocking else "OBS"
+        click.echo(f"{mark}  {where}{finding.message}")
+    click.echo(f"{plural(len(data.plan), 'række', 'rækker')} tjekket: {plural(len(blocking), 'fejl', 'fejl')} og "
+               f"{plural(len(findings) - len(blocking), 'bemærkning', 'bemærkninger')}.")
+    if blocking:
+        sys.exit(1)
+
+
+@plan.command("suggest", context_settings=CONTEXT)
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
+              help="Det nye årshjul. Standard: ÅRSHJUL med _forslag bagerst i navnet.")
+def plan_suggest(workbook: Path, output: Path | None) -> None:
+    """Foreslå uger til obligatoriske aktiviteter, der mangler; skriver et nyt årshjul.
+
+    Forslagene holder sig inden for vinduet, uden for ferieuger og under grænserne for
+    prøver pr. uge og måned, og spreder prøverne over ugerne. ÅRSHJUL ændres ikke.
+    """
+    data = _read_plan(workbook)
+    output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag{workbook.suffix}"))
+    result = suggest(data.plan_spec, data.plan)
+    aarshjul.build(data.plan_spec, output, result.plan)
+    for before, after in result.moved:
+        click.echo(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}")
+    for a in result.added:
+        click.echo(f"Tilføjet: {a.activity} for {a.class_name} i uge {a.week}")
+    for message in result.impossible:
+        click.echo(f"Ingen gyldig uge: {message}")
+    changes = len(result.moved) + len(result.added)
+    click.echo(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output} (grønne rækker på arket Plan); "
+               f"{workbook} er uændret.")
+    remaining = [f for f in check_plan(data.plan_spec, result.plan) if f.blocking]
+    if remaining:
+        click.echo(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se xlkit plan check.")
+
+
+@plan.command("ics", context_settings=CONTEXT)
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="MAPPE",
+              help="Mappen, kalenderfilerne skal i.")
+def plan_ics(workbook: Path, output: Path) -> None:
+    """Eksportér årshjulet som kalenderfiler (.ics): én pr. klasse og én pr. ansvarlig."""
+    data = _read_plan(workbook)
+    files = write_calendars(data.plan_spec, data.plan, output)
+    click.echo(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
+
+
 @main.command("consolidate", context_settings=CONTEXT)
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="MAPPE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("skoleoversigt.xlsx"), metavar="FIL",
@@ -251,6 +336,10 @@ def demo_command(folder: Path, seed: int) -> None:
                f"overbliksark (prøveresultater) i {folder / 'klasser'}")
     click.echo(f"  et tomt skema til en ny klasse: {demo.template_file} (elevliste: {demo.roster_file})")
     click.echo(f"  xlwings-funktionerne ved siden af Excels egne formler: {demo.showcase_file}")
+    year_plan = read_workbook(demo.aarshjul_file)
+    findings = [f for f in check_plan(year_plan.plan_spec, year_plan.plan) if f.blocking]
+    click.echo(f"  årshjulet for prøverne: {demo.aarshjul_file} (xlkit plan check finder "
+               f"{plural(len(findings), 'fejl', 'fejl')}: {'; '.join(f.message for f in findings)})")
     output = folder / "skoleoversigt.xlsx"
     result = run_consolidation(folder / "klasser", output, None)
     click.echo(describe(result, folder / "klasser", output))

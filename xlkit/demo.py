@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from xlkit.roster import Student, read_roster
 from xlkit.showcase import build_showcase
 from xlkit.spec import ElevvurderingSpec, load_spec, shipped_file
-from xlkit.templates import elevvurdering, overblik
+from xlkit.plan import load_plan, suggest
+from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test
 
 SCHOOL = "Bøgebakkeskolen"
@@ -44,6 +45,7 @@ class DemoResult:
     template_file: Path  # an empty elevvurderingsskema for a new class
     roster_file: Path
     showcase_file: Path
+    aarshjul_file: Path
 
 
 def make_students(rng: random.Random, count: int) -> list[Student]:
@@ -128,7 +130,8 @@ def build_demo(folder: str | Path, seed: int = 2026) -> DemoResult:
     template = templates_dir / "elevvurdering_7C_tom.xlsx"
     elevvurdering.build(spec, template, SCHOOL, "C", CURRENT_SCHOOL_YEAR, students=read_roster(roster))
     showcase = build_showcase(folder / "xlwings_funktioner.xlsx")
-    return DemoResult(folder, files, template, roster, showcase)
+    year_plan = build_aarshjul_demo(folder / "aarshjul.xlsx")
+    return DemoResult(folder, files, template, roster, showcase, year_plan)
 
 
 # The seed's story (Ullerup Bæk): student 3 struggles across all task types, the whole
@@ -183,3 +186,18 @@ def build_overblik_demo(folder: Path, rosters: dict[str, list[Student]], rng: ra
         overblik.build(overblik_spec, path, SCHOOL, key[-1], tests, students, points)
         files.append(path)
     return files
+
+
+CLASH = ("4.A", 44)  # three tests in one week for one class
+MISSING = ("6.B", "Nationale færdighedstest, matematik")  # a compulsory test nobody planned
+
+
+def build_aarshjul_demo(path: Path) -> Path:
+    """The shipped plan, completed by `suggest`, with a deliberate clash and a gap for the checks."""
+    spec = load_plan()
+    plan = suggest(spec).plan
+    class_name, week = CLASH
+    clashing = ("Nationale færdighedstest, læsning", "Nationale færdighedstest, matematik", "Læseprøve (ST-prøve)")
+    plan = [replace(a, week=week) if a.class_name == class_name and a.activity in clashing else a for a in plan]
+    plan = [a for a in plan if (a.class_name, a.activity) != MISSING]
+    return aarshjul.build(spec, path, plan)

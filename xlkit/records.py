@@ -52,6 +52,9 @@ class WorkbookData:
     trend: TrendRule | None = None
     below_level: float | None = None
     tests: list = field(default_factory=list)
+    # aarshjul only: the plan spec stored in the workbook and the table's rows
+    plan_spec: object = None
+    plan: list = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from xlkit.errors import InvalidWorkbook
-from xlkit.templates import elevvurdering, overblik
+from xlkit.templates import aarshjul, elevvurdering, overblik
 
-TEMPLATES: dict[str, ModuleType] = {elevvurdering.KIND: elevvurdering, overblik.KIND: overblik}
+TEMPLATES: dict[str, ModuleType] = {
+    elevvurdering.KIND: elevvurdering, overblik.KIND: overblik, aarshjul.KIND: aarshjul,
+}
 
 
 def template_for(kind: str) -> ModuleType:

@@ -1,0 +1,293 @@
+"""Årshjul: school weeks across the new year, the checks (Python and native Tjek sheet),
+suggestions that never break a rule, and calendars that real iCalendar readers accept."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import icalendar
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import file_hash
+from xlkit.cli import main
+from xlkit.ics import write_calendars
+from xlkit.plan import (
+    MONTHS, Activity, Assignment, HolidayWeeks, check_plan, in_window, load_plan, school_weeks, suggest,
+)
+from xlkit.reader import read_workbook
+from xlkit.templates import aarshjul
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_plan()
+
+
+def test_school_weeks_cross_the_new_year(spec):
+    weeks = school_weeks(spec)
+    numbers = [w.week for w in weeks]
+    assert numbers[0] == 33 and numbers[-1] == 25 and len(weeks) == 46
+    i = numbers.index(52)
+    assert numbers[i:i + 3] == [52, 53, 1]  # 2026 has an ISO week 53
+    assert weeks[i + 1].monday == dt.date(2026, 12, 28) and weeks[i + 2].monday == dt.date(2027, 1, 4)
+    assert weeks[i + 2].iso_year == 2027
+    holidays = {w.week: w.holiday for w in weeks if w.holiday}
+    assert holidays == {42: "Efterårsferie", 52: "Juleferie", 53: "Juleferie", 7: "Vinterferie", 12: "Påskeferie"}
+    days_off = {w.week: [n for _, n in w.days_off] for w in weeks if w.days_off}
+    assert days_off[18] == ["Kristi himmelfartsdag"] and days_off[13] == ["Anden påskedag"]
+
+
+def test_a_year_without_week_53():
+    spec = dataclasses.replace(load_plan(), school_year=2027, holiday_weeks=(HolidayWeeks("Juleferie", (52, 1)),))
+    numbers = [w.week for w in school_weeks(spec)]
+    assert 53 not in numbers and numbers[numbers.index(52) + 1] == 1
+
+
+@pytest.mark.parametrize(("week", "window", "inside"), [
+    (36, (34, 44), True), (34, (34, 44), True), (44, (34, 44), True), (45, (34, 44), False),
+    (50, (48, 5), True), (53, (48, 5), True), (1, (48, 5), True), (5, (48, 5), True), (6, (48, 5), False),
+    (47, (48, 5), False),
+])
+def test_windows_that_span_the_new_year(week, window, inside):
+    assert in_window(week, window) is inside
+
+
+def test_holiday_weeks_are_shaded_in_the_grid(tmp_path, spec):
+    path = aarshjul.build(spec, tmp_path / "a.xlsx")
+    ws = openpyxl.load_workbook(path)["Årsplan"]
+    header = {ws.cell(4, c).value: c for c in range(2, 60) if ws.cell(4, c).value}
+    assert ws.cell(7, header[42]).fill.fgColor.rgb.endswith("D9D9D9")
+    assert not ws.cell(7, header[41]).fill.fgColor.rgb.endswith("D9D9D9")
+    assert ws.cell(6, header[42]).value == "Efterårsferie"
+
+
+# --- each check: a plan that triggers it and one that does not ------------------------------
+
+def _a(activity, class_name, week, row=None):
+    return Assignment(activity, class_name, week, row=row)
+
+
+NFT_L, NFT_M, LAES = "Nationale færdighedstest, læsning", "Nationale færdighedstest, matematik", "Læseprøve (ST-prøve)"
+
+
+def codes(spec, plan, check):
+    return [(f.class_name, f.where) for f in check_plan(spec, plan) if f.check == check]
+
+
+def complete(spec):
+    return suggest(spec).plan
+
+
+def test_too_many_tests_in_a_week(spec):
+    plan = complete(spec)
+    assert codes(spec, plan, "too-many-in-week") == []
+    moved = [dataclasses.replace(a, week=44) if a.class_name == "4.A" and a.activity in (NFT_L, NFT_M, LAES) else a
+             for a in plan]
+    assert codes(spec, moved, "too-many-in-week") == [("4.A", "44")]
+
+
+def test_too_many_tests_in_a_month(spec):
+    plan = complete(spec)
+    assert codes(spec, plan, "too-many-in-month") == []
+    extra = [_a("Ordblindetesten", "5.A", w) for w in (9, 10, 11)] + [_a("MAT-prøve", "5.A", 9), _a(LAES, "5.A", 10)]
+    crowded = [a for a in plan if not (a.class_name == "5.A" and a.activity == "MAT-prøve")] + extra
+    assert codes(spec, crowded, "too-many-in-month") == [("5.A", "marts")]
+
+
+def test_missing_compulsory(spec):
+    plan = complete(spec)
+    assert codes(spec, plan, "missing-compulsory") == []
+    gap = [a for a in plan if not (a.class_name == "6.B" and a.activity == NFT_M)]
+    assert codes(spec, gap, "missing-compulsory") == [("6.B", NFT_M)]
+
+
+def test_outside_window_and_holiday_week(spec):
+    plan = complete(spec)
+    assert codes(spec, plan, "outside-window") == [] and codes(spec, plan, "holiday-week") == []
+    bad = plan + [_a("Ordblindetesten", "5.A", 42, row=300)]
+    assert codes(spec, bad, "outside-window") == [("5.A", "42")]
+    assert codes(spec, bad, "holiday-week") == [("5.A", "42")]
+
+
+def test_no_tests_in_a_term(spec):
+    plan = complete(spec)
+    assert ("7.A", "forår") not in codes(spec, plan, "no-tests-in-term")
+    without = [a for a in plan if not (a.class_name == "7.A" and a.week < 30)]
+    assert ("7.A", "forår") in codes(spec, without, "no-tests-in-term")
+
+
+def test_unknown_activity_class_and_week(spec):
+    plan = [_a("Ukendt", "4.A", 40), _a(NFT_L, "4.Q", 40), _a(NFT_L, "4.A", 30), _a(NFT_L, "5.A", 40)]
+    found = [(f.check, f.class_name) for f in check_plan(spec, plan) if f.check in aarshjul.ROW_CHECK_LABELS]
+    assert found == [("unknown-activity", "4.A"), ("unknown-class", "4.Q"), ("not-a-school-week", "4.A"),
+                     ("wrong-grade", "5.A")]
+
+
+# --- the CLI and the native Tjek sheet agree -----------------------------------------------------
+
+def native_findings(path, spec) -> set:
+    wb = openpyxl.load_workbook(path, data_only=True)
+    weeks = school_weeks(spec)
+    layout = aarshjul.check_layout(spec, weeks)
+    found = set()
+    plan_sheet = wb["Plan"]
+    labels = {v: k for k, v in aarshjul.ROW_CHECK_LABELS.items()}
+    for r in range(aarshjul.PLAN_HEADER + 2, aarshjul.PLAN_HEADER + 2 + aarshjul.PLAN_ROWS):
+        text = plan_sheet.cell(r, 7).value
+        for label in (text or "").split("; "):
+            if label:
+                found.add((labels[label], r))
+    tjek = wb["Tjek"]
+    first, _ = layout["week_rows"]
+    for i, class_name in enumerate(spec.classes):
+        for j, week in enumerate(weeks):
+            if (tjek.cell(first + 1 + i, 2 + j).value or 0) > spec.max_tests_per_week:
+                found.add(("too-many-in-week", class_name, str(week.week)))
+        for j, month in enumerate(layout["months"]):
+            if (tjek.cell(layout["month_rows"][0] + 1 + i, 2 + j).value or 0) > spec.max_tests_per_month:
+                found.add(("too-many-in-month", class_name, MONTHS[month - 1]))
+        compulsory = [a for a in spec.activities if a.compulsory]
+        for j, activity in enumerate(compulsory):
+            if tjek.cell(layout["compulsory_rows"][0] + 1 + i, 2 + j).value == "MANGLER":
+                found.add(("missing-compulsory", class_name, activity.name))
+        for j, term in enumerate(("efterår", "forår")):
+            if tjek.cell(layout["term_rows"][0] + 1 + i, 2 + j).value == 0:
+                found.add(("no-tests-in-term", class_name, term))
+    return found
+
+
+def python_findings(spec, plan) -> set:
+    found = set()
+    for f in check_plan(spec, plan):
+        found.add((f.check, f.row) if f.check in aarshjul.ROW_CHECK_LABELS else (f.check, f.class_name, f.where))
+    return found
+
+
+@pytest.mark.libreoffice
+def test_cli_and_native_tjek_report_the_same(tmp_path, spec, libreoffice):
+    plan = complete(spec)
+    plan = [dataclasses.replace(a, week=44) if a.class_name == "4.A" and a.activity in (NFT_L, NFT_M, LAES) else a
+            for a in plan]
+    plan = [a for a in plan if not (a.class_name == "6.B" and a.activity == NFT_M)]
+    plan = [a for a in plan if not (a.class_name == "7.A" and a.week < 30)]
+    plan += [_a("Ordblindetesten", "5.A", w) for w in (9, 10, 11)] + [_a(LAES, "5.A", 10)]
+    plan += [_a("Ordblindetesten", "5.B", 42), _a("Ukendt prøve", "3.A", 40), _a(NFT_L, "3.Q", 40),
+             _a(NFT_L, "3.B", 30), _a(NFT_L, "5.B", 40)]
+    path = aarshjul.build(spec, tmp_path / "plan.xlsx", plan)
+    data = read_workbook(path)  # the CLI's view: rows as read back from the sheet
+    expected = python_findings(spec, data.plan)
+    assert {f[0] for f in expected} >= {"too-many-in-week", "too-many-in-month", "missing-compulsory", "outside-window",
+                                        "holiday-week", "no-tests-in-term", "unknown-activity", "unknown-class",
+                                        "not-a-school-week", "wrong-grade"}
+    [lo] = libreoffice.recalculate([path], tmp_path / "lo")
+    assert native_findings(lo, spec) == expected
+    assert native_findings(path, spec) == expected  # the cached values say the same before recalculation
+    grid = openpyxl.load_workbook(lo, data_only=True)["Årsplan"]
+    row_4a = 7 + list(spec.classes).index("4.A")
+    column_44 = next(c for c in range(2, 60) if grid.cell(4, c).value == 44)
+    assert grid.cell(row_4a, column_44).value == aarshjul.grid_text(spec, data.plan, "4.A", 44)
+    assert grid.cell(row_4a, column_44).value.endswith("+2")
+
+
+# --- suggest never breaks a rule ------------------------------------------------------------
+
+@st.composite
+def catalogues(draw):
+    base = load_plan()
+    activities = []
+    for i in range(draw(st.integers(1, 5))):
+        start, end = draw(st.sampled_from([33, 36, 40, 46, 48, 50, 2, 5, 10, 14, 20])), draw(
+            st.sampled_from([35, 39, 44, 49, 51, 1, 3, 8, 12, 16, 25]))
+        grades = tuple(sorted(draw(st.sets(st.integers(0, 9), min_size=1, max_size=4))))
+        activities.append(Activity(f"a{i}", f"Aktivitet {i}", f"A{i}", draw(st.sampled_from(["prøve", "prøve", "samtale"])),
+                                   "", grades, (start, end), 1, draw(st.sampled_from(["Læsevejleder", "Ledelsen"])),
+                                   draw(st.booleans()) or i == 0, "#F4B183"))
+    holiday_weeks = (HolidayWeeks("Ferie", tuple(draw(st.sets(st.sampled_from([42, 52, 53, 1, 7, 8, 44]), max_size=4)))),)
+    spec = dataclasses.replace(base, activities=tuple(activities), holiday_weeks=holiday_weeks,
+                               max_tests_per_week=draw(st.integers(1, 2)), max_tests_per_month=draw(st.integers(1, 4)),
+                               classes=("2.A", "4.A", "6.B", "8.A"), plan=())
+    weeks = [w.week for w in school_weeks(spec)]
+    plan = [Assignment(draw(st.sampled_from(activities)).name, draw(st.sampled_from(spec.classes)),
+                       draw(st.sampled_from(weeks))) for _ in range(draw(st.integers(0, 12)))]
+    return spec, plan
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogues())
+def test_suggest_never_violates_a_window_holiday_or_limit(case):
+    spec, plan = case
+    result = suggest(spec, plan)
+    weeks = {w.week: w for w in school_weeks(spec)}
+    changed = result.added + [after for _, after in result.moved]
+    for a in changed:
+        activity = spec.activity(a.activity)
+        assert in_window(a.week, activity.window) and not weeks[a.week].holiday
+    for a in changed:
+        if not spec.activity(a.activity).is_test:
+            continue
+        same_week = [b for b in result.plan if b.class_name == a.class_name and b.week == a.week
+                     and spec.activity(b.activity).is_test]
+        same_month = [b for b in result.plan if b.class_name == a.class_name and b.week in weeks
+                      and weeks[b.week].month == weeks[a.week].month and spec.activity(b.activity).is_test]
+        assert len(same_week) <= spec.max_tests_per_week
+        assert len(same_month) <= spec.max_tests_per_month
+    still_missing = {(f.class_name, f.where) for f in check_plan(spec, result.plan) if f.check == "missing-compulsory"}
+    assert len(still_missing) == sum("ingen uge i vinduet" in m for m in result.impossible)
+
+
+def test_suggest_says_plainly_when_no_week_is_valid(spec):
+    only_holidays = dataclasses.replace(
+        spec, activities=(Activity("x", "Juleprøve", "Jul", "prøve", "", (4,), (52, 53), 1, "Læsevejleder", True, "#F4B183"),),
+        classes=("4.A",), plan=())
+    result = suggest(only_holidays)
+    assert result.added == [] and result.impossible == [
+        "Juleprøve for 4.A: ingen uge i vinduet uge 52–53 er fri for ferie og under grænserne for prøver pr. uge og måned"]
+
+
+# --- calendars ------------------------------------------------------------------------------
+
+def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
+    plan = [Assignment(NFT_L, "2.A", 36, "", "Husk høretelefoner"), Assignment("Terminsprøve 8. klasse", "8.A", 3),
+            Assignment(NFT_M, "2.A", 53)]
+    files = write_calendars(spec, plan, tmp_path)
+    names = sorted(p.name for p in files)
+    assert names == ["ansvarlig_Afdelingsleder.ics", "ansvarlig_Læsevejleder.ics", "ansvarlig_Matematikvejleder.ics",
+                     "klasse_2_A.ics", "klasse_8_A.ics"]
+    calendar = icalendar.Calendar.from_ical((tmp_path / "klasse_2_A.ics").read_bytes())
+    events = sorted(calendar.walk("VEVENT"), key=lambda e: e.decoded("dtstart"))
+    assert [(str(e["summary"]), e.decoded("dtstart"), e.decoded("dtend")) for e in events] == [
+        ("Nationale færdighedstest, læsning (2.A)", dt.date(2026, 8, 31), dt.date(2026, 9, 5)),
+        ("Nationale færdighedstest, matematik (2.A)", dt.date(2026, 12, 28), dt.date(2027, 1, 2)),
+    ]
+    assert "Husk høretelefoner" in str(events[0]["description"])
+
+
+# --- the commands ---------------------------------------------------------------------------------
+
+def test_plan_commands_on_the_demo_plan(tmp_path):
+    from xlkit.demo import build_aarshjul_demo
+
+    path = build_aarshjul_demo(tmp_path / "aarshjul.xlsx")
+    before = file_hash(path)
+    runner = CliRunner()
+    check = runner.invoke(main, ["plan", "check", str(path)])
+    assert check.exit_code == 1
+    assert "FEJL  4.A har 3 prøver i uge 44 (højst 2)" in check.output
+    assert "FEJL  6.B mangler Nationale færdighedstest, matematik (obligatorisk)" in check.output
+    out = tmp_path / "forslag.xlsx"
+    suggested = runner.invoke(main, ["plan", "suggest", str(path), "-o", str(out)])
+    assert suggested.exit_code == 0, suggested.output
+    assert "Tilføjet: Nationale færdighedstest, matematik for 6.B i uge" in suggested.output
+    assert "Flyttet: " in suggested.output
+    again = runner.invoke(main, ["plan", "check", str(out)])
+    assert again.exit_code == 0 and "0 fejl" in again.output
+    ics = runner.invoke(main, ["plan", "ics", str(out), "-o", str(tmp_path / "kalender")])
+    assert ics.exit_code == 0 and "kalenderfiler er gemt" in ics.output
+    assert file_hash(path) == before
+    not_a_plan = runner.invoke(main, ["plan", "check", str(tmp_path / "forslag.xlsx"), "--help"])
+    assert not_a_plan.exit_code == 0

@@ -1,0 +1,415 @@
+"""The årshjul: the test calendar the læsevejleder keeps.
+
+A plan spec (YAML) gives the school year, holiday weeks, classes, a catalogue of activities
+(window, grades, compulsory or not) and the planned assignments (activity, class, week).
+This module holds the school-week arithmetic, the checks (the same ones the workbook's Tjek
+sheet makes natively) and the suggestion of weeks for unplanned compulsory activities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import holidays
+
+from xlkit.errors import SpecError
+from xlkit.spec import COLOR_PATTERN, _Checker, read_yaml, shipped_file
+
+KINDS = ("prøve", "samtale", "andet")
+CLASS_PATTERN = re.compile(r"^(\d{1,2})\.([A-ZÆØÅ]{1,2})$")
+MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december"]
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    name: str
+    short: str  # what fits in a week cell of the year grid
+    kind: str  # prøve | samtale | andet
+    subject: str
+    grades: tuple[int, ...]
+    window: tuple[int, int]  # ISO weeks, may wrap the new year (48, 5)
+    duration: int  # weeks
+    responsible: str
+    compulsory: bool
+    colour: str
+
+    @property
+    def is_test(self) -> bool:
+        return self.kind == "prøve"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    activity: str  # the activity's name, as in the sheet
+    class_name: str
+    week: int  # ISO week
+    responsible: str = ""
+    note: str = ""
+    row: int | None = None  # the sheet row it came from (for messages)
+
+
+@dataclass(frozen=True)
+class HolidayWeeks:
+    name: str
+    weeks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    path: str
+    id: str
+    version: int
+    title: str
+    school_year: int  # 2026 for 2026/27
+    first_week: int
+    last_week: int
+    holiday_weeks: tuple[HolidayWeeks, ...]
+    easter_holiday: bool  # the week with skærtorsdag is a holiday week
+    max_tests_per_week: int
+    max_tests_per_month: int
+    classes: tuple[str, ...]
+    activities: tuple[Activity, ...]
+    plan: tuple[Assignment, ...]
+
+    kind = "aarshjul"
+
+    def activity(self, name: str) -> Activity | None:
+        return next((a for a in self.activities if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class SchoolWeek:
+    index: int  # 0-based position in the school year
+    iso_year: int
+    week: int
+    monday: dt.date
+    holiday: str  # name of the holiday week, "" for a school week
+    days_off: tuple[tuple[dt.date, str], ...]
+
+    @property
+    def month(self) -> int:
+        """The month most of the school days (Mon–Fri) fall in."""
+        return Counter((self.monday + dt.timedelta(days=d)).month for d in range(5)).most_common(1)[0][0]
+
+    @property
+    def term(self) -> str:
+        return "efterår" if self.month >= 8 else "forår"
+
+
+def grade_of(class_name: str) -> int | None:
+    match = CLASS_PATTERN.match(class_name)
+    return int(match.group(1)) if match else None
+
+
+def in_window(week: int, window: tuple[int, int]) -> bool:
+    """Is ISO week `week` inside the window (which may wrap the new year, e.g. 48–5)?"""
+    start, end = window
+    return start <= week <= end if start <= end else week >= start or week <= end
+
+
+def school_weeks(spec: PlanSpec) -> list[SchoolWeek]:
+    """Every ISO week from first_week (August) to last_week (June), across the new year."""
+    start = dt.date.fromisocalendar(spec.school_year, spec.first_week, 1)
+    end = dt.date.fromisocalendar(spec.school_year + 1, spec.last_week, 1)
+    public = holidays.Denmark(years=[spec.school_year, spec.school_year + 1], language="da")
+    named = {w: h.name for h in spec.holiday_weeks for w in h.weeks}
+    easter = next((d for d, n in public.items() if n == "Skærtorsdag" and d.year == spec.school_year + 1), None)
+    weeks, monday = [], start
+    while monday <= end:
+        year, week, _ = monday.isocalendar()
+        holiday = named.get(week, "")
+        if spec.easter_holiday and easter and easter.isocalendar()[:2] == (year, week):
+            holiday = "Påskeferie"
+        days_off = tuple((d, public[d]) for d in (monday + dt.timedelta(days=i) for i in range(5)) if d in public)
+        weeks.append(SchoolWeek(len(weeks), year, week, monday, holiday, days_off))
+        monday += dt.timedelta(weeks=1)
+    return weeks
+
+
+def applicable(activity: Activity, class_name: str) -> bool:
+    return grade_of(class_name) in activity.grades
+
+
+# ---------------------------------------------------------------------------
+# Checks: the same findings as the workbook's Tjek sheet
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # stable code
+    class_name: str
+    where: str  # week, month, activity ...
+    message: str  # Danish
+    row: int | None = None
+    blocking: bool = True
+
+
+def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None) -> list[Finding]:
+    plan = list(spec.plan if plan is None else plan)
+    weeks = school_weeks(spec)
+    by_week = {w.week: w for w in weeks}
+    findings: list[Finding] = []
+    for a in plan:
+        activity = spec.activity(a.activity)
+        if activity is None:
+            findings.append(Finding("unknown-activity", a.class_name, str(a.week),
+                                    f"Aktiviteten '{a.activity}' findes ikke i kataloget", a.row))
+            continue
+        if a.class_name not in spec.classes:
+            findings.append(Finding("unknown-class", a.class_name, str(a.week),
+                                    f"Klassen '{a.class_name}' findes ikke i planen", a.row))
+            continue
+        if a.week not in by_week:
+            findings.append(Finding("not-a-school-week", a.class_name, str(a.week),
+                                    f"Uge {a.week} er ikke en skoleuge i {spec.school_year}/{spec.school_year + 1 - 2000:02d}",
+                                    a.row))
+            continue
+        if not in_window(a.week, activity.window):
+            findings.append(Finding("outside-window", a.class_name, str(a.week),
+                                    f"{activity.name} i uge {a.week} ligger uden for vinduet uge "
+                                    f"{activity.window[0]}–{activity.window[1]}", a.row))
+        if by_week[a.week].holiday:
+            findings.append(Finding("holiday-week", a.class_name, str(a.week),
+                                    f"{activity.name} ligger i {by_week[a.week].holiday.lower()} (uge {a.week})", a.row))
+        if not applicable(activity, a.class_name):
+            findings.append(Finding("wrong-grade", a.class_name, str(a.week),
+                                    f"{activity.name} er ikke for {grade_of(a.class_name)}. klasse", a.row,
+                                    blocking=False))
+    tests = [a for a in plan if (act := spec.activity(a.activity)) and act.is_test and a.week in by_week
+             and a.class_name in spec.classes]
+    for class_name in spec.classes:
+        per_week = Counter(a.week for a in tests if a.class_name == class_name)
+        for week, count in sorted(per_week.items(), key=lambda item: by_week[item[0]].index):
+            if count > spec.max_tests_per_week:
+                findings.append(Finding("too-many-in-week", class_name, str(week),
+                                        f"{class_name} har {count} prøver i uge {week} (højst {spec.max_tests_per_week})"))
+        per_month = Counter(by_week[a.week].month for a in tests if a.class_name == class_name)
+        for month in sorted(per_month, key=lambda m: (m < 8, m)):
+            if per_month[month] > spec.max_tests_per_month:
+                findings.append(Finding("too-many-in-month", class_name, MONTHS[month - 1],
+                                        f"{class_name} har {per_month[month]} prøver i {MONTHS[month - 1]} "
+                                        f"(højst {spec.max_tests_per_month})"))
+        for activity in spec.activities:
+            if activity.compulsory and applicable(activity, class_name) and not any(
+                    a.activity == activity.name and a.class_name == class_name for a in plan):
+                findings.append(Finding("missing-compulsory", class_name, activity.name,
+                                        f"{class_name} mangler {activity.name} (obligatorisk)"))
+        for term in ("efterår", "forår"):
+            if not any(a.class_name == class_name and by_week[a.week].term == term for a in tests):
+                findings.append(Finding("no-tests-in-term", class_name, term,
+                                        f"{class_name} har ingen prøver i {term}et", blocking=False))
+    return findings
+
+
+# ---------------------------------------------------------------------------
+# Suggesting weeks for unplanned compulsory activities
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    plan: list[Assignment]  # the whole plan with the suggestions in it
+    added: list[Assignment] = field(default_factory=list)
+    moved: list[tuple[Assignment, Assignment]] = field(default_factory=list)  # (before, after)
+    impossible: list[str] = field(default_factory=list)  # Danish messages
+
+
+class _Load:
+    """How busy each class, month, responsible person and week is, as the plan changes."""
+
+    def __init__(self, spec: PlanSpec, plan: list[Assignment]):
+        self.spec = spec
+        self.weeks = school_weeks(spec)
+        self.by_week = {w.week: w for w in self.weeks}
+        self.class_week: Counter = Counter()
+        self.class_month: Counter = Counter()
+        self.person_week: Counter = Counter()
+        self.school_week: Counter = Counter()
+        for a in plan:
+            self.count(a, +1)
+
+    def count(self, a: Assignment, step: int) -> None:
+        activity = self.spec.activity(a.activity)
+        if activity is None or a.week not in self.by_week:
+            return
+        self.person_week[(a.responsible or activity.responsible, a.week)] += step
+        self.school_week[a.week] += step
+        if activity.is_test:
+            self.class_week[(a.class_name, a.week)] += step
+            self.class_month[(a.class_name, self.by_week[a.week].month)] += step
+
+    def best_week(self, activity: Activity, class_name: str) -> SchoolWeek | None:
+        """The least loaded allowed week (the class's, the person's, the school's; earliest on ties)."""
+        candidates = []
+        for week in self.weeks:
+            if week.holiday or not in_window(week.week, activity.window):
+                continue
+            if activity.is_test and (self.class_week[(class_name, week.week)] >= self.spec.max_tests_per_week
+                                     or self.class_month[(class_name, week.month)] >= self.spec.max_tests_per_month):
+                continue
+            load = (self.class_week[(class_name, week.week)], self.person_week[(activity.responsible, week.week)],
+                    self.school_week[week.week], week.index)
+            candidates.append((load, week))
+        return min(candidates, key=lambda item: item[0])[1] if candidates else None
+
+
+def suggest(spec: PlanSpec, plan: list[Assignment] | None = None) -> Suggestion:
+    """Resolve what `check_plan` finds where a week can be chosen: tests beyond the per-week
+    or per-month limit are moved, and missing compulsory activities are added, each to an
+    allowed week (inside the window, not a holiday week, within the limits) that spreads the
+    load over the classes' and the responsible person's weeks. What cannot be placed is
+    reported, never forced."""
+    plan = list(spec.plan if plan is None else plan)
+    load = _Load(spec, plan)
+    result = Suggestion(plan)
+    for index, a in enumerate(list(plan)):
+        activity = spec.activity(a.activity)
+        if activity is None or not activity.is_test or a.week not in load.by_week:
+            continue
+        week = load.by_week[a.week]
+        over_week = load.class_week[(a.class_name, a.week)] > spec.max_tests_per_week
+        over_month = load.class_month[(a.class_name, week.month)] > spec.max_tests_per_month
+        if not (over_week or over_month):
+            continue
+        load.count(a, -1)
+        target = load.best_week(activity, a.class_name)
+        if target is None:
+            load.count(a, +1)
+            result.impossible.append(f"{activity.name} for {a.class_name} i uge {a.week}: ingen anden tilladt uge")
+            continue
+        moved = replace(a, week=target.week, note=f"{MOVED} fra uge {a.week}")
+        load.count(moved, +1)
+        plan[index] = moved
+        result.moved.append((a, moved))
+    for finding in check_plan(spec, plan):
+        if finding.check != "missing-compulsory":
+            continue
+        activity = spec.activity(finding.where)
+        week = load.best_week(activity, finding.class_name)
+        if week is None:
+            result.impossible.append(
+                f"{activity.name} for {finding.class_name}: ingen uge i vinduet uge {activity.window[0]}–"
+                f"{activity.window[1]} er fri for ferie og under grænserne for prøver pr. uge og måned")
+            continue
+        assignment = Assignment(activity.name, finding.class_name, week.week, activity.responsible, SUGGESTED)
+        load.count(assignment, +1)
+        plan.append(assignment)
+        result.added.append(assignment)
+    return result
+
+
+SUGGESTED = "Forslag fra xlkit"
+MOVED = "Flyttet af xlkit"
+
+
+# ---------------------------------------------------------------------------
+# Loading the plan spec
+# ---------------------------------------------------------------------------
+
+
+def load_plan(path: str | Path | None = None) -> PlanSpec:
+    path = Path(path) if path is not None else shipped_file("aarshjul.yaml")
+    data = read_yaml(path)
+    check = _Checker(str(path))
+    spec = _plan(check, data, str(path))
+    if check.faults:
+        raise SpecError(str(path), check.faults)
+    return spec
+
+
+def _week(check: _Checker, value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 53:
+        check.fault(path, "skal være et ugenummer fra 1 til 53")
+        return 1
+    return value
+
+
+def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
+    root = check.mapping(
+        data, "", required={"kind", "id", "version", "title", "school_year", "classes", "activities"},
+        optional={"first_week", "last_week", "holiday_weeks", "easter_holiday", "limits", "plan"},
+    )
+    if "kind" in root and root["kind"] != "aarshjul":
+        check.fault("kind", f"'{root['kind']}' er ikke 'aarshjul'")
+    holiday_weeks = []
+    for i, item in enumerate(root.get("holiday_weeks") or []):
+        path = f"holiday_weeks[{i}]"
+        fields = check.mapping(item, path, {"name", "weeks"}, set())
+        weeks = tuple(_week(check, w, f"{path}.weeks") for w in check.items(fields, "weeks", path))
+        holiday_weeks.append(HolidayWeeks(check.text(fields, "name", path), weeks))
+    limits = check.mapping(root.get("limits", {}), "limits", set(), {"max_tests_per_week", "max_tests_per_month"})
+    classes = []
+    for i, value in enumerate(check.items(root, "classes", "")):
+        if not isinstance(value, str) or not CLASS_PATTERN.match(value):
+            check.fault(f"classes[{i}]", "skal være en klasse som 4.A")
+        else:
+            classes.append(value)
+    check.unique(classes, "classes", "klassen")
+    activities = []
+    for i, item in enumerate(check.items(root, "activities", "")):
+        path = f"activities[{i}]"
+        fields = check.mapping(item, path, {"id", "name", "short", "kind", "grades", "window", "responsible"},
+                               {"subject", "duration", "compulsory", "colour"})
+        kind = fields.get("kind")
+        if kind not in KINDS:
+            check.fault(f"{path}.kind", f"skal være en af {', '.join(KINDS)}")
+        grades = fields.get("grades")
+        if not isinstance(grades, list) or not grades or not all(isinstance(g, int) and 0 <= g <= 10 for g in grades):
+            check.fault(f"{path}.grades", "skal være en liste med klassetrin fra 0 til 10")
+            grades = []
+        window = fields.get("window")
+        if not isinstance(window, list) or len(window) != 2:
+            check.fault(f"{path}.window", "skal være [fra uge, til uge], fx [33, 43]")
+            window = [1, 53]
+        window = (_week(check, window[0], f"{path}.window"), _week(check, window[1], f"{path}.window"))
+        colour = fields.get("colour", "#F4B183")
+        if not isinstance(colour, str) or not COLOR_PATTERN.match(colour):
+            check.fault(f"{path}.colour", "skal være en farvekode som #F4B183")
+            colour = "#F4B183"
+        compulsory = fields.get("compulsory", False)
+        if not isinstance(compulsory, bool):
+            check.fault(f"{path}.compulsory", "skal være true eller false")
+            compulsory = False
+        activities.append(Activity(
+            id=check.identifier(fields, "id", path), name=check.text(fields, "name", path),
+            short=check.text(fields, "short", path),
+            kind=kind if kind in KINDS else "andet", subject=check.text(fields, "subject", path, default=""),
+            grades=tuple(grades), window=window, duration=check.integer(fields, "duration", path, 1, 12, default=1),
+            responsible=check.text(fields, "responsible", path), compulsory=compulsory, colour=colour,
+        ))
+    check.unique([a.id for a in activities], "activities", "id")
+    check.unique([a.name for a in activities], "activities", "navnet")
+    by_id = {a.id: a for a in activities}
+    plan = []
+    for i, item in enumerate(root.get("plan") or []):
+        path = f"plan[{i}]"
+        fields = check.mapping(item, path, {"activity", "class", "week"}, {"responsible", "note"})
+        activity = by_id.get(fields.get("activity"))
+        if activity is None:
+            check.fault(f"{path}.activity", f"'{fields.get('activity')}' er ikke et id i activities")
+            continue
+        plan.append(Assignment(activity.name, str(fields.get("class", "")), _week(check, fields.get("week"), f"{path}.week"),
+                               check.text(fields, "responsible", path, default=""),
+                               check.text(fields, "note", path, default="")))
+    return PlanSpec(
+        path=name, id=check.identifier(root, "id", ""), version=check.integer(root, "version", "", 1, 10_000),
+        title=check.text(root, "title", ""), school_year=check.integer(root, "school_year", "", 2000, 2100),
+        first_week=_week(check, root.get("first_week", 33), "first_week"),
+        last_week=_week(check, root.get("last_week", 25), "last_week"),
+        holiday_weeks=tuple(holiday_weeks), easter_holiday=bool(root.get("easter_holiday", True)),
+        max_tests_per_week=check.integer(limits, "max_tests_per_week", "limits", 1, 10, default=2),
+        max_tests_per_month=check.integer(limits, "max_tests_per_month", "limits", 1, 30, default=4),
+        classes=tuple(classes), activities=tuple(activities), plan=tuple(plan),
+    )
+
+
+def with_plan(spec: PlanSpec, plan: list[Assignment]) -> PlanSpec:
+    return replace(spec, plan=tuple(plan))
