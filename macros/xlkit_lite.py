@@ -5,8 +5,6 @@ GENERERET af `python -m xlkit.macros` ud fra xlkit/rules.py og xlkit/udfs.py –
 
 from __future__ import annotations
 
-import sys
-
 """The single source of truth for status, trend and focus rules.
 
 Every rule exists twice on purpose: as a Python function (used by the reader, the
@@ -167,28 +165,34 @@ class PointsThresholds:
         return GREEN
 
 
-def valid_score(points: object, maximum: object) -> bool:
-    """A usable score: numbers, a positive maximum, 0 <= points <= maximum."""
-    return is_number(points) and is_number(maximum) and maximum > 0 and 0 <= points <= maximum
+def valid_score(points: object, maximum: object, step: float | None = None) -> bool:
+    """A usable score: numbers, a positive maximum, 0 <= points <= maximum and, when the
+    test gives whole (step 1) or half (step 0.5) points, a multiple of the step."""
+    if not (is_number(points) and is_number(maximum) and maximum > 0 and 0 <= points <= maximum):
+        return False
+    return step is None or float(points / step).is_integer()
 
 
-def share_of_max(points: list[object], maxima: list[float], mask: list[bool] | None = None) -> float | None:
+def share_of_max(points: list[object], maxima: list[float], mask: list[bool] | None = None,
+                 step: float | None = None) -> float | None:
     """Points earned / points possible over the tasks in `mask` that have a usable score.
 
-    A blank task is 'not registered' and leaves both sums; None when nothing is registered.
+    A blank task is 'not registered' and leaves both sums, and so does anything that is
+    not a usable score (text, an error value, more than the maximum); None when nothing
+    is registered.
     """
     mask = mask or [True] * len(maxima)
     earned = possible = 0.0
     for p, m, included in zip(points, maxima, mask):
-        if included and valid_score(p, m):
+        if included and valid_score(p, m, step):
             earned += p
             possible += m
     return earned / possible if possible else None
 
 
-def points_total(points: list[object], maxima: list[float]) -> float | None:
+def points_total(points: list[object], maxima: list[float], step: float | None = None) -> float | None:
     """Sum of the usable scores; None when nothing is registered."""
-    scores = [p for p, m in zip(points, maxima) if valid_score(p, m)]
+    scores = [p for p, m in zip(points, maxima) if valid_score(p, m, step)]
     return float(sum(scores)) if scores else None
 
 
@@ -381,18 +385,20 @@ def excel_trend_formula(range_ref: str, length: int, rule: TrendRule, vertical: 
 
 
 def excel_share_formula(points_range: str, max_range: str, mask: list[bool] | None = None,
-                        vertical: bool = False) -> str:
+                        vertical: bool = False, step: float | None = None) -> str:
     """Native twin of `share_of_max` over a one-row (or one-column) range.
 
-    The mask is an array constant; SUMPRODUCT's extra array argument treats text as zero,
-    and the ISNUMBER/>=0/<=max factors drop blanks, text and impossible scores.
+    Written as an ARRAY formula (write_array_formula): IF(ISNUMBER(...)) turns blanks,
+    text and error values into 'not usable' cell by cell, so one pasted #N/A does not
+    blank the whole result. The mask is an array constant.
     """
-    usable = _usable(points_range, max_range)
+    usable = _usable(points_range, max_range, step)
     if mask is not None:
         sep = ";" if vertical else ","
         usable += "*{" + sep.join("1" if m else "0" for m in mask) + "}"
-    possible = f"SUMPRODUCT({usable}*{max_range})"
-    return f'IFERROR(IF({possible}=0,"",SUMPRODUCT({usable},{points_range})/{possible}),"")'
+    possible = f"SUM({usable}*{max_range})"
+    earned = f"SUM({usable}*IF(ISNUMBER({points_range}),{points_range},0))"
+    return f'IFERROR(IF({possible}=0,"",{earned}/{possible}),"")'
 
 
 def excel_mean_formula_of(range_ref: str) -> str:
@@ -400,14 +406,20 @@ def excel_mean_formula_of(range_ref: str) -> str:
     return f'IF(COUNT({range_ref})=0,"",AVERAGE({range_ref}))'
 
 
-def _usable(points_ref: str, max_ref: str) -> str:
-    return f"ISNUMBER({points_ref})*({points_ref}>=0)*({points_ref}<={max_ref})"
+def _usable(points_ref: str, max_ref: str, step: float | None = None) -> str:
+    """1 for each usable score, 0 otherwise (array context): -1 stands in for non-numbers."""
+    value = f"IF(ISNUMBER({points_ref}),{points_ref},-1)"
+    usable = f"({value}>=0)*({value}<={max_ref})"
+    if step is not None:
+        usable += f"*(MOD({value}/{_number(step)},1)=0)"
+    return usable
 
 
-def excel_points_total_formula(points_range: str, max_range: str) -> str:
-    """Native twin of `points_total`."""
-    usable = _usable(points_range, max_range)
-    return f'IFERROR(IF(SUMPRODUCT({usable})=0,"",SUMPRODUCT({usable},{points_range})),"")'
+def excel_points_total_formula(points_range: str, max_range: str, step: float | None = None) -> str:
+    """Native twin of `points_total`; an ARRAY formula like excel_share_formula."""
+    usable = _usable(points_range, max_range, step)
+    earned = f"SUM({usable}*IF(ISNUMBER({points_range}),{points_range},0))"
+    return f'IFERROR(IF(SUM({usable})=0,"",{earned}),"")'
 
 
 def excel_points_condition(points_ref: str, max_ref: str, thresholds: PointsThresholds, colour: str) -> str:
@@ -435,13 +447,12 @@ and never raises into Excel: blanks and text give an empty result, Excel error v
 
 The decorators only attach metadata (on Linux they do nothing), so every function is a
 plain Python function that tests call directly. macros/xlkit_lite.py is generated from this
-file and xlkit/rules.py (see xlkit/macros.py) for xlwings Lite.
+file and xlkit/py (see xlkit/macros.py) for xlwings Lite.
 """
 
 
-import xlwings as xw
+from xlwings import arg, func, ret  # noqa: F401  (ret: the same imports xlwings Lite uses)
 
-rules = sys.modules[__name__]  # rules and UDFs share this one file in Lite
 
 CATEGORY = "xlkit"
 DEFAULT_NAMES = ("Rød", "Orange", "Gul", "Grøn", "Meget grøn")  # Dagnæsskolen; = workbook_templates/elevvurdering.yaml
@@ -476,19 +487,19 @@ def _names(names) -> tuple[str, ...]:
     return tuple(flat)
 
 
-def _scale(names, low) -> rules.Scale:
+def _scale(names, low) -> Scale:
     names = _names(names)
     if not names:
         raise ValueError("Angiv mindst ét niveaunavn.")
-    if low is None or not rules.is_number(low) or float(low) != int(low):
+    if low is None or not is_number(low) or float(low) != int(low):
         raise ValueError("Laveste værdi skal være et helt tal.")
-    return rules.Scale(tuple(rules.Level(int(low) + i, name, "", "") for i, name in enumerate(names)))
+    return Scale(tuple(Level(int(low) + i, name, "", "") for i, name in enumerate(names)))
 
 
 def _number(value, default, what: str) -> float:
     if value is None:
         return default
-    if not rules.is_number(value):
+    if not is_number(value):
         raise ValueError(f"{what} skal være et tal.")
     return float(value)
 
@@ -501,6 +512,8 @@ def _safe(function):
             return function(*args, **kwargs)
         except (ValueError, TypeError, ZeroDivisionError) as error:
             return f"xlkit: {error}"
+        except Exception as error:  # never raise into Excel
+            return f"xlkit: uventet fejl ({type(error).__name__})"
 
     wrapper.__name__ = function.__name__
     wrapper.__doc__ = function.__doc__
@@ -508,10 +521,10 @@ def _safe(function):
     return wrapper
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne (en celle eller et område).")
-@xw.arg("navne", ndim=1, doc=NAMES_DOC)
-@xw.arg("laveste", doc=LOW_DOC)
+@func(category=CATEGORY)
+@arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne (en celle eller et område).")
+@arg("navne", ndim=1, doc=NAMES_DOC)
+@arg("laveste", doc=LOW_DOC)
 def XLKIT_STATUS(vaerdier, navne=None, laveste=1):
     """Niveauets navn for hver vurdering (fx 3 giver Gul); tom for tomme celler og tekst."""
     return _status(vaerdier, navne, laveste)
@@ -523,16 +536,16 @@ def _status(vaerdier, navne, laveste):
     return [[_level_name(scale, _value(cell)) for cell in row] for row in _grid(vaerdier)]
 
 
-def _level_name(scale: rules.Scale, value) -> str:
+def _level_name(scale: Scale, value) -> str:
     level = scale.status(value)
     return "" if level is None else level.name
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("point", ndim=2, err_to_str=True, doc="Elevernes point (en celle, en række eller et område).")
-@xw.arg("maks", ndim=2, err_to_str=True, doc="Maksimalt antal point: én celle, eller én række med en værdi pr. kolonne.")
-@xw.arg("gul_fra", doc="Andel af maks, hvorfra resultatet er gult. Standard: 0,5.")
-@xw.arg("groen_fra", doc="Andel af maks, hvorfra resultatet er grønt. Standard: 0,8.")
+@func(category=CATEGORY)
+@arg("point", ndim=2, err_to_str=True, doc="Elevernes point (en celle, en række eller et område).")
+@arg("maks", ndim=2, err_to_str=True, doc="Maksimalt antal point: én celle, eller én række med en værdi pr. kolonne.")
+@arg("gul_fra", doc="Andel af maks, hvorfra resultatet er gult. Standard: 0,5.")
+@arg("groen_fra", doc="Andel af maks, hvorfra resultatet er grønt. Standard: 0,8.")
 def XLKIT_PCTSTATUS(point, maks, gul_fra=0.5, groen_fra=0.8):
     """Rød, Gul eller Grøn efter hvor stor en del af maks eleven har fået; tom når der mangler point."""
     return _points_status(point, maks, gul_fra, groen_fra)
@@ -540,9 +553,13 @@ def XLKIT_PCTSTATUS(point, maks, gul_fra=0.5, groen_fra=0.8):
 
 @_safe
 def _points_status(point, maks, gul_fra, groen_fra):
-    thresholds = rules.PointsThresholds(_number(gul_fra, 0.5, "gul_fra"), _number(groen_fra, 0.8, "groen_fra"))
+    thresholds = PointsThresholds(_number(gul_fra, 0.5, "gul_fra"), _number(groen_fra, 0.8, "groen_fra"))
+    if thresholds.yellow_from > thresholds.green_from:
+        raise ValueError("gul_fra må ikke være større end groen_fra.")
     maxima = _grid(maks)
     rows = _grid(point)
+    if len(maxima) > 1 and len(maxima) != len(rows) or any(len(m) > 1 and len(m) != len(rows[0]) for m in maxima):
+        raise ValueError("maks skal være én celle, én række med en værdi pr. kolonne eller samme størrelse som point.")
 
     def maximum(r: int, c: int):
         row = maxima[r] if len(maxima) > 1 else maxima[0]
@@ -554,10 +571,10 @@ def _points_status(point, maks, gul_fra, groen_fra):
     ]
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("serie", ndim=2, err_to_str=True, doc="Resultaterne i tidsorden; én elev pr. række.")
-@xw.arg("tolerance", doc="Ændring pr. trin, der stadig regnes som stabil. Standard: 0,25.")
-@xw.arg("metode", doc="'auto' (hældning ved 3+ værdier) eller 'seneste' (seneste mod forrige). Standard: auto.")
+@func(category=CATEGORY)
+@arg("serie", ndim=2, err_to_str=True, doc="Resultaterne i tidsorden; én elev pr. række.")
+@arg("tolerance", doc="Ændring pr. trin, der stadig regnes som stabil. Standard: 0,25.")
+@arg("metode", doc="'auto' (hældning ved 3+ værdier) eller 'seneste' (seneste mod forrige). Standard: auto.")
 def XLKIT_TREND(serie, tolerance=0.25, metode="auto"):
     """Fremgang, Stabil eller Tilbagegang for hver række; tom med færre end to tal."""
     return _trend(serie, tolerance, metode)
@@ -568,24 +585,24 @@ def _trend(serie, tolerance, metode):
     method = "auto" if metode is None else str(metode).strip().lower()
     if method not in ("auto", "seneste"):
         raise ValueError("metode skal være 'auto' eller 'seneste'.")
-    rule = rules.TrendRule(_number(tolerance, 0.25, "tolerance"), method)
+    rule = TrendRule(_number(tolerance, 0.25, "tolerance"), method)
     results = []
     for row in _grid(serie):
         if any(_is_error(cell) for cell in row):
             results.append([""])  # an error in the series: no trend, as in the native formula
         else:
-            results.append([rules.trend(row, rule) or ""])
+            results.append([trend(row, rule) or ""])
     return results
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("nu", ndim=2, err_to_str=True, doc="Vurderingerne i seneste termin; én elev pr. række, ét fag pr. kolonne.")
-@xw.arg("foer", ndim=2, err_to_str=True, doc="Vurderingerne i terminen før, samme form som nu.")
-@xw.arg("fag", ndim=1, doc="Fagenes navne, fx DANSK, MAT, SOC.")
-@xw.arg("graense", doc="Højeste vurdering, der giver fokus. Standard: 2.")
-@xw.arg("fald", doc="Antal trin et fald skal være for at give fokus. Standard: 2.")
-@xw.arg("navne", ndim=1, doc=NAMES_DOC)
-@xw.arg("laveste", doc=LOW_DOC)
+@func(category=CATEGORY)
+@arg("nu", ndim=2, err_to_str=True, doc="Vurderingerne i seneste termin; én elev pr. række, ét fag pr. kolonne.")
+@arg("foer", ndim=2, err_to_str=True, doc="Vurderingerne i terminen før, samme form som nu.")
+@arg("fag", ndim=1, doc="Fagenes navne, fx DANSK, MAT, SOC.")
+@arg("graense", doc="Højeste vurdering, der giver fokus. Standard: 2.")
+@arg("fald", doc="Antal trin et fald skal være for at give fokus. Standard: 2.")
+@arg("navne", ndim=1, doc=NAMES_DOC)
+@arg("laveste", doc=LOW_DOC)
 def XLKIT_FOKUS(nu, foer, fag, graense=2, fald=2, navne=None, laveste=1):
     """Begrundelsen, hvis eleven er i fokus (fx 'DANSK 2 (Orange)'); tom ellers. Én værdi pr. række."""
     return _focus(nu, foer, fag, graense, fald, navne, laveste)
@@ -594,25 +611,28 @@ def XLKIT_FOKUS(nu, foer, fag, graense=2, fald=2, navne=None, laveste=1):
 @_safe
 def _focus(nu, foer, fag, graense, fald, navne, laveste):
     scale = _scale(navne, laveste)
-    rule = rules.FocusRule(int(_number(graense, 2, "graense")), int(_number(fald, 2, "fald")))
-    subjects = [str(s) for row in _grid(fag) for s in row]
+    limit, drop = _number(graense, 2, "graense"), _number(fald, 2, "fald")
+    if not (limit.is_integer() and drop.is_integer()):
+        raise ValueError("graense og fald skal være hele tal.")
+    rule = FocusRule(int(limit), int(drop))
+    subjects = ["" if s is None else str(s) for row in _grid(fag) for s in row]
     now, before = _grid(nu), _grid(foer)
     if len(now) != len(before) or any(len(a) != len(b) for a, b in zip(now, before)):
         raise ValueError("nu og foer skal have samme størrelse.")
     if len(subjects) != len(now[0]):
         raise ValueError("Der skal være ét fagnavn pr. kolonne.")
     return [
-        [rules.focus_text(rules.focus_reasons(
+        [focus_text(focus_reasons(
             scale, rule, [(s, _value(a), _value(b)) for s, a, b in zip(subjects, row_now, row_before)]
         ))]
         for row_now, row_before in zip(now, before)
     ]
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne, der skal tælles.")
-@xw.arg("navne", ndim=1, doc=NAMES_DOC)
-@xw.arg("laveste", doc=LOW_DOC)
+@func(category=CATEGORY)
+@arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne, der skal tælles.")
+@arg("navne", ndim=1, doc=NAMES_DOC)
+@arg("laveste", doc=LOW_DOC)
 def XLKIT_FORDELING(vaerdier, navne=None, laveste=1):
     """Tabel med Niveau, Navn, Antal og Andel for hvert niveau; tomme celler, tekst og fejl tælles ikke."""
     return _distribution(vaerdier, navne, laveste)

@@ -97,10 +97,11 @@ def focus_case(draw):
 def share_case(draw):
     length = draw(st.integers(1, 6))
     maxima = [draw(st.sampled_from([1, 2, 3, 4, 0.5, 2.5])) for _ in range(length)]
-    points = [draw(st.one_of(st.integers(-1, 5), st.integers(0, 10).map(lambda q: q / 2),
-                             st.sampled_from([None, None, "x", "2"]))) for _ in range(length)]
+    points = [draw(st.one_of(st.integers(-1, 5), st.integers(0, 12).map(lambda q: q / 4),
+                             st.sampled_from([None, None, "x", "2", ERROR]))) for _ in range(length)]
     mask = [draw(st.booleans()) for _ in range(length)]
-    return Case("share", points + maxima, {"mask": mask})
+    step = draw(st.sampled_from([None, 1, 0.5]))
+    return Case("share", points + maxima, {"mask": mask, "step": step})
 
 
 any_case = st.one_of(status_case(), points_case(), trend_case(), focus_case(), share_case())
@@ -143,7 +144,7 @@ def run_rules(case: Case) -> str:
         return rules.trend(cells, p["rule"]) or ""
     if case.kind == "share":
         n = len(p["mask"])
-        share = rules.share_of_max(cells[:n], cells[n:], p["mask"])
+        share = rules.share_of_max(cells[:n], cells[n:], p["mask"], p["step"])
         return "" if share is None else f"{share:.9f}"
     n = len(p["subjects"])
     ratings = list(zip(p["subjects"], cells[:n], cells[n:]))
@@ -153,7 +154,7 @@ def run_rules(case: Case) -> str:
 def run_udf(case: Case) -> str:
     p, cells = case.params, case.cells
     if case.kind == "share":  # no UDF of its own: templates use it natively, Python in consolidation
-        return run_rules(case)
+        return run_rules(case)  # (errors arrive as their text, which is not a usable score)
     names = [level.name for level in p["scale"].levels] if "scale" in p else None
     low = p["scale"].low if "scale" in p else None
     if case.kind == "status":
@@ -185,7 +186,10 @@ def write_cases(path, cases: list[Case]) -> list[tuple[int, int]]:
             else:
                 sheet.write_number(row, col, cell)
         refs = [xl_rowcol_to_cell(row, 1 + i) for i in range(len(case.cells))]
-        sheet.write_formula(row, 0, native_formula(case, refs, row), None, "")
+        if case.kind == "share":  # the share formulas are array formulas
+            sheet.write_array_formula(row, 0, row, 0, "{=" + native_formula(case, refs, row) + "}", None, "")
+        else:
+            sheet.write_formula(row, 0, native_formula(case, refs, row), None, "")
         where.append((row + 1, 1))
     workbook.close()
     return where
@@ -202,7 +206,7 @@ def native_formula(case: Case, refs: list[str], row: int) -> str:
         return rules.excel_trend_formula(area, len(refs), p["rule"])
     if case.kind == "share":
         n = len(p["mask"])
-        share = rules.excel_share_formula(f"{refs[0]}:{refs[n - 1]}", f"{refs[n]}:{refs[-1]}", p["mask"])
+        share = rules.excel_share_formula(f"{refs[0]}:{refs[n - 1]}", f"{refs[n]}:{refs[-1]}", p["mask"], step=p["step"])
         return f'IF({share}="","",TEXT({share},"0.000000000"))'
 
     n = len(p["subjects"])
@@ -219,7 +223,7 @@ def check(cases: list[Case], tmp_path, libreoffice, tag: str) -> int:
         native = sheet.cell(row, col).value or ""
         udf = run_udf(case)
         faces = {"native": native, "udf": udf}
-        if not has_error(case):
+        if not has_error(case) or case.kind == "share":
             faces["rules"] = run_rules(case)
         if len(set(faces.values())) != 1:
             disagreements.append((row, case.kind, case.cells, case.params, faces))

@@ -85,11 +85,20 @@ def test_sheet_with_duplicate_id_and_bad_max(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_test(path)
     assert caught.value.faults == [
-        "tasks[1].max: skal være et positivt antal point (celle Prøve!D9)",
-        "tasks[2].max: skal være et positivt antal point (celle Prøve!D10)",
-        "tasks: opgave '1.1' står der mere end én gang (celle Prøve!A7)",
+        "Opgave 1.1: Maks: skal være et positivt antal point (celle Prøve!D9)",
+        "Opgave 1.2: Maks: skal være et positivt antal point (celle Prøve!D10)",
+        "Opgaverne: opgave '1.1' står der mere end én gang (celle Prøve!A7)",
     ]
-    assert str(path) in str(caught.value)
+    assert str(caught.value).startswith(f"Fejl i prøvebeskrivelsen {path}")
+
+
+def test_sheet_with_an_empty_short_name(tmp_path):
+    path = _sheet(tmp_path, [["1.1", "Algebra", "Vis", 2]])
+    wb = openpyxl.load_workbook(path)
+    wb["Prøve"].insert_rows(2)
+    wb["Prøve"]["A2"] = "Kort navn"  # left empty, as in the blank sheet from xlkit new prove
+    wb.save(path)
+    assert load_test(path).short_name == "Terminsprøve"
 
 
 def test_yaml_with_duplicate_id_and_non_positive_max(tmp_path):
@@ -149,7 +158,8 @@ def test_structure(workbook):
     assert student.page_setup.orientation == "portrait" and student.page_setup.fitToHeight in (None, 1)
     assert student.sheet_properties.pageSetUpPr.fitToPage  # one page
     [choice] = student.data_validations.dataValidation
-    assert choice.type == "list" and choice.formula1 == "xlkit_elev"
+    assert choice.type == "list" and choice.formula1 == "Elever!$D$5:$D$34"
+    assert student["B4"].value == "1 – Elev 0"
     meta = {r[0]: r[1] for r in wb["xlkit"].iter_rows(values_only=True)}
     assert '"kind"' not in meta and meta["kind"] == '"overblik"'
     assert wb["xlkit"].sheet_state == "veryHidden"
@@ -161,10 +171,13 @@ def _expected(points, test, rows=30):
     per_student = []
     for row in range(rows):
         line = [points.get((row, test.short_name, t.id)) for t in test.tasks]
-        per_student.append([rules.points_total(line, maxima), rules.share_of_max(line, maxima)]
-                           + [rules.share_of_max(line, maxima, [t.area == a for t in test.tasks]) for a in test.areas]
-                           + [rules.share_of_max(line, maxima, [t.signal == s for t in test.tasks]) for s in test.signals])
-    class_tasks = [rules.share_of_max([points.get((row, test.short_name, t.id)) for row in range(rows)], [t.max] * rows)
+        step = test.step
+        per_student.append([rules.points_total(line, maxima, step), rules.share_of_max(line, maxima, step=step)]
+                           + [rules.share_of_max(line, maxima, [t.area == a for t in test.tasks], step) for a in test.areas]
+                           + [rules.share_of_max(line, maxima, [t.signal == s for t in test.tasks], step)
+                              for s in test.signals])
+    class_tasks = [rules.share_of_max([points.get((row, test.short_name, t.id)) for row in range(rows)], [t.max] * rows,
+                                      step=test.step)
                    for t in test.tasks]
     class_summary = [rules.mean_of_values([s[i] for s in per_student]) for i in range(1, len(per_student[0]))]
     return per_student, class_tasks, class_summary
@@ -190,7 +203,7 @@ def test_native_figures_equal_python(tmp_path, libreoffice, ospec):
                 if roll < 0.1:
                     continue
                 points[(row, test.short_name, task.id)] = (
-                    rng.choice(["x", "2", -1, task.max + 1, 0.5]) if roll < 0.17 else rng.randint(0, int(task.max)))
+                    rng.choice(["x", "2", -1, task.max + 1, 0.5, 1.25]) if roll < 0.17 else rng.randint(0, int(task.max)))
     students = [Student(f"Elev {i}") for i in range(25)]
     path = overblik.build(ospec, tmp_path / "ob.xlsx", "S", "A", tests, students, points)
     [lo] = libreoffice.recalculate([path], tmp_path / "lo")
@@ -216,7 +229,7 @@ def test_native_figures_equal_python(tmp_path, libreoffice, ospec):
         series = [_expected(points, t)[0][row][1] for t in tests]
         assert (over_time.cell(7 + row, 4 + len(tests)).value or "") == (rules.trend(series, ospec.trend) or "")
     student_sheet = recalculated["Elevark"]
-    assert student_sheet["B4"].value == "Elev 0" and student_sheet["B5"].value == 1
+    assert student_sheet["B4"].value == "1 – Elev 0" and student_sheet["B5"].value == 1
     assert _same(student_sheet["B9"].value, _expected(points, tests[0])[0][0][1])
     assert checked > 1000
 
@@ -226,7 +239,12 @@ def test_native_figures_equal_python(tmp_path, libreoffice, ospec):
 def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
     wb = open_for_filling(workbook)
     wb["Elever"]["C7"] = "Åse Ørum"
+    wb["Elever"]["C8"] = 12345  # a number typed as a name stays a number
     wb["Prøve 2"]["D9"] = "2,5"  # even a wrong value is carried over as typed
+    wb["Prøve 1"]["E9"] = "=1+1"  # and a formula stays a formula
+    wb["Prøve 2"].title = "Mat nov"  # a renamed sheet keeps its name (Excel moves the names with it)
+    for defined in wb.defined_names.values():
+        defined.attr_text = defined.attr_text.replace("'Prøve 2'!", "'Mat nov'!")
     filled = tmp_path / "udfyldt.xlsx"
     wb.save(filled)
     before = file_hash(filled)
@@ -239,10 +257,11 @@ def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
     assert file_hash(filled) == before
     old = openpyxl.load_workbook(filled)
     new = openpyxl.load_workbook(out)
-    assert new.sheetnames == ["Elever", "Prøve 1", "Prøve 2", "Prøve 3", "Over tid", "Elevark", "xlkit"]
-    for sheet, area in (("Elever", "A5:C35"), ("Prøve 1", "D7:F36"), ("Prøve 2", "D7:E36")):
+    assert new.sheetnames == ["Elever", "Prøve 1", "Mat nov", "Prøve 3", "Over tid", "Elevark", "xlkit"]
+    for sheet, area in (("Elever", "A5:C35"), ("Prøve 1", "D7:F36"), ("Mat nov", "D7:E36")):
         assert [[c.value for c in r] for r in old[sheet][area]] == [[c.value for c in r] for r in new[sheet][area]]
-    assert new["Prøve 2"]["D9"].value == "2,5" and new["Elever"]["C7"].value == "Åse Ørum"
+    assert new["Mat nov"]["D9"].value == "2,5" and new["Elever"]["C7"].value == "Åse Ørum"
+    assert new["Elever"]["C8"].value == 12345 and new["Prøve 1"]["E9"].value == "=1+1"
     again = CliRunner().invoke(main, ["add-test", str(filled), "--test", str(definition), "-o", str(out)])
     assert again.exit_code == 1 and "findes allerede" in again.output
 
@@ -293,4 +312,5 @@ def test_consolidation_of_a_hand_computed_example(tmp_path, ospec):
     heat = openpyxl.load_workbook(out)["Prøver – signalord"]
     rows = {(r[0], r[2]): r for r in heat.iter_rows(min_row=5, values_only=True)}
     # elever, i alt (Anna 6/8, Bo 1/8), Undersøg (2/4, 0/4), Vis (4/4, 1/4)
-    assert rows[("9.A", "Prøve 2")][4:] == pytest.approx((2, (0.75 + 0.125) / 2, (0.5 + 0) / 2, (1 + 0.25) / 2))
+    assert rows[("9.A", "Prøve 2")][4] == "9. klasse"
+    assert rows[("9.A", "Prøve 2")][5:] == pytest.approx((2, (0.75 + 0.125) / 2, (0.5 + 0) / 2, (1 + 0.25) / 2))

@@ -134,10 +134,18 @@ def test_distribution_table():
         (lambda: udfs.XLKIT_TREND([[1, 2]], 0.25, "hurtig"), "xlkit: metode skal være 'auto' eller 'seneste'."),
         (lambda: udfs.XLKIT_FOKUS([[1, 2]], [[1]], ["A", "B"]), "xlkit: nu og foer skal have samme størrelse."),
         (lambda: udfs.XLKIT_FOKUS([[1, 2]], [[1, 2]], ["A"]), "xlkit: Der skal være ét fagnavn pr. kolonne."),
+        (lambda: udfs.XLKIT_FOKUS([[1]], [[1]], ["A"], 2.5), "xlkit: graense og fald skal være hele tal."),
+        (lambda: udfs.XLKIT_PCTSTATUS([[1]], 4, 0.9, 0.5), "xlkit: gul_fra må ikke være større end groen_fra."),
+        (lambda: udfs.XLKIT_PCTSTATUS([[1, 2, 3], [1, 2, 3]], [[3, 3]]),
+         "xlkit: maks skal være én celle, én række med en værdi pr. kolonne eller samme størrelse som point."),
     ],
 )
 def test_bad_arguments_give_a_danish_message_not_an_exception(call, message):
     assert call() == message
+
+
+def test_a_blank_subject_name_is_not_none():
+    assert udfs.XLKIT_FOKUS([[1]], [[None]], [[None]]) == [[" 1 (Rød)"]]
 
 
 def test_macros_folder_has_the_guide_and_config():

@@ -166,7 +166,8 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
     overblik.add_test(workbook, definition, output)
     click.echo(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
-               f"{workbook} er uændret.")
+               f"{workbook} er uændret. Alle navne og point er kontrolleret; lærerens egne cellefarver og "
+               "kommentarer kommer ikke med.")
 
 
 @new.command("aarshjul", context_settings=CONTEXT)

@@ -11,11 +11,11 @@ class XlkitError(Exception):
 class SpecError(XlkitError):
     """A template spec is missing, unreadable or invalid; lists every fault found."""
 
-    def __init__(self, path: str, faults: list[str]):
+    def __init__(self, path: str, faults: list[str], what: str = "skabelonbeskrivelsen"):
         self.path = path
         self.faults = faults
         lines = "\n".join(f"  - {fault}" for fault in faults)
-        super().__init__(f"Fejl i skabelonbeskrivelsen {path}:\n{lines}")
+        super().__init__(f"Fejl i {what} {path}:\n{lines}")
 
 
 class RosterError(XlkitError):

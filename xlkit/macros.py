@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import sys
 import types
 from contextlib import contextmanager
@@ -88,14 +89,12 @@ def lite_module() -> str:
     """rules.py + udfs.py as one self-contained module for xlwings Lite."""
     rules = (PACKAGE / "rules.py").read_text(encoding="utf-8")
     udfs = (PACKAGE / "udfs.py").read_text(encoding="utf-8")
-    body = []
-    for source in (rules, udfs):
-        for line in source.splitlines():
-            if line == "from __future__ import annotations":
-                continue
-            if line == "from xlkit import rules":
-                line = "rules = sys.modules[__name__]  # rules and UDFs share this one file in Lite"
-            body.append(line)
+    body = rules.splitlines()
+    for line in udfs.splitlines():
+        if line == "from xlkit import rules":
+            continue  # in Lite the rules are defined above, in the same file
+        body.append(re.sub(r"(?<![\w.])rules\.", "", line))
+    body = [line for line in body if line != "from __future__ import annotations"]
     header = [
         '"""xlkit-funktioner til xlwings Lite (personligt modul).',
         "",
@@ -103,8 +102,6 @@ def lite_module() -> str:
         '"""',
         "",
         "from __future__ import annotations",
-        "",
-        "import sys",
         "",
     ]
     return "\n".join(header + body) + "\n"

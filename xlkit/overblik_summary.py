@@ -21,12 +21,13 @@ class TestSummary:
 
     data: WorkbookData
     test: object  # TestDefinition
-    class_name: str
+    class_name: str  # the class today (the grade of its latest test), e.g. 9.A
     students: int  # students with points
     total: float | None
     areas: dict[str, float | None]
     signals: dict[str, float | None]
-    student_areas: dict[str, dict[str, float | None]]  # student name -> area -> share
+    student_areas: dict[str, dict[str, float | None]]  # student key -> area -> share
+    names: dict[str, str]  # student key -> name
     latest: bool = False
 
 
@@ -53,16 +54,18 @@ def summarise(data: WorkbookData) -> list[TestSummary]:
         for key, points in by_student.items():
             row = [points.get(task.id) for task in test.tasks]
             shares[key] = {
-                "total": rules.share_of_max(row, maxima),
-                "areas": {a: rules.share_of_max(row, maxima, [t.area == a for t in test.tasks]) for a in test.areas},
-                "signals": {s: rules.share_of_max(row, maxima, [t.signal == s for t in test.tasks]) for s in test.signals},
+                "total": rules.share_of_max(row, maxima, step=test.step),
+                "areas": {a: rules.share_of_max(row, maxima, [t.area == a for t in test.tasks], test.step)
+                          for a in test.areas},
+                "signals": {s: rules.share_of_max(row, maxima, [t.signal == s for t in test.tasks], test.step)
+                            for s in test.signals},
             }
         summaries.append(TestSummary(
-            data=data, test=test, class_name=f"{test.grade}.{data.class_letter}", students=len(shares),
+            data=data, test=test, class_name=f"{data.tests[-1].grade}.{data.class_letter}", students=len(shares),
             total=rules.mean_of_values([v["total"] for v in shares.values()]),
             areas={a: rules.mean_of_values([v["areas"][a] for v in shares.values()]) for a in test.areas},
             signals={s: rules.mean_of_values([v["signals"][s] for v in shares.values()]) for s in test.signals},
-            student_areas={names[k]: v["areas"] for k, v in shares.items()},
+            student_areas={k: v["areas"] for k, v in shares.items()}, names=names,
         ))
     if summaries:
         summaries[-1].latest = True
@@ -88,12 +91,12 @@ def weakest(summaries: list[TestSummary]) -> list[Weakest]:
 def below_level(summary: TestSummary, level: float) -> list[tuple[str, list[str], int]]:
     """Students below `level` in more than half of the fagområder they have results in."""
     students = []
-    for name, areas in sorted(summary.student_areas.items()):
+    for key, areas in summary.student_areas.items():
         measured = {a: v for a, v in areas.items() if v is not None}
         low = [a for a, v in measured.items() if v < level]
         if measured and len(low) * 2 > len(measured):
-            students.append((name, low, len(measured)))
-    return students
+            students.append((summary.names[key], low, len(measured)))
+    return sorted(students)
 
 
 # ---------------------------------------------------------------------------
@@ -118,10 +121,11 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
     names = list(dict.fromkeys(n for s in summaries for n in getattr(s, attribute)))
     what = "fagområde" if attribute == "areas" else "signalord"
     sheet.write_string(0, 0, f"Prøveresultater pr. klasse og {what}", formats["title"])
-    sheet.write_string(1, 0, f"Klassens gennemsnitlige andel af maks. Rød under {percent(thresholds.yellow_from)}, "
+    sheet.write_string(1, 0, f"Klassen står med sit navn i dag; Klassetrin er klassetrinnet ved prøven. "
+                             f"Klassens gennemsnitlige andel af maks. Rød under {percent(thresholds.yellow_from)}, "
                              f"gul fra {percent(thresholds.yellow_from)}, grøn fra {percent(thresholds.green_from)}. "
                              "Tom: ikke med i prøven.", formats["note"])
-    headers = ["Klasse", "Fag", "Prøve", "Dato", "Elever", "I alt"] + names
+    headers = ["Klasse", "Fag", "Prøve", "Dato", "Klassetrin", "Elever", "I alt"] + names
     for col, header in enumerate(headers):
         sheet.write_string(3, col, header, formats["header"])
     ordered = sorted(summaries, key=lambda s: (s.test.subject, s.class_name, s.test.date))
@@ -130,21 +134,22 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
         sheet.write_string(row, 1, summary.test.subject, formats["text"])
         sheet.write_string(row, 2, summary.test.name, formats["text"])
         sheet.write_string(row, 3, f"{summary.test.date:%d.%m.%Y}", formats["text"])
-        sheet.write_number(row, 4, summary.students, formats["int"])
-        _share(sheet, row, 5, summary.total, formats)
+        sheet.write_string(row, 4, f"{summary.test.grade}. klasse", formats["text"])
+        sheet.write_number(row, 5, summary.students, formats["int"])
+        _share(sheet, row, 6, summary.total, formats)
         values = getattr(summary, attribute)
         for i, name in enumerate(names):
-            _share(sheet, row, 6 + i, values.get(name), formats)
+            _share(sheet, row, 7 + i, values.get(name), formats)
     last = 3 + len(ordered)
-    top = "F5"
+    top = "G5"
     for colour in (RED, YELLOW, GREEN):
-        sheet.conditional_format(4, 5, last, 5 + len(names), {
+        sheet.conditional_format(4, 6, last, 6 + len(names), {
             "type": "formula", "format": colours[colour],
             "criteria": "=" + rules.excel_share_condition(top, thresholds, colour)})
     sheet.set_column(0, 1, 10)
     sheet.set_column(2, 2, 26)
-    sheet.set_column(3, 4, 10)
-    sheet.set_column(5, 5 + len(names), 11)
+    sheet.set_column(3, 5, 10)
+    sheet.set_column(6, 6 + len(names), 11)
     sheet.set_row(3, 32)
     sheet.freeze_panes(4, 3)
     sheet.autofilter(3, 0, last, len(headers) - 1)

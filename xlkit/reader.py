@@ -37,8 +37,9 @@ def require_defusedxml() -> None:
         raise XlkitError("Pakken defusedxml mangler; xlkit læser ikke regneark uden den. Installér xlkit igen.")
 
 
-def open_workbook(path: str | Path):
-    """An openpyxl workbook (values only) from an untrusted file, or InvalidWorkbook."""
+def open_workbook(path: str | Path, formulas: bool = False):
+    """An openpyxl workbook from an untrusted file, or InvalidWorkbook: cell values as last
+    calculated, or with `formulas` the formulas themselves."""
     require_defusedxml()
     path = Path(path)
     try:
@@ -61,7 +62,7 @@ def open_workbook(path: str | Path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; values are unaffected
-            return openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_vba=False, keep_links=False)
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=not formulas, keep_vba=False, keep_links=False)
     except InvalidWorkbook:
         raise
     except Exception as error:  # openpyxl, zipfile and XML parsers raise many types on bad bytes

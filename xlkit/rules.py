@@ -159,28 +159,34 @@ class PointsThresholds:
         return GREEN
 
 
-def valid_score(points: object, maximum: object) -> bool:
-    """A usable score: numbers, a positive maximum, 0 <= points <= maximum."""
-    return is_number(points) and is_number(maximum) and maximum > 0 and 0 <= points <= maximum
+def valid_score(points: object, maximum: object, step: float | None = None) -> bool:
+    """A usable score: numbers, a positive maximum, 0 <= points <= maximum and, when the
+    test gives whole (step 1) or half (step 0.5) points, a multiple of the step."""
+    if not (is_number(points) and is_number(maximum) and maximum > 0 and 0 <= points <= maximum):
+        return False
+    return step is None or float(points / step).is_integer()
 
 
-def share_of_max(points: list[object], maxima: list[float], mask: list[bool] | None = None) -> float | None:
+def share_of_max(points: list[object], maxima: list[float], mask: list[bool] | None = None,
+                 step: float | None = None) -> float | None:
     """Points earned / points possible over the tasks in `mask` that have a usable score.
 
-    A blank task is 'not registered' and leaves both sums; None when nothing is registered.
+    A blank task is 'not registered' and leaves both sums, and so does anything that is
+    not a usable score (text, an error value, more than the maximum); None when nothing
+    is registered.
     """
     mask = mask or [True] * len(maxima)
     earned = possible = 0.0
     for p, m, included in zip(points, maxima, mask):
-        if included and valid_score(p, m):
+        if included and valid_score(p, m, step):
             earned += p
             possible += m
     return earned / possible if possible else None
 
 
-def points_total(points: list[object], maxima: list[float]) -> float | None:
+def points_total(points: list[object], maxima: list[float], step: float | None = None) -> float | None:
     """Sum of the usable scores; None when nothing is registered."""
-    scores = [p for p, m in zip(points, maxima) if valid_score(p, m)]
+    scores = [p for p, m in zip(points, maxima) if valid_score(p, m, step)]
     return float(sum(scores)) if scores else None
 
 
@@ -373,18 +379,20 @@ def excel_trend_formula(range_ref: str, length: int, rule: TrendRule, vertical: 
 
 
 def excel_share_formula(points_range: str, max_range: str, mask: list[bool] | None = None,
-                        vertical: bool = False) -> str:
+                        vertical: bool = False, step: float | None = None) -> str:
     """Native twin of `share_of_max` over a one-row (or one-column) range.
 
-    The mask is an array constant; SUMPRODUCT's extra array argument treats text as zero,
-    and the ISNUMBER/>=0/<=max factors drop blanks, text and impossible scores.
+    Written as an ARRAY formula (write_array_formula): IF(ISNUMBER(...)) turns blanks,
+    text and error values into 'not usable' cell by cell, so one pasted #N/A does not
+    blank the whole result. The mask is an array constant.
     """
-    usable = _usable(points_range, max_range)
+    usable = _usable(points_range, max_range, step)
     if mask is not None:
         sep = ";" if vertical else ","
         usable += "*{" + sep.join("1" if m else "0" for m in mask) + "}"
-    possible = f"SUMPRODUCT({usable}*{max_range})"
-    return f'IFERROR(IF({possible}=0,"",SUMPRODUCT({usable},{points_range})/{possible}),"")'
+    possible = f"SUM({usable}*{max_range})"
+    earned = f"SUM({usable}*IF(ISNUMBER({points_range}),{points_range},0))"
+    return f'IFERROR(IF({possible}=0,"",{earned}/{possible}),"")'
 
 
 def excel_mean_formula_of(range_ref: str) -> str:
@@ -392,14 +400,20 @@ def excel_mean_formula_of(range_ref: str) -> str:
     return f'IF(COUNT({range_ref})=0,"",AVERAGE({range_ref}))'
 
 
-def _usable(points_ref: str, max_ref: str) -> str:
-    return f"ISNUMBER({points_ref})*({points_ref}>=0)*({points_ref}<={max_ref})"
+def _usable(points_ref: str, max_ref: str, step: float | None = None) -> str:
+    """1 for each usable score, 0 otherwise (array context): -1 stands in for non-numbers."""
+    value = f"IF(ISNUMBER({points_ref}),{points_ref},-1)"
+    usable = f"({value}>=0)*({value}<={max_ref})"
+    if step is not None:
+        usable += f"*(MOD({value}/{_number(step)},1)=0)"
+    return usable
 
 
-def excel_points_total_formula(points_range: str, max_range: str) -> str:
-    """Native twin of `points_total`."""
-    usable = _usable(points_range, max_range)
-    return f'IFERROR(IF(SUMPRODUCT({usable})=0,"",SUMPRODUCT({usable},{points_range})),"")'
+def excel_points_total_formula(points_range: str, max_range: str, step: float | None = None) -> str:
+    """Native twin of `points_total`; an ARRAY formula like excel_share_formula."""
+    usable = _usable(points_range, max_range, step)
+    earned = f"SUM({usable}*IF(ISNUMBER({points_range}),{points_range},0))"
+    return f'IFERROR(IF(SUM({usable})=0,"",{earned}),"")'
 
 
 def excel_points_condition(points_ref: str, max_ref: str, thresholds: PointsThresholds, colour: str) -> str:

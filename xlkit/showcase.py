@@ -135,7 +135,7 @@ def build_showcase(path: str | Path) -> Path:
         total = f"SUM({xl_range(row + 1, 2, row + len(scale.levels), 2)})"
         share = counts[level.value] / sum(counts.values())
         sheet.write_formula(row + i, 3, f'IF({total}=0,"",{xl_rowcol_to_cell(row + i, 2)}/{total})', pct, share)
-    first, last = (row, 6), (row + len(table) - 1, 7)
+    first, last = (row, 6), (row + len(table) - 1, 6 + len(table[0]) - 1)
     sheet.write_dynamic_array_formula(*first, *last, f"XLKIT_FORDELING({area})", cell, table[0][0])
     for r, line in enumerate(table):  # the other cells hold the spilled result as cached values
         for c, value in enumerate(line):

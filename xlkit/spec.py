@@ -87,21 +87,24 @@ class _Checker:
     message says where to fix it.
     """
 
-    def __init__(self, name: str, locations: dict[str, str] | None = None) -> None:
+    def __init__(self, name: str, locations: dict[str, str] | None = None, labels: dict[str, str] | None = None,
+                 what: str = "skabelonbeskrivelsen") -> None:
         self.name = name
+        self.what = what
         self.faults: list[str] = []
         self.locations = locations or {}
+        self.labels = labels or {}  # a sheet's own Danish words for a path, e.g. "Opgave 1.2: Maks"
 
     def fault(self, path: str, message: str) -> None:
         where = self.locations.get(path)
-        self.faults.append(f"{path}: {message}" + (f" (celle {where})" if where else ""))
+        self.faults.append(f"{self.labels.get(path, path)}: {message}" + (f" (celle {where})" if where else ""))
 
     def mapping(self, data: Any, path: str, required: set[str], optional: set[str]) -> dict:
         if not isinstance(data, dict):
             self.fault(path or "(roden)", "skal være en samling af nøgler og værdier" if data is not None
                        else "er tom")
             if not path:
-                raise SpecError(self.name, self.faults)  # nothing else can be checked
+                raise SpecError(self.name, self.faults, self.what)  # nothing else can be checked
             return {}
         for key in sorted(required - data.keys()):
             self.fault(_join(path, key), "mangler")

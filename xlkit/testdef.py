@@ -57,6 +57,11 @@ class TestDefinition:
         return list(dict.fromkeys(task.signal for task in self.tasks))
 
     @property
+    def step(self) -> float:
+        """The smallest score step: whole or half points."""
+        return 0.5 if self.half_points else 1.0
+
+    @property
     def max_total(self) -> float:
         return sum(task.max for task in self.tasks)
 
@@ -64,15 +69,29 @@ class TestDefinition:
 def load_test(path: str | Path) -> TestDefinition:
     """A test definition from YAML or from the first sheet of an .xlsx."""
     path = Path(path)
+    labels: dict[str, str] = {}
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         data, locations = _from_sheet(path)
+        labels = _sheet_labels(data)
     else:
         data, locations = read_yaml(path), {}
-    check = _Checker(str(path), locations)
+    check = _Checker(str(path), locations, labels, what="prøvebeskrivelsen")
     definition = _definition(check, data, str(path))
     if check.faults:
-        raise SpecError(str(path), check.faults)
+        raise SpecError(str(path), check.faults, "prøvebeskrivelsen")
     return definition
+
+
+def _sheet_labels(data: dict) -> dict[str, str]:
+    """The sheet's own Danish words for each field, so a teacher can find what to fix."""
+    labels = {key: label.capitalize() for label, key in KEY_ROWS.items()}
+    labels["tasks"] = "Opgaverne"
+    columns = {"id": "Opgave", "area": "Fagområde", "signal": "Signalord", "max": "Maks"}
+    for i, task in enumerate(data.get("tasks", [])):
+        name = task.get("id") or i + 1
+        for key, column in columns.items():
+            labels[f"tasks[{i}].{key}"] = f"Opgave {name}: {column}"
+    return labels
 
 
 def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
@@ -81,7 +100,7 @@ def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
     try:
         workbook = open_workbook(path)
     except InvalidWorkbook as error:
-        raise SpecError(str(path), [str(error)]) from None
+        raise SpecError(str(path), [str(error)], "prøvebeskrivelsen") from None
     sheet = workbook.worksheets[0]
     data: dict[str, Any] = {"kind": "prove"}
     locations: dict[str, str] = {}
@@ -93,11 +112,12 @@ def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
         if key == "opgave":
             header_row = cells
             break
-        if key in KEY_ROWS and len(cells) > 1:
+        if key in KEY_ROWS and len(cells) > 1 and cells[1].value not in (None, ""):
             data[KEY_ROWS[key]] = cells[1].value
             locations[KEY_ROWS[key]] = f"{sheet.title}!{cells[1].coordinate}"
     if header_row is None:
-        raise SpecError(str(path), [f"{sheet.title}: der mangler en overskriftsrække, der begynder med 'Opgave'"])
+        raise SpecError(str(path), [f"{sheet.title}: der mangler en overskriftsrække, der begynder med 'Opgave'"],
+                        "prøvebeskrivelsen")
     columns = {}
     for cell in header_row:
         name = str(cell.value).strip().lower() if cell.value is not None else ""
@@ -108,7 +128,8 @@ def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
     missing = [title for title, key in (("Fagområde", "area"), ("Signalord", "signal"), ("Maks", "max")) if key not in columns]
     if missing:
         where = f"{sheet.title}!{header_row[0].coordinate}"
-        raise SpecError(str(path), [f"kolonnen {', '.join(repr(m) for m in missing)} mangler i overskriftsrækken ({where})"])
+        raise SpecError(str(path), [f"kolonnen {', '.join(repr(m) for m in missing)} mangler i overskriftsrækken ({where})"],
+                        "prøvebeskrivelsen")
     tasks = []
     for cells in rows[header_row[0].row:]:
         if all(c.value in (None, "") for c in cells):

@@ -12,7 +12,7 @@ file and xlkit/rules.py (see xlkit/macros.py) for xlwings Lite.
 
 from __future__ import annotations
 
-import xlwings as xw
+from xlwings import arg, func, ret  # noqa: F401  (ret: the same imports xlwings Lite uses)
 
 from xlkit import rules
 
@@ -74,6 +74,8 @@ def _safe(function):
             return function(*args, **kwargs)
         except (ValueError, TypeError, ZeroDivisionError) as error:
             return f"xlkit: {error}"
+        except Exception as error:  # never raise into Excel
+            return f"xlkit: uventet fejl ({type(error).__name__})"
 
     wrapper.__name__ = function.__name__
     wrapper.__doc__ = function.__doc__
@@ -81,10 +83,10 @@ def _safe(function):
     return wrapper
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne (en celle eller et område).")
-@xw.arg("navne", ndim=1, doc=NAMES_DOC)
-@xw.arg("laveste", doc=LOW_DOC)
+@func(category=CATEGORY)
+@arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne (en celle eller et område).")
+@arg("navne", ndim=1, doc=NAMES_DOC)
+@arg("laveste", doc=LOW_DOC)
 def XLKIT_STATUS(vaerdier, navne=None, laveste=1):
     """Niveauets navn for hver vurdering (fx 3 giver Gul); tom for tomme celler og tekst."""
     return _status(vaerdier, navne, laveste)
@@ -101,11 +103,11 @@ def _level_name(scale: rules.Scale, value) -> str:
     return "" if level is None else level.name
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("point", ndim=2, err_to_str=True, doc="Elevernes point (en celle, en række eller et område).")
-@xw.arg("maks", ndim=2, err_to_str=True, doc="Maksimalt antal point: én celle, eller én række med en værdi pr. kolonne.")
-@xw.arg("gul_fra", doc="Andel af maks, hvorfra resultatet er gult. Standard: 0,5.")
-@xw.arg("groen_fra", doc="Andel af maks, hvorfra resultatet er grønt. Standard: 0,8.")
+@func(category=CATEGORY)
+@arg("point", ndim=2, err_to_str=True, doc="Elevernes point (en celle, en række eller et område).")
+@arg("maks", ndim=2, err_to_str=True, doc="Maksimalt antal point: én celle, eller én række med en værdi pr. kolonne.")
+@arg("gul_fra", doc="Andel af maks, hvorfra resultatet er gult. Standard: 0,5.")
+@arg("groen_fra", doc="Andel af maks, hvorfra resultatet er grønt. Standard: 0,8.")
 def XLKIT_PCTSTATUS(point, maks, gul_fra=0.5, groen_fra=0.8):
     """Rød, Gul eller Grøn efter hvor stor en del af maks eleven har fået; tom når der mangler point."""
     return _points_status(point, maks, gul_fra, groen_fra)
@@ -114,8 +116,12 @@ def XLKIT_PCTSTATUS(point, maks, gul_fra=0.5, groen_fra=0.8):
 @_safe
 def _points_status(point, maks, gul_fra, groen_fra):
     thresholds = rules.PointsThresholds(_number(gul_fra, 0.5, "gul_fra"), _number(groen_fra, 0.8, "groen_fra"))
+    if thresholds.yellow_from > thresholds.green_from:
+        raise ValueError("gul_fra må ikke være større end groen_fra.")
     maxima = _grid(maks)
     rows = _grid(point)
+    if len(maxima) > 1 and len(maxima) != len(rows) or any(len(m) > 1 and len(m) != len(rows[0]) for m in maxima):
+        raise ValueError("maks skal være én celle, én række med en værdi pr. kolonne eller samme størrelse som point.")
 
     def maximum(r: int, c: int):
         row = maxima[r] if len(maxima) > 1 else maxima[0]
@@ -127,10 +133,10 @@ def _points_status(point, maks, gul_fra, groen_fra):
     ]
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("serie", ndim=2, err_to_str=True, doc="Resultaterne i tidsorden; én elev pr. række.")
-@xw.arg("tolerance", doc="Ændring pr. trin, der stadig regnes som stabil. Standard: 0,25.")
-@xw.arg("metode", doc="'auto' (hældning ved 3+ værdier) eller 'seneste' (seneste mod forrige). Standard: auto.")
+@func(category=CATEGORY)
+@arg("serie", ndim=2, err_to_str=True, doc="Resultaterne i tidsorden; én elev pr. række.")
+@arg("tolerance", doc="Ændring pr. trin, der stadig regnes som stabil. Standard: 0,25.")
+@arg("metode", doc="'auto' (hældning ved 3+ værdier) eller 'seneste' (seneste mod forrige). Standard: auto.")
 def XLKIT_TREND(serie, tolerance=0.25, metode="auto"):
     """Fremgang, Stabil eller Tilbagegang for hver række; tom med færre end to tal."""
     return _trend(serie, tolerance, metode)
@@ -151,14 +157,14 @@ def _trend(serie, tolerance, metode):
     return results
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("nu", ndim=2, err_to_str=True, doc="Vurderingerne i seneste termin; én elev pr. række, ét fag pr. kolonne.")
-@xw.arg("foer", ndim=2, err_to_str=True, doc="Vurderingerne i terminen før, samme form som nu.")
-@xw.arg("fag", ndim=1, doc="Fagenes navne, fx DANSK, MAT, SOC.")
-@xw.arg("graense", doc="Højeste vurdering, der giver fokus. Standard: 2.")
-@xw.arg("fald", doc="Antal trin et fald skal være for at give fokus. Standard: 2.")
-@xw.arg("navne", ndim=1, doc=NAMES_DOC)
-@xw.arg("laveste", doc=LOW_DOC)
+@func(category=CATEGORY)
+@arg("nu", ndim=2, err_to_str=True, doc="Vurderingerne i seneste termin; én elev pr. række, ét fag pr. kolonne.")
+@arg("foer", ndim=2, err_to_str=True, doc="Vurderingerne i terminen før, samme form som nu.")
+@arg("fag", ndim=1, doc="Fagenes navne, fx DANSK, MAT, SOC.")
+@arg("graense", doc="Højeste vurdering, der giver fokus. Standard: 2.")
+@arg("fald", doc="Antal trin et fald skal være for at give fokus. Standard: 2.")
+@arg("navne", ndim=1, doc=NAMES_DOC)
+@arg("laveste", doc=LOW_DOC)
 def XLKIT_FOKUS(nu, foer, fag, graense=2, fald=2, navne=None, laveste=1):
     """Begrundelsen, hvis eleven er i fokus (fx 'DANSK 2 (Orange)'); tom ellers. Én værdi pr. række."""
     return _focus(nu, foer, fag, graense, fald, navne, laveste)
@@ -167,8 +173,11 @@ def XLKIT_FOKUS(nu, foer, fag, graense=2, fald=2, navne=None, laveste=1):
 @_safe
 def _focus(nu, foer, fag, graense, fald, navne, laveste):
     scale = _scale(navne, laveste)
-    rule = rules.FocusRule(int(_number(graense, 2, "graense")), int(_number(fald, 2, "fald")))
-    subjects = [str(s) for row in _grid(fag) for s in row]
+    limit, drop = _number(graense, 2, "graense"), _number(fald, 2, "fald")
+    if not (limit.is_integer() and drop.is_integer()):
+        raise ValueError("graense og fald skal være hele tal.")
+    rule = rules.FocusRule(int(limit), int(drop))
+    subjects = ["" if s is None else str(s) for row in _grid(fag) for s in row]
     now, before = _grid(nu), _grid(foer)
     if len(now) != len(before) or any(len(a) != len(b) for a, b in zip(now, before)):
         raise ValueError("nu og foer skal have samme størrelse.")
@@ -182,10 +191,10 @@ def _focus(nu, foer, fag, graense, fald, navne, laveste):
     ]
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne, der skal tælles.")
-@xw.arg("navne", ndim=1, doc=NAMES_DOC)
-@xw.arg("laveste", doc=LOW_DOC)
+@func(category=CATEGORY)
+@arg("vaerdier", ndim=2, err_to_str=True, doc="Vurderingerne, der skal tælles.")
+@arg("navne", ndim=1, doc=NAMES_DOC)
+@arg("laveste", doc=LOW_DOC)
 def XLKIT_FORDELING(vaerdier, navne=None, laveste=1):
     """Tabel med Niveau, Navn, Antal og Andel for hvert niveau; tomme celler, tekst og fejl tælles ikke."""
     return _distribution(vaerdier, navne, laveste)

@@ -17,7 +17,7 @@ inserted (the sheets are protected against it); new students go in the empty row
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from openpyxl.cell.cell import Cell
@@ -34,7 +34,7 @@ from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
 from xlkit.values import looks_like_cpr, read_points
 from xlkit.workbook import (
-    NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata, write_text_or_blank,
+    NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
 )
 
 KIND = "overblik"
@@ -115,11 +115,17 @@ class StudentResult:
 def student_result(test: TestDefinition, points: list[object]) -> StudentResult:
     maxima = [task.max for task in test.tasks]
     return StudentResult(
-        total_points=rules.points_total(points, maxima),
-        total=rules.share_of_max(points, maxima),
-        areas={a: rules.share_of_max(points, maxima, [t.area == a for t in test.tasks]) for a in test.areas},
-        signals={s: rules.share_of_max(points, maxima, [t.signal == s for t in test.tasks]) for s in test.signals},
+        total_points=rules.points_total(points, maxima, test.step),
+        total=rules.share_of_max(points, maxima, step=test.step),
+        areas={a: rules.share_of_max(points, maxima, [t.area == a for t in test.tasks], test.step) for a in test.areas},
+        signals={s: rules.share_of_max(points, maxima, [t.signal == s for t in test.tasks], test.step)
+                 for s in test.signals},
     )
+
+
+def choice_label(row: int, name: str) -> str:
+    """How a student appears in the Elevark dropdown: '3 – Karla Rasmussen' (equal names differ)."""
+    return f"{row + 1} – {name}"
 
 
 def _blank(value):
@@ -235,7 +241,8 @@ def _formats(workbook) -> dict:
         "label": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2"}),
         "head": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
         "head_area": workbook.add_format({**border, **center, "bold": True, "bg_color": "#B4C6E7", "text_wrap": True}),
-        "head_rot": workbook.add_format({**border, **center, "bg_color": "#D9E1F2", "text_wrap": True}),
+        "head_rot": workbook.add_format({**border, **center, "bg_color": "#D9E1F2", "rotation": 90}),
+        "head_wrap": workbook.add_format({**border, **center, "bg_color": "#D9E1F2", "text_wrap": True}),
         "max": workbook.add_format({**border, **center, "italic": True, "bg_color": "#EDEDED"}),
         "text": workbook.add_format(border),
         "input_text": workbook.add_format({**border, "locked": False}),
@@ -264,13 +271,20 @@ def _protect(sheet) -> None:
                        "select_locked_cells": True, "select_unlocked_cells": True})
 
 
-def _print(sheet, landscape: bool, header_rows: tuple[int, int] | None, school: str, title: str) -> None:
+def _print(sheet, landscape: bool, header_rows: tuple[int, int] | None, school: str, title: str,
+           pages_wide: int = 1) -> None:
+    """A4; the wide sheets repeat the student columns on every page instead of shrinking
+    to unreadable type (pages_wide 0 = as many pages as the width needs, one page tall)."""
     sheet.set_paper(9)
     if landscape:
         sheet.set_landscape()
     else:
         sheet.set_portrait()
-    sheet.fit_to_pages(1, 0 if landscape else 1)
+    if pages_wide == 1:
+        sheet.fit_to_pages(1, 0 if landscape else 1)
+    else:
+        sheet.fit_to_pages(pages_wide, 0 if pages_wide else 1)
+        sheet.repeat_columns(0, 2)
     if header_rows:
         sheet.repeat_rows(*header_rows)
     sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
@@ -288,9 +302,9 @@ def _student_columns(sheet, formats, students: list[Student], rows: int, first_r
         student = students[row] if row < len(students) else None
         r = first_row + row
         sheet.write_number(r, 0, row + 1, formats["nr"])
-        for col, value in ((1, student.uni_login if student else ""), (2, student.name if student else "")):
+        for col, value in ((1, student.uni_login if student else None), (2, student.name if student else None)):
             ref = _roster_ref(row, col)
-            sheet.write_formula(r, col, f'IF({ref}="","",{ref})', formats["text"], value)
+            sheet.write_formula(r, col, f'IF({ref}="","",{ref})', formats["text"], shown(value))
 
 
 def _roster_sheet(workbook, formats, school, subject, class_name, students, rows) -> None:
@@ -298,17 +312,21 @@ def _roster_sheet(workbook, formats, school, subject, class_name, students, rows
     sheet.write_string(0, 0, f"Elever · {subject} · {class_name} · {school}", formats["title"])
     sheet.write_string(1, 0, "Skriv elevernes navne og UNI-login her; prøvearkene og elevarket henter dem herfra. "
                              "Nye elever skrives i de tomme rækker nederst.", formats["info"])
-    for col, text in enumerate(("Nr", "UNI-login", "Elev")):
+    for col, text in enumerate(("Nr", "UNI-login", "Elev", "Til elevarket")):
         sheet.write_string(ROSTER_FIRST_ROW - 1, col, text, formats["head"])
     for row in range(rows):
         student = students[row] if row < len(students) else None
         r = ROSTER_FIRST_ROW + row
         sheet.write_number(r, 0, row + 1, formats["nr"])
-        write_text_or_blank(sheet, r, 1, student.uni_login if student else "", formats["input_text"])
-        write_text_or_blank(sheet, r, 2, student.name if student else "", formats["input_text"])
+        _write_input(sheet, r, 1, student.uni_login if student else None, formats["input_text"])
+        _write_input(sheet, r, 2, student.name if student else None, formats["input_text"])
+        name_ref = xl_rowcol_to_cell(r, 2)
+        name = shown(student.name) if student else ""
+        sheet.write_formula(r, 3, f'IF({name_ref}="","",{xl_rowcol_to_cell(r, 0)}&" – "&{name_ref})', formats["text"],
+                            choice_label(row, name) if name else "")
     sheet.set_column(0, 0, 5)
     sheet.set_column(1, 1, 14)
-    sheet.set_column(2, 2, 28)
+    sheet.set_column(2, 3, 28)
     sheet.freeze_panes(ROSTER_FIRST_ROW, 0)
     _protect(sheet)
     _print(sheet, False, (ROSTER_FIRST_ROW - 1, ROSTER_FIRST_ROW - 1), school, f"Elever {class_name}")
@@ -337,7 +355,8 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     test = layout.test
     sheet = workbook.add_worksheet(layout.sheet)
     class_name = f"{test.grade}.{letter}"
-    sheet.write_string(0, 0, f"{test.name} · {test.subject} · {class_name} · {test.date:%d.%m.%Y} ({test.term})",
+    subject = "" if test.subject.lower() in test.name.lower() else f" · {test.subject}"
+    sheet.write_string(0, 0, f"{test.name}{subject} · {class_name} · {test.date:%d.%m.%Y} ({test.term})",
                        formats["title"])
     t = spec.thresholds
     sheet.write_string(1, 0, f"Skriv point pr. opgave ({'hele eller halve' if test.half_points else 'hele'} point). "
@@ -381,18 +400,19 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
             continue
         result = results[(layout.index, row)]
         points_range = xl_range(r, FIRST_TASK_COL, r, layout.last_task_col)
-        sheet.write_formula(r, layout.total_points_col, rules.excel_points_total_formula(points_range, max_range),
-                            formats["total"], _blank(result.total_points))
-        sheet.write_formula(r, layout.total_share_col, rules.excel_share_formula(points_range, max_range),
-                            formats["pct_bold"], _blank(result.total))
+        step = test.step
+        _array(sheet, r, layout.total_points_col, rules.excel_points_total_formula(points_range, max_range, step),
+               formats["total"], _blank(result.total_points))
+        _array(sheet, r, layout.total_share_col, rules.excel_share_formula(points_range, max_range, step=step),
+               formats["pct_bold"], _blank(result.total))
         for area in test.areas:
-            sheet.write_formula(r, layout.area_col(area),
-                                rules.excel_share_formula(points_range, max_range, layout.mask("area", area)),
-                                formats["pct"], _blank(result.areas[area]))
+            _array(sheet, r, layout.area_col(area),
+                   rules.excel_share_formula(points_range, max_range, layout.mask("area", area), step=step),
+                   formats["pct"], _blank(result.areas[area]))
         for signal in test.signals:
-            sheet.write_formula(r, layout.signal_col(signal),
-                                rules.excel_share_formula(points_range, max_range, layout.mask("signal", signal)),
-                                formats["pct"], _blank(result.signals[signal]))
+            _array(sheet, r, layout.signal_col(signal),
+                   rules.excel_share_formula(points_range, max_range, layout.mask("signal", signal), step=step),
+                   formats["pct"], _blank(result.signals[signal]))
 
     # The class row: per task the pooled share, per summary column the mean of the students.
     class_row = FIRST_ROW + rows + 1
@@ -401,9 +421,9 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     for i, task in enumerate(test.tasks):
         col = FIRST_TASK_COL + i
         column = [points.get((row, layout.sheet, task.id)) for row in range(rows)]
-        share = rules.share_of_max(column, [task.max] * rows)
-        sheet.write_formula(class_row, col, rules.excel_share_formula(
-            xl_range(FIRST_ROW, col, last_student, col), xl_rowcol_to_cell(MAX_ROW, col, True, True)),
+        share = rules.share_of_max(column, [task.max] * rows, step=test.step)
+        _array(sheet, class_row, col, rules.excel_share_formula(
+            xl_range(FIRST_ROW, col, last_student, col), xl_rowcol_to_cell(MAX_ROW, col, True, True), step=test.step),
             formats["class_pct"], _blank(share))
     for col, _ in summary_cols[1:]:
         values = [_value_at(results[(layout.index, row)], layout, col) for row in range(rows)]
@@ -442,16 +462,33 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     sheet.set_column(FIRST_TASK_COL, layout.last_task_col, 5.2)
     sheet.set_column(layout.total_points_col, layout.total_share_col, 7)
     sheet.set_column(layout.area_col(test.areas[0]), layout.last_col, 9.5)
-    sheet.set_row(SIGNAL_ROW, 42)
+    sheet.set_row(SIGNAL_ROW, 120)
     sheet.set_row(AREA_ROW, 30)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     _protect(sheet)
-    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"{test.name} {class_name}")
+    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"{test.name} {class_name}", pages_wide=2)
+
+
+def _array(sheet, row: int, col: int, formula: str, fmt, value) -> None:
+    """A one-cell array formula: the share formulas judge each cell with IF(ISNUMBER(...))."""
+    sheet.write_array_formula(row, col, row, col, "{=" + formula + "}", fmt, value)
+
+
+def _write_input(sheet, row: int, col: int, raw, fmt) -> None:
+    """A roster cell as typed (text, a number, a formula) or blank."""
+    if raw in (None, ""):
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(raw, str):
+        sheet.write_string(row, col, raw, fmt)
+    else:
+        _write_typed(sheet, row, col, raw, {"points": fmt, "points_date": fmt})
 
 
 def _write_typed(sheet, row: int, col: int, raw, formats) -> None:
     """A value as the teacher typed it (add-test carries wrong values over unchanged)."""
-    if isinstance(raw, bool):
+    if isinstance(raw, Formula):
+        sheet.write_formula(row, col, raw.text, formats["points"], "" if raw.cached is None else raw.cached)
+    elif isinstance(raw, bool):
         sheet.write_boolean(row, col, raw, formats["points"])
     elif rules.is_number(raw):
         sheet.write_number(row, col, raw, formats["points"])
@@ -529,7 +566,9 @@ def _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, stud
         sheet.merge_range(SIGNAL_ROW, block.first_col, SIGNAL_ROW, block.trend_col, block.title, fmt)
         for i, layout in enumerate(layouts):
             sheet.write_string(TASK_ROW, block.first_col + i, layout.test.short_name, formats["head_rot"])
+            sheet.write_string(MAX_ROW, block.first_col + i, f"{layout.test.date:%d.%m.%y}", formats["max"])
         sheet.write_string(TASK_ROW, block.trend_col, "Udvikling", formats["head_rot"])
+        sheet.write_blank(MAX_ROW, block.trend_col, None, formats["max"])
     sheet.merge_range(AREA_ROW, first_area.first_col, AREA_ROW, first_signal.first_col - 1, "Fagområder", formats["head"])
     sheet.merge_range(AREA_ROW, first_signal.first_col, AREA_ROW, blocks[-1].trend_col, "Signalord", formats["head"])
     sheet.merge_range(AREA_ROW, blocks[0].first_col, AREA_ROW, blocks[0].trend_col, "Samlet", formats["head"])
@@ -574,43 +613,45 @@ def _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, stud
     sheet.set_column(1, 1, 11)
     sheet.set_column(2, 2, 22)
     sheet.set_column(FIRST_TASK_COL, blocks[-1].trend_col, 8.5)
-    sheet.set_row(TASK_ROW, 42)
+    for block in blocks:
+        sheet.set_column(block.trend_col, block.trend_col, 11.5)
+    sheet.set_row(TASK_ROW, 135)
     sheet.set_row(SIGNAL_ROW, 30)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     _protect(sheet)
-    _print(sheet, True, (AREA_ROW, TASK_ROW), "", f"Over tid {class_name}")
+    _print(sheet, True, (AREA_ROW, MAX_ROW), "", f"Over tid {class_name}", pages_wide=0)
     return blocks
 
 
 def _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name, students, rows, results) -> None:
     """One student on one page: chosen in a dropdown, looked up with INDEX/MATCH."""
     sheet = workbook.add_worksheet(STUDENT_SHEET)
-    chosen = students[0].name if students else ""
+    chosen = choice_label(0, shown(students[0].name)) if students else ""
     sheet.write_string(0, 0, f"Elevark · {subject} · {class_name}", formats["title"])
     sheet.write_string(1, 0, "Vælg eleven i den gule celle. Arket kan printes til skole-hjem-samtalen og elevplanen.",
                        formats["info"])
+    choices = f"{quote_sheetname(ROSTER_SHEET)}!{xl_range_abs(ROSTER_FIRST_ROW, 3, ROSTER_FIRST_ROW + rows - 1, 3)}"
     sheet.write_string(3, 0, "Elev:", formats["label"])
-    sheet.write_string(3, 1, chosen, formats["choice"])
+    sheet.merge_range(3, 1, 3, len(layouts) + 1, chosen, formats["choice"])
     sheet.data_validation(3, 1, 3, 1, {
-        "validate": "list", "source": f"={NAME_PREFIX}elev",
+        "validate": "list", "source": f"={choices}",
         "error_title": "Vælg en elev", "error_message": "Vælg en elev fra listen (navnene står på arket Elever).",
     })
-    names = f"{quote_sheetname(ROSTER_SHEET)}!{xl_range_abs(ROSTER_FIRST_ROW, 2, ROSTER_FIRST_ROW + rows - 1, 2)}"
     sheet.write_string(4, 0, "Nr. på elevlisten:", formats["label"])
-    sheet.write_formula(4, 1, f'IFERROR(MATCH($B$4,{names},0),"")', formats["nr"], 1 if students else "")
+    sheet.write_formula(4, 1, f'IFERROR(MATCH($B$4,{choices},0),"")', formats["nr"], 1 if students else "")
     index_cell = "$B$5"
     row_of_chosen = 0
     sheet.write_string(5, 0, "UNI-login:", formats["label"])
     uni = f"{quote_sheetname(ROSTER_SHEET)}!{xl_range_abs(ROSTER_FIRST_ROW, 1, ROSTER_FIRST_ROW + rows - 1, 1)}"
     sheet.write_formula(5, 1, f'IFERROR(INDEX({uni},{index_cell})&"","")', formats["text"],
-                        students[0].uni_login if students else "")
+                        shown(students[0].uni_login) if students else "")
 
     def table(top: int, title: str, kinds: tuple[str, ...]) -> tuple[int, int]:
         chosen_blocks = [b for b in blocks if b.kind in kinds]
         sheet.write_string(top, 0, title, formats["head"])
         for i, layout in enumerate(layouts):
-            sheet.write_string(top, 1 + i, layout.test.short_name, formats["head_rot"])
-        sheet.write_string(top, 1 + len(layouts), "Udvikling", formats["head_rot"])
+            sheet.write_string(top, 1 + i, layout.test.short_name, formats["head_wrap"])
+        sheet.write_string(top, 1 + len(layouts), "Udvikling", formats["head_wrap"])
         for j, block in enumerate(chosen_blocks, start=1):
             r = top + j
             sheet.write_string(r, 0, block.title, formats["text"])
@@ -766,26 +807,64 @@ def _named_region(workbook, name: str) -> list[list] | None:
 # ---------------------------------------------------------------------------
 
 
-def raw_values(workbook) -> tuple[list[Student], Points, dict]:
-    """Everything a teacher typed: the class list and every points cell, exactly as stored."""
-    from xlkit.reader import read_metadata
+@dataclass(frozen=True)
+class Formula:
+    """A formula a teacher typed into an input cell, carried over as a formula."""
 
-    metadata = read_metadata(workbook)
-    names, logins = _named_region(workbook, "elev"), _named_region(workbook, "uni_login")
-    if names is None or logins is None:
-        raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes.")
-    students = [Student("" if n[0].value is None else str(n[0].value), "" if u[0].value is None else str(u[0].value))
-                for n, u in zip(names, logins)]
-    points: Points = {}
-    for index, test in enumerate((test_from_json(t) for t in metadata["tests"]), start=1):
-        region = _named_region(workbook, f"t{index}_point")
-        if region is None or any(len(row) != len(test.tasks) for row in region):
-            raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
-        for row, cells in enumerate(region):
-            for task, cell in zip(test.tasks, cells):
-                if cell.value is not None:
-                    points[(row, test.short_name, task.id)] = cell.value
-    return students, points, metadata
+    text: str  # without the leading "="
+    cached: object = field(compare=False)  # the last calculated value, if the file has one
+
+
+def shown(value) -> str:
+    """How a typed value reads in a cell (for cached values of the sheets that refer to it)."""
+    if isinstance(value, Formula):
+        value = value.cached
+    if value is None:
+        return ""
+    if rules.is_number(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str]]:
+    """Everything a teacher typed, exactly as stored: the class list, every points cell
+    (formulas kept as formulas), the metadata and each test's current sheet title."""
+    from xlkit.reader import open_workbook, read_metadata
+
+    values, formulas = open_workbook(path), open_workbook(path, formulas=True)
+    try:
+        metadata = read_metadata(values)
+
+        def typed(name: str) -> list[list]:
+            shown_cells, raw_cells = _named_region(values, name), _named_region(formulas, name)
+            if shown_cells is None or raw_cells is None:
+                raise InvalidWorkbook(f"Skemaets område {NAME_PREFIX}{name} kan ikke findes; skemaet er ændret for meget.")
+            return [[_typed(raw, cell) for raw, cell in zip(raw_row, row)] for raw_row, row in zip(raw_cells, shown_cells)]
+
+        names, logins = typed("elev"), typed("uni_login")
+        students = [Student(n[0], u[0]) for n, u in zip(names, logins)]
+        points: Points = {}
+        titles: dict[str, str] = {}
+        for index, test in enumerate((test_from_json(t) for t in metadata["tests"]), start=1):
+            region = _named_region(values, f"t{index}_point")
+            if region is None or any(len(row) != len(test.tasks) for row in region):
+                raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
+            titles[test.short_name] = region[0][0].parent.title
+            for row, cells in enumerate(typed(f"t{index}_point")):
+                for task, value in zip(test.tasks, cells):
+                    if value is not None:
+                        points[(row, test.short_name, task.id)] = value
+    finally:
+        values.close()
+        formulas.close()
+    return students, points, metadata, titles
+
+
+def _typed(raw_cell, shown_cell):
+    raw = raw_cell.value
+    if isinstance(raw, str) and raw.startswith("="):
+        return Formula(raw[1:], shown_cell.value)
+    return raw
 
 
 def spec_from_metadata(metadata: dict) -> OverblikSpec:
@@ -799,31 +878,29 @@ def spec_from_metadata(metadata: dict) -> OverblikSpec:
 def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
     """Write `output`: the workbook in `source` plus one more test sheet.
 
-    Every typed value (names, UNI-logins, points, also wrong ones) is carried over and
-    checked against the original after writing; `source` is only read.
+    Every typed value (names, UNI-logins, points, also wrong ones and formulas) and every
+    renamed test sheet is carried over; the new file is read back and compared before it
+    is kept. `source` is only read. The teacher's own cell colours and comments are not
+    carried over (the sheets' own colours are conditional formats and come back).
     """
-    from xlkit.reader import open_workbook
-
-    original = open_workbook(source)
-    students, points, metadata = raw_values(original)
-    original.close()
+    students, points, metadata, titles = typed_inputs(source)
     tests = [test_from_json(t) for t in metadata["tests"]]
+    tests = [replace(t, short_name=titles.get(t.short_name, t.short_name)) for t in tests]
+    points = {(row, titles.get(sheet, sheet), task): value for (row, sheet, task), value in points.items()}
     if any(t.short_name.lower() == test.short_name.lower() for t in tests):
         raise RosterError(f"Skemaet har allerede en prøve med arknavnet '{test.short_name}'.")
     if tests and test.subject != tests[0].subject:
         raise RosterError(f"Prøven er i {test.subject}, men skemaet er i {tests[0].subject}.")
     rows = int(metadata["max_students"])
     students = students[:rows]
-    last_named = max((i for i, s in enumerate(students) if s.name or s.uni_login), default=-1)
+    last_named = max((i for i, s in enumerate(students) if s.name not in (None, "") or s.uni_login not in (None, "")),
+                     default=-1)
     build(spec_from_metadata(metadata), output, str(metadata["school"]), str(metadata["class_letter"]),
           tests + [test], students[: last_named + 1], points)
-    copy = open_workbook(output)
-    try:
-        new_students, new_points, _ = raw_values(copy)
-    finally:
-        copy.close()
+    new_students, new_points, _, _ = typed_inputs(output)
     carried = {key: value for key, value in new_points.items() if key[1] != test.short_name}
-    if new_students[: len(students)] != students or carried != points:
+    padded = students + [Student(None, None)] * (len(new_students) - len(students))
+    if new_students != padded or carried != points:
         output.unlink()
         raise InvalidWorkbook("Kontrollen af den nye fil fejlede: ikke alle værdier kom med. Den nye fil er slettet; "
                               "originalen er urørt.")
