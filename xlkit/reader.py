@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import threading
 import warnings
 import zipfile
-from datetime import datetime
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
 import openpyxl.xml
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils.cell import coordinate_from_string
 
+from xlkit.book import Book
 from xlkit.errors import InvalidWorkbook, XlkitError
+from xlkit.problems import Problem
 from xlkit.records import WorkbookData
-from xlkit.workbook import METADATA_SHEET
+from xlkit.workbook import METADATA_SHEET, NAME_PREFIX
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1_000
@@ -29,6 +35,7 @@ MAX_INFLATED_BYTES = 300 * 1024 * 1024
 BOMB_ENTRY_BYTES = 100 * 1024  # an entry this large ...
 BOMB_RATIO = 100  # ... that inflates more than this many times is treated as a bomb
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+READ_TIMEOUT = 30.0  # seconds for one file; a hung parse must not hang the run
 
 
 def require_defusedxml() -> None:
@@ -37,9 +44,9 @@ def require_defusedxml() -> None:
         raise XlkitError("Pakken defusedxml mangler; xlkit læser ikke regneark uden den. Installér xlkit igen.")
 
 
-def open_workbook(path: str | Path, formulas: bool = False):
-    """An openpyxl workbook from an untrusted file, or InvalidWorkbook: cell values as last
-    calculated, or with `formulas` the formulas themselves."""
+def read_bytes(path: str | Path, password: str | None = None) -> bytes:
+    """The file's bytes, once, checked: size, password protection (decrypted in memory
+    with `password`), old binary formats, zip structure and bomb limits."""
     require_defusedxml()
     path = Path(path)
     try:
@@ -52,24 +59,62 @@ def open_workbook(path: str | Path, formulas: bool = False):
     except OSError as error:
         raise InvalidWorkbook(f"Filen kan ikke åbnes ({error.strerror or error}).") from None
     if data.startswith(OLE_SIGNATURE):
-        raise InvalidWorkbook(
-            "Filen er enten beskyttet med adgangskode eller gemt i det gamle .xls-format. "
-            "Gem den som almindelig Excel-projektmappe (.xlsx) uden adgangskode."
-        )
+        data = _decrypt(data, password)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InvalidWorkbook("Filen er ikke en Excel-projektmappe (.xlsx); den kan være beskadiget eller omdøbt.")
-    _check_zip(data)
+    check_zip(data)
+    return data
+
+
+def _decrypt(data: bytes, password: str | None) -> bytes:
+    """An OLE file is either a password-protected .xlsx or an old .xls."""
+    import msoffcrypto
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        encrypted = office.is_encrypted()
+    except Exception:  # msoffcrypto raises many types on bytes it does not know
+        encrypted = False
+    if not encrypted:
+        raise InvalidWorkbook("Filen er i det gamle .xls-format. Åbn den i Excel, og gem den som "
+                              "Excel-projektmappe (.xlsx).")
+    if password is None:
+        raise InvalidWorkbook("Filen er beskyttet med adgangskode. Kør igen med --password, "
+                              "eller gem den uden adgangskode.")
+    try:
+        office.load_key(password=password)
+        out = io.BytesIO()
+        office.decrypt(out)
+    except Exception:
+        raise InvalidWorkbook("Adgangskoden passer ikke til filen.") from None
+    return out.getvalue()
+
+
+def open_workbook(path: str | Path, formulas: bool = False):
+    """An openpyxl workbook from an untrusted file, or InvalidWorkbook: cell values as last
+    calculated, or with `formulas` the formulas themselves. Slower than `Book`; used where
+    the formulas or the full object model are needed (add-test, class lists, definitions)."""
+    data = read_bytes(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; values are unaffected
             return openpyxl.load_workbook(io.BytesIO(data), data_only=not formulas, keep_vba=False, keep_links=False)
-    except InvalidWorkbook:
-        raise
     except Exception as error:  # openpyxl, zipfile and XML parsers raise many types on bad bytes
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
-def _check_zip(data: bytes) -> None:
+def open_book(path: str | Path, password: str | None = None) -> Book:
+    data = read_bytes(path, password)
+    try:
+        return Book(data)
+    except InvalidWorkbook:
+        raise
+    except Exception as error:
+        raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
+
+
+def check_zip(data: bytes) -> None:
+    """Limits from the zip directory, before any part is inflated or parsed."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
@@ -105,18 +150,94 @@ def read_metadata(workbook) -> dict:
     return metadata
 
 
-def read_workbook(path: str | Path, label: str | None = None) -> WorkbookData:
-    """Read one filled workbook of any known template kind."""
+def read_workbook(path: str | Path, label: str | None = None, password: str | None = None,
+                  timeout: float | None = READ_TIMEOUT) -> WorkbookData:
+    """Read one filled workbook of any known template kind, within `timeout` seconds."""
     from xlkit.templates import template_for  # the registry imports the template modules
 
     label = label or Path(path).name
-    workbook = open_workbook(path)
+    with time_limit(timeout):
+        book = open_book(path, password)
+        try:
+            metadata = read_metadata(book)
+            template = template_for(metadata["kind"])
+            data = template.read(book, metadata, label)
+            data.saved_at = book.modified
+            data.problems.extend(_file_warnings(book, label))
+            return data
+        except InvalidWorkbook:
+            raise
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError) as error:
+            raise InvalidWorkbook(f"Skemaet er ændret, så det ikke kan læses (teknisk årsag: {type(error).__name__}).") \
+                from None
+        finally:
+            book.close()
+
+
+NOT_INPUTS = {"xlkit_fokus", "xlkit_current_term"}  # named formula cells, not typed by teachers
+
+
+def _file_warnings(book: Book, label: str) -> list[Problem]:
+    """What is odd about the file as a whole: macros, external links, merged input cells and
+    formulas in input cells that carry no result (which read as empty)."""
+    problems = []
+    if book.has_macros:
+        problems.append(Problem("macros", "Filen indeholder makroer (VBA).",
+                                "Kun værdierne er læst; makroerne er hverken kørt eller kopieret.", label))
+    if book.external_links:
+        problems.append(Problem("external-links", f"Filen har {len(book.external_links)} link(s) til andre filer.",
+                                "Kun værdierne i filen er læst; linkene er ikke fulgt.", label))
+    regions: dict[str, list[tuple[int, int, int, int]]] = {}
+    for name, defined in book.defined_names.items():
+        if not name.startswith(NAME_PREFIX) or name in NOT_INPUTS:
+            continue
+        for sheet, area in defined.destinations:
+            if sheet == METADATA_SHEET:
+                continue
+            min_col, min_row, max_col, max_row = range_boundaries(area.replace("$", ""))
+            regions.setdefault(sheet, []).append((min_row, min_col, max_row, max_col))
+    for sheet, areas in regions.items():
+        if sheet not in book.sheetnames:
+            continue
+
+        def inside(row: int, col: int) -> bool:
+            return any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas)
+
+        for r1, c1, r2, c2 in book[sheet].merged_ranges:
+            if any(inside(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
+                problems.append(Problem("merged-input", "Indtastningsceller er flettet sammen.",
+                                        "Kun værdien i den øverste venstre celle er læst. Ophæv fletningen.",
+                                        label, sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))
+        for coordinate in sorted(book[sheet].formulas_without_value()):
+            col, row = coordinate_from_string(coordinate)
+            if inside(row, column_index_from_string(col)):
+                problems.append(Problem("formula-without-value", "Cellen har en formel uden gemt resultat og læses som tom.",
+                                        "Åbn filen i Excel, og gem den igen, eller skriv værdien i stedet.",
+                                        label, sheet, coordinate))
+    return problems
+
+
+class ReadTimeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Stop a read that takes longer than `seconds` (Unix main thread; elsewhere no limit)."""
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ReadTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        metadata = read_metadata(workbook)
-        template = template_for(metadata["kind"])
-        data = template.read(workbook, metadata, label)
-        modified = getattr(workbook.properties, "modified", None)
-        data.saved_at = modified if isinstance(modified, datetime) else None
-        return data
+        yield
+    except ReadTimeout:
+        raise InvalidWorkbook(f"Læsningen tog mere end {seconds:g} sekunder og er stoppet.") from None
     finally:
-        workbook.close()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.cell.cell import Cell
 from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules
@@ -556,7 +555,7 @@ def _named_cells(workbook, names: list[str], required: bool = True) -> dict[str,
                 if len(destinations) == 1:
                     sheet_title, area = destinations[0]
                     picked = workbook[sheet_title][area.replace("$", "")]
-                    cells = [picked] if isinstance(picked, Cell) else [row[0] for row in picked]
+                    cells = [picked] if hasattr(picked, "coordinate") else [row[0] for row in picked]
             except (KeyError, ValueError, TypeError, AttributeError, IndexError):
                 cells = None
         if cells is None:

@@ -20,7 +20,6 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from openpyxl.cell.cell import Cell
 from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules
@@ -796,7 +795,7 @@ def _named_region(workbook, name: str) -> list[list] | None:
         picked = workbook[sheet_title][area.replace("$", "")]
     except (KeyError, ValueError, TypeError, AttributeError, IndexError):
         return None
-    if isinstance(picked, Cell):
+    if hasattr(picked, "coordinate"):
         return [[picked]]
     return [list(row) for row in picked]
 

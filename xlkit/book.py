@@ -1,0 +1,175 @@
+"""A fast, read-only view of an untrusted .xlsx for the readers and consolidation.
+
+Values come from python-calamine (Rust, far faster than openpyxl); the small parts calamine
+does not expose (defined names, sheet files, document dates) are parsed here with
+defusedxml. Before anything is parsed the caller has checked the zip directory
+(reader.check_zip). Only the rows the template's names reach are loaded, so a forged cell at
+XFD1048576 cannot blow up memory, and the sheet XML is scanned (not parsed) for formulas
+without a stored result, which would otherwise read as empty.
+
+The objects mimic the small part of openpyxl the template readers use (defined names with
+`destinations`, `book[sheet][area]`, cells with value/row/column/coordinate/parent.title),
+so one reader works on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from posixpath import join, normpath
+
+import python_calamine
+from defusedxml import ElementTree
+from openpyxl.utils import get_column_letter, range_boundaries
+
+NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+MAX_ROWS = 5_000  # no template reaches further; cells beyond are never loaded
+MAX_COLUMNS = 500
+FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
+
+
+@dataclass(frozen=True)
+class BookCell:
+    value: object
+    row: int  # 1-based, as in openpyxl
+    column: int
+    parent: "BookSheet"
+
+    @property
+    def coordinate(self) -> str:
+        return f"{get_column_letter(self.column)}{self.row}"
+
+
+@dataclass(frozen=True)
+class DefinedName:
+    name: str
+    attr_text: str
+
+    @property
+    def destinations(self):
+        match = re.fullmatch(r"'?((?:[^']|'')+?)'?!(\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?)", self.attr_text)
+        if match:
+            yield match.group(1).replace("''", "'"), match.group(2)
+
+
+def _plain(value):
+    """calamine's values as openpyxl gives them: whole numbers as int, empty as None."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class BookSheet:
+    def __init__(self, book: "Book", title: str):
+        self.book = book
+        self.title = title
+        self._rows: list[list] = []
+        self._requested = 0  # rows asked of calamine so far; fewer came back if the sheet is shorter
+        self._calamine = None
+
+    @property
+    def calamine(self):
+        if self._calamine is None:
+            self._calamine = self.book.calamine.get_sheet_by_name(self.title)
+        return self._calamine
+
+    def _load(self, rows_needed: int) -> list[list]:
+        more_exist = len(self._rows) >= self._requested
+        if rows_needed > self._requested and more_exist and self._requested < MAX_ROWS:
+            nrows = min(max(rows_needed, 64), MAX_ROWS)
+            rows = self.calamine.to_python(skip_empty_area=False, nrows=nrows)
+            self._rows = [[_plain(v) for v in row[:MAX_COLUMNS]] for row in rows]
+            self._requested = nrows
+        return self._rows
+
+    def value(self, row: int, column: int):
+        rows = self._load(row)
+        if row - 1 < len(rows) and column - 1 < len(rows[row - 1]):
+            return rows[row - 1][column - 1]
+        return None
+
+    def __getitem__(self, area: str):
+        min_col, min_row, max_col, max_row = range_boundaries(area)
+        if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
+            raise ValueError("området ligger uden for skemaets størrelse")
+        self._load(max_row)
+        cells = tuple(tuple(BookCell(self.value(r, c), r, c, self) for c in range(min_col, max_col + 1))
+                      for r in range(min_row, max_row + 1))
+        if min_row == max_row and min_col == max_col:
+            return cells[0][0]
+        return cells
+
+    def iter_rows(self, min_row: int = 1, max_row: int = 200, max_col: int = 2, values_only: bool = True):
+        for r in range(min_row, max_row + 1):
+            yield tuple(self.value(r, c) for c in range(1, max_col + 1))
+
+    @property
+    def merged_ranges(self) -> list[tuple[int, int, int, int]]:
+        """Merged ranges as (min_row, min_col, max_row, max_col), 1-based."""
+        return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (self.calamine.merged_cell_ranges or [])]
+
+    def formulas_without_value(self) -> set[str]:
+        """Cells holding a formula but no stored result (saved by a program that does not
+        calculate): they read as empty, so the reader reports them instead."""
+        part = self.book.sheet_parts.get(self.title)
+        if part is None:
+            return set()
+        return {m.group(1).decode() for m in FORMULA_WITHOUT_VALUE.finditer(self.book.archive.read(part))}
+
+
+class Book:
+    """The parts of a workbook the readers need; everything read from bytes in memory."""
+
+    def __init__(self, data: bytes):
+        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(self.archive.namelist())
+        workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
+        self.sheet_parts: dict[str, str] = {}
+        self.sheetnames: list[str] = []
+        for sheet in workbook.findall("m:sheets/m:sheet", NS):
+            title = sheet.get("name")
+            self.sheetnames.append(title)
+            target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
+            part = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
+            if part in names:
+                self.sheet_parts[title] = part
+        self.defined_names = {
+            element.get("name"): DefinedName(element.get("name"), (element.text or "").strip())
+            for element in workbook.findall("m:definedNames/m:definedName", NS)
+            if element.get("localSheetId") is None
+        }
+        self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
+        self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
+        self.modified = self._modified(names)
+        self.calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        self._sheets: dict[str, BookSheet] = {}
+
+    def _modified(self, names: set[str]) -> dt.datetime | None:
+        if "docProps/core.xml" not in names:
+            return None
+        core = ElementTree.fromstring(self.archive.read("docProps/core.xml"))
+        element = core.find("dcterms:modified", NS)
+        try:
+            return dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00")).replace(tzinfo=None)
+        except (AttributeError, ValueError):
+            return None
+
+    def __getitem__(self, title: str) -> BookSheet:
+        if title not in self.sheetnames:
+            raise KeyError(title)
+        return self._sheets.setdefault(title, BookSheet(self, title))
+
+    def close(self) -> None:
+        self.archive.close()
