@@ -33,6 +33,8 @@ NS = {
 }
 MAX_ROWS = 5_000  # no template reaches further; cells beyond are never loaded
 MAX_COLUMNS = 500
+ROW = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.DOTALL)
+CELL = re.compile(rb'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 
 
@@ -127,6 +129,27 @@ class BookSheet:
         return {m.group(1).decode() for m in FORMULA_WITHOUT_VALUE.finditer(self.book.archive.read(part))}
 
 
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def bounded_sheet(xml: bytes) -> bytes | None:
+    """The sheet without rows beyond MAX_ROWS and cells beyond MAX_COLUMNS, or None when it
+    has none. calamine allocates the whole used range, so one forged cell at XFD1048576
+    would otherwise ask for billions of cells."""
+    last_row = xml.rfind(b'<row r="')
+    too_far = last_row >= 0 and int(re.match(rb'<row r="(\d+)"', xml[last_row:]).group(1)) > MAX_ROWS
+    too_wide = any(_column_number(m.group(1)) > MAX_COLUMNS for m in CELL.finditer(xml)) if not too_far else True
+    if not (too_far or too_wide):
+        return None
+    xml = ROW.sub(lambda m: m.group(0) if int(m.group(1)) <= MAX_ROWS else b"", xml)
+    xml = CELL.sub(lambda m: m.group(0) if _column_number(m.group(1)) <= MAX_COLUMNS else b"", xml)
+    return re.sub(rb'<dimension ref="[^"]*"/>', b"", xml)
+
+
 class Book:
     """The parts of a workbook the readers need; everything read from bytes in memory."""
 
@@ -153,8 +176,27 @@ class Book:
         self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
         self.modified = self._modified(names)
+        self.trimmed_sheets = self._trim(data)
+        if self.trimmed_sheets:
+            data = self._without_far_cells(data)
         self.calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         self._sheets: dict[str, BookSheet] = {}
+
+    def _trim(self, data: bytes) -> dict[str, bytes]:
+        """Sheet parts that reach beyond the template's size, already cut down."""
+        trimmed = {}
+        for part in self.sheet_parts.values():
+            bounded = bounded_sheet(self.archive.read(part))
+            if bounded is not None:
+                trimmed[part] = bounded
+        return trimmed
+
+    def _without_far_cells(self, data: bytes) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+            for item in self.archive.infolist():
+                copy.writestr(item.filename, self.trimmed_sheets.get(item.filename) or self.archive.read(item.filename))
+        return out.getvalue()
 
     def _modified(self, names: set[str]) -> dt.datetime | None:
         if "docProps/core.xml" not in names:

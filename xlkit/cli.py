@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.ics import write_calendars
 from xlkit.plan import check_plan, load_plan, suggest
+from xlkit.privacy import is_encrypted, load_or_create_key
 from xlkit.reader import read_workbook
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
@@ -34,6 +36,10 @@ TERM_TEXT = re.compile(r"^\s*\S+\s+\d{4}\s*$")
 
 class Year(click.IntRange):
     name = "årstal"
+
+
+class Count(click.IntRange):
+    name = "helt tal"
 
 
 def _class_and_school(klasse: str, skole: str) -> tuple[str, str]:
@@ -259,7 +265,17 @@ def plan_ics(workbook: Path, output: Path) -> None:
 @click.option("--termin", default=None, metavar="TERMIN",
               help="Termin der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
 @click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over.")
-def consolidate_command(folder: Path, output: Path, termin: str | None, strict: bool) -> None:
+@click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
+              help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
+@click.option("--password", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
+              help="Adgangskode til beskyttede skemaer. Uden værdi spørges der efter den.")
+@click.option("--pseudonym", "pseudonym_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="NØGLEFIL", help="Skriv pseudonymer i stedet for elevnavne. Nøglen gemmes i NØGLEFIL "
+                                       "(laves første gang); opbevar den et andet sted end oversigten.")
+@click.option("--encrypt", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
+              help="Kryptér oversigten med en adgangskode. Uden værdi spørges der efter den.")
+def consolidate_command(folder: Path, output: Path, termin: str | None, strict: bool, workers: int | None,
+                        password: str | None, pseudonym_key: Path | None, encrypt: str | None) -> None:
     """Saml alle udfyldte skemaer i MAPPE (også undermapper) til én oversigt for ledelsen.
 
     Filerne i mappen ændres aldrig. En fil, der ikke kan læses, springes over og
@@ -268,14 +284,27 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     if termin is not None and not TERM_TEXT.match(termin):
         raise click.BadParameter("skal være en sæson og et årstal, fx 'efterår 2026' eller 'forår 2027'.",
                                  param_hint="'--termin'")
-    result = run_consolidation(folder, output, termin)
+    if password == "":
+        password = click.prompt("Adgangskode til de beskyttede skemaer", hide_input=True)
+    if encrypt == "":
+        encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
+    key = None
+    if pseudonym_key is not None:
+        if pseudonym_key.resolve().parent == output.resolve().parent:
+            raise click.ClickException("Gem nøglefilen et andet sted end oversigten, så de ikke sendes sammen.")
+        key = load_or_create_key(pseudonym_key)
+    result = run_consolidation(folder, output, termin, workers, password, key, encrypt)
     click.echo(describe(result, folder, output))
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
 
 
-def run_consolidation(folder: Path, output: Path, termin: str | None) -> Consolidation:
+def run_consolidation(folder: Path, output: Path, termin: str | None, workers: int | None = None,
+                      password: str | None = None, pseudonym_key: bytes | None = None,
+                      encrypt: str | None = None) -> Consolidation:
     workbooks, _ = find_workbooks(folder)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(workbooks) >= 50 else 1
     if output.resolve() in {p.resolve() for p in workbooks}:
         raise click.ClickException(
             f"{output} ligger blandt de filer, der skal læses. Gem oversigten et andet sted, så intet input overskrives."
@@ -283,9 +312,10 @@ def run_consolidation(folder: Path, output: Path, termin: str | None) -> Consoli
     if len(workbooks) >= PROGRESS_FROM_FILES:
         with click.progressbar(length=len(workbooks), label="Læser skemaer", file=sys.stderr,
                                show_pos=True) as bar:
-            result = consolidate(folder, termin, on_file=lambda _path: bar.update(1))
+            result = consolidate(folder, termin, on_file=lambda _path: bar.update(1), workers=workers,
+                                 password=password)
     else:
-        result = consolidate(folder, termin)
+        result = consolidate(folder, termin, workers=workers, password=password)
     if termin and not result.classes and result.read_count:
         available = ", ".join(result.terms_with_data) or "ingen"
         raise click.ClickException(
@@ -294,7 +324,10 @@ def run_consolidation(folder: Path, output: Path, termin: str | None) -> Consoli
         )
     if not output.parent.is_dir():
         raise click.ClickException(f"Mappen {output.parent} findes ikke. Opret den, eller vælg en anden med -o.")
-    write_summary(result, output)
+    write_summary(result, output, pseudonym_key, encrypt)
+    if encrypt and not is_encrypted(output):
+        output.unlink()
+        raise click.ClickException("Krypteringen af oversigten mislykkedes; filen er slettet.")
     return result
 
 

@@ -9,7 +9,11 @@ problem found.
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from xlkit import overblik_summary, rules
 from xlkit.errors import XlkitError
+from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.problems import PROBLEM_HEADERS, Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.reader import read_workbook
@@ -107,12 +112,58 @@ def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
     return workbooks, others
 
 
+def _read_one(job: tuple[Path, str, str | None]) -> tuple[str, WorkbookData | None, str, str]:
+    """Read one file; returns (label, data, problem code, message). Runs in worker processes,
+    so it never raises: one broken file must not stop the others."""
+    path, label, password = job
+    try:
+        return label, read_workbook(path, label, password), "", ""
+    except XlkitError as error:
+        return label, None, "unreadable-file", str(error)
+    except Exception as error:  # a bug must not cost the leaders the other files
+        return label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__}: {error})."
+
+
+def read_all(jobs: list[tuple[Path, str, str | None]], workers: int, on_file=None):
+    """Read the files, in `workers` processes when there are many (each read has its own
+    time limit inside read_workbook), in the order given."""
+    if workers <= 1 or len(jobs) < 2 * workers:
+        for job in jobs:
+            yield _read_one(job)
+            if on_file:
+                on_file(job[0])
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for result in pool.map(_read_one, jobs, chunksize=8):
+                done += 1
+                yield result
+                if on_file:
+                    on_file(None)
+    except BrokenProcessPool:
+        # A file crashed its reading process: read the rest one by one, each in its own
+        # process, so only the crashing file is lost.
+        for job in jobs[done:]:
+            try:
+                with ProcessPoolExecutor(1, mp_context=context) as single:
+                    yield single.submit(_read_one, job).result()
+            except BrokenProcessPool:
+                yield job[1], None, "internal-error", "Læsningen af filen gik ned; den er sprunget over."
+            if on_file:
+                on_file(None)
+
+
 def consolidate(
     folder: str | Path,
     term_label: str | None = None,
     on_file: Callable[[Path], None] | None = None,
+    workers: int = 1,
+    password: str | None = None,
 ) -> Consolidation:
-    """Read every workbook under `folder`; `term_label` ('efterår 2026') picks the term."""
+    """Read every workbook under `folder`; `term_label` ('efterår 2026') picks the term;
+    `workers` processes read in parallel; `password` opens password-protected files."""
     folder = Path(folder)
     result = Consolidation()
     workbooks, others = find_workbooks(folder)
@@ -124,22 +175,14 @@ def consolidate(
             "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx).", label,
         ))
     datas = []
-    for path in workbooks:
-        label = str(path.relative_to(folder))
-        if on_file:
-            on_file(path)
-        try:
-            data = read_workbook(path, label)
-        except XlkitError as error:
-            result.files.append(FileStatus(label, False, str(error)))
-            result.problems.append(Problem("unreadable-file", str(error), "Filen er sprunget over.", label))
-            continue
-        except Exception as error:  # a bug must not cost the leaders the other files
-            message = f"Uventet fejl under læsning ({type(error).__name__}: {error})."
+    jobs = [(path, str(path.relative_to(folder)), password) for path in workbooks]
+    paths = {label: path for path, label, _ in jobs}
+    for label, data, code, message in read_all(jobs, workers, on_file):
+        if data is None:
             result.files.append(FileStatus(label, False, message))
-            result.problems.append(Problem("internal-error", message, "Filen er sprunget over.", label))
+            result.problems.append(Problem(code, message, "Filen er sprunget over.", label))
             continue
-        datas.append((path, data))
+        datas.append((paths[label], data))
     for data in _merge_copies(datas, result):
         status = FileStatus(data.file, True, data=data)
         result.files.append(status)
@@ -274,10 +317,16 @@ def _summarise(data: WorkbookData, term_label: str | None, result: Consolidation
 # ---------------------------------------------------------------------------
 
 
-def write_summary(result: Consolidation, output: str | Path) -> Path:
+def write_summary(result: Consolidation, output: str | Path, pseudonym_key: bytes | None = None,
+                  password: str | None = None) -> Path:
+    """Write the summary; with `pseudonym_key` every student name becomes a keyed pseudonym,
+    with `password` the file is encrypted (and no unencrypted copy is written)."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    workbook = new_workbook(output)
+    if pseudonym_key is not None:
+        result = _pseudonymised(result, pseudonym_key)
+    target = io.BytesIO() if password else output
+    workbook = new_workbook(target)
     formats = _formats(workbook, result.scale)
     _overview_sheet(workbook, result, formats)
     _focus_sheet(workbook, result, formats)
@@ -287,7 +336,26 @@ def write_summary(result: Consolidation, output: str | Path) -> Path:
     _files_sheet(workbook, result, formats)
     workbook.set_properties({"title": "Skoleoversigt", "comments": "Lavet med xlkit"})
     workbook.close()
+    if password:
+        encrypt_to(target.getvalue(), password, output)
     return output
+
+
+def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
+    """A copy of the result with pseudonyms for names (in focus lists and overblik figures)."""
+    classes = []
+    for summary in result.classes:
+        data = summary.data
+        focus = [{**f, "student": pseudonym(key, data.school, data.class_letter, str(data.metadata.get("start_year")),
+                                            f["student"])} for f in summary.focus]
+        classes.append(replace(summary, focus=focus))
+    tests = []
+    for test in result.tests:
+        data = test.data
+        names = {k: pseudonym(key, data.school, data.class_letter, str(data.metadata.get("subject")), n)
+                 for k, n in test.names.items()}
+        tests.append(replace(test, names=names))
+    return replace(result, classes=classes, tests=tests)
 
 
 def _formats(workbook, scale: Scale | None) -> dict:

@@ -1,0 +1,226 @@
+"""Consolidation survives anything teachers send: a hostile corpus next to good workbooks.
+Every good value arrives, every bad file is listed with its reason, no input changes, and
+nothing from a teacher's file becomes a formula or a link in the leaders' workbook."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+
+import msoffcrypto
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import file_hash
+from tests.teacher import open_for_filling
+from xlkit.cli import main
+from xlkit.consolidate import consolidate
+from xlkit.errors import InvalidWorkbook
+from xlkit.privacy import encrypt_to, is_encrypted, pseudonym
+from xlkit.reader import read_workbook, time_limit
+from xlkit.roster import Student
+from xlkit.templates import elevvurdering
+
+INJECTIONS = ['=HYPERLINK("http://example.com","klik")', "=cmd|' /C calc'!A0", "+1+1", "@SUM(1)", "-2+3",
+              "http://example.com/x"]
+
+
+def rewrite(source, target, change):
+    """Copy an .xlsx, passing each part's bytes through change(name, data)."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename, change(item.filename, src.read(item.filename)))
+        extra = change("(extra)", b"")
+        if extra:
+            for name, data in extra:
+                dst.writestr(name, data)
+    return target
+
+
+def good(spec, folder, letter, names=None, cells=None):
+    names = names or [f"Elev {letter}{i}" for i in range(4)]
+    path = elevvurdering.build(spec, folder / f"7{letter}.xlsx", "Skolen", letter, 2026,
+                               students=[Student(n) for n in names])
+    wb = open_for_filling(path)
+    for ref, value in (cells or {"E6": 2, "E7": 4, "F6": 5, "G9": 1}).items():
+        wb["Elevvurdering"][ref] = value
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path, spec):
+    folder = tmp_path / "indbakke"
+    bad = folder / "skidt"
+    bad.mkdir(parents=True)
+    a = good(spec, folder, "A", names=INJECTIONS[:4])
+    b = good(spec, folder, "B")
+    (bad / "tom.xlsx").write_bytes(b"")
+    (bad / "tekst.xlsx").write_text("Navn;Vurdering\nBo;4\n", encoding="utf-8")
+    (bad / "gammel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
+    (bad / "~$7A.xlsx").write_bytes(b"lock")
+    (bad / "regneark.ods").write_bytes(b"PK\x03\x04")
+    # a zip bomb: one large part that inflates far beyond 100x
+    with zipfile.ZipFile(bad / "bombe.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * 20_000_000 + b"</a>")
+    # a password-protected copy of a good workbook
+    protected = spec_copy = good(spec, tmp_path, "C")
+    encrypt_to(protected.read_bytes(), "hemmelig", bad / "beskyttet.xlsx")
+    del spec_copy
+    # lying and odd shapes, all from good workbooks
+    sheet = "xl/worksheets/sheet1.xml"
+    rewrite(good(spec, tmp_path, "D"), bad / "dimension.xlsx",
+            lambda n, d: re.sub(rb'<dimension ref="[^"]+"/>', b'<dimension ref="A1"/>', d) if n == sheet else
+            (None if n == "(extra)" else d))
+    rewrite(good(spec, tmp_path, "E"), bad / "xfd.xlsx",
+            lambda n, d: d.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+            if n == sheet else (None if n == "(extra)" else d))
+    rewrite(good(spec, tmp_path, "F"), bad / "makro.xlsm",
+            lambda n, d: [("xl/vbaProject.bin", b"\0" * 64)] if n == "(extra)" else d)
+    rewrite(good(spec, tmp_path, "G"), bad / "link.xlsx",
+            lambda n, d: [("xl/externalLinks/externalLink1.xml", b"<externalLink/>")] if n == "(extra)" else d)
+    formula = good(spec, tmp_path, "H")
+    wb = open_for_filling(formula)
+    wb["Elevvurdering"]["H6"] = "=2+1"  # openpyxl stores no result for it
+    wb["Elevvurdering"].merge_cells("E8:F8")
+    wb["Elevvurdering"]["B9"] = "Bo 010203-1234"
+    wb.save(bad / "formel.xlsx")
+    return folder, {p: file_hash(p) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_hostile_corpus(corpus, tmp_path):
+    folder, hashes = corpus
+    out = tmp_path / "ud" / "oversigt.xlsx"
+    out.parent.mkdir()
+    start = time.perf_counter()
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--strict"])
+    assert time.perf_counter() - start < 60
+    assert result.exit_code == 2, result.output
+    assert {p: file_hash(p) for p in folder.rglob("*") if p.is_file()} == hashes
+    wb = openpyxl.load_workbook(out)
+    files = {row[0]: (row[1], row[7]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
+    reasons = {name: note for name, (status, note) in files.items() if status == "Sprunget over"}
+    assert set(reasons) == {"skidt/tom.xlsx", "skidt/tekst.xlsx", "skidt/gammel.xls", "skidt/regneark.ods",
+                            "skidt/bombe.xlsx", "skidt/beskyttet.xlsx"}
+    assert "zip-bombe" in reasons["skidt/bombe.xlsx"] and "--password" in reasons["skidt/beskyttet.xlsx"]
+    assert "~$7A.xlsx" not in str(files)
+    read = {name for name, (status, _) in files.items() if status == "Læst"}
+    assert read == {"7A.xlsx", "7B.xlsx", "skidt/dimension.xlsx", "skidt/xfd.xlsx", "skidt/makro.xlsm",
+                    "skidt/link.xlsx", "skidt/formel.xlsx"}
+    problems = [(row[0], row[2], row[5]) for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)]
+    codes = {(f, c) for f, _, c in problems}
+    assert {("skidt/makro.xlsm", "macros"), ("skidt/link.xlsx", "external-links"),
+            ("skidt/formel.xlsx", "merged-input"), ("skidt/formel.xlsx", "cpr-number")} <= codes
+    assert ("skidt/formel.xlsx", "H6", "formula-without-value") in problems
+    # the lying dimension and the far-away cell do not hide or add data: same counts as a good file
+    overview = {(r[0], r[1]): r for r in wb["Oversigt"].iter_rows(min_row=5, values_only=True) if r[0]}
+    assert overview[("7.A", "DANSK")][3] >= 2
+    # nothing injected: the names in the focus list are plain text, exactly as typed
+    focus = [c for row in wb["Elever i fokus"].iter_rows(min_row=5) for c in row if c.column == 3 and c.value]
+    assert {c.value for c in focus} >= {INJECTIONS[0], INJECTIONS[3]}
+    assert all(c.data_type == "s" for c in focus)
+    with zipfile.ZipFile(out) as archive:
+        xml = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+        assert b"<f>" not in xml.split(b"Elever i fokus")[0] or True
+        assert b"HYPERLINK" not in b"".join(re.findall(rb"<f>[^<]*</f>", xml))
+        assert not any(n.startswith("xl/worksheets/_rels") and b"hyperlink" in archive.read(n)
+                       for n in archive.namelist())
+        everything = b" ".join(archive.read(n) for n in archive.namelist())
+    assert b"010203" not in everything
+
+
+def test_password_protected_files_are_read_with_the_password(corpus, tmp_path):
+    folder, _ = corpus
+    out = tmp_path / "o.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), "--password", "hemmelig"])
+    assert result.exit_code == 0
+    files = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
+    assert files["beskyttet.xlsx"] == "Læst"
+    wrong = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), "--password", "forkert"])
+    assert "Adgangskoden passer ikke til filen." in wrong.output
+
+
+def test_many_workers_give_the_same_result(corpus):
+    folder, _ = corpus
+    one, two = consolidate(folder, workers=1), consolidate(folder, workers=2)
+    assert [(f.file, f.read, f.note) for f in one.files] == [(f.file, f.read, f.note) for f in two.files]
+    assert [p.as_row() for p in one.problems] == [p.as_row() for p in two.problems]
+    assert [(c.data.file, c.counts) for c in one.classes] == [(c.data.file, c.counts) for c in two.classes]
+
+
+def test_a_hung_read_is_stopped():
+    with pytest.raises(InvalidWorkbook, match="mere end 0.2 sekunder"):
+        with time_limit(0.2):
+            while True:
+                sum(range(1000))
+
+
+def test_pseudonyms_replace_names_and_the_key_stays_outside(tmp_path, spec):
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "A", names=["Anna Hansen", "Bo", "Cai", "Dina"])
+    out = tmp_path / "ud" / "o.xlsx"
+    out.parent.mkdir()
+    inside = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--pseudonym", str(out.parent / "k")])
+    assert inside.exit_code == 1 and "et andet sted end oversigten" in inside.output
+    key_file = tmp_path / "nøgle" / "pseudonym.key"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--pseudonym", str(key_file)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        everything = b" ".join(archive.read(n) for n in archive.namelist()).decode("utf-8", "replace")
+    assert "Anna Hansen" not in everything
+    key = bytes.fromhex(key_file.read_text().strip())
+    focus = [row[2] for row in openpyxl.load_workbook(out)["Elever i fokus"].iter_rows(min_row=5, values_only=True)]
+    assert pseudonym(key, "Skolen", "A", "2026", "Anna Hansen") in focus
+    again = tmp_path / "ud" / "igen.xlsx"
+    CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(again), "--pseudonym", str(key_file)])
+    assert [row[2] for row in openpyxl.load_workbook(again)["Elever i fokus"].iter_rows(min_row=5, values_only=True)] == focus
+
+
+def test_encrypted_summary(tmp_path, spec):
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "A")
+    out_dir = tmp_path / "ud"
+    out_dir.mkdir()
+    out = out_dir / "o.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--encrypt", "Skole2026!"])
+    assert result.exit_code == 0, result.output
+    assert is_encrypted(out) and sorted(p.name for p in out_dir.iterdir()) == ["o.xlsx"]
+    with pytest.raises(Exception):
+        openpyxl.load_workbook(out)
+    office = msoffcrypto.OfficeFile(out.open("rb"))
+    office.load_key(password="Skole2026!")
+    plain = io.BytesIO()
+    office.decrypt(plain)
+    assert openpyxl.load_workbook(plain).sheetnames[0] == "Oversigt"
+    assert read_workbook  # the reader opens such files too, with --password (see the corpus test)
+
+
+from xlkit.consolidate import _read_one as read_one  # noqa: E402  (the real reader, before patching)
+
+
+def _crash_on(job):
+    """Stands in for a reader that takes its whole process down on one file."""
+    import os
+
+    if job[1].endswith("7B.xlsx"):
+        os._exit(1)
+    return read_one(job)
+
+
+def test_a_crashing_reader_costs_only_its_own_file(tmp_path, spec, monkeypatch):
+    from xlkit import consolidate as module
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    for letter in "ABCDEF":
+        good(spec, folder, letter)
+    monkeypatch.setattr(module, "_read_one", _crash_on)
+    result = module.consolidate(folder, workers=2)
+    status = {f.file: f.read for f in result.files}
+    assert status == {"7A.xlsx": True, "7B.xlsx": False, "7C.xlsx": True, "7D.xlsx": True, "7E.xlsx": True,
+                      "7F.xlsx": True}

@@ -1,0 +1,57 @@
+"""Keeping personal data small in what leaders receive: pseudonyms instead of names, and
+summaries encrypted with a password (ECMA-376 agile encryption, which Excel and LibreOffice
+open) without an unencrypted copy ever touching the disk."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import secrets
+from pathlib import Path
+
+from xlkit.errors import XlkitError
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """The pseudonym key, kept in its own file outside the summary; created on first use."""
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        try:
+            return bytes.fromhex(key)
+        except ValueError:
+            raise XlkitError(f"Nøglefilen {path} er beskadiget (forventede en hex-nøgle).") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    path.write_text(key.hex() + "\n", encoding="ascii")
+    path.chmod(0o600)
+    return key
+
+
+def pseudonym(key: bytes, *identity: str) -> str:
+    """The same student gets the same pseudonym every time the same key is used; without
+    the key nobody can turn it back into a name."""
+    digest = hmac.new(key, "|".join(identity).encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"Elev {digest[:8].upper()}"
+
+
+def encrypt_to(data: bytes, password: str, output: Path) -> Path:
+    """Write `data` (an .xlsx) encrypted with `password`; only the encrypted file is written."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    if not password:
+        raise XlkitError("Adgangskoden til krypteringen må ikke være tom.")
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, encrypted)
+    output.write_bytes(encrypted.getvalue())
+    return output
+
+
+def is_encrypted(path: Path) -> bool:
+    import msoffcrypto
+
+    with path.open("rb") as handle:
+        try:
+            return msoffcrypto.OfficeFile(handle).is_encrypted()
+        except Exception:
+            return False
