@@ -224,3 +224,27 @@ def test_a_crashing_reader_costs_only_its_own_file(tmp_path, spec, monkeypatch):
     status = {f.file: f.read for f in result.files}
     assert status == {"7A.xlsx": True, "7B.xlsx": False, "7C.xlsx": True, "7D.xlsx": True, "7E.xlsx": True,
                       "7F.xlsx": True}
+
+
+def test_conflicts_between_files(tmp_path, spec):
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    a = elevvurdering.build(spec, folder / "7A.xlsx", "Skolen", "A", 2026,
+                            students=[Student("Ali Hansen", "alih1234"), Student("Bo", "bobo0001")])
+    b = elevvurdering.build(spec, folder / "7B.xlsx", "Skolen", "B", 2026, students=[Student("Ali Hansen", "alih1234")])
+    other = elevvurdering.build(spec, folder / "andet.xlsx", "Naboskolen", "C", 2026, students=[Student("Cai", "caic0002")])
+    for path in (a, b, other):
+        wb = open_for_filling(path)
+        wb["Elevvurdering"]["E6"] = 3
+        if path is a:
+            wb["xlkit"]["B1"] = '"9.9.9"'  # made by a newer xlkit
+        wb.save(path)
+    result = consolidate(folder)
+    codes = {p.code: p for p in result.problems}
+    assert "several-schools" in codes and "newer-version" in codes
+    moved = codes["student-in-two-classes"]
+    assert moved.message == "Ali Hansen har samme UNI-login i flere klasser: 7.A (7A.xlsx), 7.B (7B.xlsx)."
+    assert "alih1234" not in moved.message + moved.action
+    only = consolidate(folder, school="skolen")
+    assert {f.file: f.read for f in only.files} == {"7A.xlsx": True, "7B.xlsx": True, "andet.xlsx": False}
+    assert "other-school" in {p.code for p in only.problems}

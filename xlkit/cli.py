@@ -269,13 +269,16 @@ def plan_ics(workbook: Path, output: Path) -> None:
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
 @click.option("--password", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
               help="Adgangskode til beskyttede skemaer. Uden værdi spørges der efter den.")
+@click.option("--skole", "school", default=None, metavar="NAVN",
+              help="Saml kun skemaer fra denne skole; andre skolers skemaer springes over og nævnes.")
 @click.option("--pseudonym", "pseudonym_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="NØGLEFIL", help="Skriv pseudonymer i stedet for elevnavne. Nøglen gemmes i NØGLEFIL "
                                        "(laves første gang); opbevar den et andet sted end oversigten.")
 @click.option("--encrypt", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
               help="Kryptér oversigten med en adgangskode. Uden værdi spørges der efter den.")
 def consolidate_command(folder: Path, output: Path, termin: str | None, strict: bool, workers: int | None,
-                        password: str | None, pseudonym_key: Path | None, encrypt: str | None) -> None:
+                        password: str | None, school: str | None, pseudonym_key: Path | None,
+                        encrypt: str | None) -> None:
     """Saml alle udfyldte skemaer i MAPPE (også undermapper) til én oversigt for ledelsen.
 
     Filerne i mappen ændres aldrig. En fil, der ikke kan læses, springes over og
@@ -293,7 +296,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
         if pseudonym_key.resolve().parent == output.resolve().parent:
             raise click.ClickException("Gem nøglefilen et andet sted end oversigten, så de ikke sendes sammen.")
         key = load_or_create_key(pseudonym_key)
-    result = run_consolidation(folder, output, termin, workers, password, key, encrypt)
+    result = run_consolidation(folder, output, termin, workers, password, key, encrypt, school)
     click.echo(describe(result, folder, output))
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
@@ -301,7 +304,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
 
 def run_consolidation(folder: Path, output: Path, termin: str | None, workers: int | None = None,
                       password: str | None = None, pseudonym_key: bytes | None = None,
-                      encrypt: str | None = None) -> Consolidation:
+                      encrypt: str | None = None, school: str | None = None) -> Consolidation:
     workbooks, _ = find_workbooks(folder)
     if workers is None:
         workers = (os.cpu_count() or 1) if len(workbooks) >= 50 else 1
@@ -313,9 +316,9 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
         with click.progressbar(length=len(workbooks), label="Læser skemaer", file=sys.stderr,
                                show_pos=True) as bar:
             result = consolidate(folder, termin, on_file=lambda _path: bar.update(1), workers=workers,
-                                 password=password)
+                                 password=password, school=school)
     else:
-        result = consolidate(folder, termin, workers=workers, password=password)
+        result = consolidate(folder, termin, workers=workers, password=password, school=school)
     if termin and not result.classes and result.read_count:
         available = ", ".join(result.terms_with_data) or "ingen"
         raise click.ClickException(

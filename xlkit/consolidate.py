@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from xlkit import overblik_summary, rules
+from xlkit import __version__, overblik_summary, rules
 from xlkit.errors import XlkitError
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.problems import PROBLEM_HEADERS, Problem
@@ -161,6 +162,7 @@ def consolidate(
     on_file: Callable[[Path], None] | None = None,
     workers: int = 1,
     password: str | None = None,
+    school: str | None = None,
 ) -> Consolidation:
     """Read every workbook under `folder`; `term_label` ('efterår 2026') picks the term;
     `workers` processes read in parallel; `password` opens password-protected files."""
@@ -183,7 +185,10 @@ def consolidate(
             result.problems.append(Problem(code, message, "Filen er sprunget over.", label))
             continue
         datas.append((paths[label], data))
-    for data in _merge_copies(datas, result):
+    datas = _only_school(datas, school, result)
+    merged = _merge_copies(datas, result)
+    _report_conflicts(merged, result)
+    for data in merged:
         status = FileStatus(data.file, True, data=data)
         result.files.append(status)
         result.problems.extend(data.problems)
@@ -204,6 +209,54 @@ def consolidate(
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     return result
+
+
+def _only_school(datas, school: str | None, result: Consolidation):
+    """A workbook from another school: with `school` given it is skipped and reported;
+    without, every school is included and a mix is pointed out."""
+    schools = sorted({data.school for _, data in datas if data.school})
+    if school is None:
+        if len(schools) > 1:
+            result.problems.append(Problem(
+                "several-schools", f"Mappen har skemaer fra flere skoler: {', '.join(schools)}.",
+                "Alle er medtaget. Brug --skole for at samle én skole.", "(mappen)"))
+        return datas
+    kept = []
+    for path, data in datas:
+        if data.school and data.school.casefold() != school.casefold():
+            result.files.append(FileStatus(data.file, False, f"Skema fra en anden skole ({data.school})"))
+            result.problems.append(Problem("other-school", f"Skemaet er fra {data.school}, ikke {school}.",
+                                           "Filen er sprunget over.", data.file))
+        else:
+            kept.append((path, data))
+    return kept
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", str(text))[:3])
+
+
+def _report_conflicts(datas: list[WorkbookData], result: Consolidation) -> None:
+    """The same UNI-login in two classes (a student who moved) and workbooks made by a newer
+    xlkit: both are kept and reported."""
+    classes_of: dict[str, dict[str, tuple[str, str]]] = {}
+    for data in datas:
+        if _version(data.metadata.get("xlkit_version", "0")) > _version(__version__):
+            result.problems.append(Problem(
+                "newer-version", f"Skemaet er lavet med en nyere xlkit ({data.metadata.get('xlkit_version')}).",
+                "Skemaet er læst så godt som muligt. Opdatér xlkit.", data.file))
+        for record in data.records:
+            if record.uni_login and data.kind in ("elevvurdering", "overblik"):
+                classes_of.setdefault(record.uni_login.casefold(), {})[data.file] = (record.class_name, record.student)
+    for places in classes_of.values():
+        classes = {class_name for class_name, _ in places.values()}
+        if len(classes) > 1:
+            where = ", ".join(f"{class_name} ({file})" for file, (class_name, _) in sorted(places.items()))
+            name = next(iter(places.values()))[1]
+            result.problems.append(Problem(
+                "student-in-two-classes", f"{name} har samme UNI-login i flere klasser: {where}.",
+                "Eleven er medtaget i begge klasser. Fjern eleven fra den gamle klasses skema, hvis eleven er flyttet.",
+                "(flere filer)"))
 
 
 def _student_identity(record: Record) -> str:
