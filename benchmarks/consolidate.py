@@ -249,7 +249,7 @@ def main() -> None:
         for name, workers in plan:
             print(f"  {files} files: {name}{f', {workers} process(es)' if workers else ''} …", flush=True)
             result = run(name, folder, root / f"oversigt_{name}_{files}.xlsx", workers)
-            rows.append((files, name, workers or 1, result))
+            rows.append((files, name, "auto" if name == "cli" else workers or 1, result))  # the CLI picks its own
 
     print(f"\n{'files':>6} {'measurement':<12} {'cores':>5} {'seconds':>8} {'files/s':>8} {'peak MB':>8} {'child MB':>8}")
     for files, name, cores, r in rows:

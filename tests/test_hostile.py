@@ -248,3 +248,11 @@ def test_conflicts_between_files(tmp_path, spec):
     only = consolidate(folder, school="skolen")
     assert {f.file: f.read for f in only.files} == {"7A.xlsx": True, "7B.xlsx": True, "andet.xlsx": False}
     assert "other-school" in {p.code for p in only.problems}
+
+
+def test_the_same_class_in_two_template_kinds_is_no_conflict(tmp_path):
+    from xlkit.demo import build_demo
+
+    build_demo(tmp_path / "demo")
+    result = consolidate(tmp_path / "demo" / "klasser")
+    assert "student-in-two-classes" not in {p.code for p in result.problems}

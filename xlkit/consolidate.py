@@ -239,24 +239,38 @@ def _version(text: str) -> tuple[int, ...]:
 def _report_conflicts(datas: list[WorkbookData], result: Consolidation) -> None:
     """The same UNI-login in two classes (a student who moved) and workbooks made by a newer
     xlkit: both are kept and reported."""
-    classes_of: dict[str, dict[str, tuple[str, str]]] = {}
+    classes_of: dict[str, dict[str, tuple[tuple, str, str]]] = {}
     for data in datas:
         if _version(data.metadata.get("xlkit_version", "0")) > _version(__version__):
             result.problems.append(Problem(
                 "newer-version", f"Skemaet er lavet med en nyere xlkit ({data.metadata.get('xlkit_version')}).",
                 "Skemaet er læst så godt som muligt. Opdatér xlkit.", data.file))
+        if data.kind not in ("elevvurdering", "overblik"):
+            continue
+        identity = _cohort(data)
         for record in data.records:
-            if record.uni_login and data.kind in ("elevvurdering", "overblik"):
-                classes_of.setdefault(record.uni_login.casefold(), {})[data.file] = (record.class_name, record.student)
+            if record.uni_login:
+                classes_of.setdefault(record.uni_login.casefold(), {})[data.file] = (
+                    identity, record.class_name, record.student)
     for places in classes_of.values():
-        classes = {class_name for class_name, _ in places.values()}
-        if len(classes) > 1:
-            where = ", ".join(f"{class_name} ({file})" for file, (class_name, _) in sorted(places.items()))
-            name = next(iter(places.values()))[1]
+        if len({identity for identity, _, _ in places.values()}) > 1:
+            where = ", ".join(f"{class_name} ({file})" for file, (_, class_name, _) in sorted(places.items()))
+            name = next(iter(places.values()))[2]
             result.problems.append(Problem(
                 "student-in-two-classes", f"{name} har samme UNI-login i flere klasser: {where}.",
                 "Eleven er medtaget i begge klasser. Fjern eleven fra den gamle klasses skema, hvis eleven er flyttet.",
                 "(flere filer)"))
+
+
+def _cohort(data: WorkbookData) -> tuple:
+    """Which class a workbook is about, the same across years and template kinds: the
+    school, the letter and the school year the class started in 0. klasse."""
+    if data.kind == "overblik" and data.tests:
+        test = data.tests[-1]
+        started = (test.date.year if test.date.month >= 8 else test.date.year - 1) - test.grade
+    else:
+        started = int(data.metadata.get("start_year", 0)) - int(data.metadata.get("start_grade", 0))
+    return data.school.casefold(), data.class_letter.casefold(), started
 
 
 def _student_identity(record: Record) -> str:
