@@ -273,3 +273,23 @@ def test_summary_holds_no_uni_logins_or_cpr_numbers(runner, tmp_path, demo_folde
         assert secret not in text
     codes = [row[5] for row in openpyxl.load_workbook(out)["Problemer"].iter_rows(min_row=5, values_only=True)]
     assert codes.count("cpr-number") == 3 and "duplicate-uni-login" in codes
+
+
+def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
+    lists = tmp_path / "lister"
+    lists.mkdir()
+    for name in ("7A", "8.B", "9a", "3A"):
+        (lists / f"{name}.csv").write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n", encoding="utf-8")
+    (lists / "noter.csv").write_text("Navn\nX\n", encoding="utf-8")
+    out = tmp_path / "skole"
+    test = "workbook_templates/prover/matematik_9_efteraar.yaml"
+    from tests.conftest import ROOT
+
+    result = runner.invoke(main, ["new", "skole", "--skole", "Bøgebakkeskolen", "--elevlister", str(lists),
+                                  "--start-aar", "2026", "--test", str(ROOT / test), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["elevvurdering_7A.xlsx", "elevvurdering_8B.xlsx",
+                                                     "elevvurdering_9A.xlsx", "overblik_matematik_9A.xlsx"]
+    assert "Sprunget over: 3A.csv: elevvurderingsskemaet dækker 7, 8, 9. klasse" in result.output
+    assert "Sprunget over: noter.csv: filnavnet siger ikke hvilken klasse" in result.output
+    assert "4 skemaer er gemt i" in result.output and "skemaer/s" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ import click
 from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
 from xlkit.demo import build_demo
+from xlkit.school import build_school
 from xlkit.errors import XlkitError
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
@@ -145,6 +147,30 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
     overblik.build(spec_data, output, skole, klasse, definitions, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
     click.echo(f"Overbliksarket er gemt i {output} ({plural(len(definitions), 'prøve', 'prøver')}, {who}).")
+
+
+@new.command("skole", context_settings=CONTEXT)
+@click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaerne.")
+@click.option("--elevlister", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              metavar="MAPPE", help="Mappe med én elevliste (CSV eller XLSX) pr. klasse, navngivet efter klassen, fx 7A.csv.")
+@click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
+              help="Skoleåret klasserne er i nu, angivet ved første årstal (2026 for 2026/27).")
+@click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, metavar="FIL",
+              help="Prøvebeskrivelse; gives den, laves også et overbliksark pr. klasse på prøvens klassetrin.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="MAPPE",
+              help="Mappen skemaerne skal i (må ikke findes i forvejen).")
+def new_school(skole, elevlister, start_aar, tests, output) -> None:
+    """Lav skemaer til en hel skole på én gang: et elevvurderingsskema pr. klasse (og
+    overbliksark, når der gives prøver)."""
+    if output.exists():
+        raise click.ClickException(f"Mappen {output} findes allerede. Vælg en ny, så intet overskrives.")
+    started = time.perf_counter()
+    made, skipped = build_school(skole, elevlister, start_aar, [load_test(t) for t in tests], output)
+    seconds = time.perf_counter() - started
+    for message in skipped:
+        click.echo(f"Sprunget over: {message}")
+    click.echo(f"{plural(len(made), 'skema', 'skemaer')} er gemt i {output} "
+               f"({seconds:.1f} s, {len(made) / max(seconds, 1e-9):.0f} skemaer/s).")
 
 
 @new.command("prove", context_settings=CONTEXT)

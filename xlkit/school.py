@@ -1,0 +1,45 @@
+"""A whole school's workbooks at once, from a folder of class lists (one file per class)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from xlkit.errors import XlkitError
+from xlkit.roster import read_roster
+from xlkit.spec import load_spec
+from xlkit.templates import elevvurdering, overblik
+from xlkit.testdef import TestDefinition
+
+CLASS_IN_NAME = re.compile(r"(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})$")
+
+
+def build_school(school: str, rosters: Path, school_year: int, tests: list[TestDefinition],
+                 output: Path) -> tuple[list[Path], list[str]]:
+    """Write one elevvurderingsskema per class list in `rosters` (and one overbliksark per
+    class whose grade the tests are for); returns the files made and Danish notes on what
+    was skipped."""
+    spec = load_spec()
+    overblik_spec = load_spec(kind="overblik") if tests else None
+    output.mkdir(parents=True)
+    made, skipped = [], []
+    for path in sorted(p for p in rosters.iterdir() if p.suffix.lower() in {".csv", ".txt", ".xlsx"}):
+        match = CLASS_IN_NAME.search(path.stem)
+        if not match:
+            skipped.append(f"{path.name}: filnavnet siger ikke hvilken klasse (fx 7A.csv)")
+            continue
+        grade, letter = int(match.group(1)), match.group(2).upper()
+        try:
+            students = read_roster(path)
+            if grade in spec.grades:
+                made.append(elevvurdering.build(spec, output / f"elevvurdering_{grade}{letter}.xlsx", school, letter,
+                                                school_year, grade, students))
+            else:
+                skipped.append(f"{path.name}: elevvurderingsskemaet dækker {', '.join(map(str, spec.grades))}. klasse")
+            class_tests = [t for t in tests if t.grade == grade]
+            if class_tests:
+                made.append(overblik.build(overblik_spec, output / f"overblik_{class_tests[0].subject.lower()}_{grade}{letter}.xlsx",
+                                           school, letter, class_tests, students))
+        except XlkitError as error:
+            skipped.append(f"{path.name}: {error}")
+    return made, skipped
