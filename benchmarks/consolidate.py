@@ -17,9 +17,10 @@ Why: issue 6 asks xlkit to be >= 15x the pandas loop, within 2x of the floor, wi
 memory independent of the number of files (< 500 MB for 1,500) and time linear in it.
 Each measurement runs in a fresh subprocess (this script with the hidden `--measure`
 option) so its peak memory (ru_maxrss) belongs to that measurement alone: "peak MB" is
-that process, "child MB" the largest process it started (the CLI, or a worker). Everything runs
-at two sizes (--small and --files; the small set is the first files of the large one)
-so growth can be seen.
+that process, "child MB" the largest process it started (the CLI, or a worker).
+Everything runs at two sizes (--small and --files; the small set is the first files of
+the large one) so growth can be seen. With --keep the workbooks are kept and reused by
+the next run with the same settings (delete the folder after changing the templates).
 
     python benchmarks/consolidate.py                    # 300 and 1,500 files
     python benchmarks/consolidate.py --small 60 --files 200 --keep /tmp/muni
@@ -114,7 +115,10 @@ def generate(root: Path, files: int, small: int, seed: int) -> tuple[Path, Path]
             pass
     took = time.perf_counter() - start
     for index in range(small):
-        os.link(workbook_path(full, index), workbook_path(part, index))
+        try:
+            os.link(workbook_path(full, index), workbook_path(part, index))
+        except OSError:  # a file system without hard links
+            shutil.copy2(workbook_path(full, index), workbook_path(part, index))
     manifest.write_text(json.dumps(settings))
     size = sum(p.stat().st_size for p in full.rglob("*.xlsx")) / 1e6
     print(f"Generation: {files} workbooks ({size:.0f} MB) in {took:.1f} s with {cores} processes "
@@ -125,7 +129,7 @@ def generate(root: Path, files: int, small: int, seed: int) -> tuple[Path, Path]
 # ---------------------------------------------------------------------------- measurements
 # Each runs inside a fresh `--measure` subprocess and returns the seconds taken (or a dict).
 
-def measure_xlkit(folder: Path, out: Path, workers: int | None) -> float:
+def measure_xlkit(folder: Path, out: Path, workers: int | None) -> dict:
     from xlkit.consolidate import consolidate, write_summary
     start = time.perf_counter()
     result = consolidate(folder) if workers is None else consolidate(folder, workers=workers)
@@ -251,7 +255,8 @@ def main() -> None:
             result = run(name, folder, root / f"oversigt_{name}_{files}.xlsx", workers)
             rows.append((files, name, "auto" if name == "cli" else workers or 1, result))  # the CLI picks its own
 
-    print(f"\n{'files':>6} {'measurement':<12} {'cores':>5} {'seconds':>8} {'files/s':>8} {'peak MB':>8} {'child MB':>8}")
+    print(f"\n{'files':>6} {'measurement':<12} {'cores':>5} {'seconds':>8} {'files/s':>8} "
+          f"{'peak MB':>8} {'child MB':>8}")
     for files, name, cores, r in rows:
         if "skipped" in r:
             print(f"{files:>6} {name:<12} {cores:>5}  skipped: {r['skipped']}")

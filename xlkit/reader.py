@@ -213,7 +213,7 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
             return any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas)
 
         for r1, c1, r2, c2 in book[sheet].merged_ranges:
-            if any(inside(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
+            if any(r1 <= b2 and b1 <= r2 and c1 <= d2 and d1 <= c2 for b1, d1, b2, d2 in areas):  # rectangles meet
                 problems.append(Problem("merged-input", "Indtastningsceller er flettet sammen.",
                                         "Kun værdien i den øverste venstre celle er læst. Ophæv fletningen.",
                                         label, sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from numbers import Real
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ class Scale:
 
 def is_number(value: object) -> bool:
     """True for what Excel stores as a number (bool is not one)."""
-    return isinstance(value, Real) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def mean_of(counts: dict[int, int]) -> float | None:
