@@ -33,8 +33,22 @@ def _fold(text: str) -> str:
 
 
 def looks_like_cpr(value: object) -> bool:
-    """Text with a ddmmyy-xxxx (or ddmmyyxxxx) number in it."""
-    return isinstance(value, str) and bool(CPR_PATTERN.search(value))
+    """Text with a ddmmyy-xxxx (or ddmmyyxxxx) number in it, or such a number pasted as a number."""
+    if isinstance(value, str):
+        return bool(CPR_PATTERN.search(value))
+    return is_number(value) and float(value).is_integer() and bool(CPR_PATTERN.search(f"{int(value):010d}"))
+
+
+def read_text(cell, what: str, problem) -> str:
+    """A name or UNI-login cell as clean text; a CPR number is reported and never kept."""
+    value = cell.value
+    if value is None:
+        return ""
+    if looks_like_cpr(value):
+        problem("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
+                "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.", cell)
+        return ""
+    return " ".join(str(value).split())
 
 
 def read_rating(raw: object, scale: Scale) -> Reading | None:
@@ -42,7 +56,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     scale_text = f"{scale.low} til {scale.high}"
-    if looks_like_cpr(raw) or (is_number(raw) and float(raw).is_integer() and looks_like_cpr(f"{int(raw):010d}")):
+    if looks_like_cpr(raw):
         return Reading(
             None, "cpr-number",
             "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
@@ -115,7 +129,7 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
     """Interpret one points cell of a test task; None for an empty cell."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if looks_like_cpr(raw) or (is_number(raw) and float(raw).is_integer() and looks_like_cpr(f"{int(raw):010d}")):
+    if looks_like_cpr(raw):
         return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
                        "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.")
     max_text = _format_number(float(maximum))

@@ -26,7 +26,7 @@ from xlkit.roster import Student
 from xlkit.rules import Scale
 from xlkit.spec import ElevvurderingSpec
 from xlkit.terms import Season, Term, class_terms
-from xlkit.values import looks_like_cpr, read_rating
+from xlkit.values import read_rating, read_text
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
     new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
@@ -486,9 +486,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     for position, name_cell in enumerate(names["elev"]):
         nr_value = names["nr"][position].value
         nr = int(nr_value) if rules.is_number(nr_value) and float(nr_value).is_integer() else None
-        name = _clean_text(name_cell, "navn", problem)
+        name = read_text(name_cell, "navn", problem)
         uni_cell = names["uni_login"][position]
-        uni = _clean_text(uni_cell, "UNI-login", problem)
+        uni = read_text(uni_cell, "UNI-login", problem)
         row_records = []
         for term in terms:
             for _, label in subjects:
@@ -529,18 +529,6 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 max_value=scale.high, from_text=from_text,
             ))
     return data
-
-
-def _clean_text(cell, what: str, problem) -> str:
-    value = cell.value
-    if value is None:
-        return ""
-    text = " ".join(str(value).split())
-    if looks_like_cpr(text) or (rules.is_number(value) and looks_like_cpr(f"{int(value):010d}")):
-        problem("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
-                "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.", cell)
-        return ""
-    return text
 
 
 def _named_cells(workbook, names: list[str], required: bool = True) -> dict[str, list]:

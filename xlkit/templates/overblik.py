@@ -31,7 +31,7 @@ from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
-from xlkit.values import looks_like_cpr, read_points
+from xlkit.values import read_points, read_text
 from xlkit.workbook import (
     NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
 )
@@ -726,7 +726,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     students = []
     for position, (name_row, uni_row) in enumerate(zip(roster, logins)):
         name_cell, uni_cell = name_row[0], uni_row[0]
-        students.append((name_cell, _text(name_cell, "navn", problem), _text(uni_cell, "UNI-login", problem)))
+        students.append((name_cell, read_text(name_cell, "navn", problem), read_text(uni_cell, "UNI-login", problem)))
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
         region = _named_region(workbook, f"t{index}_point")
         if region is None or len(region) != len(students) or any(len(r) != len(test.tasks) for r in region):
@@ -771,18 +771,6 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 problem("missing-student", f"{name} har ingen point i prøven '{test.short_name}'.",
                         "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.", first_cell)
     return data
-
-
-def _text(cell, what: str, problem) -> str:
-    value = cell.value
-    if value is None:
-        return ""
-    text = " ".join(str(value).split())
-    if looks_like_cpr(text) or (rules.is_number(value) and looks_like_cpr(f"{int(value):010d}")):
-        problem("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
-                "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.", cell)
-        return ""
-    return text
 
 
 def _named_region(workbook, name: str) -> list[list] | None:
