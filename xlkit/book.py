@@ -39,12 +39,13 @@ CELL = re.compile(rb'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 
 
-@dataclass(frozen=True)
 class BookCell:
-    value: object
-    row: int  # 1-based, as in openpyxl
-    column: int
-    parent: "BookSheet"
+    """One cell: value, 1-based row and column (as in openpyxl), and its sheet."""
+
+    __slots__ = ("value", "row", "column", "parent")
+
+    def __init__(self, value: object, row: int, column: int, parent: "BookSheet"):
+        self.value, self.row, self.column, self.parent = value, row, column, parent
 
     @property
     def coordinate(self) -> str:
@@ -105,16 +106,22 @@ class BookSheet:
         min_col, min_row, max_col, max_row = range_boundaries(area)
         if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
             raise ValueError("området ligger uden for skemaets størrelse")
-        self._load(max_row)
-        cells = tuple(tuple(BookCell(self.value(r, c), r, c, self) for c in range(min_col, max_col + 1))
-                      for r in range(min_row, max_row + 1))
+        rows = self._load(max_row)
+        empty: list = []
+        cells = []
+        for r in range(min_row, max_row + 1):
+            line = rows[r - 1] if r - 1 < len(rows) else empty
+            cells.append(tuple(BookCell(line[c - 1] if c - 1 < len(line) else None, r, c, self)
+                               for c in range(min_col, max_col + 1)))
+        cells = tuple(cells)
         if min_row == max_row and min_col == max_col:
             return cells[0][0]
         return cells
 
     def iter_rows(self, min_row: int = 1, max_row: int = 200, max_col: int = 2, values_only: bool = True):
-        for r in range(min_row, max_row + 1):
-            yield tuple(self.value(r, c) for c in range(1, max_col + 1))
+        rows = self._load(max_row)
+        for line in rows[min_row - 1:max_row]:
+            yield tuple(line[c] if c < len(line) else None for c in range(max_col))
 
     @property
     def merged_ranges(self) -> list[tuple[int, int, int, int]]:
