@@ -161,7 +161,7 @@ def test_a_hung_read_is_stopped():
 def test_pseudonyms_replace_names_and_the_key_stays_outside(tmp_path, spec):
     folder = tmp_path / "ind"
     folder.mkdir()
-    good(spec, folder, "A", names=["Anna Hansen", "Bo", "Cai", "Dina"])
+    path = good(spec, folder, "A", names=["Anna Hansen", "Bo", "Cai", "Anna Hansen"])  # a duplicate name too
     out = tmp_path / "ud" / "o.xlsx"
     out.parent.mkdir()
     inside = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--pseudonym", str(out.parent / "k")])
@@ -174,7 +174,10 @@ def test_pseudonyms_replace_names_and_the_key_stays_outside(tmp_path, spec):
     assert "Anna Hansen" not in everything
     key = bytes.fromhex(key_file.read_text().strip())
     focus = [row[2] for row in openpyxl.load_workbook(out)["Elever i fokus"].iter_rows(min_row=5, values_only=True)]
-    assert pseudonym(key, "Skolen", "A", "2026", "Anna Hansen") in focus
+    assert pseudonym(key, "Skolen", "A", "anna hansen") in focus
+    problems = [row[3] for row in openpyxl.load_workbook(out)["Problemer"].iter_rows(min_row=5, values_only=True)]
+    assert any(pseudonym(key, "Skolen", "A", "anna hansen") in message for message in problems)
+    del path
     again = tmp_path / "ud" / "igen.xlsx"
     CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(again), "--pseudonym", str(key_file)])
     assert [row[2] for row in openpyxl.load_workbook(again)["Elever i fokus"].iter_rows(min_row=5, values_only=True)] == focus

@@ -259,7 +259,7 @@ def _report_conflicts(datas: list[WorkbookData], result: Consolidation) -> None:
             result.problems.append(Problem(
                 "student-in-two-classes", f"{name} har samme UNI-login i flere klasser: {where}.",
                 "Eleven er medtaget i begge klasser. Fjern eleven fra den gamle klasses skema, hvis eleven er flyttet.",
-                "(flere filer)"))
+                "(flere filer)", student=name))
 
 
 def _cohort(data: WorkbookData) -> tuple:
@@ -409,20 +409,19 @@ def write_summary(result: Consolidation, output: str | Path, pseudonym_key: byte
 
 
 def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
-    """A copy of the result with pseudonyms for names (in focus lists and overblik figures)."""
-    classes = []
-    for summary in result.classes:
-        data = summary.data
-        focus = [{**f, "student": pseudonym(key, data.school, data.class_letter, str(data.metadata.get("start_year")),
-                                            f["student"])} for f in summary.focus]
-        classes.append(replace(summary, focus=focus))
-    tests = []
-    for test in result.tests:
-        data = test.data
-        names = {k: pseudonym(key, data.school, data.class_letter, str(data.metadata.get("subject")), n)
-                 for k, n in test.names.items()}
-        tests.append(replace(test, names=names))
-    return replace(result, classes=classes, tests=tests)
+    """A copy of the result with a pseudonym wherever a name would be written: focus lists,
+    overblik figures and the problems that mention a student. The same student gets the
+    same pseudonym on every sheet (school, class letter and name under the key)."""
+    def alias(data: WorkbookData | None, name: str) -> str:
+        return pseudonym(key, data.school if data else "", data.class_letter if data else "", name.casefold())
+
+    classes = [replace(summary, focus=[{**f, "student": alias(summary.data, f["student"])} for f in summary.focus])
+               for summary in result.classes]
+    tests = [replace(test, names={k: alias(test.data, n) for k, n in test.names.items()}) for test in result.tests]
+    by_file = {f.file: f.data for f in result.files if f.data}
+    problems = [replace(p, message=p.message.replace(p.student, alias(by_file.get(p.file), p.student)), student="")
+                if p.student else p for p in result.problems]
+    return replace(result, classes=classes, tests=tests, problems=problems)
 
 
 def _formats(workbook, scale: Scale | None) -> dict:

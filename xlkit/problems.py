@@ -17,6 +17,7 @@ class Problem:
     file: str
     sheet: str = ""
     cell: str = ""
+    student: str = ""  # the name the message mentions, so pseudonyms can replace it
 
     def as_row(self) -> list[str]:
         return [self.file, self.sheet, self.cell, self.message, self.action, self.code]

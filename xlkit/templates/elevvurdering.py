@@ -478,8 +478,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 continue
             columns[(term.index, label)] = cells
 
-    def problem(code: str, message: str, action: str, cell) -> None:
-        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate))
+    def problem(code: str, message: str, action: str, cell, student: str = "") -> None:
+        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate, student))
 
     seen_names: dict[str, str] = {}
     seen_logins: dict[str, str] = {}
@@ -513,7 +513,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             key = name.casefold()
             if key in seen_names:
                 problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
-                        "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", name_cell)
+                        "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", name_cell, name)
             seen_names.setdefault(key, name_cell.coordinate)
         if uni:
             uni_key = uni.casefold()

@@ -720,8 +720,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     if roster is None or logins is None or len(roster) != len(logins):
         raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes; brug et nyt skema.")
 
-    def problem(code: str, message: str, action: str, cell) -> None:
-        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate))
+    def problem(code: str, message: str, action: str, cell, student: str = "") -> None:
+        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate, student))
 
     students = []
     for position, (name_row, uni_row) in enumerate(zip(roster, logins)):
@@ -769,7 +769,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         if named_with_points:  # a test nobody has points in yet is simply not taken yet
             for first_cell, name in missing:
                 problem("missing-student", f"{name} har ingen point i prøven '{test.short_name}'.",
-                        "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.", first_cell)
+                        "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.", first_cell,
+                        name)
     return data
 
 
