@@ -259,3 +259,33 @@ def test_the_same_class_in_two_template_kinds_is_no_conflict(tmp_path):
     build_demo(tmp_path / "demo")
     result = consolidate(tmp_path / "demo" / "klasser")
     assert "student-in-two-classes" not in {p.code for p in result.problems}
+
+
+FAR_VARIANTS = {
+    "attribute order": b'<row spans="1:1" r="1048576"><c s="0" r="XFD1048576"><v>1</v></c></row>',
+    "single quotes": b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>",
+    "far cell in a near row": b'<row r="52"><c r="ZZ1048576"><v>1</v></c></row>',
+    "rows without r": b"<row/>" * 5000 + b'<row><c><v>1</v></c></row>',
+    "cells without r": b'<row r="990">' + b"<c><v>1</v></c>" * 2000 + b"</row>",
+    "reference overflow": b'<row r="60"><c r="A99999999999"><v>1</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("variant", sorted(FAR_VARIANTS))
+def test_far_cells_cannot_slip_past_the_bound(tmp_path, spec, variant):
+    """Forged far cells in any spelling are cut away before calamine sees the sheet."""
+    source = good(spec, tmp_path, "A")
+    path = rewrite(source, tmp_path / "far.xlsx", lambda n, d: d.replace(b"</sheetData>", FAR_VARIANTS[variant] + b"</sheetData>")
+                   if n == "xl/worksheets/sheet1.xml" else (None if n == "(extra)" else d))
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    try:
+        data = read_workbook(path, timeout=20)
+    except InvalidWorkbook:
+        return  # refused is fine too; the point is that the process survives
+    assert time.perf_counter() - start < 10
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 400_000  # KiB
+    assert {r.cell for r in data.records} >= {"E6", "E7"}
+    assert "cells-outside-area" in {p.code for p in data.problems}

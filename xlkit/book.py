@@ -33,9 +33,6 @@ NS = {
 }
 MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); cells beyond are never loaded
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
-FAR_CELL = re.compile(rb'<(?:row r="\d{4,}"|c r="(?:[A-Z]{3,}\d|[A-Z]+\d{4,}))')
-ROW = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.DOTALL)
-CELL = re.compile(rb'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 
 
@@ -137,22 +134,113 @@ class BookSheet:
         return {m.group(1).decode() for m in FORMULA_WITHOUT_VALUE.finditer(self.book.archive.read(part))}
 
 
-def _column_number(letters: bytes) -> int:
+def _column_number(letters: str) -> int:
     number = 0
     for letter in letters:
-        number = number * 26 + letter - 64
+        number = number * 26 + ord(letter) - 64
     return number
 
 
-def bounded_sheet(xml: bytes) -> bytes | None:
-    """The sheet without rows beyond MAX_ROWS and cells beyond MAX_COLUMNS, or None when it
-    has none. calamine allocates the whole used range, so one forged cell at XFD1048576
-    would otherwise ask for billions of cells."""
-    if not FAR_CELL.search(xml):  # one fast scan: no row number with 4 digits, no 3-letter column
+REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """The furthest row and column a sheet really uses, the way Excel counts them: a row
+    or cell without an r attribute follows the previous one. Parsed (defusedxml, streaming),
+    not pattern-matched, so attribute order, quotes and prefixes cannot hide a far cell."""
+    max_row = max_col = row = col = 0
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+        name = _local(element.tag)
+        if event == "end":
+            if name in ("c", "row"):
+                element.clear()
+            continue
+        if name == "row":
+            r = element.get("r")
+            row = int(r) if r and r.isdigit() and len(r) <= 7 else row + 1
+            col = 0
+            max_row = max(max_row, row)
+        elif name == "c":
+            match = REF.match(element.get("r") or "")
+            if match:
+                col = _column_number(match.group(1))
+                max_row = max(max_row, int(match.group(2)))
+            elif element.get("r"):
+                return 10**9, 10**9  # a reference Excel would not write: treat as beyond everything
+            else:
+                col += 1
+            max_col = max(max_col, col)
+    return max_row, max_col
+
+
+R_VALUE = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
+ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
+CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
+ROW_WITH_R = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\sr\s*=")
+CELL_WITH_R = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\sr\s*=")
+
+
+def quick_extent(xml: bytes) -> tuple[int, int] | None:
+    """The extent from the r attributes alone, when every row and cell has one (as every
+    program that writes .xlsx does); None when some do not, and only a parse can tell."""
+    if len(ROW_TAG.findall(xml)) != len(ROW_WITH_R.findall(xml)) or \
+            len(CELL_TAG.findall(xml)) != len(CELL_WITH_R.findall(xml)):
         return None
-    xml = ROW.sub(lambda m: m.group(0) if int(m.group(1)) <= MAX_ROWS else b"", xml)
-    xml = CELL.sub(lambda m: m.group(0) if _column_number(m.group(1)) <= MAX_COLUMNS else b"", xml)
-    return re.sub(rb'<dimension ref="[^"]*"/>', b"", xml)
+    max_row = max_col = 0
+    for value in R_VALUE.findall(xml):
+        text = value.decode("ascii", "replace")
+        if text.isdigit():
+            number = int(text) if len(text) <= 7 else 10**9
+            max_row = max(max_row, number)
+            continue
+        match = REF.match(text)
+        if not match:
+            return None
+        max_col = max(max_col, _column_number(match.group(1)))
+        max_row = max(max_row, int(match.group(2)))
+    return max_row, max_col
+
+
+def bounded_sheet(xml: bytes) -> bytes | None:
+    """The sheet without rows beyond MAX_ROWS and cells beyond MAX_COLUMNS (every kept row
+    and cell given an explicit r), or None when it needs no change. calamine allocates the
+    whole used range, so one forged far cell would otherwise ask for billions of cells."""
+    max_row, max_col = quick_extent(xml) or sheet_extent(xml)
+    if max_row <= MAX_ROWS and max_col <= MAX_COLUMNS:
+        return None
+    root = ElementTree.fromstring(xml)
+    for data in [e for e in root.iter() if _local(e.tag) == "sheetData"]:
+        row_number = 0
+        for row in list(data):
+            r = row.get("r")
+            row_number = int(r) if r and r.isdigit() and len(r) <= 7 else row_number + 1
+            if row_number > MAX_ROWS:
+                data.remove(row)
+                continue
+            row.set("r", str(row_number))
+            col = 0
+            for cell in list(row):
+                if _local(cell.tag) != "c":
+                    continue
+                match = REF.match(cell.get("r") or "")
+                if match:
+                    col, cell_row = _column_number(match.group(1)), int(match.group(2))
+                elif cell.get("r"):
+                    row.remove(cell)
+                    continue
+                else:
+                    col, cell_row = col + 1, row_number
+                if col > MAX_COLUMNS or cell_row != row_number:
+                    row.remove(cell)
+                else:
+                    cell.set("r", f"{get_column_letter(col)}{row_number}")
+    for dimension in [e for e in root.iter() if _local(e.tag) == "dimension"]:
+        dimension.set("ref", f"A1:{get_column_letter(min(max_col, MAX_COLUMNS))}{min(max_row, MAX_ROWS)}")
+    return ElementTree.tostring(root)
 
 
 class Book:

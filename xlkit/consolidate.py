@@ -125,10 +125,25 @@ def _read_one(job: tuple[Path, str, str | None]) -> tuple[str, WorkbookData | No
         return label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__}: {error})."
 
 
+MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
+
+
+def _limit_memory() -> None:
+    """Runs in each reading process: a file that makes the reader ask for absurd amounts of
+    memory fails in its own process instead of taking the machine (or the run) down."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform
+
+
 def read_all(jobs: list[tuple[Path, str, str | None]], workers: int, on_file=None):
-    """Read the files, in `workers` processes when there are many (each read has its own
-    time limit inside read_workbook), in the order given."""
-    if workers <= 1 or len(jobs) < 2 * workers:
+    """Read the files in `workers` separate processes (at least one, so a crash in native
+    code costs only the file that caused it; each read also has its own time limit), in the
+    order given. workers=0 reads in this process (for debugging)."""
+    if workers <= 0:
         for job in jobs:
             yield _read_one(job)
             if on_file:
@@ -137,7 +152,7 @@ def read_all(jobs: list[tuple[Path, str, str | None]], workers: int, on_file=Non
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_memory) as pool:
             for result in pool.map(_read_one, jobs, chunksize=8):
                 done += 1
                 yield result
@@ -148,7 +163,7 @@ def read_all(jobs: list[tuple[Path, str, str | None]], workers: int, on_file=Non
         # process, so only the crashing file is lost.
         for job in jobs[done:]:
             try:
-                with ProcessPoolExecutor(1, mp_context=context) as single:
+                with ProcessPoolExecutor(1, mp_context=context, initializer=_limit_memory) as single:
                     yield single.submit(_read_one, job).result()
             except BrokenProcessPool:
                 yield job[1], None, "internal-error", "Læsningen af filen gik ned; den er sprunget over."
