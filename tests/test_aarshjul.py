@@ -178,16 +178,25 @@ def test_cli_and_native_tjek_report_the_same(tmp_path, spec, libreoffice):
     plan += [_a("Ordblindetesten", "5.A", w) for w in (9, 10, 11)] + [_a(LAES, "5.A", 10)]
     plan += [_a("Ordblindetesten", "5.B", 42), _a("Ukendt prøve", "3.A", 40), _a(NFT_L, "3.Q", 40),
              _a(NFT_L, "3.B", 30), _a(NFT_L, "5.B", 40)]
-    path = aarshjul.build(spec, tmp_path / "plan.xlsx", plan)
+    plan += [_a(NFT_L, "4.a", 38), _a("MAT-PRØVE", "5.A", 9), _a(NFT_L + " ", "6.A", 37), _a(NFT_M, "3.A ", 37)]
+    built = aarshjul.build(spec, tmp_path / "plan0.xlsx", plan)
+    wb = openpyxl.load_workbook(built)
+    sheet = wb["Plan"]
+    first_free = aarshjul.PLAN_HEADER + 2 + len(plan)
+    for offset, (activity, klass, week) in enumerate([(None, "2.B", 40), (NFT_L, "8.B", None), (NFT_M, "8.A", "39")]):
+        row = first_free + offset
+        sheet.cell(row, 1, activity), sheet.cell(row, 2, klass), sheet.cell(row, 3, week)
+    path = tmp_path / "plan.xlsx"
+    wb.save(path)  # edited as a teacher would, pasted values included
     data = read_workbook(path)  # the CLI's view: rows as read back from the sheet
     expected = python_findings(spec, data.plan)
     assert {f[0] for f in expected} >= {"too-many-in-week", "too-many-in-month", "missing-compulsory", "outside-window",
                                         "holiday-week", "no-tests-in-term", "unknown-activity", "unknown-class",
                                         "not-a-school-week", "wrong-grade"}
-    [lo] = libreoffice.recalculate([path], tmp_path / "lo")
+    [lo] = libreoffice.recalculate([path, built], tmp_path / "lo")[:1]
     assert native_findings(lo, spec) == expected
-    assert native_findings(path, spec) == expected  # the cached values say the same before recalculation
-    grid = openpyxl.load_workbook(lo, data_only=True)["Årsplan"]
+    assert native_findings(built, spec) == python_findings(spec, read_workbook(built).plan)  # cached = computed
+    grid = openpyxl.load_workbook(lo, data_only=True)["Årsplan"]  # the grid shows the same clash
     row_4a = 7 + list(spec.classes).index("4.A")
     column_44 = next(c for c in range(2, 60) if grid.cell(4, c).value == 44)
     assert grid.cell(row_4a, column_44).value == aarshjul.grid_text(spec, data.plan, "4.A", 44)
@@ -291,3 +300,23 @@ def test_plan_commands_on_the_demo_plan(tmp_path):
     assert file_hash(path) == before
     not_a_plan = runner.invoke(main, ["plan", "check", str(tmp_path / "forslag.xlsx"), "--help"])
     assert not_a_plan.exit_code == 0
+
+
+@pytest.mark.parametrize(("changes", "fault"), [
+    ({"last_week": 53}, "last_week: 2027 har ingen uge 53"),
+    ({"school_year": 2027, "first_week": 53}, "first_week: 2027 har ingen uge 53"),
+    ({"first_week": 20, "last_week": 30}, "first_week: skal være en uge i efteråret, efter last_week"),
+])
+def test_school_year_weeks_are_checked(tmp_path, changes, fault):
+    import yaml
+
+    from tests.conftest import ROOT
+    from xlkit.errors import SpecError
+
+    data = yaml.safe_load((ROOT / "workbook_templates" / "aarshjul.yaml").read_text(encoding="utf-8"))
+    data.update(changes)
+    path = tmp_path / "aarshjul.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_plan(path)
+    assert any(f.startswith(fault) for f in caught.value.faults), caught.value.faults

@@ -21,7 +21,7 @@ from xlkit.errors import SpecError
 from xlkit.spec import COLOR_PATTERN, _Checker, read_yaml, shipped_file
 
 KINDS = ("prøve", "samtale", "andet")
-CLASS_PATTERN = re.compile(r"^(\d{1,2})\.([A-ZÆØÅ]{1,2})$")
+CLASS_PATTERN = re.compile(r"^(\d{1,2})\.([A-ZÆØÅ]{1,2})$", re.IGNORECASE)
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
           "november", "december"]
 
@@ -152,8 +152,17 @@ class Finding:
     blocking: bool = True
 
 
+def canonical(spec: PlanSpec, plan: list[Assignment]) -> list[Assignment]:
+    """Activity and class names matched without regard to case, as Excel's MATCH and
+    COUNTIFS do, so the CLI and the Tjek sheet count the same rows (spaces still count)."""
+    activities = {a.name.casefold(): a.name for a in spec.activities}
+    classes = {c.casefold(): c for c in spec.classes}
+    return [replace(a, activity=activities.get(a.activity.casefold(), a.activity),
+                    class_name=classes.get(a.class_name.casefold(), a.class_name)) for a in plan]
+
+
 def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None) -> list[Finding]:
-    plan = list(spec.plan if plan is None else plan)
+    plan = canonical(spec, list(spec.plan if plan is None else plan))
     weeks = school_weeks(spec)
     by_week = {w.week: w for w in weeks}
     findings: list[Finding] = []
@@ -267,7 +276,7 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None) -> Suggestion:
     allowed week (inside the window, not a holiday week, within the limits) that spreads the
     load over the classes' and the responsible person's weeks. What cannot be placed is
     reported, never forced."""
-    plan = list(spec.plan if plan is None else plan)
+    plan = canonical(spec, list(spec.plan if plan is None else plan))
     load = _Load(spec, plan)
     result = Suggestion(plan)
     for index, a in enumerate(list(plan)):
@@ -399,11 +408,17 @@ def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
         plan.append(Assignment(activity.name, str(fields.get("class", "")), _week(check, fields.get("week"), f"{path}.week"),
                                check.text(fields, "responsible", path, default=""),
                                check.text(fields, "note", path, default="")))
+    school_year = check.integer(root, "school_year", "", 2000, 2100)
+    first_week = _week(check, root.get("first_week", 33), "first_week")
+    last_week = _week(check, root.get("last_week", 25), "last_week")
+    for key, week, year in (("first_week", first_week, school_year), ("last_week", last_week, school_year + 1)):
+        if week > dt.date(year, 12, 28).isocalendar()[1]:
+            check.fault(key, f"{year} har ingen uge {week}")
+    if first_week <= last_week:
+        check.fault("first_week", "skal være en uge i efteråret, efter last_week (skoleåret går over nytår)")
     return PlanSpec(
         path=name, id=check.identifier(root, "id", ""), version=check.integer(root, "version", "", 1, 10_000),
-        title=check.text(root, "title", ""), school_year=check.integer(root, "school_year", "", 2000, 2100),
-        first_week=_week(check, root.get("first_week", 33), "first_week"),
-        last_week=_week(check, root.get("last_week", 25), "last_week"),
+        title=check.text(root, "title", ""), school_year=school_year, first_week=first_week, last_week=last_week,
         holiday_weeks=tuple(holiday_weeks), easter_holiday=bool(root.get("easter_holiday", True)),
         max_tests_per_week=check.integer(limits, "max_tests_per_week", "limits", 1, 10, default=2),
         max_tests_per_month=check.integer(limits, "max_tests_per_month", "limits", 1, 30, default=4),

@@ -171,9 +171,10 @@ def _page(sheet, landscape: bool, title: str) -> None:
 
 def _row_check_formula(r: int, refs: Refs) -> str:
     """Native twin of check_plan's row-level findings, in the same order and with the same stops."""
-    a, c, w = (xl_rowcol_to_cell(r, col) for col in (0, 1, 2))
+    a, c, cell = (xl_rowcol_to_cell(r, col) for col in (0, 1, 2))
+    w = f"(--{cell})"  # a week typed as text ("39") counts as its number, as in COUNTIFS and the reader
     m = f"MATCH({a},{refs.cat_name},0)"
-    week_i = f"MATCH({w},{refs.weeks},0)"
+    week_i = f"IFERROR(MATCH({w},{refs.weeks},0),NA())"
     start, end = f"INDEX({refs.cat_from},{m})", f"INDEX({refs.cat_to},{m})"
     inside = f"IF({start}<={end},AND({w}>={start},{w}<={end}),OR({w}>={start},{w}<={end}))"
     holiday = f'INDEX({refs.week_holiday},{week_i})<>""'
@@ -182,7 +183,7 @@ def _row_check_formula(r: int, refs: Refs) -> str:
     tail = (f'IF({inside},"","; {labels["outside-window"]}")&IF({holiday},"; {labels["holiday-week"]}","")'
             f'&IF({grade},"","; {labels["wrong-grade"]}")')
     return (
-        f'IF({a}="","",IF(ISNA({m}),"{labels["unknown-activity"]}",IF(ISNA(MATCH({c},{refs.classes},0)),'
+        f'IF(AND({a}="",{c}="",{cell}=""),"",IF(ISNA({m}),"{labels["unknown-activity"]}",IF(ISNA(MATCH({c},{refs.classes},0)),'
         f'"{labels["unknown-class"]}",IF(ISNA({week_i}),"{labels["not-a-school-week"]}",MID({tail},3,200)))))'
     )
 
@@ -632,11 +633,11 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         if all(v in (None, "") for v in (activity, klass, week)):
             continue
         row = cells[0].row
-        if not isinstance(week, (int, float)) or isinstance(week, bool) or not float(week).is_integer():
-            data.problems.append(Problem("bad-week", "Ugen er ikke et ugenummer.", "Rækken er ikke med i tjekket.",
-                                         file, sheet_title, cells[2].coordinate))
-            continue
-        plan.append(Assignment(str(activity or "").strip(), str(klass or "").strip(), int(week),
-                               str(responsible or "").strip(), str(note or "").strip(), row))
+        if isinstance(week, str) and week.strip().isdigit():
+            week = int(week.strip())  # as Excel's COUNTIFS reads it
+        number = isinstance(week, (int, float)) and not isinstance(week, bool) and float(week).is_integer()
+        # a blank or other text week is week 0, never a school week, exactly as the Tjek column says
+        plan.append(Assignment("" if activity is None else str(activity), "" if klass is None else str(klass),
+                               int(week) if number else 0, str(responsible or "").strip(), str(note or "").strip(), row))
     data.plan_spec, data.plan = spec, plan
     return data
