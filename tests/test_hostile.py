@@ -289,3 +289,14 @@ def test_far_cells_cannot_slip_past_the_bound(tmp_path, spec, variant):
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 400_000  # KiB
     assert {r.cell for r in data.records} >= {"E6", "E7"}
     assert "cells-outside-area" in {p.code for p in data.problems}
+
+
+def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    path = good(spec, folder, "A")
+    path.rename(folder / "Bo 010203-1234.xlsx")
+    out = tmp_path / "o.xlsx"
+    assert CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)]).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        assert b"010203" not in b" ".join(archive.read(n) for n in archive.namelist())

@@ -317,6 +317,8 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
         password = click.prompt("Adgangskode til de beskyttede skemaer", hide_input=True)
     if encrypt == "":
         encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
+    if not output.parent.is_dir():
+        raise click.ClickException(f"Mappen {output.parent} findes ikke. Opret den, eller vælg en anden med -o.")
     key = None
     if pseudonym_key is not None:
         if pseudonym_key.resolve().parent == output.resolve().parent:

@@ -9,6 +9,7 @@ problem found.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from xlkit import __version__, overblik_summary, rules
 from xlkit.errors import XlkitError
 from xlkit.privacy import encrypt_to, pseudonym
+from xlkit.values import looks_like_cpr
 from xlkit.problems import PROBLEM_HEADERS, Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.reader import read_workbook
@@ -41,7 +43,7 @@ class FileStatus:
     note: str = ""
     data: WorkbookData | None = None
     term: Term | None = None
-
+    merged_into: str = ""  # a copy of a class merged into this file
 
 @dataclass
 class ClassSummary:
@@ -121,8 +123,10 @@ def _read_one(job: tuple[Path, str, str | None]) -> tuple[str, WorkbookData | No
         return label, read_workbook(path, label, password), "", ""
     except XlkitError as error:
         return label, None, "unreadable-file", str(error)
-    except Exception as error:  # a bug must not cost the leaders the other files
-        return label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__}: {error})."
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # a bug, or a panic in native code, must not cost the other files
+        return label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__})."
 
 
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
@@ -192,7 +196,7 @@ def consolidate(
             "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx).", label,
         ))
     datas = []
-    jobs = [(path, str(path.relative_to(folder)), password) for path in workbooks]
+    jobs = [(path, _label(path, folder, result), password) for path in workbooks]
     paths = {label: path for path, label, _ in jobs}
     for label, data, code, message in read_all(jobs, workers, on_file):
         if data is None:
@@ -224,6 +228,17 @@ def consolidate(
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     return result
+
+
+def _label(path: Path, folder: Path, result: Consolidation) -> str:
+    """The file's name as shown to leaders; a name holding a CPR number is never copied."""
+    label = str(path.relative_to(folder))
+    if looks_like_cpr(label):
+        masked = f"(fil {hashlib.sha1(label.encode()).hexdigest()[:6]} med CPR-nummer i navnet){path.suffix}"
+        result.problems.append(Problem("cpr-number", "Filnavnet ligner et CPR-nummer.",
+                                       "Navnet er ikke kopieret. Omdøb filen.", masked))
+        return masked
+    return label
 
 
 def _only_school(datas, school: str | None, result: Consolidation):
@@ -274,7 +289,7 @@ def _report_conflicts(datas: list[WorkbookData], result: Consolidation) -> None:
             result.problems.append(Problem(
                 "student-in-two-classes", f"{name} har samme UNI-login i flere klasser: {where}.",
                 "Eleven er medtaget i begge klasser. Fjern eleven fra den gamle klasses skema, hvis eleven er flyttet.",
-                "(flere filer)", student=name))
+                sorted(places)[0], student=name))
 
 
 def _cohort(data: WorkbookData) -> tuple:
@@ -330,7 +345,8 @@ def _merge_copies(datas: list[tuple[Path, WorkbookData]], result: Consolidation)
                 record = replace(record, student_key=keys.setdefault(identity, f"{older.file}|{record.student_key}"))
                 taken[slot] = record
                 newest.records.append(record)
-            result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest"))
+            result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest",
+                                           merged_into=newest.file))
         result.problems.append(Problem(
             "duplicate-class", f"Klassen er sendt i {len(copies)} filer: {', '.join(d.file for _, d in copies)}.",
             "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
@@ -434,6 +450,7 @@ def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
                for summary in result.classes]
     tests = [replace(test, names={k: alias(test.data, n) for k, n in test.names.items()}) for test in result.tests]
     by_file = {f.file: f.data for f in result.files if f.data}
+    by_file.update({f.file: by_file.get(f.merged_into) for f in result.files if f.merged_into})
     problems = [replace(p, message=p.message.replace(p.student, alias(by_file.get(p.file), p.student)), student="")
                 if p.student else p for p in result.problems]
     return replace(result, classes=classes, tests=tests, problems=problems)

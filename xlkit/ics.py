@@ -30,7 +30,7 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> lis
     mondays = {w.week: w.monday for w in school_weeks(spec)}
     by_class: dict[str, Calendar] = {}
     by_person: dict[str, Calendar] = {}
-    stamp = dt.datetime(spec.school_year, 8, 1, tzinfo=dt.timezone.utc)
+    stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     for a in plan:
         activity = spec.activity(a.activity)
         if activity is None or a.week not in mondays:
@@ -38,7 +38,8 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> lis
         start = mondays[a.week]
         person = a.responsible or activity.responsible
         event = Event()
-        event.add("uid", hashlib.sha1(f"{spec.id}|{a.activity}|{a.class_name}|{a.week}".encode()).hexdigest() + "@xlkit")
+        identity = f"{spec.id}|{a.activity}|{a.class_name}|{a.week}|{a.row}"
+        event.add("uid", hashlib.sha1(identity.encode()).hexdigest() + "@xlkit")
         event.add("dtstamp", stamp)
         event.add("summary", f"{activity.name} ({a.class_name})")
         event.add("dtstart", start)
@@ -50,9 +51,14 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> lis
                                                 f"{prefix.lower()} {key}")).add_component(event)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    used: set[str] = set()
     for calendars, prefix in ((by_class, "klasse"), (by_person, "ansvarlig")):
         for key, calendar in sorted(calendars.items()):
-            path = folder / _file_name(prefix, key)
+            name = _file_name(prefix, key)
+            while name in used:  # "Anne-Marie" and "Anne Marie" must not overwrite each other
+                name = name[:-4] + "_2.ics"
+            used.add(name)
+            path = folder / name
             path.write_bytes(calendar.to_ical())
             written.append(path)
     return written

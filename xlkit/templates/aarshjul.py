@@ -31,7 +31,7 @@ from xlkit.workbook import NAME_PREFIX, define_range_name, generated_at, header_
 
 KIND = "aarshjul"
 PLAN, GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS = "Plan", "Årsplan", "Årshjul", "Tjek", "Klasse", "Katalog", "Uger"
-PLAN_ROWS = 400  # capacity of the plan table
+PLAN_ROWS = 600  # capacity of the plan table (about 75 classes with the default catalogue)
 PLAN_HEADER = 3  # 0-based row of the table header
 TYPE_COLOURS = {"prøve": "#F4B183", "samtale": "#9DC3E6", "andet": "#C5E0B4"}
 HOLIDAY_FILL = "#D9D9D9"
