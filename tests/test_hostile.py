@@ -300,3 +300,14 @@ def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
     assert CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)]).exit_code == 0
     with zipfile.ZipFile(out) as archive:
         assert b"010203" not in b" ".join(archive.read(n) for n in archive.namelist())
+
+
+def test_ordinary_sheets_take_the_fast_path(tmp_path, spec):
+    """Files from Excel, LibreOffice, XlsxWriter and openpyxl give every row and cell an r;
+    only others are parsed to find their extent."""
+    from xlkit.book import quick_extent
+
+    path = good(spec, tmp_path, "A")  # saved by openpyxl
+    with zipfile.ZipFile(path) as archive:
+        assert quick_extent(archive.read("xl/worksheets/sheet1.xml")) == (51, 22)
+    assert quick_extent(b'<row r="1"><c r="A1"/><c><v>1</v></c></row>') is None

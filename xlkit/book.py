@@ -180,8 +180,8 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
 R_VALUE = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
 CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
-ROW_WITH_R = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\sr\s*=")
-CELL_WITH_R = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\sr\s*=")
+ROW_WITH_R = re.compile(rb"<(?:[\w.-]+:)?row(?=\s)[^>]*?\sr\s*=")
+CELL_WITH_R = re.compile(rb"<(?:[\w.-]+:)?c(?=\s)[^>]*?\sr\s*=")
 
 
 def quick_extent(xml: bytes) -> tuple[int, int] | None:
