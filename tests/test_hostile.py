@@ -56,8 +56,8 @@ def corpus(tmp_path, spec):
     folder = tmp_path / "indbakke"
     bad = folder / "skidt"
     bad.mkdir(parents=True)
-    a = good(spec, folder, "A", names=INJECTIONS[:4])
-    b = good(spec, folder, "B")
+    good(spec, folder, "A", names=INJECTIONS[:4])
+    good(spec, folder, "B")
     (bad / "tom.xlsx").write_bytes(b"")
     (bad / "tekst.xlsx").write_text("Navn;Vurdering\nBo;4\n", encoding="utf-8")
     (bad / "gammel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
@@ -67,9 +67,8 @@ def corpus(tmp_path, spec):
     with zipfile.ZipFile(bad / "bombe.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * 20_000_000 + b"</a>")
     # a password-protected copy of a good workbook
-    protected = spec_copy = good(spec, tmp_path, "C")
+    protected = good(spec, tmp_path, "C")
     encrypt_to(protected.read_bytes(), "hemmelig", bad / "beskyttet.xlsx")
-    del spec_copy
     # lying and odd shapes, all from good workbooks
     sheet = "xl/worksheets/sheet1.xml"
     rewrite(good(spec, tmp_path, "D"), bad / "dimension.xlsx",
@@ -124,7 +123,6 @@ def test_hostile_corpus(corpus, tmp_path):
     assert all(c.data_type == "s" for c in focus)
     with zipfile.ZipFile(out) as archive:
         xml = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
-        assert b"<f>" not in xml.split(b"Elever i fokus")[0] or True
         assert b"HYPERLINK" not in b"".join(re.findall(rb"<f>[^<]*</f>", xml))
         assert not any(n.startswith("xl/worksheets/_rels") and b"hyperlink" in archive.read(n)
                        for n in archive.namelist())
@@ -177,7 +175,7 @@ def test_pseudonyms_replace_names_and_the_key_stays_outside(tmp_path, spec):
     assert pseudonym(key, "Skolen", "A", "anna hansen") in focus
     problems = [row[3] for row in openpyxl.load_workbook(out)["Problemer"].iter_rows(min_row=5, values_only=True)]
     assert any(pseudonym(key, "Skolen", "A", "anna hansen") in message for message in problems)
-    del path
+    assert path.exists()
     again = tmp_path / "ud" / "igen.xlsx"
     CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(again), "--pseudonym", str(key_file)])
     assert [row[2] for row in openpyxl.load_workbook(again)["Elever i fokus"].iter_rows(min_row=5, values_only=True)] == focus
@@ -200,7 +198,6 @@ def test_encrypted_summary(tmp_path, spec):
     plain = io.BytesIO()
     office.decrypt(plain)
     assert openpyxl.load_workbook(plain).sheetnames[0] == "Oversigt"
-    assert read_workbook  # the reader opens such files too, with --password (see the corpus test)
 
 
 from xlkit.consolidate import _read_one as read_one  # noqa: E402  (the real reader, before patching)

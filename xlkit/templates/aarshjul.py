@@ -25,7 +25,6 @@ from xlkit.plan import (
     MONTHS, MOVED, SUGGESTED, Activity, Assignment, HolidayWeeks, PlanSpec, SchoolWeek, applicable, check_plan,
     school_weeks,
 )
-from xlkit.problems import Problem
 from xlkit.records import WorkbookData
 from xlkit.workbook import NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata
 
