@@ -30,7 +30,7 @@ from xlkit.records import Record, WorkbookData
 from xlkit.reader import read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
-from xlkit.workbook import new_workbook
+from xlkit.workbook import new_workbook, print_wide
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 OTHER_SPREADSHEETS = {".xls", ".ods", ".numbers", ".csv"}
@@ -574,7 +574,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.autofilter(header_row, 0, last_row, len(headers) - 1)
     if last_row > header_row:
         _distribution_chart(workbook, sheet, scale, header_row, last_row, label_col)
-    _print_wide(sheet, header_row)
+    print_wide(sheet, header_row)
 
 
 def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int, label_col: int) -> None:
@@ -630,7 +630,7 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.write_string(4, 0, "Ingen elever i fokus.", formats["note"])
     sheet.freeze_panes(4, 3)
     sheet.autofilter(3, 0, max(row, 4), len(headers) - 1)
-    _print_wide(sheet, 3)
+    print_wide(sheet, 3)
 
 
 def _development_sheet(workbook, result: Consolidation, formats) -> None:
@@ -664,14 +664,7 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
             "max_type": "num", "max_value": high.value, "max_color": "#8CCB7E",
         })
     sheet.freeze_panes(4, 2)
-    _print_wide(sheet, 3)
-
-
-def _print_wide(sheet, header_row: int) -> None:
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
+    print_wide(sheet, 3)
 
 
 def _problems_sheet(workbook, result: Consolidation, formats) -> None:
@@ -686,7 +679,7 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.write_string(4, 0, "Ingen problemer.", formats["note"])
     sheet.freeze_panes(4, 0)
     sheet.autofilter(3, 0, max(3 + len(result.problems), 4), len(PROBLEM_HEADERS) - 1)
-    _print_wide(sheet, 3)
+    print_wide(sheet, 3)
 
 
 def _files_sheet(workbook, result: Consolidation, formats) -> None:
@@ -709,4 +702,4 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
         _number(sheet, row, 6, len(data.records) if data else None, formats["int"])
         sheet.write_string(row, 7, status.note, formats["wrap"])
     sheet.freeze_panes(3, 0)
-    _print_wide(sheet, 2)
+    print_wide(sheet, 2)

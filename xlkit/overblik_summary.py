@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from xlkit import rules
 from xlkit.records import WorkbookData
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
+from xlkit.workbook import print_wide
 
 
 @dataclass
@@ -153,10 +154,7 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
     sheet.set_row(3, 32)
     sheet.freeze_panes(4, 3)
     sheet.autofilter(3, 0, last, len(headers) - 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(3)
+    print_wide(sheet, 3)
 
 
 def _share(sheet, row, col, value, formats) -> None:
@@ -206,7 +204,4 @@ def _below_sheet(workbook, summaries, formats) -> None:
     sheet.set_column(3, 3, 24)
     sheet.set_column(4, 4, 70)
     sheet.freeze_panes(4, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(3)
+    print_wide(sheet, 3)

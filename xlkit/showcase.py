@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
 from xlkit import rules, udfs
 from xlkit.spec import load_spec
-from xlkit.workbook import new_workbook
+from xlkit.workbook import new_workbook, print_wide
 
 HEADERS = ("Excel-formel", "xlwings (UDF)", "Ens")
 RESULT_COL = 7  # native formula, UDF and "Ens" sit side by side from here
@@ -145,8 +145,6 @@ def build_showcase(path: str | Path) -> Path:
                 sheet.write_number(row + r, 6 + c, value, pct)
             else:
                 write_input(row + r, 6 + c, value)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_wide(sheet)
     workbook.close()
     return Path(path)

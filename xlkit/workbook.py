@@ -85,6 +85,15 @@ def header_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+def print_wide(sheet, header_row: int | None = None) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page (report sheets)."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+
+
 def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str) -> None:
     """A4 landscape, one page wide, header rows repeated, school/class/date in the header."""
     sheet.set_paper(9)
