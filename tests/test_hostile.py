@@ -299,12 +299,53 @@ def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
         assert b"010203" not in b" ".join(archive.read(n) for n in archive.namelist())
 
 
-def test_ordinary_sheets_take_the_fast_path(tmp_path, spec):
-    """Files from Excel, LibreOffice, XlsxWriter and openpyxl give every row and cell an r;
-    only others are parsed to find their extent."""
-    from xlkit.book import quick_extent
+def test_ordinary_sheets_take_the_fast_path(tmp_path, spec, libreoffice):
+    """Files from Excel, LibreOffice, XlsxWriter and openpyxl write every row and cell the
+    plain way; only other spellings are counted or parsed to find their extent."""
+    from xlkit.book import plainly_within_bounds, quick_extent
 
-    path = good(spec, tmp_path, "A")  # saved by openpyxl
-    with zipfile.ZipFile(path) as archive:
+    made = elevvurdering.build(spec, tmp_path / "xlsxwriter.xlsx", "Skolen", "A", 2026,
+                               students=[Student("Bo")])  # XlsxWriter
+    filled = good(spec, tmp_path, "B")  # saved by openpyxl
+    (saved,) = libreoffice.convert([filled], tmp_path / "lo")
+    for path in (made, filled, saved):
+        with zipfile.ZipFile(path) as archive:
+            sheet = archive.read("xl/worksheets/sheet1.xml")
+        assert plainly_within_bounds(sheet), path
+    with zipfile.ZipFile(filled) as archive:
         assert quick_extent(archive.read("xl/worksheets/sheet1.xml")) == (51, 22)
     assert quick_extent(b'<row r="1"><c r="A1"/><c><v>1</v></c></row>') is None
+    for variant in FAR_VARIANTS.values():
+        assert not plainly_within_bounds(b'<sheetData><row r="1"><c r="A1"/></row>' + variant + b"</sheetData>")
+    for odd in (b'<row r="1"><c r="A1" r="ZZZ1"/></row>', b'<row r="1"><c r="A1"\tr="A9999"/></row>',
+                b'<x:row r="1"><x:c r="A1"/></x:row>', b'<row r="1"><c r = "A1"/></row>', b'<row r="1000"/>'):
+        assert not plainly_within_bounds(odd), odd
+
+
+def test_duplicate_sheet_names_are_refused(tmp_path, spec):
+    """Two sheets with one name could point calamine at a sheet xlkit did not check."""
+    path = rewrite(good(spec, tmp_path, "A"), tmp_path / "to.xlsx", lambda n, d: d.replace(
+        b'name="xlkit"', b'name="ELEVVURDERING"') if n == "xl/workbook.xml" else (None if n == "(extra)" else d))
+    with pytest.raises(InvalidWorkbook, match="flere ark med samme navn"):
+        read_workbook(path)
+
+
+def test_calamine_reads_only_the_checked_sheets(tmp_path, spec):
+    """A relationship aimed past xlkit's own mapping cannot reach calamine: it reads a
+    package xlkit writes from the sheets it has checked, and the names pick the sheets."""
+    from xlkit.book import Book
+
+    source = good(spec, tmp_path, "A")
+    with zipfile.ZipFile(source) as archive:
+        near = archive.read("xl/worksheets/sheet1.xml")
+    far = near.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    # xlkit resolves "xl/worksheets/sheet9.xml" under xl/ (xl/xl/...); calamine would take it as written
+    path = rewrite(source, tmp_path / "rel.xlsx", lambda n, d:
+                   re.sub(rb'Target="[^"]*sheet1.xml"', b'Target="xl/worksheets/sheet9.xml"', d)
+                   if n == "xl/_rels/workbook.xml.rels" else
+                   ([("xl/xl/worksheets/sheet9.xml", near), ("xl/worksheets/sheet9.xml", far)] if n == "(extra)" else d))
+    data = read_workbook(path, timeout=20)
+    assert {r.cell for r in data.records} >= {"E6", "E7"}
+    book = Book(path.read_bytes())
+    assert book.calamine_sheet("Elevvurdering").height == 51
+    assert book.trimmed_sheets == []

@@ -20,11 +20,25 @@ import re
 import zipfile
 from dataclasses import dataclass
 from posixpath import join, normpath
+from xml.sax.saxutils import quoteattr
 
 import python_calamine
 from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from xlkit.errors import InvalidWorkbook
+
+RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>')
+ROOT_RELS = RELS.format(f'<Relationship Id="rId1" Type="{RELATIONSHIP}/officeDocument" Target="xl/workbook.xml"/>')
+CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                 '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                 '<Default Extension="xml" ContentType="application/xml"/></Types>')
+WORKBOOK = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'xmlns:r="{RELATIONSHIP}"><workbookPr date1904="{{date1904}}"/><sheets>{{sheets}}</sheets></workbook>')
+WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}  # kept as written inside an attribute
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -33,6 +47,7 @@ NS = {
 }
 MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); cells beyond are never loaded
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
+FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # cheap first look
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 
 
@@ -81,7 +96,7 @@ class BookSheet:
     @property
     def calamine(self):
         if self._calamine is None:
-            self._calamine = self.book.calamine.get_sheet_by_name(self.title)
+            self._calamine = self.book.calamine_sheet(self.title)
         return self._calamine
 
     def _load(self, rows_needed: int) -> list[list]:
@@ -128,10 +143,10 @@ class BookSheet:
     def formulas_without_value(self) -> set[str]:
         """Cells holding a formula but no stored result (saved by a program that does not
         calculate): they read as empty, so the reader reports them instead."""
-        part = self.book.sheet_parts.get(self.title)
-        if part is None:
+        xml = self.book.sheet_xml(self.title)
+        if not FORMULA_END_WITHOUT_VALUE.search(xml):
             return set()
-        return {m.group(1).decode() for m in FORMULA_WITHOUT_VALUE.finditer(self.book.archive.read(part))}
+        return {m.group(1).decode() for m in FORMULA_WITHOUT_VALUE.finditer(xml)}
 
 
 def _column_number(letters: str) -> int:
@@ -182,6 +197,20 @@ ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
 CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
 ROW_WITH_R = re.compile(rb"<(?:[\w.-]+:)?row(?=\s)[^>]*?\sr\s*=")
 CELL_WITH_R = re.compile(rb"<(?:[\w.-]+:)?c(?=\s)[^>]*?\sr\s*=")
+# The plain spelling every program writes: each row and cell opens with `<row r="` / `<c r="`
+# and no r attribute is spelt any other way. Anything else (a prefix, another attribute
+# first, a tab, single quotes) is left to the slower checks below.
+UNPLAIN_TAG = re.compile(rb'<(?:[\w.-]+:(?:c|row)[\s>/]|(?:c|row)[\t\n\r>/]|(?:c|row) (?!r="))')
+UNPLAIN_R = re.compile(rb'r(?:\s+=|=\s*[^"\s]|=\s)')
+# A reference beyond MAX_ROWS (999: four digits or more) or MAX_COLUMNS (ZZ: three letters or more).
+FAR_R = re.compile(rb' r="(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}")')
+
+
+def plainly_within_bounds(xml: bytes) -> bool:
+    """True when every row and cell is written the plain way with a reference inside the
+    template's size: a few scans at C speed, against a parse for every cell."""
+    return not (UNPLAIN_TAG.search(xml) or UNPLAIN_R.search(xml) or FAR_R.search(xml)
+                or b"\tr=" in xml or b"\nr=" in xml or b"\rr=" in xml)
 
 
 def quick_extent(xml: bytes) -> tuple[int, int] | None:
@@ -209,6 +238,8 @@ def bounded_sheet(xml: bytes) -> bytes | None:
     """The sheet without rows beyond MAX_ROWS and cells beyond MAX_COLUMNS (every kept row
     and cell given an explicit r), or None when it needs no change. calamine allocates the
     whole used range, so one forged far cell would otherwise ask for billions of cells."""
+    if plainly_within_bounds(xml):
+        return None
     max_row, max_col = quick_extent(xml) or sheet_extent(xml)
     if max_row <= MAX_ROWS and max_col <= MAX_COLUMNS:
         return None
@@ -244,7 +275,13 @@ def bounded_sheet(xml: bytes) -> bytes | None:
 
 
 class Book:
-    """The parts of a workbook the readers need; everything read from bytes in memory."""
+    """The parts of a workbook the readers need; everything read from bytes in memory.
+
+    calamine never sees the teacher's file itself: it gets a small package xlkit writes
+    from the parts it has checked (its own workbook.xml naming only the sheets asked for,
+    each sheet bounded, the shared strings and styles). So calamine cannot be steered to
+    an unchecked sheet by relationship tricks, and sheets nobody reads are not even inflated.
+    """
 
     def __init__(self, data: bytes):
         self.archive = zipfile.ZipFile(io.BytesIO(data))
@@ -255,12 +292,16 @@ class Book:
         self.sheet_parts: dict[str, str] = {}
         self.sheetnames: list[str] = []
         for sheet in workbook.findall("m:sheets/m:sheet", NS):
-            title = sheet.get("name")
+            title = sheet.get("name") or ""
             self.sheetnames.append(title)
-            target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
+            target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "") or ""
             part = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
             if part in names:
                 self.sheet_parts[title] = part
+        if len({title.casefold() for title in self.sheetnames}) != len(self.sheetnames):
+            raise InvalidWorkbook("Projektmappen har flere ark med samme navn; det laver Excel ikke, så filen er ændret.")
+        properties = workbook.find("m:workbookPr", NS)
+        self.date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
         self.defined_names = {
             element.get("name"): DefinedName(element.get("name"), (element.text or "").strip())
             for element in workbook.findall("m:definedNames/m:definedName", NS)
@@ -269,26 +310,55 @@ class Book:
         self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
         self.modified = self._modified(names)
-        self.trimmed_sheets = self._trim(data)
-        if self.trimmed_sheets:
-            data = self._without_far_cells(data)
-        self.calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        self.trimmed_sheets: list[str] = []  # titles of sheets with cells far outside the template, cut away
+        self._sheet_xml: dict[str, bytes] = {}
+        self._calamine = None
+        self._in_calamine: tuple[str, ...] = ()
         self._sheets: dict[str, BookSheet] = {}
 
-    def _trim(self, data: bytes) -> dict[str, bytes]:
-        """Sheet parts that reach beyond the template's size, already cut down."""
-        trimmed = {}
-        for part in self.sheet_parts.values():
-            bounded = bounded_sheet(self.archive.read(part))
+    def sheet_xml(self, title: str) -> bytes:
+        """The sheet's XML, bounded to the template's size (checked once, then kept)."""
+        if title not in self._sheet_xml:
+            part = self.sheet_parts.get(title)
+            if part is None:
+                raise InvalidWorkbook(f"Arket '{title}' mangler i filen.")
+            xml = self.archive.read(part)
+            bounded = bounded_sheet(xml)
             if bounded is not None:
-                trimmed[part] = bounded
-        return trimmed
+                self.trimmed_sheets.append(title)
+                xml = bounded
+            self._sheet_xml[title] = xml
+        return self._sheet_xml[title]
 
-    def _without_far_cells(self, data: bytes) -> bytes:
+    def calamine_sheet(self, title: str):
+        """calamine's view of one sheet. The package holds every sheet the names point to,
+        so one package usually serves the whole read."""
+        if title not in self._in_calamine:
+            wanted = set(self._in_calamine) | {title} | self._named_sheets()
+            titles = tuple(t for t in self.sheetnames if t in wanted and t in self.sheet_parts)
+            self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._package(titles)))
+            self._in_calamine = titles
+        return self._calamine.get_sheet_by_name(title)
+
+    def _named_sheets(self) -> set[str]:
+        return {sheet for defined in self.defined_names.values() for sheet, _ in defined.destinations}
+
+    def _package(self, titles: tuple[str, ...]) -> bytes:
+        """A minimal, uncompressed .xlsx of the checked sheets for calamine."""
+        sheets = "".join(f'<sheet name={quoteattr(t, WHITESPACE)} sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(titles, 1))
+        rels = "".join(f'<Relationship Id="rId{i}" Type="{RELATIONSHIP}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                       for i in range(1, len(titles) + 1))
         out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
-            for item in self.archive.infolist():
-                copy.writestr(item.filename, self.trimmed_sheets.get(item.filename) or self.archive.read(item.filename))
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as package:
+            package.writestr("[Content_Types].xml", CONTENT_TYPES)
+            package.writestr("_rels/.rels", ROOT_RELS)
+            package.writestr("xl/workbook.xml", WORKBOOK.format(date1904=int(self.date1904), sheets=sheets))
+            package.writestr("xl/_rels/workbook.xml.rels", RELS.format(rels))
+            for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
+                if part in self.archive.NameToInfo:
+                    package.writestr(part, self.archive.read(part))
+            for i, title in enumerate(titles, 1):
+                package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))
         return out.getvalue()
 
     def _modified(self, names: set[str]) -> dt.datetime | None:

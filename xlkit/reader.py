@@ -192,10 +192,9 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
     if book.external_links:
         problems.append(Problem("external-links", f"Filen har {len(book.external_links)} link(s) til andre filer.",
                                 "Kun værdierne i filen er læst; linkene er ikke fulgt.", label))
-    titles = {part: title for title, part in book.sheet_parts.items()}
-    for part in book.trimmed_sheets:
+    for title in book.trimmed_sheets:
         problems.append(Problem("cells-outside-area", "Arket har celler langt uden for skemaets område.",
-                                "Cellerne uden for skemaets område er ikke læst.", label, titles.get(part, part)))
+                                "Cellerne uden for skemaets område er ikke læst.", label, title))
     regions: dict[str, list[tuple[int, int, int, int]]] = {}
     for name, defined in book.defined_names.items():
         if not name.startswith(NAME_PREFIX) or name in NOT_INPUTS:
