@@ -41,9 +41,11 @@ class FileStatus:
     file: str
     read: bool
     note: str = ""
-    data: WorkbookData | None = None
+    data: WorkbookData | None = None  # identity and problems; the records are summarised, not kept
     term: Term | None = None
     merged_into: str = ""  # a copy of a class merged into this file
+    record_count: int = 0
+
 
 @dataclass
 class ClassSummary:
@@ -55,6 +57,39 @@ class ClassSummary:
     counts: dict[str, dict[int, int]]  # subject -> level -> n
     previous_counts: dict[str, dict[int, int]]
     focus: list[dict]  # one row per student in focus
+    means: dict[tuple[str, str], float] = field(default_factory=dict)  # (subject, term label) -> mean, every term
+
+
+@dataclass
+class FileResult:
+    """What reading one file leaves for the summary. Reading processes send this back
+    instead of every record, so the summary's memory does not grow with the records; only
+    a class that arrives in several copies is read again with its records, to merge them."""
+
+    label: str
+    data: WorkbookData | None  # None when the file could not be read; records emptied
+    code: str = ""
+    message: str = ""
+    record_count: int = 0
+    summary: ClassSummary | None = None  # elevvurdering: the chosen term
+    tests: list = field(default_factory=list)  # overblik: TestSummary per test with points
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (UNI-login, class, student)
+    terms_with_data: set[tuple] = field(default_factory=set)  # (school year, season offset, label)
+
+    @classmethod
+    def of(cls, data: WorkbookData, term_label: str | None) -> FileResult:
+        result = cls(data.file, replace(data, records=[]), record_count=len(data.records))
+        result.logins = sorted({(r.uni_login, r.class_name, r.student) for r in data.records if r.uni_login})
+        if data.kind == "overblik":
+            result.tests = overblik_summary.summarise(data)
+            for test in result.tests:
+                test.data = result.data
+        elif data.kind == "elevvurdering":
+            result.terms_with_data = {(r.term.school_year, r.term.season.year_offset, r.term.label) for r in data.records}
+            result.summary = _summarise(data, term_label)
+            if result.summary is not None:
+                result.summary.data = result.data
+        return result
 
 
 @dataclass
@@ -65,6 +100,7 @@ class Consolidation:
     tests: list[overblik_summary.TestSummary] = field(default_factory=list)
     scale: Scale | None = None
     focus_rule: rules.FocusRule | None = None
+    term_keys: set[tuple] = field(default_factory=set)  # every elevvurdering term with data
 
     @property
     def terms_used(self) -> list[str]:
@@ -74,9 +110,7 @@ class Consolidation:
 
     @property
     def terms_with_data(self) -> list[str]:
-        terms = {(r.term.school_year, r.term.season.year_offset, r.term.label)
-                 for f in self.files if f.data and f.data.kind == "elevvurdering" for r in f.data.records}
-        return [label for *_, label in sorted(terms)]
+        return [label for *_, label in sorted(self.term_keys)]
 
     @property
     def read_count(self) -> int:
@@ -87,7 +121,7 @@ class Consolidation:
         return [f for f in self.files if not f.read]
 
     def record_count(self, kind: str) -> int:
-        return sum(len(f.data.records) for f in self.files if f.data and f.data.kind == kind)
+        return sum(f.record_count for f in self.files if f.data and f.data.kind == kind)
 
     @property
     def focus_count(self) -> int:
@@ -115,18 +149,25 @@ def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
     return workbooks, others
 
 
-def _read_one(job: tuple[Path, str, str | None]) -> tuple[str, WorkbookData | None, str, str]:
-    """Read one file; returns (label, data, problem code, message). Runs in worker processes,
-    so it never raises: one broken file must not stop the others."""
-    path, label, password = job
+Job = tuple[Path, str, "str | None", "str | None", bool]  # path, label, password, term, keep records
+
+
+def _read_one(job: Job) -> FileResult:
+    """Read one file and summarise it (with `keep records` the records stay, for merging
+    copies). Runs in reading processes, so it never raises: one broken file must not stop
+    the others."""
+    path, label, password, term_label, keep_records = job
     try:
-        return label, read_workbook(path, label, password), "", ""
+        data = read_workbook(path, label, password)
+        if keep_records:
+            return FileResult(label, data)
+        return FileResult.of(data, term_label)
     except XlkitError as error:
-        return label, None, "unreadable-file", str(error)
+        return FileResult(label, None, "unreadable-file", str(error))
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:  # a bug, or a panic in native code, must not cost the other files
-        return label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__})."
+        return FileResult(label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__}).")
 
 
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
@@ -143,7 +184,7 @@ def _limit_memory() -> None:
         pass  # not on this platform
 
 
-def read_all(jobs: list[tuple[Path, str, str | None]], workers: int, on_file=None):
+def read_all(jobs: list[Job], workers: int, on_file=None):
     """Read the files in `workers` separate processes (at least one, so a crash in native
     code costs only the file that caused it; each read also has its own time limit), in the
     order given. workers=0 reads in this process (for debugging)."""
@@ -170,7 +211,7 @@ def read_all(jobs: list[tuple[Path, str, str | None]], workers: int, on_file=Non
                 with ProcessPoolExecutor(1, mp_context=context, initializer=_limit_memory) as single:
                     yield single.submit(_read_one, job).result()
             except BrokenProcessPool:
-                yield job[1], None, "internal-error", "Læsningen af filen gik ned; den er sprunget over."
+                yield FileResult(job[1], None, "internal-error", "Læsningen af filen gik ned; den er sprunget over.")
             if on_file:
                 on_file(None)
 
@@ -195,39 +236,59 @@ def consolidate(
             "unsupported-format", f"Filtypen {path.suffix} læses ikke.",
             "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx).", label,
         ))
-    datas = []
-    jobs = [(path, _label(path, folder, result), password) for path in workbooks]
-    paths = {label: path for path, label, _ in jobs}
-    for label, data, code, message in read_all(jobs, workers, on_file):
-        if data is None:
-            result.files.append(FileStatus(label, False, message))
-            result.problems.append(Problem(code, message, "Filen er sprunget over.", label))
-            continue
-        datas.append((paths[label], data))
-    datas = _only_school(datas, school, result)
-    merged = _merge_copies(datas, result)
-    _report_conflicts(merged, result)
-    for data in merged:
-        status = FileStatus(data.file, True, data=data)
+    jobs = [(path, _label(path, folder, result), password, term_label, False) for path in workbooks]
+    read = []
+    for item in read_all(jobs, workers, on_file):
+        if item.data is None:
+            _skip(item, result)
+        else:
+            read.append(item)
+    read = _only_school(read, school, result)
+    read = _merge_copies(read, {label: path for path, label, *_ in jobs}, password, term_label, workers, result)
+    _report_conflicts(read, result)
+    for item in read:
+        data = item.data
+        status = FileStatus(data.file, True, data=data, record_count=item.record_count)
         result.files.append(status)
         result.problems.extend(data.problems)
         if data.kind == "aarshjul":
             status.note = "Årshjul: tjekkes med xlkit plan check"
-            continue
-        if data.kind == "overblik":
-            tests = overblik_summary.summarise(data)
-            result.tests.extend(tests)
-            status.note = f"Seneste prøve: {tests[-1].test.name}" if tests else "Ingen point endnu"
-            continue
-        summary = _summarise(data, term_label, result)
-        if summary is None:
-            status.note = status.note or "Ingen vurderinger i den valgte termin"
-            continue
-        status.term = summary.term
-        result.classes.append(summary)
+        elif data.kind == "overblik":
+            result.tests.extend(item.tests)
+            status.note = f"Seneste prøve: {item.tests[-1].test.name}" if item.tests else "Ingen point endnu"
+        elif _same_scale(data, result):
+            result.term_keys |= item.terms_with_data
+            if item.summary is None:
+                status.note = "Ingen vurderinger i den valgte termin"
+            else:
+                status.term = item.summary.term
+                result.classes.append(item.summary)
+        else:
+            status.note = "Anden skala end de øvrige skemaer"
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     return result
+
+
+def _skip(item: FileResult, result: Consolidation) -> None:
+    result.files.append(FileStatus(item.label, False, item.message))
+    result.problems.append(Problem(item.code, item.message, "Filen er sprunget over.", item.label))
+
+
+def _same_scale(data: WorkbookData, result: Consolidation) -> bool:
+    """The first elevvurdering sets the scale (and focus rule); one with another scale cannot
+    share the distributions."""
+    if result.scale is None:
+        result.scale = data.scale
+    elif data.scale.values != result.scale.values:
+        result.problems.append(Problem(
+            "different-scale", "Skemaet bruger en anden skala end de øvrige.",
+            "Skemaet er ikke med i fordelingerne.", data.file,
+        ))
+        return False
+    if result.focus_rule is None:
+        result.focus_rule = data.focus_rule
+    return True
 
 
 def _label(path: Path, folder: Path, result: Consolidation) -> str:
@@ -241,24 +302,25 @@ def _label(path: Path, folder: Path, result: Consolidation) -> str:
     return label
 
 
-def _only_school(datas, school: str | None, result: Consolidation):
+def _only_school(read: list[FileResult], school: str | None, result: Consolidation) -> list[FileResult]:
     """A workbook from another school: with `school` given it is skipped and reported;
     without, every school is included and a mix is pointed out."""
-    schools = sorted({data.school for _, data in datas if data.school})
+    schools = sorted({item.data.school for item in read if item.data.school})
     if school is None:
         if len(schools) > 1:
             result.problems.append(Problem(
                 "several-schools", f"Mappen har skemaer fra flere skoler: {', '.join(schools)}.",
                 "Alle er medtaget. Brug --skole for at samle én skole.", "(mappen)"))
-        return datas
+        return read
     kept = []
-    for path, data in datas:
+    for item in read:
+        data = item.data
         if data.school and data.school.casefold() != school.casefold():
             result.files.append(FileStatus(data.file, False, f"Skema fra en anden skole ({data.school})"))
             result.problems.append(Problem("other-school", f"Skemaet er fra {data.school}, ikke {school}.",
                                            "Filen er sprunget over.", data.file))
         else:
-            kept.append((path, data))
+            kept.append(item)
     return kept
 
 
@@ -266,11 +328,12 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", str(text))[:3])
 
 
-def _report_conflicts(datas: list[WorkbookData], result: Consolidation) -> None:
+def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
     """The same UNI-login in two classes (a student who moved) and workbooks made by a newer
     xlkit: both are kept and reported."""
     classes_of: dict[str, dict[str, tuple[tuple, str, str]]] = {}
-    for data in datas:
+    for item in read:
+        data = item.data
         if _version(data.metadata.get("xlkit_version", "0")) > _version(__version__):
             result.problems.append(Problem(
                 "newer-version", f"Skemaet er lavet med en nyere xlkit ({data.metadata.get('xlkit_version')}).",
@@ -278,10 +341,8 @@ def _report_conflicts(datas: list[WorkbookData], result: Consolidation) -> None:
         if data.kind not in ("elevvurdering", "overblik"):
             continue
         identity = _cohort(data)
-        for record in data.records:
-            if record.uni_login:
-                classes_of.setdefault(record.uni_login.casefold(), {})[data.file] = (
-                    identity, record.class_name, record.student)
+        for uni_login, class_name, student in item.logins:
+            classes_of.setdefault(uni_login.casefold(), {})[data.file] = (identity, class_name, student)
     for places in classes_of.values():
         if len({identity for identity, _, _ in places.values()}) > 1:
             where = ", ".join(f"{class_name} ({file})" for file, (_, class_name, _) in sorted(places.items()))
@@ -308,64 +369,71 @@ def _student_identity(record: Record) -> str:
     return record.student.casefold() if not record.student.startswith("Elev uden navn") else record.student_key
 
 
-def _merge_copies(datas: list[tuple[Path, WorkbookData]], result: Consolidation) -> list[WorkbookData]:
+def _merge_copies(read: list[FileResult], paths: dict[str, Path], password: str | None, term_label: str | None,
+                  workers: int, result: Consolidation) -> list[FileResult]:
     """The same class sent more than once (e.g. the dansk and the matematik teacher each
-    filled a copy): the copies are merged. Where two copies hold different values for the
-    same student, term and subject, the most recently saved copy wins and the difference
-    is reported; nothing else is dropped."""
-    groups: dict[tuple, list[tuple[Path, WorkbookData]]] = {}
-    for path, data in datas:
+    filled a copy): the copies are read again with their records and merged. Where two
+    copies hold different values for the same student, term and subject, the most
+    recently saved copy wins and the difference is reported; nothing else is dropped."""
+    groups: dict[tuple, list[FileResult]] = {}
+    for item in read:
+        data = item.data
         key = (data.kind, data.school, data.class_letter, data.metadata.get("start_year"),
                data.metadata.get("start_grade"), data.metadata.get("subject"))
-        groups.setdefault(key, []).append((path, data))
-    merged = []
-    for copies in groups.values():
-        copies.sort(key=lambda item: (item[1].saved_at or datetime.fromtimestamp(os.stat(item[0]).st_mtime), item[1].file),
-                    reverse=True)
-        newest = copies[0][1]
-        if len(copies) == 1:
-            merged.append(newest)
-            continue
-        keys = {_student_identity(r): r.student_key for r in newest.records}
-        taken = {(_student_identity(r), r.test or r.term.index, r.measure): r for r in newest.records}
-        for _, older in copies[1:]:
-            newest.problems.extend(older.problems)
-            for record in older.records:
-                identity = _student_identity(record)
-                slot = (identity, record.test or record.term.index, record.measure)
-                if slot in taken:
-                    if taken[slot].value != record.value:
-                        result.problems.append(Problem(
-                            "copies-disagree",
-                            f"Kopierne af klassens skema er uenige: {taken[slot].file} har {taken[slot].value:g} "
-                            f"i {taken[slot].cell}.",
-                            f"Værdien fra {taken[slot].file} (gemt senest) er brugt.", record.file, record.sheet, record.cell,
-                        ))
-                    continue
-                record = replace(record, student_key=keys.setdefault(identity, f"{older.file}|{record.student_key}"))
-                taken[slot] = record
-                newest.records.append(record)
-            result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest",
-                                           merged_into=newest.file))
-        result.problems.append(Problem(
-            "duplicate-class", f"Klassen er sendt i {len(copies)} filer: {', '.join(d.file for _, d in copies)}.",
-            "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
-        ))
-        merged.append(newest)
-    return sorted(merged, key=lambda d: d.file)
+        groups.setdefault(key, []).append(item)
+    kept = [copies[0] for copies in groups.values() if len(copies) == 1]
+    repeated = [[item.label for item in copies] for copies in groups.values() if len(copies) > 1]
+    jobs = [(paths[label], label, password, term_label, True) for labels in repeated for label in labels]
+    full = {}
+    for item in read_all(jobs, workers):
+        if item.data is None:
+            _skip(item, result)  # the file changed since it was first read
+        else:
+            full[item.label] = item.data
+    for labels in repeated:
+        copies = [(paths[label], full[label]) for label in labels if label in full]
+        if copies:
+            kept.append(FileResult.of(_merge(copies, result), term_label))
+    return sorted(kept, key=lambda item: item.data.file)
 
 
-def _summarise(data: WorkbookData, term_label: str | None, result: Consolidation) -> ClassSummary | None:
-    if result.scale is None:
-        result.scale = data.scale
-    elif data.scale.values != result.scale.values:
-        result.problems.append(Problem(
-            "different-scale", "Skemaet bruger en anden skala end de øvrige.",
-            "Skemaet er ikke med i fordelingerne.", data.file,
-        ))
-        return None
-    if result.focus_rule is None:
-        result.focus_rule = data.focus_rule
+def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> WorkbookData:
+    copies.sort(key=lambda item: (item[1].saved_at or datetime.fromtimestamp(os.stat(item[0]).st_mtime), item[1].file),
+                reverse=True)
+    newest = copies[0][1]
+    if len(copies) == 1:
+        return newest
+    keys = {_student_identity(r): r.student_key for r in newest.records}
+    taken = {(_student_identity(r), r.test or r.term.index, r.measure): r for r in newest.records}
+    for _, older in copies[1:]:
+        newest.problems.extend(older.problems)
+        for record in older.records:
+            identity = _student_identity(record)
+            slot = (identity, record.test or record.term.index, record.measure)
+            if slot in taken:
+                if taken[slot].value != record.value:
+                    result.problems.append(Problem(
+                        "copies-disagree",
+                        f"Kopierne af klassens skema er uenige: {taken[slot].file} har {taken[slot].value:g} "
+                        f"i {taken[slot].cell}.",
+                        f"Værdien fra {taken[slot].file} (gemt senest) er brugt.", record.file, record.sheet, record.cell,
+                    ))
+                continue
+            record = replace(record, student_key=keys.setdefault(identity, f"{older.file}|{record.student_key}"))
+            taken[slot] = record
+            newest.records.append(record)
+        result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest",
+                                       merged_into=newest.file))
+    result.problems.append(Problem(
+        "duplicate-class", f"Klassen er sendt i {len(copies)} filer: {', '.join(d.file for _, d in copies)}.",
+        "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
+    ))
+    return newest
+
+
+def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | None:
+    """The class in the chosen term (default: the latest with real numbers): the
+    distribution per subject now and the term before, and the students in focus."""
     # Like the sheet's own formulas, only real numbers decide which term has data.
     with_data = {record.term.index for record in data.records if not record.from_text}
     if term_label:
@@ -407,7 +475,9 @@ def _summarise(data: WorkbookData, term_label: str | None, result: Consolidation
                 "current": {m: now for m, now, _ in ratings},
             })
     focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
-    return ClassSummary(data, term, previous, counts(term), counts(previous), focus)
+    labels = {t.index: t.label for t in data.terms}
+    means = {(m, labels[i]): sum(v.values()) / len(v) for (i, m), v in values.items() if v}
+    return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means)
 
 
 # ---------------------------------------------------------------------------
@@ -652,8 +722,7 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
             sheet.write_string(row, 0, data.class_name(summary.term), formats["text"])
             sheet.write_string(row, 1, measure, formats["text"])
             for i, label in enumerate(labels):
-                values = [r.value for r in data.records if r.measure == measure and r.term.label == label]
-                _number(sheet, row, 2 + i, sum(values) / len(values) if values else None, formats["mean"])
+                _number(sheet, row, 2 + i, summary.means.get((measure, label)), formats["mean"])
     if result.scale and row > 3 and labels:
         low, high = result.scale.levels[0], result.scale.levels[-1]
         middle = result.scale.levels[len(result.scale.levels) // 2]
@@ -699,7 +768,7 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
         ]
         for col, value in enumerate(cells):
             sheet.write_string(row, col, value, formats["text"])
-        _number(sheet, row, 6, len(data.records) if data else None, formats["int"])
+        _number(sheet, row, 6, status.record_count if data else None, formats["int"])
         sheet.write_string(row, 7, status.note, formats["wrap"])
     sheet.freeze_panes(3, 0)
     print_wide(sheet, 2)
