@@ -72,3 +72,12 @@ def test_free_text_and_dates_are_not_echoed(spec):
     assert "16 tegn" in note.message
     assert "datetime" not in read_rating(dt.datetime(2026, 3, 4), spec.scale).message
     assert read_rating(True, spec.scale).message.startswith("Cellen indeholder SAND")
+
+
+@pytest.mark.parametrize("number, cpr", [(101001234, True), (3112991234, True), (-1010011234, True),
+                                         (100999999, False), (4, False), (3213991234, False), (31129912345, False)])
+def test_a_cpr_number_pasted_as_a_number_loses_its_leading_zero(number, cpr):
+    from xlkit.values import looks_like_cpr
+
+    assert looks_like_cpr(number) is cpr
+    assert looks_like_cpr(float(number)) is cpr

@@ -100,18 +100,18 @@ class BookSheet:
         return self._calamine
 
     def _load(self, rows_needed: int) -> list[list]:
+        """calamine's rows as it gives them; `_plain` is applied to the cells read."""
         more_exist = len(self._rows) >= self._requested
         if rows_needed > self._requested and more_exist and self._requested < MAX_ROWS:
             nrows = min(max(rows_needed, 64), MAX_ROWS)
-            rows = self.calamine.to_python(skip_empty_area=False, nrows=nrows)
-            self._rows = [[_plain(v) for v in row[:MAX_COLUMNS]] for row in rows]
+            self._rows = self.calamine.to_python(skip_empty_area=False, nrows=nrows)
             self._requested = nrows
         return self._rows
 
     def value(self, row: int, column: int):
         rows = self._load(row)
         if row - 1 < len(rows) and column - 1 < len(rows[row - 1]):
-            return rows[row - 1][column - 1]
+            return _plain(rows[row - 1][column - 1])
         return None
 
     def __getitem__(self, area: str):
@@ -119,25 +119,27 @@ class BookSheet:
         if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
             raise ValueError("området ligger uden for skemaets størrelse")
         rows = self._load(max_row)
-        empty: list = []
+        width = max_col - min_col + 1
         cells = []
         for r in range(min_row, max_row + 1):
-            line = rows[r - 1] if r - 1 < len(rows) else empty
-            cells.append(tuple(BookCell(line[c - 1] if c - 1 < len(line) else None, r, c, self)
-                               for c in range(min_col, max_col + 1)))
-        cells = tuple(cells)
+            line = rows[r - 1][min_col - 1:max_col] if r - 1 < len(rows) else []
+            if len(line) < width:
+                line += [""] * (width - len(line))
+            cells.append(tuple([BookCell(_plain(v), r, c, self) for c, v in zip(range(min_col, max_col + 1), line)]))
         if min_row == max_row and min_col == max_col:
             return cells[0][0]
-        return cells
+        return tuple(cells)
 
     def iter_rows(self, min_row: int = 1, max_row: int = 200, max_col: int = 2, values_only: bool = True):
         rows = self._load(max_row)
         for line in rows[min_row - 1:max_row]:
-            yield tuple(line[c] if c < len(line) else None for c in range(max_col))
+            yield tuple(_plain(line[c]) if c < len(line) else None for c in range(max_col))
 
     @property
     def merged_ranges(self) -> list[tuple[int, int, int, int]]:
         """Merged ranges as (min_row, min_col, max_row, max_col), 1-based."""
+        if b"mergeCell" not in self.book.sheet_xml(self.title):
+            return []  # most sheets; spares calamine a second pass over the sheet
         return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (self.calamine.merged_cell_ranges or [])]
 
     def formulas_without_value(self) -> set[str]:
@@ -199,8 +201,8 @@ ROW_WITH_R = re.compile(rb"<(?:[\w.-]+:)?row(?=\s)[^>]*?\sr\s*=")
 CELL_WITH_R = re.compile(rb"<(?:[\w.-]+:)?c(?=\s)[^>]*?\sr\s*=")
 # The plain spelling every program writes: each row and cell opens with `<row r="` / `<c r="`
 # and no r attribute is spelt any other way. Anything else (a prefix, another attribute
-# first, a tab, single quotes) is left to the slower checks below.
-UNPLAIN_TAG = re.compile(rb'<(?:[\w.-]+:(?:c|row)[\s>/]|(?:c|row)[\t\n\r>/]|(?:c|row) (?!r="))')
+# first, single quotes, tabs or line breaks among the cells) is left to the slower checks below.
+UNPLAIN_TAG = re.compile(rb'<(?:[\w.-]+:(?:c|row)[\s>/]|(?:c|row)[>/]|(?:c|row) (?!r="))')
 UNPLAIN_R = re.compile(rb'r(?:\s+=|=\s*[^"\s]|=\s)')
 # A reference beyond MAX_ROWS (999: four digits or more) or MAX_COLUMNS (ZZ: three letters or more).
 FAR_R = re.compile(rb' r="(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}")')
@@ -209,8 +211,10 @@ FAR_R = re.compile(rb' r="(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}")')
 def plainly_within_bounds(xml: bytes) -> bool:
     """True when every row and cell is written the plain way with a reference inside the
     template's size: a few scans at C speed, against a parse for every cell."""
-    return not (UNPLAIN_TAG.search(xml) or UNPLAIN_R.search(xml) or FAR_R.search(xml)
-                or b"\tr=" in xml or b"\nr=" in xml or b"\rr=" in xml)
+    cells = max(xml.find(b"<sheetData"), 0)
+    if any(xml.find(space, cells) != -1 for space in (b"\t", b"\n", b"\r")):
+        return False
+    return not (UNPLAIN_TAG.search(xml) or UNPLAIN_R.search(xml) or FAR_R.search(xml))
 
 
 def quick_extent(xml: bytes) -> tuple[int, int] | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from xlkit import __version__, overblik_summary, rules
+from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
 from xlkit.errors import XlkitError
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import looks_like_cpr
@@ -194,6 +194,8 @@ def read_all(jobs: list[Job], workers: int, on_file=None):
             if on_file:
                 on_file(job[0])
         return
+    # Forked processes inherit the imported template modules (imported at the top of this
+    # module), so no reading process pays for importing them again.
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     done = 0
     try:
