@@ -16,6 +16,7 @@ the Python functions, so the two faces cannot drift apart.
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Scale:
 
     levels: tuple[Level, ...]
 
-    @property
+    @cached_property
     def values(self) -> tuple[int, ...]:
         return tuple(level.value for level in self.levels)
 

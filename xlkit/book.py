@@ -47,7 +47,7 @@ NS = {
 }
 MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); cells beyond are never loaded
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
-FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # cheap first look
+FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # found first, cheaply
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 
 
@@ -76,13 +76,28 @@ class DefinedName:
             yield match.group(1).replace("''", "'"), match.group(2)
 
 
-def _plain(value):
+@dataclass
+class Region:
+    """The plain values of one named rectangle and where it sits: readers going through
+    thousands of cells use this instead of an object per cell."""
+
+    sheet: str
+    top: int  # 1-based row and column of rows[0][0]
+    left: int
+    rows: list[list]
+
+    def where(self, row: int, column: int = 0) -> str:
+        """The cell reference of rows[row][column], for problems and records."""
+        return f"{get_column_letter(self.left + column)}{self.top + row}"
+
+    def column(self, column: int = 0) -> list:
+        return [line[column] for line in self.rows]
+
+
+def _plain_row(row: list) -> list:
     """calamine's values as openpyxl gives them: whole numbers as int, empty as None."""
-    if value == "":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    return [None if value == "" else int(value) if value.__class__ is float and value.is_integer() else value
+            for value in row]
 
 
 class BookSheet:
@@ -100,40 +115,39 @@ class BookSheet:
         return self._calamine
 
     def _load(self, rows_needed: int) -> list[list]:
-        """calamine's rows as it gives them; `_plain` is applied to the cells read."""
+        """The sheet's first rows as plain values; more are asked of calamine when needed."""
         more_exist = len(self._rows) >= self._requested
         if rows_needed > self._requested and more_exist and self._requested < MAX_ROWS:
             nrows = min(max(rows_needed, 64), MAX_ROWS)
-            self._rows = self.calamine.to_python(skip_empty_area=False, nrows=nrows)
+            self._rows = [_plain_row(row) for row in self.calamine.to_python(skip_empty_area=False, nrows=nrows)]
             self._requested = nrows
         return self._rows
 
-    def value(self, row: int, column: int):
-        rows = self._load(row)
-        if row - 1 < len(rows) and column - 1 < len(rows[row - 1]):
-            return _plain(rows[row - 1][column - 1])
-        return None
+    def values(self, min_row: int, min_col: int, max_row: int, max_col: int) -> list[list]:
+        """The plain values of a rectangle (1-based, inclusive), padded with None."""
+        if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
+            raise ValueError("området ligger uden for skemaets størrelse")
+        rows = self._load(max_row)[min_row - 1:max_row]
+        rows += [[]] * (max_row - min_row + 1 - len(rows))
+        width = max_col - min_col + 1
+        values = [line[min_col - 1:max_col] for line in rows]
+        for line in values:
+            if len(line) < width:
+                line += [None] * (width - len(line))
+        return values
 
     def __getitem__(self, area: str):
         min_col, min_row, max_col, max_row = range_boundaries(area)
-        if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
-            raise ValueError("området ligger uden for skemaets størrelse")
-        rows = self._load(max_row)
-        width = max_col - min_col + 1
-        cells = []
-        for r in range(min_row, max_row + 1):
-            line = rows[r - 1][min_col - 1:max_col] if r - 1 < len(rows) else []
-            if len(line) < width:
-                line += [""] * (width - len(line))
-            cells.append(tuple([BookCell(_plain(v), r, c, self) for c, v in zip(range(min_col, max_col + 1), line)]))
+        cells = tuple(tuple(BookCell(v, r, c, self) for c, v in enumerate(line, min_col))
+                      for r, line in enumerate(self.values(min_row, min_col, max_row, max_col), min_row))
         if min_row == max_row and min_col == max_col:
             return cells[0][0]
-        return tuple(cells)
+        return cells
 
     def iter_rows(self, min_row: int = 1, max_row: int = 200, max_col: int = 2, values_only: bool = True):
         rows = self._load(max_row)
         for line in rows[min_row - 1:max_row]:
-            yield tuple(_plain(line[c]) if c < len(line) else None for c in range(max_col))
+            yield tuple(line[c] if c < len(line) else None for c in range(max_col))
 
     @property
     def merged_ranges(self) -> list[tuple[int, int, int, int]]:
@@ -146,9 +160,12 @@ class BookSheet:
         """Cells holding a formula but no stored result (saved by a program that does not
         calculate): they read as empty, so the reader reports them instead."""
         xml = self.book.sheet_xml(self.title)
-        if not FORMULA_END_WITHOUT_VALUE.search(xml):
-            return set()
-        return {m.group(1).decode() for m in FORMULA_WITHOUT_VALUE.finditer(xml)}
+        found = set()
+        for end in FORMULA_END_WITHOUT_VALUE.finditer(xml):
+            cell = FORMULA_WITHOUT_VALUE.fullmatch(xml, xml.rfind(b"<c ", 0, end.start()), end.end())
+            if cell:
+                found.add(cell.group(1).decode())
+        return found
 
 
 def _column_number(letters: str) -> int:
@@ -343,6 +360,20 @@ class Book:
             self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._package(titles)))
             self._in_calamine = titles
         return self._calamine.get_sheet_by_name(title)
+
+    def region(self, name: str) -> Region | None:
+        """The values a workbook-level name points to, or None when it points to no single
+        rectangle on a sheet of this workbook (deleted columns, a name typed by hand)."""
+        defined = self.defined_names.get(name)
+        destinations = list(defined.destinations) if defined else []
+        if len(destinations) != 1 or destinations[0][0] not in self.sheetnames:
+            return None
+        title, area = destinations[0]
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(area.replace("$", ""))
+            return Region(title, min_row, min_col, self[title].values(min_row, min_col, max_row, max_col))
+        except (ValueError, TypeError):
+            return None
 
     def _named_sheets(self) -> set[str]:
         return {sheet for defined in self.defined_names.values() for sheet, _ in defined.destinations}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Scale:
 
     levels: tuple[Level, ...]
 
-    @property
+    @cached_property
     def values(self) -> tuple[int, ...]:
         return tuple(level.value for level in self.levels)
 

@@ -41,14 +41,14 @@ def looks_like_cpr(value: object) -> bool:
             and bool(CPR_PATTERN.search(f"{int(value):010d}")))
 
 
-def read_text(cell, what: str, problem) -> str:
-    """A name or UNI-login cell as clean text; a CPR number is reported and never kept."""
-    value = cell.value
+def read_text(value: object, what: str, report) -> str:
+    """A name or UNI-login as clean text; a CPR number is reported with
+    report(code, message, action) and never kept."""
     if value is None:
         return ""
     if looks_like_cpr(value):
-        problem("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
-                "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.", cell)
+        report("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
+               "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.")
         return ""
     return " ".join(str(value).split())
 
@@ -57,6 +57,8 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     """Interpret one rating cell; None for an empty cell."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if raw.__class__ in (int, float) and raw in scale.values:
+        return Reading(int(raw))  # the usual case, decided before any message is written
     scale_text = f"{scale.low} til {scale.high}"
     if looks_like_cpr(raw):
         return Reading(
@@ -131,6 +133,8 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
     """Interpret one points cell of a test task; None for an empty cell."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if raw.__class__ in (int, float) and 0 <= raw <= maximum and (raw * 2 if half_points else raw) % 1 == 0:
+        return Reading(float(raw))  # the usual case, decided before any message is written
     if looks_like_cpr(raw):
         return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
                        "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.")

@@ -459,99 +459,80 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         file, KIND, school, letter, metadata, terms,
         measures=[label for _, label in subjects], scale=scale, focus_rule=focus_rule,
     )
-    names = _named_cells(workbook, ["elev", "uni_login", "nr"])
-    sheet_name = names["elev"][0].parent.title
-    rows = len(names["elev"])
-    if len(names["uni_login"]) != rows or len(names["nr"]) != rows:
+    names, logins, numbers = (_named_column(workbook, name) for name in ("elev", "uni_login", "nr"))
+    sheet_name, rows = names.sheet, len(names.rows)
+    if len(logins.rows) != rows or len(numbers.rows) != rows:
         raise InvalidWorkbook("Skemaets kolonner Nr, Elev og UNI-login er ikke længere lige lange; brug et nyt skema.")
-    columns = {}
+    columns = {}  # (term, subject label) -> (region, values), only columns with something typed
     for term in terms:
         for subject_id, label in subjects:
             name = range_name(term, subject_id)
-            cells = _named_cells(workbook, [name], required=False).get(name)
-            if cells is None or len(cells) != rows:
+            region = workbook.region(NAME_PREFIX + name)
+            if region is None or len(region.rows) != rows:
                 data.problems.append(Problem(
                     "missing-range", f"Kolonnen {label} for {term.class_name(letter)} "
                     f"{term.season.label.lower()} kan ikke findes (navnet {NAME_PREFIX}{name}).",
                     "Kolonnen er ikke læst. Brug et nyt skema, hvis kolonner er slettet.", file, sheet_name,
                 ))
                 continue
-            columns[(term.index, label)] = cells
+            values = region.column()
+            if any(value is not None for value in values):
+                columns[(term, label)] = (region, values)
 
-    def problem(code: str, message: str, action: str, cell, student: str = "") -> None:
-        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate, student))
+    def problem(code: str, message: str, action: str, region, position: int, student: str = "") -> None:
+        data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position), student))
 
     seen_names: dict[str, str] = {}
     seen_logins: dict[str, str] = {}
-    for position, name_cell in enumerate(names["elev"]):
-        nr_value = names["nr"][position].value
+    for position in range(rows):
+        nr_value = numbers.rows[position][0]
         nr = int(nr_value) if rules.is_number(nr_value) and float(nr_value).is_integer() else None
-        name = read_text(name_cell, "navn", problem)
-        uni_cell = names["uni_login"][position]
-        uni = read_text(uni_cell, "UNI-login", problem)
+        name = read_text(names.rows[position][0], "navn", lambda *p: problem(*p, names, position))
+        uni = read_text(logins.rows[position][0], "UNI-login", lambda *p: problem(*p, logins, position))
         row_records = []
-        for term in terms:
-            for _, label in subjects:
-                cells = columns.get((term.index, label))
-                if cells is None:
-                    continue
-                cell = cells[position]
-                reading = read_rating(cell.value, scale)
-                if reading is None:
-                    continue
-                if reading.code:
-                    problem(reading.code, reading.message, reading.action, cell)
-                if reading.value is not None:
-                    row_records.append((cell, term, label, reading.value, reading.code == "text-as-number"))
+        for (term, label), (region, values) in columns.items():
+            reading = read_rating(values[position], scale)
+            if reading is None:
+                continue
+            if reading.code:
+                problem(reading.code, reading.message, reading.action, region, position)
+            if reading.value is not None:
+                row_records.append((region, term, label, reading.value, reading.code == "text-as-number"))
         if not name and not row_records:
             continue
+        row = names.top + position
         if not name:
-            name = f"Elev uden navn (række {name_cell.row})"
+            name = f"Elev uden navn (række {row})"
             problem("missing-name", "Rækken har vurderinger, men intet elevnavn.",
-                    f"Vurderingerne er medtaget som '{name}'. Skriv elevens navn.", name_cell)
+                    f"Vurderingerne er medtaget som '{name}'. Skriv elevens navn.", names, position)
         else:
             key = name.casefold()
             if key in seen_names:
                 problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
-                        "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", name_cell, name)
-            seen_names.setdefault(key, name_cell.coordinate)
+                        "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", names, position, name)
+            seen_names.setdefault(key, names.where(position))
         if uni:
             uni_key = uni.casefold()
             if uni_key in seen_logins:
                 problem("duplicate-uni-login", f"Samme UNI-login står også i {seen_logins[uni_key]}.",
-                        "Begge rækker er medtaget. Ret UNI-login.", uni_cell)
-            seen_logins.setdefault(uni_key, uni_cell.coordinate)
-        for cell, term, measure, value, from_text in row_records:
+                        "Begge rækker er medtaget. Ret UNI-login.", logins, position)
+            seen_logins.setdefault(uni_key, logins.where(position))
+        for region, term, measure, value, from_text in row_records:
             data.records.append(Record(
-                file=file, sheet=cell.parent.title, cell=cell.coordinate, school=school,
-                class_name=term.class_name(letter), student_key=f"{sheet_name}!{name_cell.row}", student_nr=nr,
+                file=file, sheet=region.sheet, cell=region.where(position), school=school,
+                class_name=term.class_name(letter), student_key=f"{sheet_name}!{row}", student_nr=nr,
                 student=name, uni_login=uni, instrument=KIND, measure=measure, term=term, value=value,
                 max_value=scale.high, from_text=from_text,
             ))
     return data
 
 
-def _named_cells(workbook, names: list[str], required: bool = True) -> dict[str, list]:
-    """Cells (top to bottom) of single-column workbook-level names; raises when required."""
-    found = {}
-    for name in names:
-        defined = workbook.defined_names.get(NAME_PREFIX + name)
-        cells = None
-        if defined is not None:
-            try:
-                destinations = list(defined.destinations)
-                if len(destinations) == 1:
-                    sheet_title, area = destinations[0]
-                    picked = workbook[sheet_title][area.replace("$", "")]
-                    cells = [picked] if hasattr(picked, "coordinate") else [row[0] for row in picked]
-            except (KeyError, ValueError, TypeError, AttributeError, IndexError):
-                cells = None
-        if cells is None:
-            if required:
-                raise InvalidWorkbook(
-                    f"Skemaet mangler området {NAME_PREFIX}{name}; kolonner kan være slettet, "
-                    "eller filen er ikke et elevvurderingsskema fra xlkit."
-                )
-            continue
-        found[name] = cells
-    return found
+def _named_column(workbook, name: str):
+    """The region of a required single-column name, or InvalidWorkbook."""
+    region = workbook.region(NAME_PREFIX + name)
+    if region is None:
+        raise InvalidWorkbook(
+            f"Skemaet mangler området {NAME_PREFIX}{name}; kolonner kan være slettet, "
+            "eller filen er ikke et elevvurderingsskema fra xlkit."
+        )
+    return region

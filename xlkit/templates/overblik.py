@@ -715,21 +715,20 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     terms = [test_term(i, t) for i, t in enumerate(tests, start=1)]
     data = WorkbookData(file, KIND, school, letter, metadata, terms, measures=[t.short_name for t in tests],
                         thresholds=thresholds, trend=trend, below_level=below_level, tests=tests)
-    roster = _named_region(workbook, "elev")
-    logins = _named_region(workbook, "uni_login")
-    if roster is None or logins is None or len(roster) != len(logins):
+    roster, logins = workbook.region(NAME_PREFIX + "elev"), workbook.region(NAME_PREFIX + "uni_login")
+    if roster is None or logins is None or len(roster.rows) != len(logins.rows):
         raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes; brug et nyt skema.")
 
-    def problem(code: str, message: str, action: str, cell, student: str = "") -> None:
-        data.problems.append(Problem(code, message, action, file, cell.parent.title, cell.coordinate, student))
+    def problem(code: str, message: str, action: str, region, position: int, column: int = 0,
+                student: str = "") -> None:
+        data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position, column), student))
 
-    students = []
-    for position, (name_row, uni_row) in enumerate(zip(roster, logins)):
-        name_cell, uni_cell = name_row[0], uni_row[0]
-        students.append((name_cell, read_text(name_cell, "navn", problem), read_text(uni_cell, "UNI-login", problem)))
+    students = [(read_text(roster.rows[i][0], "navn", lambda *p: problem(*p, roster, i)),
+                 read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
+                for i in range(len(roster.rows))]
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
-        region = _named_region(workbook, f"t{index}_point")
-        if region is None or len(region) != len(students) or any(len(r) != len(test.tasks) for r in region):
+        region = workbook.region(f"{NAME_PREFIX}t{index}_point")
+        if region is None or len(region.rows) != len(students) or any(len(r) != len(test.tasks) for r in region.rows):
             data.problems.append(Problem(
                 "missing-range", f"Prøvearket '{test.short_name}' kan ikke læses (området {NAME_PREFIX}t{index}_point).",
                 "Prøven er ikke læst. Brug add-test eller et nyt skema, hvis kolonner er slettet.", file, test.short_name,
@@ -737,40 +736,41 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             continue
         named_with_points = 0
         missing = []
-        for (name_cell, name, uni), cells in zip(students, region):
+        for position, ((name, uni), values) in enumerate(zip(students, region.rows)):
             row_records = []
-            for task, cell in zip(test.tasks, cells):
-                reading = read_points(cell.value, task.max, test.half_points)
+            for column, (task, raw) in enumerate(zip(test.tasks, values)):
+                reading = read_points(raw, task.max, test.half_points)
                 if reading is None:
                     continue
                 if reading.code:
-                    problem(reading.code, reading.message, reading.action, cell)
+                    problem(reading.code, reading.message, reading.action, region, position, column)
                 if reading.value is not None:
-                    row_records.append((task, cell, reading))
+                    row_records.append((task, column, reading))
             if not name and not row_records:
                 continue
             if name and not row_records:
-                missing.append((cells[0], name))
+                missing.append((position, name))
                 continue
             named_with_points += bool(name)
             if not name:
-                name = f"Elev uden navn (række {cells[0].row})"
+                name = f"Elev uden navn (række {region.top + position})"
                 problem("missing-name", "Rækken har point, men ingen elev på arket Elever.",
-                        f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", cells[0])
-            for task, cell, reading in row_records:
+                        f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", region, position)
+            roster_row = roster.top + position
+            for task, column, reading in row_records:
                 data.records.append(Record(
-                    file=file, sheet=cell.parent.title, cell=cell.coordinate, school=school,
-                    class_name=f"{test.grade}.{letter}", student_key=f"{ROSTER_SHEET}!{name_cell.row}",
-                    student_nr=name_cell.row - ROSTER_FIRST_ROW, student=name, uni_login=uni, instrument=KIND,
+                    file=file, sheet=region.sheet, cell=region.where(position, column), school=school,
+                    class_name=f"{test.grade}.{letter}", student_key=f"{ROSTER_SHEET}!{roster_row}",
+                    student_nr=roster_row - ROSTER_FIRST_ROW, student=name, uni_login=uni, instrument=KIND,
                     measure=task.id, term=term, value=reading.value, max_value=task.max,
                     from_text=reading.code == "text-as-number", test=test.short_name, area=task.area,
                     signal=task.signal,
                 ))
         if named_with_points:  # a test nobody has points in yet is simply not taken yet
-            for first_cell, name in missing:
+            for position, name in missing:
                 problem("missing-student", f"{name} har ingen point i prøven '{test.short_name}'.",
-                        "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.", first_cell,
-                        name)
+                        "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.",
+                        region, position, 0, name)
     return data
 
 
