@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from xlkit import rules
 from xlkit.records import WorkbookData
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
+from xlkit.templates.overblik import student_result
 from xlkit.workbook import print_wide
 
 
@@ -50,23 +51,14 @@ def summarise(data: WorkbookData) -> list[TestSummary]:
         for record in records:
             by_student.setdefault(record.student_key, {})[record.measure] = record.value
             names[record.student_key] = record.student
-        maxima = [task.max for task in test.tasks]
-        shares = {}
-        for key, points in by_student.items():
-            row = [points.get(task.id) for task in test.tasks]
-            shares[key] = {
-                "total": rules.share_of_max(row, maxima, step=test.step),
-                "areas": {a: rules.share_of_max(row, maxima, [t.area == a for t in test.tasks], test.step)
-                          for a in test.areas},
-                "signals": {s: rules.share_of_max(row, maxima, [t.signal == s for t in test.tasks], test.step)
-                            for s in test.signals},
-            }
+        shares = {key: student_result(test, [points.get(task.id) for task in test.tasks])
+                  for key, points in by_student.items()}
         summaries.append(TestSummary(
             data=data, test=test, class_name=f"{data.tests[-1].grade}.{data.class_letter}", students=len(shares),
-            total=rules.mean_of_values([v["total"] for v in shares.values()]),
-            areas={a: rules.mean_of_values([v["areas"][a] for v in shares.values()]) for a in test.areas},
-            signals={s: rules.mean_of_values([v["signals"][s] for v in shares.values()]) for s in test.signals},
-            student_areas={k: v["areas"] for k, v in shares.items()}, names=names,
+            total=rules.mean_of_values([v.total for v in shares.values()]),
+            areas={a: rules.mean_of_values([v.areas[a] for v in shares.values()]) for a in test.areas},
+            signals={s: rules.mean_of_values([v.signals[s] for v in shares.values()]) for s in test.signals},
+            student_areas={k: v.areas for k, v in shares.items()}, names=names,
         ))
     if summaries:
         summaries[-1].latest = True

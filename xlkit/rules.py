@@ -175,13 +175,22 @@ def share_of_max(points: list[object], maxima: list[float], mask: list[bool] | N
     not a usable score (text, an error value, more than the maximum); None when nothing
     is registered.
     """
-    mask = mask or [True] * len(maxima)
-    earned = possible = 0.0
-    for p, m, included in zip(points, maxima, mask):
-        if included and valid_score(p, m, step):
-            earned += p
-            possible += m
-    return earned / possible if possible else None
+    count = min(len(points), len(maxima))
+    positions = [i for i, included in enumerate((mask or [True] * count)[:count]) if included]
+    return shares_of_max(points, maxima, {"": positions}, step)[""]
+
+
+def shares_of_max(points: list[object], maxima: list[float], groups: dict[object, list[int]],
+                  step: float | None = None) -> dict[object, float | None]:
+    """share_of_max for several groups of tasks at once (each group a list of task
+    positions: the total, each fagområde, each signalord), checking each score once."""
+    usable = [valid_score(p, m, step) for p, m in zip(points, maxima)]
+    shares = {}
+    for name, positions in groups.items():
+        taken = [i for i in positions if usable[i]]
+        possible = sum(maxima[i] for i in taken)
+        shares[name] = sum(points[i] for i in taken) / possible if possible else None
+    return shares
 
 
 def points_total(points: list[object], maxima: list[float], step: float | None = None) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +49,22 @@ class TestDefinition:
     half_points: bool
     tasks: tuple[Task, ...]
 
-    @property
+    @cached_property
     def areas(self) -> list[str]:
         return list(dict.fromkeys(task.area for task in self.tasks))
 
-    @property
+    @cached_property
     def signals(self) -> list[str]:
         return list(dict.fromkeys(task.signal for task in self.tasks))
+
+    @cached_property
+    def groups(self) -> dict[tuple[str, str], list[int]]:
+        """Task positions of the total, each fagområde and each signalord."""
+        groups = {("total", ""): list(range(len(self.tasks)))}
+        for kind, attribute in (("area", "area"), ("signal", "signal")):
+            for position, task in enumerate(self.tasks):
+                groups.setdefault((kind, getattr(task, attribute)), []).append(position)
+        return groups
 
     @property
     def step(self) -> float:

@@ -113,12 +113,12 @@ class StudentResult:
 
 def student_result(test: TestDefinition, points: list[object]) -> StudentResult:
     maxima = [task.max for task in test.tasks]
+    shares = rules.shares_of_max(points, maxima, test.groups, test.step)
     return StudentResult(
         total_points=rules.points_total(points, maxima, test.step),
-        total=rules.share_of_max(points, maxima, step=test.step),
-        areas={a: rules.share_of_max(points, maxima, [t.area == a for t in test.tasks], test.step) for a in test.areas},
-        signals={s: rules.share_of_max(points, maxima, [t.signal == s for t in test.tasks], test.step)
-                 for s in test.signals},
+        total=shares[("total", "")],
+        areas={a: shares[("area", a)] for a in test.areas},
+        signals={s: shares[("signal", s)] for s in test.signals},
     )
 
 
