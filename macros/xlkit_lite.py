@@ -48,23 +48,22 @@ class Scale:
     def high(self) -> int:
         return self.levels[-1].value
 
+    @cached_property
+    def _positions(self) -> dict[int, int]:
+        return {level.value: position for position, level in enumerate(self.levels)}
+
     def status(self, value: object) -> Level | None:
         """The level a cell value stands for, or None when it is not a rating.
 
         Mirrors the native formulas exactly: only numbers count (text never does, as in
         Excel's MATCH), and a number must equal one of the scale's values (4.0 is 4).
         """
-        if not is_number(value):
-            return None
-        for level in self.levels:
-            if value == level.value:
-                return level
-        return None
+        position = self._positions.get(value) if is_number(value) else None
+        return None if position is None else self.levels[position]
 
     def steps(self, value: object) -> int | None:
         """Position of a rating on the scale (0 = lowest); None when not a rating."""
-        level = self.status(value)
-        return None if level is None else self.levels.index(level)
+        return self._positions.get(value) if is_number(value) else None
 
     def distribution(self, values: list[object]) -> dict[int, int]:
         """Count of valid ratings at each level, blanks and non-ratings left out."""
