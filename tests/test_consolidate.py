@@ -76,3 +76,17 @@ def test_copies_of_one_class_are_merged(tmp_path, spec):
     assert ("copies-disagree", "7A_dansk.xlsx", "F8") in codes
     assert [p.code for p in result.problems].count("duplicate-class") == 1
     assert {f.file: f.read for f in result.files} == {"7A_dansk.xlsx": True, "7A_mat.xlsx": True}
+
+
+def test_the_chart_is_left_out_for_a_municipality(school, tmp_path, monkeypatch):
+    """Thousands of bars help nobody; above MAX_CHART_ROWS the sheet says why there is none."""
+    import xlkit.consolidate
+
+    result = consolidate(school)
+    write_summary(result, tmp_path / "skole.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "skole.xlsx")["Oversigt"]._charts
+    monkeypatch.setattr(xlkit.consolidate, "MAX_CHART_ROWS", 1)
+    write_summary(result, tmp_path / "kommune.xlsx")
+    overview = openpyxl.load_workbook(tmp_path / "kommune.xlsx")["Oversigt"]
+    assert not overview._charts
+    assert any("Diagrammet er udeladt" in str(c.value) for row in overview.iter_rows() for c in row)

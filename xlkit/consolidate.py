@@ -33,6 +33,7 @@ from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousands of bars would be unreadable
 OTHER_SPREADSHEETS = {".xls", ".ods", ".numbers", ".csv"}
 
 
@@ -644,8 +645,11 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.conditional_format(header_row + 1, col, last_row, col, {"type": "cell", "criteria": bad_when, "value": 0, "format": formats["bad"]})
     sheet.freeze_panes(header_row + 1, 2)
     sheet.autofilter(header_row, 0, last_row, len(headers) - 1)
-    if last_row > header_row:
+    if header_row < last_row <= header_row + MAX_CHART_ROWS:
         _distribution_chart(workbook, sheet, scale, header_row, last_row, label_col)
+    elif last_row > header_row:
+        sheet.write_string(last_row + 2, 0, f"Diagrammet er udeladt, fordi oversigten har over {MAX_CHART_ROWS} rækker. "
+                           "Brug filtrene i overskriftsrækken for at se én skole eller ét fag ad gangen.", formats["note"])
     print_wide(sheet, header_row)
 
 
