@@ -33,6 +33,7 @@ from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+IDENTITY_KEYS = ("kind", "xlkit_version", "start_year", "start_grade", "subject")  # kept from a file's metadata
 MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousands of bars would be unreadable
 OTHER_SPREADSHEETS = {".xls", ".ods", ".numbers", ".csv"}
 
@@ -79,7 +80,8 @@ class FileResult:
 
     @classmethod
     def of(cls, data: WorkbookData, term_label: str | None) -> FileResult:
-        result = cls(data.file, replace(data, records=[]), record_count=len(data.records))
+        identity = {key: data.metadata[key] for key in IDENTITY_KEYS if key in data.metadata}
+        result = cls(data.file, replace(data, records=[], metadata=identity), record_count=len(data.records))
         result.logins = sorted({(r.uni_login, r.class_name, r.student) for r in data.records if r.uni_login})
         if data.kind == "overblik":
             result.tests = overblik_summary.summarise(data)
