@@ -3,13 +3,15 @@
 Values come from python-calamine (Rust, far faster than openpyxl); the small parts calamine
 does not expose (defined names, sheet files, document dates) are parsed here with
 defusedxml. Before anything is parsed the caller has checked the zip directory
-(reader.check_zip). Only the rows the template's names reach are loaded, so a forged cell at
-XFD1048576 cannot blow up memory, and the sheet XML is scanned (not parsed) for formulas
-without a stored result, which would otherwise read as empty.
+(reader.check_zip).
 
-The objects mimic the small part of openpyxl the template readers use (defined names with
-`destinations`, `book[sheet][area]`, cells with value/row/column/coordinate/parent.title),
-so one reader works on both.
+calamine never opens the teacher's file: it reads a small package written here from the
+sheets the readers ask for, each checked first, so a forged cell at XFD1048576 is cut away
+before calamine would allocate the whole range, and relationship tricks cannot point it
+at a sheet nobody checked. Sheets no defined name points to are never even inflated.
+
+Readers take the values of a named rectangle as a `Region` (plain values, no object per
+cell); `book[sheet][area]` gives openpyxl-like cells where that is simpler.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ NS = {
 MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); cells beyond are never loaded
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
 FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # found first, cheaply
-FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
+FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 
 
 class BookCell:
@@ -156,16 +158,18 @@ class BookSheet:
             return []  # most sheets; spares calamine a second pass over the sheet
         return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (self.calamine.merged_cell_ranges or [])]
 
-    def formulas_without_value(self) -> set[str]:
+    def formulas_without_value(self) -> list[tuple[int, int, str]]:
         """Cells holding a formula but no stored result (saved by a program that does not
-        calculate): they read as empty, so the reader reports them instead."""
+        calculate): they read as empty, so the reader reports them instead. As (row, column,
+        reference), top to bottom."""
         xml = self.book.sheet_xml(self.title)
         found = set()
         for end in FORMULA_END_WITHOUT_VALUE.finditer(xml):
             cell = FORMULA_WITHOUT_VALUE.fullmatch(xml, xml.rfind(b"<c ", 0, end.start()), end.end())
             if cell:
-                found.add(cell.group(1).decode())
-        return found
+                letters, digits = cell.group(1).decode(), cell.group(2).decode()
+                found.add((int(digits), _column_number(letters), letters + digits))
+        return sorted(found)
 
 
 def _column_number(letters: str) -> int:

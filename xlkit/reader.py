@@ -20,8 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import openpyxl.xml
-from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
-from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.book import Book
 from xlkit.errors import InvalidWorkbook, XlkitError
@@ -208,17 +207,13 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
         if sheet not in book.sheetnames:
             continue
 
-        def inside(row: int, col: int) -> bool:
-            return any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas)
-
         for r1, c1, r2, c2 in book[sheet].merged_ranges:
             if any(r1 <= b2 and b1 <= r2 and c1 <= d2 and d1 <= c2 for b1, d1, b2, d2 in areas):  # rectangles meet
                 problems.append(Problem("merged-input", "Indtastningsceller er flettet sammen.",
                                         "Kun værdien i den øverste venstre celle er læst. Ophæv fletningen.",
                                         label, sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))
-        for coordinate in sorted(book[sheet].formulas_without_value()):
-            col, row = coordinate_from_string(coordinate)
-            if inside(row, column_index_from_string(col)):
+        for row, col, coordinate in book[sheet].formulas_without_value():
+            if any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas):
                 problems.append(Problem("formula-without-value", "Cellen har en formel uden gemt resultat og læses som tom.",
                                         "Åbn filen i Excel, og gem den igen, eller skriv værdien i stedet.",
                                         label, sheet, coordinate))
