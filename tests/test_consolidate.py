@@ -78,6 +78,37 @@ def test_copies_of_one_class_are_merged(tmp_path, spec):
     assert {f.file: f.read for f in result.files} == {"7A_dansk.xlsx": True, "7A_mat.xlsx": True}
 
 
+def test_only_copies_are_read_again_and_a_copy_that_fails_then_is_reported(tmp_path, spec, monkeypatch):
+    """Reading processes send back summaries; the copies of a class are read a second time
+    with their records. A copy that cannot be read the second time is skipped and listed."""
+    import xlkit.consolidate
+    from xlkit.errors import InvalidWorkbook
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    for name, cells in (("7A_dansk.xlsx", {"E6": 2}), ("7A_mat.xlsx", {"F6": 5}), ("7A_soc.xlsx", {"G6": 1})):
+        fill(elevvurdering.build(spec, folder / name, "S", "A", 2026, 7, [Student(n) for n in NAMES]), cells)
+    fill(elevvurdering.build(spec, folder / "7B.xlsx", "S", "B", 2026, 7, [Student(n) for n in NAMES]), {"E6": 4})
+    reads = []
+    real = xlkit.consolidate.read_workbook
+
+    def reading(path, label, password=None):
+        reads.append(label)
+        if label == "7A_soc.xlsx" and reads.count(label) == 2:
+            raise InvalidWorkbook("Filen er ændret undervejs.")
+        return real(path, label, password)
+
+    monkeypatch.setattr(xlkit.consolidate, "read_workbook", reading)
+    result = consolidate(folder, workers=0)
+    assert sorted(reads) == ["7A_dansk.xlsx", "7A_dansk.xlsx", "7A_mat.xlsx", "7A_mat.xlsx",
+                             "7A_soc.xlsx", "7A_soc.xlsx", "7B.xlsx"]
+    a, b = sorted(result.classes, key=lambda c: c.data.class_letter)
+    assert a.counts["DANSK"][2] == 1 and a.counts["MAT"][5] == 1 and a.counts["SOC"][1] == 0
+    assert b.counts["DANSK"][4] == 1
+    assert {f.file: f.read for f in result.files}["7A_soc.xlsx"] is False
+    assert ("unreadable-file", "7A_soc.xlsx") in {(p.code, p.file) for p in result.problems}
+
+
 def test_the_chart_is_left_out_for_a_municipality(school, tmp_path, monkeypatch):
     """Thousands of bars help nobody; above MAX_CHART_ROWS the sheet says why there is none."""
     import xlkit.consolidate
