@@ -17,6 +17,7 @@ cell); `book[sheet][area]` gives openpyxl-like cells where that is simpler.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -73,9 +74,27 @@ class DefinedName:
 
     @property
     def destinations(self):
-        match = re.fullmatch(r"'?((?:[^']|'')+?)'?!(\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?)", self.attr_text)
-        if match:
-            yield match.group(1).replace("''", "'"), match.group(2)
+        """The (sheet, area) the name points to, if it is one rectangle on one sheet."""
+        text = self.attr_text
+        destination = _destination(text) if len(text) <= CACHED_TEXT else _destination.__wrapped__(text)
+        if destination:
+            yield destination
+
+
+DESTINATION = re.compile(r"'?((?:[^']|'')+?)'?!(\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?)")
+CACHED_TEXT = 300  # every workbook of a template has the same names; a forged long one is not kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _destination(text: str) -> tuple[str, str] | None:
+    match = DESTINATION.fullmatch(text)
+    return (match.group(1).replace("''", "'"), match.group(2)) if match else None
+
+
+@functools.lru_cache(maxsize=4096)
+def area_bounds(area: str) -> tuple[int, int, int, int]:
+    """(min_col, min_row, max_col, max_row) of an area like $A$1:$B$9 (from a checked destination)."""
+    return range_boundaries(area.replace("$", ""))
 
 
 @dataclass
@@ -374,7 +393,7 @@ class Book:
             return None
         title, area = destinations[0]
         try:
-            min_col, min_row, max_col, max_row = range_boundaries(area.replace("$", ""))
+            min_col, min_row, max_col, max_row = area_bounds(area)
             return Region(title, min_row, min_col, self[title].values(min_row, min_col, max_row, max_col))
         except (ValueError, TypeError):
             return None

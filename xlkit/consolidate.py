@@ -9,6 +9,7 @@ problem found.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import multiprocessing
@@ -179,6 +180,7 @@ MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
 def _limit_memory() -> None:
     """Runs in each reading process: a file that makes the reader ask for absurd amounts of
     memory fails in its own process instead of taking the machine (or the run) down."""
+    gc.freeze()  # what the process inherited is never garbage; the collector need not scan it per file
     try:
         import resource
 

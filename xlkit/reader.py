@@ -20,9 +20,9 @@ from pathlib import Path
 
 import openpyxl
 import openpyxl.xml
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 
-from xlkit.book import Book
+from xlkit.book import Book, area_bounds
 from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
@@ -201,7 +201,7 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
         for sheet, area in defined.destinations:
             if sheet == METADATA_SHEET:
                 continue
-            min_col, min_row, max_col, max_row = range_boundaries(area.replace("$", ""))
+            min_col, min_row, max_col, max_row = area_bounds(area)
             regions.setdefault(sheet, []).append((min_row, min_col, max_row, max_col))
     for sheet, areas in regions.items():
         if sheet not in book.sheetnames:
