@@ -12,14 +12,12 @@ import click
 
 from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
-from xlkit.demo import build_demo
 from xlkit.school import build_school
 from xlkit.errors import XlkitError
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
 from xlkit.roster import read_roster
 from xlkit.spec import load_spec
-from xlkit.ics import write_calendars
 from xlkit.plan import check_plan, load_plan, suggest
 from xlkit.privacy import is_encrypted, load_or_create_key
 from xlkit.reader import read_workbook
@@ -280,6 +278,8 @@ def plan_suggest(workbook: Path, output: Path | None) -> None:
 def plan_ics(workbook: Path, output: Path) -> None:
     """Eksportér årshjulet som kalenderfiler (.ics): én pr. klasse og én pr. ansvarlig."""
     data = _read_plan(workbook)
+    from xlkit.ics import write_calendars  # icalendar is only needed here
+
     files = write_calendars(data.plan_spec, data.plan, output)
     click.echo(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
 
@@ -394,6 +394,8 @@ def demo_command(folder: Path, seed: int) -> None:
     """Lav en demo-skole i MAPPE: udfyldte skemaer for 6 klasser og en samlet oversigt."""
     if folder.exists() and any(folder.iterdir()):
         raise click.ClickException(f"Mappen {folder} er ikke tom. Vælg en ny mappe, så intet overskrives.")
+    from xlkit.demo import build_demo  # imports xlwings (and through it pandas, if installed): only here
+
     demo = build_demo(folder, seed)
     click.echo(f"Demo-skolen er lavet i {folder}:")
     evaluations = sum(1 for f in demo.class_files if f.name.startswith("elevvurdering"))

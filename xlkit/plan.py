@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import holidays
-
 from xlkit.errors import SpecError
 from xlkit.spec import COLOR_PATTERN, _Checker, read_yaml, shipped_file
 
@@ -118,6 +116,8 @@ def school_weeks(spec: PlanSpec) -> list[SchoolWeek]:
     """Every ISO week from first_week (August) to last_week (June), across the new year."""
     start = dt.date.fromisocalendar(spec.school_year, spec.first_week, 1)
     end = dt.date.fromisocalendar(spec.school_year + 1, spec.last_week, 1)
+    import holidays  # a large package; loaded only when a plan is built or checked
+
     public = holidays.Denmark(years=[spec.school_year, spec.school_year + 1], language="da")
     named = {w: h.name for h in spec.holiday_weeks for w in h.weeks}
     easter = next((d for d, n in public.items() if n == "Skærtorsdag" and d.year == spec.school_year + 1), None)
