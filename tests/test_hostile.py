@@ -265,6 +265,12 @@ FAR_VARIANTS = {
     "rows without r": b"<row/>" * 5000 + b'<row><c><v>1</v></c></row>',
     "cells without r": b'<row r="990">' + b"<c><v>1</v></c>" * 2000 + b"</row>",
     "reference overflow": b'<row r="60"><c r="A99999999999"><v>1</v></c></row>',
+    # found by review: a prefix outside ASCII, an r inside another attribute's value, leading zeros
+    "prefix in another alphabet": '<row r="999"><c r="ZZ999"><v>1</v></c><é:c xmlns:é="http://schemas.'
+                                  'openxmlformats.org/spreadsheetml/2006/main"><é:v>1</é:v></é:c></row>'.encode(),
+    "r inside another attribute": b'<row r="990">' + b'<c x=" r =1"><v>1</v></c>' * 800 + b"</row>",
+    "row number with leading zeros": b'<row r="000000100000000"><c><v>1</v></c></row>',
+    "cell nested in another element": b'<row r="61"><x><c r="XFD61"><v>1</v></c></x></row>',
 }
 
 
@@ -288,6 +294,46 @@ def test_far_cells_cannot_slip_past_the_bound(tmp_path, spec, variant):
     assert "cells-outside-area" in {p.code for p in data.problems}
 
 
+def test_a_sheet_data_start_in_disguise_is_not_trusted(tmp_path, spec):
+    """A prefixed sheetData, a comment that looks like its start, and a line break before r:
+    the whole document is checked, not only what follows the first literal <sheetData."""
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    far = b'<row r="40"><c r="A40"><v>1</v></c><c\nr="XFD40"><v>1</v></c></row>'
+
+    def disguise(name, data):
+        if name == "(extra)":
+            return None
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        data = data.replace(b"<sheetData>", b'<x:sheetData xmlns:x="' + main + b'">')
+        return data.replace(b"</sheetData>", b"<!--<sheetData-->" + far + b"</x:sheetData>")
+
+    path = rewrite(good(spec, tmp_path, "A"), tmp_path / "skjult.xlsx", disguise)
+    data = read_workbook(path, timeout=20)
+    assert {r.cell for r in data.records} >= {"E6", "E7"}
+    assert "cells-outside-area" in {p.code for p in data.problems}
+
+
+def test_trimmed_sheets_keep_their_warnings_and_odd_part_names_are_found(tmp_path, spec):
+    """A sheet that had to be cut down is still searched for formulas without results (in
+    the file's own XML), and parts whose names differ only in case are found as Excel does."""
+    path = good(spec, tmp_path, "A")
+    wb = open_for_filling(path)
+    wb["Elevvurdering"]["H6"] = "=2+1"
+    wb.save(path)
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    odd = rewrite(path, tmp_path / "odd.xlsx", lambda n, d: None if n == "(extra)" else
+                  d.replace(b"</sheetData>", far) if n == "xl/worksheets/sheet1.xml" else d)
+    with zipfile.ZipFile(odd) as source, zipfile.ZipFile(tmp_path / "case.xlsx", "w") as target:
+        for item in source.infolist():
+            name = item.filename.replace("sharedStrings", "SharedStrings")
+            target.writestr(name, source.read(item.filename))
+    data = read_workbook(tmp_path / "case.xlsx", timeout=20)
+    codes = {(p.code, p.cell) for p in data.problems}
+    assert ("formula-without-value", "H6") in codes and ("cells-outside-area", "") in codes
+    assert {r.student for r in data.records} >= {"Elev A0", "Elev A1"}
+
+
 def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
     folder = tmp_path / "ind"
     folder.mkdir()
@@ -302,7 +348,7 @@ def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
 def test_ordinary_sheets_take_the_fast_path(tmp_path, spec, libreoffice):
     """Files from Excel, LibreOffice, XlsxWriter and openpyxl write every row and cell the
     plain way; only other spellings are counted or parsed to find their extent."""
-    from xlkit.book import plainly_within_bounds, quick_extent
+    from xlkit.book import plainly_within_bounds, sheet_extent
 
     made = elevvurdering.build(spec, tmp_path / "xlsxwriter.xlsx", "Skolen", "A", 2026,
                                students=[Student("Bo")])  # XlsxWriter
@@ -313,12 +359,12 @@ def test_ordinary_sheets_take_the_fast_path(tmp_path, spec, libreoffice):
             sheet = archive.read("xl/worksheets/sheet1.xml")
         assert plainly_within_bounds(sheet), path
     with zipfile.ZipFile(filled) as archive:
-        assert quick_extent(archive.read("xl/worksheets/sheet1.xml")) == (51, 22)
-    assert quick_extent(b'<row r="1"><c r="A1"/><c><v>1</v></c></row>') is None
+        assert sheet_extent(archive.read("xl/worksheets/sheet1.xml")) == (51, 22)
     for variant in FAR_VARIANTS.values():
         assert not plainly_within_bounds(b'<sheetData><row r="1"><c r="A1"/></row>' + variant + b"</sheetData>")
     for odd in (b'<row r="1"><c r="A1" r="ZZZ1"/></row>', b'<row r="1"><c r="A1"\tr="A9999"/></row>',
-                b'<x:row r="1"><x:c r="A1"/></x:row>', b'<row r="1"><c r = "A1"/></row>', b'<row r="1000"/>'):
+                b'<x:row r="1"><x:c r="A1"/></x:row>', b'<row r="1"><c r = "A1"/></row>', b'<row r="1000"/>',
+                b'<?xml version="1.0"?>\n<w><sheetData/><!--<sheetData--><row r="1"><c\nr="A1"/></row></w>'):
         assert not plainly_within_bounds(odd), odd
 
 

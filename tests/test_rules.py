@@ -71,3 +71,11 @@ def test_formula_text_uses_only_portable_functions(spec):
     assert '"{s}' not in formula
     assert rules.excel_count_formula("$E$6:$E$36", 3) == "SUMPRODUCT(--ISNUMBER(MATCH($E$6:$E$36,{3},0)))"
     assert rules.excel_mean_formula([(1, "E40"), (2, "E41")], "E42") == 'IF(E42=0,"",(1*E40+2*E41)/E42)'
+
+
+def test_a_value_listed_twice_counts_as_its_first_level():
+    """As MATCH finds the first; a hand-edited scale must not change which level counts."""
+    levels = tuple(rules.Level(v, f"L{i}", "", "#FFFFFF") for i, v in enumerate([1, 2, 2, 3]))
+    scale = rules.Scale(levels)
+    assert scale.steps(2) == 1 and scale.status(2.0).name == "L1"
+    assert scale.steps(True) is None and scale.status("2") is None

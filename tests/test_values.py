@@ -81,3 +81,13 @@ def test_a_cpr_number_pasted_as_a_number_loses_its_leading_zero(number, cpr):
 
     assert looks_like_cpr(number) is cpr
     assert looks_like_cpr(float(number)) is cpr
+
+
+def test_a_cpr_number_is_caught_even_under_an_absurd_maximum(spec):
+    """The fast path for clean points must not skip the CPR check (the maximum comes from
+    the workbook's own hidden metadata)."""
+    from xlkit.values import read_points
+
+    assert read_points(101001234, float("inf"), False).code == "cpr-number"
+    assert read_points(3112991234.0, 1e12, True).code == "cpr-number"
+    assert read_points(4, 1e12, False).value == 4.0

@@ -16,6 +16,7 @@ cell); `book[sheet][area]` gives openpyxl-like cells where that is simpler.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import io
@@ -23,6 +24,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from posixpath import join, normpath
+from xml.etree.ElementTree import Element, SubElement
 from xml.sax.saxutils import quoteattr
 
 import python_calamine
@@ -181,7 +183,7 @@ class BookSheet:
         """Cells holding a formula but no stored result (saved by a program that does not
         calculate): they read as empty, so the reader reports them instead. As (row, column,
         reference), top to bottom."""
-        xml = self.book.sheet_xml(self.title)
+        xml = self.book.source_xml(self.title)
         found = set()
         for end in FORMULA_END_WITHOUT_VALUE.finditer(xml):
             cell = FORMULA_WITHOUT_VALUE.fullmatch(xml, xml.rfind(b"<c ", 0, end.start()), end.end())
@@ -199,50 +201,68 @@ def _column_number(letters: str) -> int:
 
 
 REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+FAR = 10**9  # a row or column index no template comes near
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def sheet_extent(xml: bytes) -> tuple[int, int]:
-    """The furthest row and column a sheet really uses, the way Excel counts them: a row
-    or cell without an r attribute follows the previous one. Parsed (defusedxml, streaming),
-    not pattern-matched, so attribute order, quotes and prefixes cannot hide a far cell."""
-    max_row = max_col = row = col = 0
+def _row_index(r: str) -> int:
+    """The 0-based row of a <row r="...">, as calamine reads it; far for anything odd."""
+    return int(r) - 1 if r.isascii() and r.isdigit() and len(r.lstrip("0")) <= 7 else FAR
+
+
+def _placed_cells(xml: bytes):
+    """(row, column, element) for every cell in a sheetData, 0-based and placed the way
+    calamine places them: a row or cell without r follows the previous one. Yielded when
+    the cell's content is complete. Parsed (defusedxml, streaming), not pattern-matched,
+    so prefixes, attribute order, quotes and nesting cannot hide a cell."""
+    data_depth = cell_depth = 0
+    row = col = 0
     for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
         name = _local(element.tag)
-        if event == "end":
-            if name in ("c", "row"):
-                element.clear()
+        if name == "sheetData":
+            data_depth += 1 if event == "start" else -1
             continue
-        if name == "row":
-            r = element.get("r")
-            row = int(r) if r and r.isdigit() and len(r) <= 7 else row + 1
-            col = 0
-            max_row = max(max_row, row)
-        elif name == "c":
-            match = REF.match(element.get("r") or "")
-            if match:
-                col = _column_number(match.group(1))
-                max_row = max(max_row, int(match.group(2)))
-            elif element.get("r"):
-                return 10**9, 10**9  # a reference Excel would not write: treat as beyond everything
+        if not data_depth:
+            continue
+        if name == "c":
+            cell_depth += 1 if event == "start" else -1
+            if event == "start" and cell_depth == 1:
+                ref = element.get("r")
+                match = REF.match(ref) if ref is not None else None
+                if match:
+                    position = (int(match.group(2)) - 1, _column_number(match.group(1)) - 1)
+                else:
+                    position = (row, col) if ref is None else (FAR, FAR)
+                col = position[1] + 1
+            elif event == "end" and cell_depth == 0:
+                yield position[0], position[1], element
+        elif name == "row" and not cell_depth:
+            if event == "start":
+                r = element.get("r")
+                row = _row_index(r) if r is not None else row
             else:
-                col += 1
-            max_col = max(max_col, col)
+                row, col = row + 1, 0
+                element.clear()
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """The number of rows and columns calamine would allocate for the sheet's cells."""
+    max_row = max_col = 0
+    for row, col, element in _placed_cells(xml):
+        max_row, max_col = max(max_row, row + 1), max(max_col, col + 1)
+        element.clear()
     return max_row, max_col
 
 
-R_VALUE = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
-ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
-CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
-ROW_WITH_R = re.compile(rb"<(?:[\w.-]+:)?row(?=\s)[^>]*?\sr\s*=")
-CELL_WITH_R = re.compile(rb"<(?:[\w.-]+:)?c(?=\s)[^>]*?\sr\s*=")
-# The plain spelling every program writes: each row and cell opens with `<row r="` / `<c r="`
-# and no r attribute is spelt any other way. Anything else (a prefix, another attribute
-# first, single quotes, tabs or line breaks among the cells) is left to the slower checks below.
-UNPLAIN_TAG = re.compile(rb'<(?:[\w.-]+:(?:c|row)[\s>/]|(?:c|row)[>/]|(?:c|row) (?!r="))')
+# The plain spelling every program writes: each row and cell opens with `<row r="` / `<c r="`,
+# no element has a namespace prefix, and no r attribute is spelt any other way. Anything else
+# (a prefix in any alphabet, another attribute first, single quotes, tabs or line breaks in
+# the document) is left to the parse in sheet_extent.
+UNPLAIN_TAG = re.compile(rb'<(?:c|row)(?:[>/]| (?!r="))')
+PREFIXED_TAG = re.compile(rb':(?:c|row)[\s>/]')
 UNPLAIN_R = re.compile(rb'r(?:\s+=|=\s*[^"\s]|=\s)')
 # A reference beyond MAX_ROWS (999: four digits or more) or MAX_COLUMNS (ZZ: three letters or more).
 FAR_R = re.compile(rb' r="(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}")')
@@ -251,71 +271,52 @@ FAR_R = re.compile(rb' r="(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}")')
 def plainly_within_bounds(xml: bytes) -> bool:
     """True when every row and cell is written the plain way with a reference inside the
     template's size: a few scans at C speed, against a parse for every cell."""
-    cells = max(xml.find(b"<sheetData"), 0)
-    if any(xml.find(space, cells) != -1 for space in (b"\t", b"\n", b"\r")):
+    body = 3 if xml.startswith(codecs.BOM_UTF8) else 0
+    if xml.startswith(b"<?xml", body):  # the declaration may be followed by one line break
+        body = xml.find(b"?>", body) + 2
+        body += 2 if xml.startswith(b"\r\n", body) else 1 if xml.startswith(b"\n", body) else 0
+    if any(xml.find(space, body) != -1 for space in (b"\t", b"\n", b"\r")):
         return False
-    return not (UNPLAIN_TAG.search(xml) or UNPLAIN_R.search(xml) or FAR_R.search(xml))
-
-
-def quick_extent(xml: bytes) -> tuple[int, int] | None:
-    """The extent from the r attributes alone, when every row and cell has one (as every
-    program that writes .xlsx does); None when some do not, and only a parse can tell."""
-    if len(ROW_TAG.findall(xml)) != len(ROW_WITH_R.findall(xml)) or \
-            len(CELL_TAG.findall(xml)) != len(CELL_WITH_R.findall(xml)):
-        return None
-    max_row = max_col = 0
-    for value in R_VALUE.findall(xml):
-        text = value.decode("ascii", "replace")
-        if text.isdigit():
-            number = int(text) if len(text) <= 7 else 10**9
-            max_row = max(max_row, number)
-            continue
-        match = REF.match(text)
-        if not match:
-            return None
-        max_col = max(max_col, _column_number(match.group(1)))
-        max_row = max(max_row, int(match.group(2)))
-    return max_row, max_col
+    return not (UNPLAIN_TAG.search(xml) or PREFIXED_TAG.search(xml) or UNPLAIN_R.search(xml)
+                or FAR_R.search(xml))
 
 
 def bounded_sheet(xml: bytes) -> bytes | None:
-    """The sheet without rows beyond MAX_ROWS and cells beyond MAX_COLUMNS (every kept row
-    and cell given an explicit r), or None when it needs no change. calamine allocates the
-    whole used range, so one forged far cell would otherwise ask for billions of cells."""
+    """The sheet cut down to the cells inside MAX_ROWS x MAX_COLUMNS, or None when it needs
+    no change. calamine allocates the whole used range, so one forged far cell would
+    otherwise ask for billions of cells."""
     if plainly_within_bounds(xml):
         return None
-    max_row, max_col = quick_extent(xml) or sheet_extent(xml)
+    max_row, max_col = sheet_extent(xml)
     if max_row <= MAX_ROWS and max_col <= MAX_COLUMNS:
         return None
-    root = ElementTree.fromstring(xml)
-    for data in [e for e in root.iter() if _local(e.tag) == "sheetData"]:
-        row_number = 0
-        for row in list(data):
-            r = row.get("r")
-            row_number = int(r) if r and r.isdigit() and len(r) <= 7 else row_number + 1
-            if row_number > MAX_ROWS:
-                data.remove(row)
-                continue
-            row.set("r", str(row_number))
-            col = 0
-            for cell in list(row):
-                if _local(cell.tag) != "c":
-                    continue
-                match = REF.match(cell.get("r") or "")
-                if match:
-                    col, cell_row = _column_number(match.group(1)), int(match.group(2))
-                elif cell.get("r"):
-                    row.remove(cell)
-                    continue
-                else:
-                    col, cell_row = col + 1, row_number
-                if col > MAX_COLUMNS or cell_row != row_number:
-                    row.remove(cell)
-                else:
-                    cell.set("r", f"{get_column_letter(col)}{row_number}")
-    for dimension in [e for e in root.iter() if _local(e.tag) == "dimension"]:
-        dimension.set("ref", f"A1:{get_column_letter(min(max_col, MAX_COLUMNS))}{min(max_row, MAX_ROWS)}")
-    return ElementTree.tostring(root)
+    return _near_cells_only(xml)
+
+
+def _near_cells_only(xml: bytes) -> bytes:
+    """A new, plain sheet with only the near cells, each given an explicit r where calamine
+    would have placed it, and the merged ranges (for the merged-input warning)."""
+    main = f"{{{NS['m']}}}"
+    rows: dict[int, list] = {}
+    for row, col, element in _placed_cells(xml):
+        if row < MAX_ROWS and col < MAX_COLUMNS:
+            element.set("r", f"{get_column_letter(col + 1)}{row + 1}")
+            rows.setdefault(row, []).append((col, element))
+    sheet = Element(main + "worksheet")
+    data = SubElement(sheet, main + "sheetData")
+    for row in sorted(rows):
+        line = SubElement(data, main + "row", r=str(row + 1))
+        line.extend(element for _, element in sorted(rows[row], key=lambda item: item[0]))
+    merges = [ref for _, element in ElementTree.iterparse(io.BytesIO(xml))
+              if _local(element.tag) == "mergeCell" and MERGE_REF.match(ref := element.get("ref") or "")]
+    if merges:
+        merge_cells = SubElement(sheet, main + "mergeCells")
+        for ref in merges:
+            SubElement(merge_cells, main + "mergeCell", ref=ref)
+    return ElementTree.tostring(sheet)
+
+
+MERGE_REF = re.compile(r"^[A-Z]{1,2}[0-9]{1,3}:[A-Z]{1,2}[0-9]{1,3}$")  # inside the template's size
 
 
 class Book:
@@ -330,6 +331,7 @@ class Book:
     def __init__(self, data: bytes):
         self.archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(self.archive.namelist())
+        self._by_folded_name = {name.casefold(): name for name in sorted(names, reverse=True)}
         workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
         targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
@@ -340,12 +342,12 @@ class Book:
             self.sheetnames.append(title)
             target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "") or ""
             part = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
-            if part in names:
-                self.sheet_parts[title] = part
+            if self.part(part):
+                self.sheet_parts[title] = self.part(part)
         if len({title.casefold() for title in self.sheetnames}) != len(self.sheetnames):
             raise InvalidWorkbook("Projektmappen har flere ark med samme navn; det laver Excel ikke, så filen er ændret.")
-        properties = workbook.find("m:workbookPr", NS)
-        self.date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
+        properties = workbook.findall("m:workbookPr", NS)  # as calamine reads it: the last one, "1" or "true"
+        self.date1904 = bool(properties) and properties[-1].get("date1904", "") in ("1", "true")
         self.defined_names = {
             element.get("name"): DefinedName(element.get("name"), (element.text or "").strip())
             for element in workbook.findall("m:definedNames/m:definedName", NS)
@@ -356,6 +358,7 @@ class Book:
         self.modified = self._modified(names)
         self.trimmed_sheets: list[str] = []  # titles of sheets with cells far outside the template, cut away
         self._sheet_xml: dict[str, bytes] = {}
+        self._originals: dict[str, bytes] = {}  # sheets that had to be bounded, as they were
         self._calamine = None
         self._in_calamine: tuple[str, ...] = ()
         self._sheets: dict[str, BookSheet] = {}
@@ -370,9 +373,15 @@ class Book:
             bounded = bounded_sheet(xml)
             if bounded is not None:
                 self.trimmed_sheets.append(title)
+                self._originals[title] = xml
                 xml = bounded
             self._sheet_xml[title] = xml
         return self._sheet_xml[title]
+
+    def source_xml(self, title: str) -> bytes:
+        """The sheet's XML as the file has it (for scans that allocate nothing)."""
+        checked = self.sheet_xml(title)
+        return self._originals.get(title, checked)
 
     def calamine_sheet(self, title: str):
         """calamine's view of one sheet. The package holds every sheet the names point to,
@@ -398,6 +407,10 @@ class Book:
         except (ValueError, TypeError):
             return None
 
+    def part(self, name: str) -> str | None:
+        """The zip entry for a part name, matched without regard to case (as Excel does)."""
+        return name if name in self.archive.NameToInfo else self._by_folded_name.get(name.casefold())
+
     def _named_sheets(self) -> set[str]:
         return {sheet for defined in self.defined_names.values() for sheet, _ in defined.destinations}
 
@@ -413,8 +426,8 @@ class Book:
             package.writestr("xl/workbook.xml", WORKBOOK.format(date1904=int(self.date1904), sheets=sheets))
             package.writestr("xl/_rels/workbook.xml.rels", RELS.format(rels))
             for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
-                if part in self.archive.NameToInfo:
-                    package.writestr(part, self.archive.read(part))
+                if self.part(part):
+                    package.writestr(part, self.archive.read(self.part(part)))
             for i, title in enumerate(titles, 1):
                 package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))
         return out.getvalue()

@@ -258,13 +258,13 @@ def consolidate(
         status = FileStatus(data.file, True, data=data, record_count=item.record_count)
         result.files.append(status)
         result.problems.extend(data.problems)
+        result.term_keys |= item.terms_with_data
         if data.kind == "aarshjul":
             status.note = "Årshjul: tjekkes med xlkit plan check"
         elif data.kind == "overblik":
             result.tests.extend(item.tests)
             status.note = f"Seneste prøve: {item.tests[-1].test.name}" if item.tests else "Ingen point endnu"
         elif _same_scale(data, result):
-            result.term_keys |= item.terms_with_data
             if item.summary is None:
                 status.note = "Ingen vurderinger i den valgte termin"
             else:

@@ -44,7 +44,10 @@ class Scale:
 
     @cached_property
     def _positions(self) -> dict[int, int]:
-        return {level.value: position for position, level in enumerate(self.levels)}
+        positions: dict[int, int] = {}
+        for position, level in enumerate(self.levels):
+            positions.setdefault(level.value, position)  # a value listed twice: the first counts, as MATCH finds it
+        return positions
 
     def status(self, value: object) -> Level | None:
         """The level a cell value stands for, or None when it is not a rating.

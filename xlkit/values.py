@@ -57,7 +57,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     """Interpret one rating cell; None for an empty cell."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if raw.__class__ in (int, float) and raw in scale.values:
+    if raw.__class__ in (int, float) and raw in scale.values and abs(raw) < SMALLEST_CPR:
         return Reading(int(raw))  # the usual case, decided before any message is written
     scale_text = f"{scale.low} til {scale.high}"
     if looks_like_cpr(raw):
@@ -133,7 +133,8 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
     """Interpret one points cell of a test task; None for an empty cell."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if raw.__class__ in (int, float) and 0 <= raw <= maximum and (raw * 2 if half_points else raw) % 1 == 0:
+    if raw.__class__ in (int, float) and 0 <= raw <= maximum and raw < SMALLEST_CPR and \
+            (raw * 2 if half_points else raw) % 1 == 0:
         return Reading(float(raw))  # the usual case, decided before any message is written
     if looks_like_cpr(raw):
         return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
