@@ -83,7 +83,8 @@ class FileResult:
     def of(cls, data: WorkbookData, term_label: str | None) -> FileResult:
         identity = {key: data.metadata[key] for key in IDENTITY_KEYS if key in data.metadata}
         result = cls(data.file, replace(data, records=[], metadata=identity), record_count=len(data.records))
-        result.logins = sorted({(r.uni_login, r.class_name, r.student) for r in data.records if r.uni_login})
+        # in record order, so the conflict check names the class of a student's latest term, as before
+        result.logins = list(dict.fromkeys((r.uni_login, r.class_name, r.student) for r in data.records if r.uni_login))
         if data.kind == "overblik":
             result.tests = overblik_summary.summarise(data)
             for test in result.tests:
