@@ -342,8 +342,9 @@ class Book:
             self.sheetnames.append(title)
             target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "") or ""
             part = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
-            if self.part(part):
-                self.sheet_parts[title] = self.part(part)
+            found = self.part(part)
+            if found:
+                self.sheet_parts[title] = found
         if len({title.casefold() for title in self.sheetnames}) != len(self.sheetnames):
             raise InvalidWorkbook("Projektmappen har flere ark med samme navn; det laver Excel ikke, så filen er ændret.")
         properties = workbook.findall("m:workbookPr", NS)  # as calamine reads it: the last one, "1" or "true"
@@ -426,8 +427,9 @@ class Book:
             package.writestr("xl/workbook.xml", WORKBOOK.format(date1904=int(self.date1904), sheets=sheets))
             package.writestr("xl/_rels/workbook.xml.rels", RELS.format(rels))
             for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
-                if self.part(part):
-                    package.writestr(part, self.archive.read(self.part(part)))
+                found = self.part(part)
+                if found:
+                    package.writestr(part, self.archive.read(found))
             for i, title in enumerate(titles, 1):
                 package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))
         return out.getvalue()
