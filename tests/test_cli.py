@@ -293,3 +293,31 @@ def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
     assert "Sprunget over: 3A.csv: elevvurderingsskemaet dækker 7, 8, 9. klasse" in result.output
     assert "Sprunget over: noter.csv: filnavnet siger ikke hvilken klasse" in result.output
     assert "4 skemaer er gemt i" in result.output and "skemaer/s" in result.output
+
+
+def test_the_summary_written_row_by_row_holds_everything(tmp_path, demo_folder, monkeypatch):
+    """write_summary streams rows to disk (constant memory), where XlsxWriter silently drops
+    anything written to a row it has passed: every value, row height, merge and chart must be
+    the same as when the whole workbook is kept in memory."""
+    import xlkit.consolidate
+    from xlkit.consolidate import consolidate, write_summary
+    from xlkit.workbook import new_workbook
+
+    folder, _ = demo_folder
+    result = consolidate(folder / "klasser")
+    streamed = write_summary(result, tmp_path / "streamed.xlsx")
+    monkeypatch.setattr(xlkit.consolidate, "new_workbook",
+                        lambda target, **options: new_workbook(target, in_memory=True))
+    whole = write_summary(result, tmp_path / "whole.xlsx")
+
+    def content(path):
+        wb = openpyxl.load_workbook(path)
+        return {ws.title: ([[c.value for c in row] for row in ws.iter_rows()],
+                           {r: d.height for r, d in ws.row_dimensions.items() if d.height},
+                           sorted(map(str, ws.merged_cells.ranges)), len(ws._charts),
+                           [str(cf.sqref) for cf in ws.conditional_formatting])
+                for ws in wb.worksheets}
+
+    expected = content(whole)
+    assert content(streamed) == expected
+    assert sum(len(rows) for rows, *_ in expected.values()) > 150

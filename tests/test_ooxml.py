@@ -3,7 +3,13 @@ SDK's schema and semantic rules (openxml-audit, offline).
 
 Known false positives: none so far for XlsxWriter output. openxml-audit flags openpyxl's
 default styles.xml, which Excel accepts; xlkit never writes with openpyxl, so no file here
-is affected. Add any new false positive to KNOWN_FALSE_POSITIVES with a reason."""
+is affected. Add any new false positive to KNOWN_FALSE_POSITIVES with a reason.
+
+One warning is accepted by its rule id: Excel_InlineStrCells. The leaders' summary is
+written row by row (XlsxWriter's constant_memory mode, so memory does not grow with the
+rows), which stores text in the cells instead of a shared-strings table. That is valid
+OOXML and Excel opens it without a prompt; Excel only moves the text to a table if the
+file is saved again."""
 
 from __future__ import annotations
 
@@ -18,11 +24,14 @@ from xlkit.templates import elevvurdering
 openxml_audit = pytest.importorskip("openxml_audit")
 
 KNOWN_FALSE_POSITIVES: set[str] = set()
+ACCEPTED_WARNINGS = {"Excel_InlineStrCells"}  # see the module docstring
 
 
 def errors_of(path) -> list[str]:
     result = openxml_audit.OpenXmlValidator().validate(str(path))
-    return [str(error) for error in result.errors if str(error) not in KNOWN_FALSE_POSITIVES]
+    return [str(error) for error in result.errors
+            if str(error) not in KNOWN_FALSE_POSITIVES
+            and not (error.id in ACCEPTED_WARNINGS and error.severity.value == "warning")]
 
 
 @pytest.fixture(scope="module")

@@ -246,11 +246,12 @@ def consolidate(
         ))
     jobs = [(path, _label(path, folder, result), password, term_label, False) for path in workbooks]
     read = []
+    shared: dict = {}
     for item in read_all(jobs, workers, on_file):
         if item.data is None:
             _skip(item, result)
         else:
-            read.append(item)
+            read.append(_share_equal_values(item, shared))
     read = _only_school(read, school, result)
     read = _merge_copies(read, {label: path for path, label, *_ in jobs}, password, term_label, workers, result)
     _report_conflicts(read, result)
@@ -276,6 +277,25 @@ def consolidate(
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     return result
+
+
+def _share_equal_values(item: FileResult, shared: dict) -> FileResult:
+    """Workbooks of one kind carry equal scales, rules, terms and test definitions, and each
+    arrives from its reading process as a copy of its own. Keeping one object for each equal
+    value makes the summary's memory grow with the classes' figures only."""
+    def one(value):
+        return None if value is None else shared.setdefault(value, value)
+
+    data = item.data
+    data.scale, data.focus_rule, data.thresholds, data.trend = map(one, (data.scale, data.focus_rule,
+                                                                        data.thresholds, data.trend))
+    data.terms = [one(term) for term in data.terms]
+    data.tests = [one(test) for test in data.tests]
+    if item.summary is not None:
+        item.summary.term, item.summary.previous = one(item.summary.term), one(item.summary.previous)
+    for test in item.tests:
+        test.test = one(test.test)
+    return item
 
 
 def _skip(item: FileResult, result: Consolidation) -> None:
@@ -501,8 +521,12 @@ def write_summary(result: Consolidation, output: str | Path, pseudonym_key: byte
     output.parent.mkdir(parents=True, exist_ok=True)
     if pseudonym_key is not None:
         result = _pseudonymised(result, pseudonym_key)
-    target = io.BytesIO() if password else output
-    workbook = new_workbook(target)
+    if password:  # assembled in memory only: not even XlsxWriter's temporary files hold the plain text
+        target = io.BytesIO()
+        workbook = new_workbook(target, in_memory=True)
+    else:  # rows go to disk as they are written, so memory does not grow with the rows
+        target = output
+        workbook = new_workbook(target, constant_memory=True)
     formats = _formats(workbook, result.scale)
     _overview_sheet(workbook, result, formats)
     _focus_sheet(workbook, result, formats)

@@ -119,6 +119,7 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
                              f"gul fra {percent(thresholds.yellow_from)}, grøn fra {percent(thresholds.green_from)}. "
                              "Tom: ikke med i prøven.", formats["note"])
     headers = ["Klasse", "Fag", "Prøve", "Dato", "Klassetrin", "Elever", "I alt"] + names
+    sheet.set_row(3, 32)  # before the rows below: the summary is written row by row (constant memory)
     for col, header in enumerate(headers):
         sheet.write_string(3, col, header, formats["header"])
     ordered = sorted(summaries, key=lambda s: (s.test.subject, s.class_name, s.test.date))
@@ -143,7 +144,6 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
     sheet.set_column(2, 2, 26)
     sheet.set_column(3, 5, 10)
     sheet.set_column(6, 6 + len(names), 11)
-    sheet.set_row(3, 32)
     sheet.freeze_panes(4, 3)
     sheet.autofilter(3, 0, last, len(headers) - 1)
     print_wide(sheet, 3)

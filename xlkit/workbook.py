@@ -16,15 +16,15 @@ METADATA_SHEET = "xlkit"
 NAME_PREFIX = "xlkit_"
 
 
-def new_workbook(path) -> xlsxwriter.Workbook:
-    """An XlsxWriter workbook that writes every string as text.
+def new_workbook(path, **options) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook that writes every string as text (`options` are XlsxWriter's).
 
     XlsxWriter would otherwise turn '=...' into formulas and 'http...' into links, which
     lets text copied from a teacher's file run as a formula in the leaders' workbook.
     """
     return xlsxwriter.Workbook(
         path if hasattr(path, "write") else str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        {**options, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
     )
 
 
