@@ -181,15 +181,23 @@ def test_pseudonyms_replace_names_and_the_key_stays_outside(tmp_path, spec):
     assert [row[2] for row in openpyxl.load_workbook(again)["Elever i fokus"].iter_rows(min_row=5, values_only=True)] == focus
 
 
-def test_encrypted_summary(tmp_path, spec):
+def test_encrypted_summary(tmp_path, spec, monkeypatch):
+    """Encrypted, and no plain copy anywhere: not beside it, and not in XlsxWriter's
+    temporary files either (the workbook is assembled in memory)."""
+    import tempfile
+
     folder = tmp_path / "ind"
     folder.mkdir()
     good(spec, folder, "A")
     out_dir = tmp_path / "ud"
     out_dir.mkdir()
     out = out_dir / "o.xlsx"
+    temporary = []
+    real_mkstemp = tempfile.mkstemp
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: temporary.append(a) or real_mkstemp(*a, **k))
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--encrypt", "Skole2026!"])
     assert result.exit_code == 0, result.output
+    assert temporary == []
     assert is_encrypted(out) and sorted(p.name for p in out_dir.iterdir()) == ["o.xlsx"]
     with pytest.raises(Exception):
         openpyxl.load_workbook(out)
