@@ -8,6 +8,7 @@ import openpyxl
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlkit.book import Book
+from xlkit.reader import check_zip
 
 
 def test_the_package_keeps_values_names_and_the_date_system(tmp_path):
@@ -21,7 +22,7 @@ def test_the_package_keeps_values_names_and_the_date_system(tmp_path):
     path = tmp_path / "b.xlsx"
     workbook.save(path)
 
-    book = Book(path.read_bytes())
+    book = Book(check_zip(path.read_bytes()))
     sheet = book[first.title]
     assert [[c.value for c in row] for row in sheet["A1:B2"]] == [["Åse", 4.5], [dt.date(2026, 11, 23), None]]
     assert set(book._sheet_xml) == {first.title}  # the sheet no name points to is never inflated

@@ -328,8 +328,8 @@ class Book:
     an unchecked sheet by relationship tricks, and sheets nobody reads are not even inflated.
     """
 
-    def __init__(self, data: bytes):
-        self.archive = zipfile.ZipFile(io.BytesIO(data))
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
         names = set(self.archive.namelist())
         self._by_folded_name = {name.casefold(): name for name in sorted(names, reverse=True)}
         workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))

@@ -46,6 +46,14 @@ def require_defusedxml() -> None:
 def read_bytes(path: str | Path, password: str | None = None) -> bytes:
     """The file's bytes, once, checked: size, password protection (decrypted in memory
     with `password`), old binary formats, zip structure and bomb limits."""
+    data = _file_bytes(path, password)
+    check_zip(data).close()
+    return data
+
+
+def _file_bytes(path: str | Path, password: str | None) -> bytes:
+    """The file's bytes (decrypted), refused when too large, encrypted without a password,
+    an old binary format or not a zip file at all."""
     require_defusedxml()
     path = Path(path)
     try:
@@ -61,7 +69,6 @@ def read_bytes(path: str | Path, password: str | None = None) -> bytes:
         data = _decrypt(data, password)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InvalidWorkbook("Filen er ikke en Excel-projektmappe (.xlsx); den kan være beskadiget eller omdøbt.")
-    check_zip(data)
     return data
 
 
@@ -103,20 +110,21 @@ def open_workbook(path: str | Path, formulas: bool = False):
 
 
 def open_book(path: str | Path, password: str | None = None) -> Book:
-    data = read_bytes(path, password)
+    archive = check_zip(_file_bytes(path, password))
     try:
-        return Book(data)
+        return Book(archive)
     except InvalidWorkbook:
         raise
     except Exception as error:
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
-def check_zip(data: bytes) -> None:
-    """Limits from the zip directory, before any part is inflated or parsed."""
+def check_zip(data: bytes) -> zipfile.ZipFile:
+    """The archive, open, once the limits from its zip directory hold: before any part is
+    inflated or parsed."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
     except Exception as error:  # zipfile raises BadZipFile, NotImplementedError, ValueError, OSError ...
         raise InvalidWorkbook(f"Filen er beskadiget (teknisk årsag: {type(error).__name__}).") from None
     if len(entries) > MAX_ZIP_ENTRIES:
@@ -130,6 +138,7 @@ def check_zip(data: bytes) -> None:
             raise InvalidWorkbook(
                 f"Delen {entry.filename} pakker sig {ratio:.0f} gange større ud; filen er ikke læst (mulig zip-bombe)."
             )
+    return archive
 
 
 def read_metadata(workbook) -> dict:
