@@ -12,6 +12,8 @@ What is measured, all in one run on the same files:
 * baseline "floor": zipfile + an lxml parse of every worksheet part (the metadata sheet
   is one of them), xl/workbook.xml (defined names) and xl/sharedStrings.xml (needed to
   know any text value). Nothing is interpreted, so no real reader can be much faster.
+* reference "calamine": python-calamine reading every worksheet's values, one process,
+  with no limits, checks, rules or summary: what the Rust reader alone costs.
 
 Why: issue 6 asks xlkit to be >= 15x the pandas loop, within 2x of the floor, with peak
 memory independent of the number of files (< 500 MB for 1,500) and time linear in it.
@@ -184,7 +186,23 @@ def measure_floor(folder: Path, out: Path, workers: int | None) -> float:
     return time.perf_counter() - start
 
 
-MEASURES = {"xlkit": measure_xlkit, "cli": measure_cli, "pandas": measure_pandas, "floor": measure_floor}
+def read_with_calamine(path: Path) -> int:
+    """Every worksheet's values through python-calamine, nothing checked or interpreted."""
+    from python_calamine import CalamineWorkbook
+    workbook = CalamineWorkbook.from_path(str(path))
+    return sum(len(workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names)
+
+
+def measure_calamine(folder: Path, out: Path, workers: int | None) -> float:
+    paths = sorted(folder.rglob("*.xlsx"))
+    start = time.perf_counter()
+    for path in paths:
+        read_with_calamine(path)
+    return time.perf_counter() - start
+
+
+MEASURES = {"xlkit": measure_xlkit, "cli": measure_cli, "pandas": measure_pandas, "floor": measure_floor,
+            "calamine": measure_calamine}
 
 
 def child(kind: str, folder: Path, out: Path, workers: int | None) -> None:
@@ -247,7 +265,7 @@ def main() -> None:
             plan.append(("xlkit", args.workers))
         if files == args.files:
             plan.append(("cli", None))
-        plan += [("pandas", None), ("floor", 1)]
+        plan += [("pandas", None), ("floor", 1), ("calamine", None)]
         if args.workers > 1:
             plan.append(("floor", args.workers))
         for name, workers in plan:
@@ -274,6 +292,7 @@ def main() -> None:
         for cores in sorted({1, args.workers if has_workers else 1}):
             mine = seconds(files, "xlkit", cores)
             pandas_s, floor_s = seconds(files, "pandas"), seconds(files, "floor", cores)
+            calamine_s = seconds(files, "calamine")
             if mine is None:
                 continue
             parts = []
@@ -281,8 +300,10 @@ def main() -> None:
                 parts.append(f"{pandas_s / mine:.1f}x the speed of pandas/openpyxl (goal >= 15x)")
             if floor_s:
                 parts.append(f"{floor_s / mine:.2f}x the speed of the unzip+parse floor (goal >= 0.5x)")
+            if calamine_s and cores == 1:
+                parts.append(f"{calamine_s / mine:.2f}x the speed of bare calamine")
             print(f"{files} files, {cores} core(s): xlkit runs at " + "; ".join(parts))
-    for name in ("xlkit", "pandas", "floor"):
+    for name in ("xlkit", "pandas", "floor", "calamine"):
         a, b = seconds(small, name), seconds(args.files, name)
         if a and b and small:
             print(f"growth {name}: {args.files / small:.1f}x the files took {b / a:.2f}x the time")
