@@ -748,6 +748,7 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
         formats["note"],
     )
     labels = result.terms_with_data
+    sheet.set_row(3, 32)  # "Klasse (valgt termin)" takes two lines
     _headers(sheet, 3, ["Klasse (valgt termin)", "Fag"] + labels, formats, [12, 10] + [12] * len(labels))
     row = 3
     for summary in result.classes:
