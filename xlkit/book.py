@@ -258,14 +258,19 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
 
 
 # The plain spelling every program writes: each row and cell opens with `<row r="` / `<c r="`,
-# no element has a namespace prefix, and no r attribute is spelt any other way. Anything else
-# (a prefix in any alphabet, another attribute first, single quotes, tabs or line breaks in
-# the document) is left to the parse in sheet_extent.
-UNPLAIN_TAG = re.compile(rb'<(?:c|row)(?:[>/]| (?!r="))')
+# no element has a namespace prefix, and every attribute named r is spelt ` r="` with a
+# reference inside the template's size. Anything else (a prefix in any alphabet, another
+# attribute first, single quotes, an r right after the previous attribute's quote, control
+# characters or line breaks in the document) is left to the parse in sheet_extent.
+# calamine reads an r wherever quick-xml finds one, also `r="A1"r="XFD1"` and after a form
+# feed, so those spellings must not pass as plain.
+UNPLAIN_TAG = re.compile(rb'<(?:c|row)[ >/](?!r=")')
 PREFIXED_TAG = re.compile(rb':(?:c|row)[\s>/]')
-UNPLAIN_R = re.compile(rb'r(?:\s+=|=\s*[^"\s]|=\s)')
-# A reference beyond MAX_ROWS (999: four digits or more) or MAX_COLUMNS (ZZ: three letters or more).
-FAR_R = re.compile(rb' r="(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}")')
+# An r attribute that is not ` r="A1"`-plain or is beyond MAX_ROWS (999: four digits or more)
+# or MAX_COLUMNS (ZZ: three letters or more). `header="0.3"` is not an r attribute: the r
+# there follows another letter of the name.
+UNPLAIN_R = re.compile(rb'r(?: +=|=[^"]|="(?<![\w:.\-\x80-\xff]r=")(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}"))')
+NOT_PLAIN_BYTES = (b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # XML allows only the first three, calamine takes \x0c as space
 
 
 def plainly_within_bounds(xml: bytes) -> bool:
@@ -275,10 +280,9 @@ def plainly_within_bounds(xml: bytes) -> bool:
     if xml.startswith(b"<?xml", body):  # the declaration may be followed by one line break
         body = xml.find(b"?>", body) + 2
         body += 2 if xml.startswith(b"\r\n", body) else 1 if xml.startswith(b"\n", body) else 0
-    if any(xml.find(space, body) != -1 for space in (b"\t", b"\n", b"\r")):
+    if any(xml.find(byte, body) != -1 for byte in NOT_PLAIN_BYTES):
         return False
-    return not (UNPLAIN_TAG.search(xml) or PREFIXED_TAG.search(xml) or UNPLAIN_R.search(xml)
-                or FAR_R.search(xml))
+    return not (UNPLAIN_TAG.search(xml) or PREFIXED_TAG.search(xml) or UNPLAIN_R.search(xml))
 
 
 def bounded_sheet(xml: bytes) -> bytes | None:
