@@ -52,6 +52,7 @@ NS = {
 }
 MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); cells beyond are never loaded
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
+FORMULA = re.compile(rb'<f>[^<]*</f>|<f [^>]*/>|<f [^>]*>[^<]*</f>')  # a formula element (its text holds no <)
 FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # found first, cheaply
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 
@@ -363,30 +364,34 @@ class Book:
         self.modified = self._modified(names)
         self.trimmed_sheets: list[str] = []  # titles of sheets with cells far outside the template, cut away
         self._sheet_xml: dict[str, bytes] = {}
-        self._originals: dict[str, bytes] = {}  # sheets that had to be bounded, as they were
+        self._file_xml: dict[str, bytes] = {}  # the same sheets as the file has them
         self._calamine = None
         self._in_calamine: tuple[str, ...] = ()
         self._sheets: dict[str, BookSheet] = {}
 
     def sheet_xml(self, title: str) -> bytes:
-        """The sheet's XML, bounded to the template's size (checked once, then kept)."""
+        """The sheet's XML as calamine gets it: without formulas and bounded to the
+        template's size (checked once, then kept). xlkit computes every formula itself and
+        reads only cached values, which stay; a test sheet is mostly formula text, so the
+        checks and calamine get a fraction of the bytes. The check sees exactly the bytes
+        calamine will read."""
         if title not in self._sheet_xml:
             part = self.sheet_parts.get(title)
             if part is None:
                 raise InvalidWorkbook(f"Arket '{title}' mangler i filen.")
-            xml = self.archive.read(part)
+            self._file_xml[title] = self.archive.read(part)
+            xml = FORMULA.sub(b"", self._file_xml[title])
             bounded = bounded_sheet(xml)
             if bounded is not None:
                 self.trimmed_sheets.append(title)
-                self._originals[title] = xml
                 xml = bounded
             self._sheet_xml[title] = xml
         return self._sheet_xml[title]
 
     def source_xml(self, title: str) -> bytes:
-        """The sheet's XML as the file has it (for scans that allocate nothing)."""
-        checked = self.sheet_xml(title)
-        return self._originals.get(title, checked)
+        """The sheet's XML as the file has it, formulas included (for scans that allocate nothing)."""
+        self.sheet_xml(title)
+        return self._file_xml[title]
 
     def calamine_sheet(self, title: str):
         """calamine's view of one sheet. The package holds every sheet the names point to,
