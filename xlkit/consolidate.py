@@ -90,7 +90,8 @@ class FileResult:
             for test in result.tests:
                 test.data = result.data
         elif data.kind == "elevvurdering":
-            result.terms_with_data = {(r.term.school_year, r.term.season.year_offset, r.term.label) for r in data.records}
+            terms = {id(r.term): r.term for r in data.records}.values()  # records share a few Term objects
+            result.terms_with_data = {(t.school_year, t.season.year_offset, t.label) for t in terms}
             result.summary = _summarise(data, term_label)
             if result.summary is not None:
                 result.summary.data = result.data

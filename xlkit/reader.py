@@ -221,8 +221,9 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
                 problems.append(Problem("merged-input", "Indtastningsceller er flettet sammen.",
                                         "Kun værdien i den øverste venstre celle er læst. Ophæv fletningen.",
                                         label, sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))
+        input_columns = {col for _, c1, _, c2 in areas for col in range(c1, c2 + 1)}  # most formulas are elsewhere
         for row, col, coordinate in book[sheet].formulas_without_value():
-            if any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas):
+            if col in input_columns and any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas):
                 problems.append(Problem("formula-without-value", "Cellen har en formel uden gemt resultat og læses som tom.",
                                         "Åbn filen i Excel, og gem den igen, eller skriv værdien i stedet.",
                                         label, sheet, coordinate))
