@@ -283,6 +283,11 @@ FAR_VARIANTS = {
     # feed (both aborted the process asking for 512 GiB before the fast check knew them)
     "r right after a quote": b'<row r="62"><c r="A62"r="XFD1048576"><v>1</v></c></row>',
     "r after a form feed": b'<row r="62"><c r="A62"\x0cr="XFD1048576"><v>1</v></c></row>',
+    # found in review (session 4); each aborted the process or slipped a far cell through
+    "r as text after the tag": b'<row>r="1"</row>' * 1000 + b'<row>r="1"' + b'<c>r="A1"<v>1</v></c>' * 800 + b"</row>",
+    "cell inside a text value": b'<row r="60"><c r="A60" t="str"><v><c><v></v></c><c r="AAA1500"><v>1</v></c></v></c></row>',
+    "cell inside an inline string": b'<row r="60"><c r="A60" t="inlineStr"><is><c><is></is></c>'
+                                    b'<c r="AAA1500"><v>1</v></c></is></c></row>',
 }
 
 
@@ -304,6 +309,32 @@ def test_far_cells_cannot_slip_past_the_bound(tmp_path, spec, variant):
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 400_000  # KiB
     assert {r.cell for r in data.records} >= {"E6", "E7"}
     assert "cells-outside-area" in {p.code for p in data.problems}
+
+
+def test_a_dtd_cannot_give_cells_a_reference_calamine_never_sees(tmp_path, spec):
+    """Default attributes declared in a DTD would give every cell r="A1" in the parse that
+    measures the sheet, while calamine ignores the DTD and places the cells one after
+    another (found in review). Sheets, names and properties with a DTD are refused."""
+    dtd = b'<!DOCTYPE worksheet [<!ATTLIST c r CDATA "A1"><!ATTLIST row r CDATA "1">]>'
+    rows = b"<row></row>" * 1000 + b"<row>" + b"<c><v>1</v></c>" * 800 + b"</row>"
+
+    def with_dtd(name, data):
+        if name == "(extra)":
+            return None
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        return data.replace(b"<worksheet", dtd + b"<worksheet", 1).replace(b"</sheetData>", rows + b"</sheetData>")
+
+    path = rewrite(good(spec, tmp_path, "A"), tmp_path / "dtd.xlsx", with_dtd)
+    with pytest.raises(InvalidWorkbook):
+        read_workbook(path, timeout=20)
+    for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml"):
+        target = tmp_path / f"dtd_{part.replace('/', '_')}.xlsx"
+        rewrite(good(spec, tmp_path, "A"), target, lambda n, d, part=part: None if n == "(extra)" else
+                re.sub(rb"^(<\?xml[^>]*\?>\s*)?", lambda m: m.group(0) + b'<!DOCTYPE x [<!ATTLIST x y CDATA "z">]>', d, count=1)
+                if n == part else d)
+        with pytest.raises(InvalidWorkbook):
+            read_workbook(target, timeout=20)
 
 
 def test_a_sheet_data_start_in_disguise_is_not_trusted(tmp_path, spec):

@@ -218,10 +218,12 @@ def _placed_cells(xml: bytes):
     """(row, column, element) for every cell in a sheetData, 0-based and placed the way
     calamine places them: a row or cell without r follows the previous one. Yielded when
     the cell's content is complete. Parsed (defusedxml, streaming), not pattern-matched,
-    so prefixes, attribute order, quotes and nesting cannot hide a cell."""
+    so prefixes, attribute order, quotes and nesting cannot hide a cell. A DTD is refused
+    (its default attributes would give cells an r that calamine never sees), and so is a
+    cell inside a cell."""
     data_depth = cell_depth = 0
     row = col = 0
-    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end"), forbid_dtd=True):
         name = _local(element.tag)
         if name == "sheetData":
             data_depth += 1 if event == "start" else -1
@@ -229,6 +231,10 @@ def _placed_cells(xml: bytes):
         if not data_depth:
             continue
         if name == "c":
+            if event == "start" and cell_depth:
+                # calamine ends a text value at its first </v> or </is> without counting
+                # nesting, so a cell inside a cell can put the rest of the row out of step
+                raise InvalidWorkbook("Arket har en celle inde i en anden celle. Det laver intet regnearksprogram, så filen er ændret.")
             cell_depth += 1 if event == "start" else -1
             if event == "start" and cell_depth == 1:
                 ref = element.get("r")
@@ -265,7 +271,7 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
 # characters or line breaks in the document) is left to the parse in sheet_extent.
 # calamine reads an r wherever quick-xml finds one, also `r="A1"r="XFD1"` and after a form
 # feed, so those spellings must not pass as plain.
-UNPLAIN_TAG = re.compile(rb'<(?:c|row)[ >/](?!r=")')
+UNPLAIN_TAG = re.compile(rb'<(?:c|row)(?=[\s>/])(?! r=")')  # the r must be an attribute, not text after the tag
 PREFIXED_TAG = re.compile(rb':(?:c|row)[\s>/]')
 # An r attribute that is not ` r="A1"`-plain or is beyond MAX_ROWS (999: four digits or more)
 # or MAX_COLUMNS (ZZ: three letters or more). `header="0.3"` is not an r attribute: the r
@@ -312,7 +318,7 @@ def _near_cells_only(xml: bytes) -> bytes:
     for row in sorted(rows):
         line = SubElement(data, main + "row", r=str(row + 1))
         line.extend(element for _, element in sorted(rows[row], key=lambda item: item[0]))
-    merges = [ref for _, element in ElementTree.iterparse(io.BytesIO(xml))
+    merges = [ref for _, element in ElementTree.iterparse(io.BytesIO(xml), forbid_dtd=True)
               if _local(element.tag) == "mergeCell" and MERGE_REF.match(ref := element.get("ref") or "")]
     if merges:
         merge_cells = SubElement(sheet, main + "mergeCells")
@@ -337,8 +343,8 @@ class Book:
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
         names = set(self.archive.namelist())
         self._by_folded_name = {name.casefold(): name for name in sorted(names, reverse=True)}
-        workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
+        workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"), forbid_dtd=True)
+        rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
         targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
         self.sheet_parts: dict[str, str] = {}
         self.sheetnames: list[str] = []
@@ -446,7 +452,7 @@ class Book:
     def _modified(self, names: set[str]) -> dt.datetime | None:
         if "docProps/core.xml" not in names:
             return None
-        core = ElementTree.fromstring(self.archive.read("docProps/core.xml"))
+        core = ElementTree.fromstring(self.archive.read("docProps/core.xml"), forbid_dtd=True)
         element = core.find("dcterms:modified", NS)
         try:
             return dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00")).replace(tzinfo=None)
