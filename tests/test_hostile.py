@@ -440,3 +440,73 @@ def test_calamine_reads_only_the_checked_sheets(tmp_path, spec):
     book = Book(check_zip(path.read_bytes()))
     assert book.calamine_sheet("Elevvurdering").height == 51
     assert book.trimmed_sheets == []
+
+
+# Found in review (session 4): parts other than the sheets that could abort, exhaust or stall.
+
+def test_a_forged_shared_strings_count_is_refused(tmp_path, spec):
+    """calamine reserves room for <sst uniqueCount> before reading a string: 4294967295
+    aborted the process (103 GB), a larger one raised a panic past `except Exception`."""
+    made = elevvurdering.build(spec, tmp_path / "made.xlsx", "Skolen", "A", 2026, students=[Student("Bo")])  # XlsxWriter: shared strings
+    for count in (b"20000000", b"18446744073709551615", b" 5"):
+        path = rewrite(made, tmp_path / "sst.xlsx", lambda n, d: None if n == "(extra)" else
+                       re.sub(rb'uniqueCount="[0-9]+"', b'uniqueCount="' + count + b'"', d)
+                       if n == "xl/sharedStrings.xml" else d)
+        with pytest.raises(InvalidWorkbook, match="delte tekster"):
+            read_workbook(path, timeout=20)
+    assert read_workbook(made).metadata["kind"] == "elevvurdering"  # the real count passes
+
+
+def test_a_panic_in_native_code_is_one_error_type(tmp_path, spec, monkeypatch):
+    """pyo3 turns a Rust panic into PanicException, a BaseException: it must still leave
+    the reader as InvalidWorkbook."""
+    class PanicException(BaseException):
+        pass
+
+    def panic(*args):
+        raise PanicException("capacity overflow")
+
+    monkeypatch.setattr(elevvurdering, "read", panic)
+    with pytest.raises(InvalidWorkbook, match="PanicException"):
+        read_workbook(good(spec, tmp_path, "A"))
+
+
+def test_sheets_sharing_one_part_and_too_many_names_are_refused(tmp_path, spec):
+    """Twenty titles for one inflated sheet each got their own copy in memory (2.2 GB from
+    a 1.4 MB file); thousands of names made the merged-cell check quadratic."""
+    shared = rewrite(good(spec, tmp_path, "A"), tmp_path / "shared.xlsx", lambda n, d: None if n == "(extra)" else
+                     d.replace(b"</sheets>", b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+                               b'2006/relationships" name="Kopi" sheetId="99" r:id="rId1"/></sheets>')
+                     if n == "xl/workbook.xml" else d)
+    with pytest.raises(InvalidWorkbook, match="samme indhold"):
+        read_workbook(shared)
+    names = b"".join(b'<definedName name="n%d">Elevvurdering!$A$1</definedName>' % i for i in range(2001))
+    many = rewrite(good(spec, tmp_path, "A"), tmp_path / "names.xlsx", lambda n, d: None if n == "(extra)" else
+                   d.replace(b"<definedNames>", b"<definedNames>" + names) if n == "xl/workbook.xml" else d)
+    with pytest.raises(InvalidWorkbook, match="navngivne områder"):
+        read_workbook(many)
+
+
+def test_too_many_merged_ranges_are_refused(tmp_path, spec):
+    merges = b"".join(b'<mergeCell ref="A%d:B%d"/>' % (r, r) for r in range(1, 999)) * 11
+    path = rewrite(good(spec, tmp_path, "A"), tmp_path / "merge.xlsx", lambda n, d: None if n == "(extra)" else
+                   re.sub(rb"<mergeCells[^>]*>", b"<mergeCells>" + merges, d) if n == "xl/worksheets/sheet1.xml" else d)
+    with pytest.raises(InvalidWorkbook, match="flettede områder"):
+        read_workbook(path, timeout=20)
+
+
+def test_a_comment_full_of_formula_starts_reads_in_linear_time(tmp_path, spec):
+    """'<f ' without a closing '>' made the formula patterns scan to the end of the sheet
+    from every start: quadratic, stopped only by the time limit (stored, so no bomb ratio)."""
+    source = good(spec, tmp_path, "A")
+    target = tmp_path / "f.xlsx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"</sheetData><!--" + b"<f " * 400_000 + b"-->")
+                dst.writestr(item.filename, data, compress_type=zipfile.ZIP_STORED)
+            else:
+                dst.writestr(item.filename, data)
+    data = read_workbook(target, timeout=20)  # the quadratic scan ran past the limit here
+    assert {r.cell for r in data.records} >= {"E6", "E7"}

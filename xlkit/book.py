@@ -52,9 +52,16 @@ NS = {
 }
 MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); cells beyond are never loaded
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
-FORMULA = re.compile(rb'<f>[^<]*</f>|<f [^>]*/>|<f [^>]*>[^<]*</f>')  # a formula element (its text holds no <)
-FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # found first, cheaply
-FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(?:<v\s*/>|<v></v>)?</c>')
+# A formula element: its text and attributes hold no < (so a scan stops at the next tag and
+# stays linear even in a comment full of "<f ").
+FORMULA = re.compile(rb'<f>[^<]*</f>|<f [^<>]*/>|<f [^<>]*>[^<]*</f>')
+FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^<>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # found first, cheaply
+FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^<>]*>(?:<f[^<>]*>[^<]*</f>|<f[^<>]*/>)(?:<v\s*/>|<v></v>)?</c>')
+MAX_SHEETS = 1_000  # Excel has no fixed limit, but no class workbook comes near
+MAX_NAMES = 2_000  # an xlkit template defines at most about a hundred
+MAX_MERGED_RANGES = 10_000  # per sheet; each is compared with every input area
+MAX_WORKBOOK_PART = 2 * 1024 * 1024  # xl/workbook.xml of a class workbook is a few kB
+SST_TAG = re.compile(rb'<(?:[^\s<>/!?:]+:)?sst[\s>/]')
 
 
 class BookCell:
@@ -178,7 +185,10 @@ class BookSheet:
         """Merged ranges as (min_row, min_col, max_row, max_col), 1-based."""
         if b"mergeCell" not in self.book.sheet_xml(self.title):
             return []  # most sheets; spares calamine a second pass over the sheet
-        return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (self.calamine.merged_cell_ranges or [])]
+        ranges = self.calamine.merged_cell_ranges or []
+        if len(ranges) > MAX_MERGED_RANGES:
+            raise InvalidWorkbook(f"Arket '{self.title}' har over {MAX_MERGED_RANGES} flettede områder; filen er ændret.")
+        return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
 
     def formulas_without_value(self) -> list[tuple[int, int, str]]:
         """Cells holding a formula but no stored result (saved by a program that does not
@@ -330,6 +340,21 @@ def _near_cells_only(xml: bytes) -> bytes:
 MERGE_REF = re.compile(r"^[A-Z]{1,2}[0-9]{1,3}:[A-Z]{1,2}[0-9]{1,3}$")  # inside the template's size
 
 
+def checked_shared_strings(xml: bytes) -> bytes:
+    """The shared strings part, once its counts are believable. calamine reserves room for
+    the uniqueCount of <sst> before it reads a single string, so a forged count
+    (4294967295) aborts the process; a real one is at most one per five bytes (<si/>)."""
+    if len(SST_TAG.findall(xml)) > 1:
+        raise InvalidWorkbook("Filens delte tekster (sharedStrings) er beskadigede.")
+    for _, root in ElementTree.iterparse(io.BytesIO(xml), events=("start",), forbid_dtd=True):
+        count = root.get("uniqueCount")
+        if _local(root.tag) != "sst" or count is not None and not (
+                count.isascii() and count.isdigit() and int(count) <= len(xml) // 5):
+            raise InvalidWorkbook("Filens delte tekster (sharedStrings) er beskadigede.")
+        break
+    return xml
+
+
 class Book:
     """The parts of a workbook the readers need; everything read from bytes in memory.
 
@@ -343,6 +368,8 @@ class Book:
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
         names = set(self.archive.namelist())
         self._by_folded_name = {name.casefold(): name for name in sorted(names, reverse=True)}
+        if self.archive.getinfo("xl/workbook.xml").file_size > MAX_WORKBOOK_PART:
+            raise InvalidWorkbook("Projektmappens oversigt over ark og navne er unormalt stor; filen er ændret.")
         workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"), forbid_dtd=True)
         rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
         targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
@@ -356,6 +383,10 @@ class Book:
             found = self.part(part)
             if found:
                 self.sheet_parts[title] = found
+        if len(self.sheetnames) > MAX_SHEETS:
+            raise InvalidWorkbook(f"Projektmappen har over {MAX_SHEETS} ark; det er ikke et klasseskema.")
+        if len(set(self.sheet_parts.values())) != len(self.sheet_parts):  # each would be read and kept again
+            raise InvalidWorkbook("Flere ark peger på samme indhold i filen; det laver Excel ikke, så filen er ændret.")
         if len({title.casefold() for title in self.sheetnames}) != len(self.sheetnames):
             raise InvalidWorkbook("Projektmappen har flere ark med samme navn; det laver Excel ikke, så filen er ændret.")
         properties = workbook.findall("m:workbookPr", NS)  # as calamine reads it: the last one, "1" or "true"
@@ -365,6 +396,8 @@ class Book:
             for element in workbook.findall("m:definedNames/m:definedName", NS)
             if element.get("localSheetId") is None
         }
+        if len(self.defined_names) > MAX_NAMES:
+            raise InvalidWorkbook(f"Projektmappen har over {MAX_NAMES} navngivne områder; det er ikke et klasseskema.")
         self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
         self.modified = self._modified(names)
@@ -444,7 +477,8 @@ class Book:
             for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
                 found = self.part(part)
                 if found:
-                    package.writestr(part, self.archive.read(found))
+                    data = self.archive.read(found)
+                    package.writestr(part, checked_shared_strings(data) if part == "xl/sharedStrings.xml" else data)
             for i, title in enumerate(titles, 1):
                 package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))
         return out.getvalue()

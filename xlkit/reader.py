@@ -178,9 +178,10 @@ def read_workbook(path: str | Path, label: str | None = None, password: str | No
             data.saved_at = book.modified
             data.problems.extend(_file_warnings(book, label))
             return data
-        except (InvalidWorkbook, ReadTimeout):
+        except (InvalidWorkbook, ReadTimeout, KeyboardInterrupt, SystemExit):
             raise
-        except Exception as error:  # calamine, zip and XML errors surface lazily, while cells are read
+        except BaseException as error:  # calamine, zip and XML errors surface lazily, while cells are read;
+            # a panic in calamine's Rust code arrives as pyo3's PanicException, a BaseException
             raise InvalidWorkbook(f"Skemaet er beskadiget eller ændret, så det ikke kan læses "
                                   f"(teknisk årsag: {type(error).__name__}).") from None
         finally:
