@@ -121,3 +121,21 @@ def test_the_chart_is_left_out_for_a_municipality(school, tmp_path, monkeypatch)
     overview = openpyxl.load_workbook(tmp_path / "kommune.xlsx")["Oversigt"]
     assert not overview._charts
     assert any("Diagrammet er udeladt" in str(c.value) for row in overview.iter_rows() for c in row)
+
+
+def test_the_scale_most_files_use_decides(school, spec):
+    """A file with another scale that happens to sort first must not push every other class
+    out of the distributions (found in review: it took its scale from the first file)."""
+    from dataclasses import replace
+
+    from xlkit.rules import Scale
+
+    four = replace(spec, scale=Scale(spec.scale.levels[:4]))
+    odd = elevvurdering.build(four, school / "0_first.xlsx", "S", "C", 2026, 7, [Student("Eva")])
+    fill(odd, {"E6": 2})
+    result = consolidate(school)
+    assert result.scale.values == spec.scale.values
+    assert sorted(c.data.class_letter for c in result.classes) == ["A", "B"]
+    notes = {f.file: f.note for f in result.files}
+    assert notes["0_first.xlsx"] == "Anden skala end de øvrige skemaer"
+    assert "different-scale" in {p.code for p in result.problems}

@@ -510,3 +510,48 @@ def test_a_comment_full_of_formula_starts_reads_in_linear_time(tmp_path, spec):
                 dst.writestr(item.filename, data)
     data = read_workbook(target, timeout=20)  # the quadratic scan ran past the limit here
     assert {r.cell for r in data.records} >= {"E6", "E7"}
+
+
+def _with_metadata(path, target, key, change):
+    """A copy whose hidden value `key` is change(value), written as JSON the way xlkit does."""
+    import json
+
+    wb = openpyxl.load_workbook(path)
+    for cell_key, cell_value in wb["xlkit"].iter_rows(min_col=1, max_col=2):
+        if cell_key.value == key:
+            cell_value.value = json.dumps(change(json.loads(cell_value.value)))
+    wb.save(target)
+    return target
+
+
+BAD_METADATA = {  # found in review: each got past the reader and stopped the whole consolidation later
+    "a colour that is a list": ("scale", lambda s: [{**s[0], "color": ["#FF0000"]}] + s[1:]),
+    "a colour that is not one": ("scale", lambda s: [{**s[0], "color": "not-a-colour"}] + s[1:]),
+    "a reversed scale": ("scale", lambda s: s[::-1]),
+    "a grade written as text": ("terms", lambda t: [{**t[0], "grade": "7"}] + t[1:]),
+    "years and offsets as text": ("terms", lambda t: [{**x, "school_year": str(x["school_year"]),
+                                                       "season": {**x["season"], "year_offset": "0"}} for x in t]),
+    "a term out of place": ("terms", lambda t: [{**t[0], "index": 5}] + t[1:]),
+    "a school name with a lone surrogate": ("school", lambda s: s + "\ud800x"),
+    "a start year that is a dict": ("start_year", lambda y: {"y": y}),
+    "too many subjects": ("subjects", lambda s: [{"id": f"f{i}", "label": f"Fag {i}"} for i in range(21)]),
+    "a focus rule that is not a number": ("focus", lambda f: {**f, "at_or_below": float("nan")}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_METADATA))
+def test_untyped_metadata_is_one_file_s_problem(tmp_path, spec, case):
+    """A hidden value of the wrong type or size is reported for its own file; the other
+    classes are consolidated and the summary is written."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "B")
+    key, change = BAD_METADATA[case]
+    _with_metadata(good(spec, tmp_path, "A"), folder / "0_bad.xlsx", key, change)
+    result = consolidate(folder)
+    status = {f.file: f for f in result.files}
+    assert not status["0_bad.xlsx"].read and "skjulte oplysninger" in status["0_bad.xlsx"].note
+    assert status["7B.xlsx"].read and [c.data.class_letter for c in result.classes] == ["B"]
+    from xlkit.consolidate import write_summary
+
+    assert write_summary(result, tmp_path / "oversigt.xlsx").exists()

@@ -314,3 +314,27 @@ def test_consolidation_of_a_hand_computed_example(tmp_path, ospec):
     # elever, i alt (Anna 6/8, Bo 1/8), Undersøg (2/4, 0/4), Vis (4/4, 1/4)
     assert rows[("9.A", "Prøve 2")][4] == "9. klasse"
     assert rows[("9.A", "Prøve 2")][5:] == pytest.approx((2, (0.75 + 0.125) / 2, (0.5 + 0) / 2, (1 + 0.25) / 2))
+
+
+@pytest.mark.parametrize("key, change", [
+    ("tests", lambda tests: [{**tests[0], "name": ["Prøve"]}] + tests[1:]),
+    ("tests", lambda tests: [{**tests[0], "tasks": [{**tests[0]["tasks"][0], "max": float("inf")}]}] + tests[1:]),
+    ("tests", lambda tests: [{**tests[0], "half_points": "nej"}] + tests[1:]),
+    ("thresholds", lambda limits: {"yellow_from": "0.5", "green_from": "0.8"}),
+    ("below_level", lambda level: [level]),
+])
+def test_untyped_metadata_is_refused(workbook, tmp_path, key, change):
+    """The hidden test definitions and limits are as untrusted as the cells (found in review:
+    a list as a test name stopped the whole consolidation in the leader's process)."""
+    import json
+
+    from xlkit.errors import InvalidWorkbook
+
+    wb = openpyxl.load_workbook(workbook)
+    for cell_key, cell_value in wb["xlkit"].iter_rows(min_col=1, max_col=2):
+        if cell_key.value == key:
+            cell_value.value = json.dumps(change(json.loads(cell_value.value)))
+    wb.save(tmp_path / "bad.xlsx")
+    assert read_workbook(workbook).records
+    with pytest.raises(InvalidWorkbook, match="skjulte oplysninger"):
+        read_workbook(tmp_path / "bad.xlsx")

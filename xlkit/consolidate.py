@@ -17,6 +17,7 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -256,6 +257,7 @@ def consolidate(
     read = _only_school(read, school, result)
     read = _merge_copies(read, {label: path for path, label, *_ in jobs}, password, term_label, workers, result)
     _report_conflicts(read, result)
+    result.scale = _common_scale(read)
     for item in read:
         data = item.data
         status = FileStatus(data.file, True, data=data, record_count=item.record_count)
@@ -304,9 +306,17 @@ def _skip(item: FileResult, result: Consolidation) -> None:
     result.problems.append(Problem(item.code, item.message, "Filen er sprunget over.", item.label))
 
 
+def _common_scale(read: list[FileResult]) -> Scale | None:
+    """The scale most elevvurdering files use (the first of them on a tie), so one file with
+    another scale cannot push every other class out of the distributions."""
+    scales = [item.data.scale for item in read if item.data.kind == "elevvurdering"]
+    counts = Counter(scale.values for scale in scales)
+    return next((scale for scale in scales if counts[scale.values] == max(counts.values())), None)
+
+
 def _same_scale(data: WorkbookData, result: Consolidation) -> bool:
-    """The first elevvurdering sets the scale (and focus rule); one with another scale cannot
-    share the distributions."""
+    """The common scale (see _common_scale) and the first file's focus rule hold; one with
+    another scale cannot share the distributions."""
     if result.scale is None:
         result.scale = data.scale
     elif data.scale.values != result.scale.values:

@@ -155,6 +155,8 @@ def read_metadata(workbook) -> dict:
             raise InvalidWorkbook(f"Skemaets skjulte oplysning '{key}' er beskadiget.") from None
     if "kind" not in metadata:
         raise InvalidWorkbook("Filen er ikke lavet med xlkit (skabelontypen mangler).")
+    if any(type(metadata.get(key, "")) is not str for key in ("kind", "xlkit_version")):
+        raise InvalidWorkbook("Skemaets skjulte oplysninger er beskadigede (skabelontype eller version).")
     return metadata
 
 

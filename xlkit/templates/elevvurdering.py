@@ -18,7 +18,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 
-from xlkit import rules
+from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
@@ -443,16 +443,31 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     """
     try:
         scale = Scale(tuple(
-            rules.Level(int(s["value"]), str(s["name"]), "", s.get("color", "#FFFFFF"), s.get("font_color", "#000000"))
-            for s in metadata["scale"]
+            rules.Level(stored.integer(s["value"], -100, 100, "En værdi på skalaen"), stored.text(s["name"], "Et trin på skalaen"),
+                        "", stored.colour(s.get("color", "#FFFFFF"), "En farve på skalaen"),
+                        stored.colour(s.get("font_color", "#000000"), "En skriftfarve på skalaen"))
+            for s in stored.items(metadata["scale"], 2, 20, "Skalaen")
         ))
-        subjects = [(str(s["id"]), str(s["label"])) for s in metadata["subjects"]]
+        if any(b.value != a.value + 1 for a, b in zip(scale.levels, scale.levels[1:])):
+            raise ValueError("skalaens værdier skal være hele tal i træk fra lavest til højest")
+        subjects = [(stored.text(s["id"], "Et fags id"), stored.text(s["label"], "Et fags navn"))
+                    for s in stored.items(metadata["subjects"], 1, 20, "Fagene")]
         terms = [
-            Term(t["index"], t["grade"], Season(**t["season"]), t["school_year"])
-            for t in metadata["terms"]
+            Term(stored.integer(t["index"], position, position, "En termins nummer"),
+                 stored.integer(t["grade"], 0, 10, "En termins klassetrin"),
+                 Season(stored.text(t["season"]["id"], "En termins id"), stored.text(t["season"]["label"], "En termins navn"),
+                        stored.text(t["season"]["termin"], "En termins navn"),
+                        stored.integer(t["season"]["year_offset"], 0, 1, "En termins placering i skoleåret")),
+                 stored.integer(t["school_year"], 1900, 2200, "Et skoleår"))
+            for position, t in enumerate(stored.items(metadata["terms"], 1, 60, "Terminerne"), start=1)
         ]
-        school, letter = str(metadata["school"]), str(metadata["class_letter"])
-        focus_rule = rules.FocusRule(**metadata["focus"])
+        school, letter = stored.text(metadata["school"], "Skolens navn"), stored.text(metadata["class_letter"], "Klassens bogstav", 20)
+        focus = stored.mapping(metadata["focus"], "Fokusreglen")
+        focus_rule = rules.FocusRule(stored.integer(focus["at_or_below"], -100, 100, "Fokusgrænsen"),
+                                     stored.integer(focus["drop_steps"], 1, 100, "Fokusreglens fald"))
+        for key, low, high in (("start_year", 1900, 2200), ("start_grade", 0, 10)):
+            if key in metadata:  # compared between files when copies of a class are merged
+                stored.integer(metadata[key], low, high, "Klassens start")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ufuldstændige ({error}).") from None
     data = WorkbookData(

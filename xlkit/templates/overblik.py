@@ -22,7 +22,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
 
-from xlkit import rules
+from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
@@ -223,11 +223,19 @@ def _test_json(test: TestDefinition) -> dict:
 
 
 def test_from_json(data: dict) -> TestDefinition:
+    """A test definition as the workbook stored it, checked strictly (ValueError or
+    TypeError otherwise): the hidden sheet is as untrusted as the cells."""
+    if type(data["half_points"]) is not bool:
+        raise ValueError("half_points skal være sand eller falsk")
     return TestDefinition(
-        path="(skemaet)", name=data["name"], short_name=data["short_name"], subject=data["subject"],
-        grade=int(data["grade"]), date=dt.date.fromisoformat(data["date"]), term=data["term"],
-        half_points=bool(data["half_points"]),
-        tasks=tuple(Task(str(t["id"]), str(t["area"]), str(t["signal"]), float(t["max"])) for t in data["tasks"]),
+        path="(skemaet)", name=stored.text(data["name"], "Prøvens navn"),
+        short_name=stored.text(data["short_name"], "Prøvens arknavn", 31), subject=stored.text(data["subject"], "Prøvens fag"),
+        grade=stored.integer(data["grade"], 0, 10, "Prøvens klassetrin"),
+        date=dt.date.fromisoformat(stored.text(data["date"], "Prøvens dato", 10)), term=stored.text(data["term"], "Prøvens termin"),
+        half_points=data["half_points"],
+        tasks=tuple(Task(stored.text(t["id"], "En opgaves nummer"), stored.text(t["area"], "En opgaves fagområde"),
+                         stored.text(t["signal"], "En opgaves signalord"), stored.number(t["max"], 0.5, 1000, "En opgaves maksimum"))
+                    for t in stored.items(data["tasks"], 1, 300, "Prøvens opgaver")),
     )
 
 
@@ -705,11 +713,15 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name
 def read(workbook, metadata: dict, file: str) -> WorkbookData:
     """Records per student × task (with fagområde, signalord, points and max) and problems."""
     try:
-        tests = [test_from_json(t) for t in metadata["tests"]]
-        school, letter = str(metadata["school"]), str(metadata["class_letter"])
-        thresholds = PointsThresholds(**metadata["thresholds"])
-        trend = TrendRule(float(metadata["trend_tolerance"]), "seneste")
-        below_level = float(metadata["below_level"])
+        tests = [test_from_json(t) for t in stored.items(metadata["tests"], 1, 50, "Prøverne")]
+        school, letter = stored.text(metadata["school"], "Skolens navn"), stored.text(metadata["class_letter"], "Klassens bogstav", 20)
+        limits = stored.mapping(metadata["thresholds"], "Farvegrænserne")
+        thresholds = PointsThresholds(stored.number(limits["yellow_from"], 0, 1, "Grænsen for gul"),
+                                      stored.number(limits["green_from"], 0, 1, "Grænsen for grøn"))
+        trend = TrendRule(stored.number(metadata["trend_tolerance"], 0, 1, "Tolerancen for udvikling"), "seneste")
+        below_level = stored.number(metadata["below_level"], 0, 1, "Grænsen for under niveau")
+        if "subject" in metadata:  # compared between files when copies of a class are merged
+            stored.text(metadata["subject"], "Skemaets fag")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ufuldstændige ({error}).") from None
     terms = [test_term(i, t) for i, t in enumerate(tests, start=1)]
