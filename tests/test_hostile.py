@@ -555,3 +555,16 @@ def test_untyped_metadata_is_one_file_s_problem(tmp_path, spec, case):
     from xlkit.consolidate import write_summary
 
     assert write_summary(result, tmp_path / "oversigt.xlsx").exists()
+
+
+def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):
+    """Text in every cell of a big sheet would give a million problem rows (found in review:
+    2.3 GB in the leader's process); past the cap one line says how many more there are."""
+    import xlkit.reader
+
+    monkeypatch.setattr(xlkit.reader, "MAX_PROBLEMS", 3)
+    path = good(spec, tmp_path, "A", cells={"E6": "x", "F6": "y", "G6": "z", "E7": "q", "F7": "w", "G7": 4})
+    data = read_workbook(path)
+    assert [p.code for p in data.problems] == ["unknown-text"] * 3 + ["too-many-problems"]
+    assert "2 problemer mere" in data.problems[-1].message
+    assert [r.cell for r in data.records] == ["G7"]

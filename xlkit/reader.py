@@ -35,6 +35,7 @@ BOMB_ENTRY_BYTES = 100 * 1024  # an entry this large ...
 BOMB_RATIO = 100  # ... that inflates more than this many times is treated as a bomb
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 READ_TIMEOUT = 30.0  # seconds for one file; a hung parse must not hang the run
+MAX_PROBLEMS = 500  # per file: a class sheet with text in every cell must not flood the leaders' list
 
 
 def require_defusedxml() -> None:
@@ -179,6 +180,7 @@ def read_workbook(path: str | Path, label: str | None = None, password: str | No
             data = template.read(book, metadata, label)
             data.saved_at = book.modified
             data.problems.extend(_file_warnings(book, label))
+            data.problems = _capped(data.problems, label)
             return data
         except (InvalidWorkbook, ReadTimeout, KeyboardInterrupt, SystemExit):
             raise
@@ -188,6 +190,16 @@ def read_workbook(path: str | Path, label: str | None = None, password: str | No
                                   f"(teknisk årsag: {type(error).__name__}).") from None
         finally:
             book.close()
+
+
+def _capped(problems: list[Problem], label: str) -> list[Problem]:
+    """The first MAX_PROBLEMS problems of a file and one line saying how many more there are."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [Problem(
+        "too-many-problems", f"Filen har {more} problemer mere end de {MAX_PROBLEMS}, der er vist.",
+        "Ret de viste, og læs filen igen; så kommer resten frem.", label)]
 
 
 NOT_INPUTS = {"xlkit_fokus", "xlkit_current_term"}  # named formula cells, not typed by teachers
