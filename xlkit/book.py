@@ -54,7 +54,7 @@ MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); 
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
 # A formula element: its text and attributes hold no < (so a scan stops at the next tag and
 # stays linear even in a comment full of "<f ").
-FORMULA = re.compile(rb'<f>[^<]*</f>|<f [^<>]*/>|<f [^<>]*>[^<]*</f>')
+FORMULA = re.compile(rb'<f(?:>[^<]*</f>| [^<>]*(?:/>|>[^<]*</f>))')
 FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^<>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # found first, cheaply
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^<>]*>(?:<f[^<>]*>[^<]*</f>|<f[^<>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 MAX_SHEETS = 1_000  # Excel has no fixed limit, but no class workbook comes near
@@ -62,6 +62,7 @@ MAX_NAMES = 2_000  # an xlkit template defines at most about a hundred
 MAX_MERGED_RANGES = 10_000  # per sheet; each is compared with every input area
 MAX_WORKBOOK_PART = 2 * 1024 * 1024  # xl/workbook.xml of a class workbook is a few kB
 SST_TAG = re.compile(rb'<(?:[^\s<>/!?:]+:)?sst[\s>/]')
+UNIQUE_COUNT = re.compile(rb'uniqueCount\s*=\s*["\']([^"\'<>]*)')
 
 
 class BookCell:
@@ -343,15 +344,12 @@ MERGE_REF = re.compile(r"^[A-Z]{1,2}[0-9]{1,3}:[A-Z]{1,2}[0-9]{1,3}$")  # inside
 def checked_shared_strings(xml: bytes) -> bytes:
     """The shared strings part, once its counts are believable. calamine reserves room for
     the uniqueCount of <sst> before it reads a single string, so a forged count
-    (4294967295) aborts the process; a real one is at most one per five bytes (<si/>)."""
-    if len(SST_TAG.findall(xml)) > 1:
+    (4294967295) aborts the process; a real one is at most one per five bytes (<si/>).
+    Every uniqueCount in the part is checked, however it is spelt or wherever it sits."""
+    counts = UNIQUE_COUNT.findall(xml)
+    if len(SST_TAG.findall(xml)) > 1 or any(
+            not (count.isdigit() and int(count) <= len(xml) // 5) for count in counts):
         raise InvalidWorkbook("Filens delte tekster (sharedStrings) er beskadigede.")
-    for _, root in ElementTree.iterparse(io.BytesIO(xml), events=("start",), forbid_dtd=True):
-        count = root.get("uniqueCount")
-        if _local(root.tag) != "sst" or count is not None and not (
-                count.isascii() and count.isdigit() and int(count) <= len(xml) // 5):
-            raise InvalidWorkbook("Filens delte tekster (sharedStrings) er beskadigede.")
-        break
     return xml
 
 
