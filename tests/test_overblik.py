@@ -338,3 +338,42 @@ def test_untyped_metadata_is_refused(workbook, tmp_path, key, change):
     assert read_workbook(workbook).records
     with pytest.raises(InvalidWorkbook, match="skjulte oplysninger"):
         read_workbook(tmp_path / "bad.xlsx")
+
+
+def test_more_tests_than_the_hidden_cell_holds_is_refused_when_building(tmp_path, ospec):
+    """The tests are stored as JSON in one cell; Excel keeps 32,767 characters, and XlsxWriter
+    cut a longer text silently, so the workbook could not be read back (found in review)."""
+    from dataclasses import replace
+
+    from xlkit.errors import XlkitError
+    from xlkit.spec import shipped_file
+
+    test = load_test(shipped_file("prover/matematik_8_terminsprove.yaml"))
+    many = [replace(test, short_name=f"Prøve {i}") for i in range(25)]
+    with pytest.raises(XlkitError, match="Fordel prøverne"):
+        overblik.build(ospec, tmp_path / "mange.xlsx", "Skolen", "A", many, [Student("Bo")], {})
+    assert not (tmp_path / "mange.xlsx").exists()
+    few = overblik.build(ospec, tmp_path / "faa.xlsx", "Skolen", "A", many[:3], [Student("Bo")], {})
+    assert read_workbook(few).tests
+
+
+def test_add_test_removes_a_new_file_it_cannot_read_back(tmp_path, workbook, monkeypatch):
+    """If the new workbook cannot be read back, the command says so in Danish and leaves
+    no half-checked file behind (found in review: a traceback and the file remained)."""
+    from xlkit.errors import InvalidWorkbook
+
+    real = overblik.typed_inputs
+    calls = []
+
+    def second_read_fails(path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise InvalidWorkbook("Skemaets skjulte oplysninger er ugyldige (prøve).")
+        return real(path)
+
+    monkeypatch.setattr(overblik, "typed_inputs", second_read_fails)
+    out = tmp_path / "ny.xlsx"
+    third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+    with pytest.raises(InvalidWorkbook):
+        overblik.add_test(workbook, third, out)
+    assert calls == [workbook, out] and not out.exists()

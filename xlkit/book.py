@@ -58,7 +58,7 @@ FORMULA = re.compile(rb'<f(?:>[^<]*</f>| [^<>]*(?:/>|>[^<]*</f>))')
 FORMULA_END_WITHOUT_VALUE = re.compile(rb'(?:</f>|<f[^<>]*/>)(?:<v\s*/>|<v></v>)?</c>')  # found first, cheaply
 FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^<>]*>(?:<f[^<>]*>[^<]*</f>|<f[^<>]*/>)(?:<v\s*/>|<v></v>)?</c>')
 MAX_SHEETS = 1_000  # Excel has no fixed limit, but no class workbook comes near
-MAX_NAMES = 2_000  # an xlkit template defines at most about a hundred
+MAX_NAMES = 2_000  # an elevvurdering defines one per term and subject: at most 702 (stored.MAX_COLUMNS)
 MAX_MERGED_RANGES = 10_000  # per sheet; each is compared with every input area
 MAX_WORKBOOK_PART = 2 * 1024 * 1024  # xl/workbook.xml of a class workbook is a few kB
 SST_TAG = re.compile(rb'<(?:[^\s<>/!?:]+:)?sst[\s>/]')
@@ -188,7 +188,8 @@ class BookSheet:
             return []  # most sheets; spares calamine a second pass over the sheet
         ranges = self.calamine.merged_cell_ranges or []
         if len(ranges) > MAX_MERGED_RANGES:
-            raise InvalidWorkbook(f"Arket '{self.title}' har over {MAX_MERGED_RANGES} flettede områder; filen er ændret.")
+            raise InvalidWorkbook(f"Arket '{self.title}' har over {_thousands(MAX_MERGED_RANGES)} flettede områder; "
+                                  "filen er ændret.")
         return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
 
     def formulas_without_value(self) -> list[tuple[int, int, str]]:
@@ -203,6 +204,11 @@ class BookSheet:
                 letters, digits = cell.group(1).decode(), cell.group(2).decode()
                 found.add((int(digits), _column_number(letters), letters + digits))
         return sorted(found)
+
+
+def _thousands(number: int) -> str:
+    """10.000, as Danes write it."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _column_number(letters: str) -> int:
@@ -382,7 +388,7 @@ class Book:
             if found:
                 self.sheet_parts[title] = found
         if len(self.sheetnames) > MAX_SHEETS:
-            raise InvalidWorkbook(f"Projektmappen har over {MAX_SHEETS} ark; det er ikke et klasseskema.")
+            raise InvalidWorkbook(f"Projektmappen har over {_thousands(MAX_SHEETS)} ark; det er ikke et klasseskema.")
         if len(set(self.sheet_parts.values())) != len(self.sheet_parts):  # each would be read and kept again
             raise InvalidWorkbook("Flere ark peger på samme indhold i filen; det laver Excel ikke, så filen er ændret.")
         if len({title.casefold() for title in self.sheetnames}) != len(self.sheetnames):
@@ -395,7 +401,8 @@ class Book:
             if element.get("localSheetId") is None
         }
         if len(self.defined_names) > MAX_NAMES:
-            raise InvalidWorkbook(f"Projektmappen har over {MAX_NAMES} navngivne områder; det er ikke et klasseskema.")
+            raise InvalidWorkbook(f"Projektmappen har over {_thousands(MAX_NAMES)} navngivne områder; "
+                                  "det er ikke et klasseskema.")
         self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
         self.modified = self._modified(names)
@@ -407,11 +414,11 @@ class Book:
         self._sheets: dict[str, BookSheet] = {}
 
     def sheet_xml(self, title: str) -> bytes:
-        """The sheet's XML as calamine gets it: without formulas and bounded to the
-        template's size (checked once, then kept). xlkit computes every formula itself and
-        reads only cached values, which stay; a test sheet is mostly formula text, so the
-        checks and calamine get a fraction of the bytes. The check sees exactly the bytes
-        calamine will read."""
+        """The sheet's XML as calamine gets it: without formula elements and bounded to the
+        template's size (checked once, then kept). Readers need only the values (xlkit
+        computes every status itself), and the <v> values stay; a test sheet is mostly
+        formula text, so the checks and calamine get a fraction of the bytes. The check
+        sees exactly the bytes calamine will read."""
         if title not in self._sheet_xml:
             part = self.sheet_parts.get(title)
             if part is None:

@@ -311,15 +311,14 @@ def _common_scale(read: list[FileResult]) -> Scale | None:
     another scale cannot push every other class out of the distributions."""
     scales = [item.data.scale for item in read if item.data.kind == "elevvurdering"]
     counts = Counter(scale.values for scale in scales)
-    return next((scale for scale in scales if counts[scale.values] == max(counts.values())), None)
+    most = max(counts.values(), default=0)
+    return next((scale for scale in scales if counts[scale.values] == most), None)
 
 
 def _same_scale(data: WorkbookData, result: Consolidation) -> bool:
-    """The common scale (see _common_scale) and the first file's focus rule hold; one with
-    another scale cannot share the distributions."""
-    if result.scale is None:
-        result.scale = data.scale
-    elif data.scale.values != result.scale.values:
+    """The common scale (see _common_scale) holds, and the focus rule of the first file with
+    it; a file with another scale cannot share the distributions."""
+    if data.scale.values != result.scale.values:
         result.problems.append(Problem(
             "different-scale", "Skemaet bruger en anden skala end de øvrige.",
             "Skemaet er ikke med i fordelingerne.", data.file,

@@ -179,8 +179,7 @@ def read_workbook(path: str | Path, label: str | None = None, password: str | No
             template = template_for(metadata["kind"])
             data = template.read(book, metadata, label)
             data.saved_at = book.modified
-            data.problems.extend(_file_warnings(book, label))
-            data.problems = _capped(data.problems, label)
+            data.problems = _capped(_file_warnings(book, label) + data.problems, label)  # file-wide first: kept
             return data
         except (InvalidWorkbook, ReadTimeout, KeyboardInterrupt, SystemExit):
             raise
@@ -198,8 +197,8 @@ def _capped(problems: list[Problem], label: str) -> list[Problem]:
         return problems
     more = len(problems) - MAX_PROBLEMS
     return problems[:MAX_PROBLEMS] + [Problem(
-        "too-many-problems", f"Filen har {more} problemer mere end de {MAX_PROBLEMS}, der er vist.",
-        "Ret de viste, og læs filen igen; så kommer resten frem.", label)]
+        "too-many-problems", f"Filen har yderligere {more} {'problem' if more == 1 else 'problemer'} "
+        f"ud over de {MAX_PROBLEMS} viste.", "Ret de viste, og læs filen igen; så kommer resten frem.", label)]
 
 
 NOT_INPUTS = {"xlkit_fokus", "xlkit_current_term"}  # named formula cells, not typed by teachers

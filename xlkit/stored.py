@@ -4,29 +4,45 @@ The hidden sheet travels inside the teacher's file, so its JSON is as untrusted 
 cells. A value of the wrong type or size must stop at the reader as one clear problem for
 that file: a list where a colour belongs, a grade written as text or 300,000 subjects once
 got past the reader and stopped the whole consolidation later, in the leader's process.
-Each accessor returns the value or raises ValueError, which the template readers turn into
-InvalidWorkbook ("Skemaets skjulte oplysninger er ufuldstændige").
+Each accessor returns the value or raises ValueError (a Danish message), which the template
+readers turn into InvalidWorkbook.
 """
 
 from __future__ import annotations
 
-import math
 import re
 
 COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 MAX_TEXT = 300  # school names, subject labels, test names
+# Generous bounds: far beyond what the builders make (a class sheet ends at column ZZ and the
+# metadata cell at 32,767 characters), tight enough that a forged list cannot flood a run.
+MAX_LEVELS = 100
+MAX_SUBJECTS = 100
+MAX_TERMS = 200
+MAX_COLUMNS = 702  # terms × subjects: every rating column fits on one sheet
+MAX_TESTS = 100
+MAX_TASKS = 1_000
+MAX_TASK_POINTS = 1_000_000
 
 
 def integer(value: object, low: int, high: int, what: str) -> int:
     if type(value) is not int or not low <= value <= high:
-        raise ValueError(f"{what} skal være et helt tal fra {low} til {high}")
+        raise ValueError(f"{what} skal være et helt tal fra {_danish(low)} til {_danish(high)}")
     return value
 
 
 def number(value: object, low: float, high: float, what: str) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{what} skal være et tal fra {low:g} til {high:g}")
+    """A finite number in [low, high] (NaN and infinities fail the comparison)."""
+    if type(value) not in (int, float) or not low <= value <= high:
+        raise ValueError(f"{what} skal være et tal fra {_danish(low)} til {_danish(high)}")
     return float(value)
+
+
+def _danish(number: float) -> str:
+    """1.000 and 0,5, as a Danish reader writes them."""
+    if float(number).is_integer():
+        return f"{int(number):,}".replace(",", ".")
+    return str(number).replace(".", ",")
 
 
 def text(value: object, what: str, max_length: int = MAX_TEXT) -> str:
@@ -48,7 +64,7 @@ def colour(value: object, what: str) -> str:
 
 def items(value: object, low: int, high: int, what: str) -> list:
     if type(value) is not list or not low <= len(value) <= high:
-        raise ValueError(f"{what} skal være en liste med {low} til {high} elementer")
+        raise ValueError(f"{what} skal være en liste med {_danish(low)} til {_danish(high)} elementer")
     return value
 
 

@@ -11,9 +11,11 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import __version__
+from xlkit.errors import XlkitError
 
 METADATA_SHEET = "xlkit"
 NAME_PREFIX = "xlkit_"
+MAX_CELL_TEXT = 32_767  # characters Excel keeps in one cell
 
 
 def new_workbook(path, **options) -> xlsxwriter.Workbook:
@@ -38,8 +40,12 @@ def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object]):
     sheet = workbook.add_worksheet(METADATA_SHEET)
     identity = {"xlkit_version": __version__, **metadata}
     for row, (key, value) in enumerate(identity.items()):
+        text = json.dumps(value, ensure_ascii=False)
+        if len(text) > MAX_CELL_TEXT:  # XlsxWriter would cut it, and the workbook could not be read back
+            raise XlkitError(f"Skemaets oplysninger om '{key}' fylder {len(text)} tegn, men en celle rummer "
+                             f"højst {MAX_CELL_TEXT}. Fordel prøverne på flere overbliksark.")
         sheet.write_string(row, 0, key)
-        sheet.write_string(row, 1, json.dumps(value, ensure_ascii=False))
+        sheet.write_string(row, 1, text)
     sheet.very_hidden()
     sheet.protect()
     workbook.set_custom_property("xlkit_kind", str(metadata.get("kind", "")))

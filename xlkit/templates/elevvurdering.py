@@ -446,21 +446,23 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             rules.Level(stored.integer(s["value"], -100, 100, "En værdi på skalaen"), stored.text(s["name"], "Et trin på skalaen"),
                         "", stored.colour(s.get("color", "#FFFFFF"), "En farve på skalaen"),
                         stored.colour(s.get("font_color", "#000000"), "En skriftfarve på skalaen"))
-            for s in stored.items(metadata["scale"], 2, 20, "Skalaen")
+            for s in stored.items(metadata["scale"], 2, stored.MAX_LEVELS, "Skalaen")
         ))
         if any(b.value != a.value + 1 for a, b in zip(scale.levels, scale.levels[1:])):
             raise ValueError("skalaens værdier skal være hele tal i træk fra lavest til højest")
         subjects = [(stored.text(s["id"], "Et fags id"), stored.text(s["label"], "Et fags navn"))
-                    for s in stored.items(metadata["subjects"], 1, 20, "Fagene")]
+                    for s in stored.items(metadata["subjects"], 1, stored.MAX_SUBJECTS, "Fagene")]
         terms = [
             Term(stored.integer(t["index"], position, position, "En termins nummer"),
                  stored.integer(t["grade"], 0, 10, "En termins klassetrin"),
                  Season(stored.text(t["season"]["id"], "En termins id"), stored.text(t["season"]["label"], "En termins navn"),
-                        stored.text(t["season"]["termin"], "En termins navn"),
+                        stored.text(t["season"]["termin"], "En termins betegnelse"),
                         stored.integer(t["season"]["year_offset"], 0, 1, "En termins placering i skoleåret")),
                  stored.integer(t["school_year"], 1900, 2200, "Et skoleår"))
-            for position, t in enumerate(stored.items(metadata["terms"], 1, 60, "Terminerne"), start=1)
+            for position, t in enumerate(stored.items(metadata["terms"], 1, stored.MAX_TERMS, "Terminerne"), start=1)
         ]
+        if len(terms) * len(subjects) > stored.MAX_COLUMNS:
+            raise ValueError("der er flere terminer og fag, end et ark har kolonner til")
         school, letter = stored.text(metadata["school"], "Skolens navn"), stored.text(metadata["class_letter"], "Klassens bogstav", 20)
         focus = stored.mapping(metadata["focus"], "Fokusreglen")
         focus_rule = rules.FocusRule(stored.integer(focus["at_or_below"], -100, 100, "Fokusgrænsen"),
@@ -469,7 +471,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             if key in metadata:  # compared between files when copies of a class are merged
                 stored.integer(metadata[key], low, high, "Klassens start")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ufuldstændige ({error}).") from None
+        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
     data = WorkbookData(
         file, KIND, school, letter, metadata, terms,
         measures=[label for _, label in subjects], scale=scale, focus_rule=focus_rule,

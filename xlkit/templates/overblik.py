@@ -222,20 +222,32 @@ def _test_json(test: TestDefinition) -> dict:
     }
 
 
+def stored_tests(metadata: dict) -> list[TestDefinition]:
+    """The workbook's tests as its hidden sheet holds them, or InvalidWorkbook."""
+    try:
+        return [test_from_json(t) for t in stored.items(metadata["tests"], 1, stored.MAX_TESTS, "Prøverne")]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
+
+
 def test_from_json(data: dict) -> TestDefinition:
     """A test definition as the workbook stored it, checked strictly (ValueError or
     TypeError otherwise): the hidden sheet is as untrusted as the cells."""
     if type(data["half_points"]) is not bool:
-        raise ValueError("half_points skal være sand eller falsk")
+        raise ValueError("prøvens halve point skal være ja eller nej")
+    try:
+        date = dt.date.fromisoformat(stored.text(data["date"], "Prøvens dato", 10))
+    except ValueError:
+        raise ValueError("prøvens dato skal være en dato som 2026-12-01") from None
     return TestDefinition(
         path="(skemaet)", name=stored.text(data["name"], "Prøvens navn"),
         short_name=stored.text(data["short_name"], "Prøvens arknavn", 31), subject=stored.text(data["subject"], "Prøvens fag"),
         grade=stored.integer(data["grade"], 0, 10, "Prøvens klassetrin"),
-        date=dt.date.fromisoformat(stored.text(data["date"], "Prøvens dato", 10)), term=stored.text(data["term"], "Prøvens termin"),
+        date=date, term=stored.text(data["term"], "Prøvens termin"),
         half_points=data["half_points"],
         tasks=tuple(Task(stored.text(t["id"], "En opgaves nummer"), stored.text(t["area"], "En opgaves fagområde"),
-                         stored.text(t["signal"], "En opgaves signalord"), stored.number(t["max"], 0.5, 1000, "En opgaves maksimum"))
-                    for t in stored.items(data["tasks"], 1, 300, "Prøvens opgaver")),
+                         stored.text(t["signal"], "En opgaves signalord"), stored.number(t["max"], 0.5, stored.MAX_TASK_POINTS, "En opgaves maksimum"))
+                    for t in stored.items(data["tasks"], 1, stored.MAX_TASKS, "Prøvens opgaver")),
     )
 
 
@@ -713,7 +725,7 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name
 def read(workbook, metadata: dict, file: str) -> WorkbookData:
     """Records per student × task (with fagområde, signalord, points and max) and problems."""
     try:
-        tests = [test_from_json(t) for t in stored.items(metadata["tests"], 1, 50, "Prøverne")]
+        tests = stored_tests(metadata)
         school, letter = stored.text(metadata["school"], "Skolens navn"), stored.text(metadata["class_letter"], "Klassens bogstav", 20)
         limits = stored.mapping(metadata["thresholds"], "Farvegrænserne")
         thresholds = PointsThresholds(stored.number(limits["yellow_from"], 0, 1, "Grænsen for gul"),
@@ -723,7 +735,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         if "subject" in metadata:  # compared between files when copies of a class are merged
             stored.text(metadata["subject"], "Skemaets fag")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ufuldstændige ({error}).") from None
+        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
     terms = [test_term(i, t) for i, t in enumerate(tests, start=1)]
     data = WorkbookData(file, KIND, school, letter, metadata, terms, measures=[t.short_name for t in tests],
                         thresholds=thresholds, trend=trend, below_level=below_level, tests=tests)
@@ -845,7 +857,7 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
         students = [Student(n[0], u[0]) for n, u in zip(names, logins)]
         points: Points = {}
         titles: dict[str, str] = {}
-        for index, test in enumerate((test_from_json(t) for t in metadata["tests"]), start=1):
+        for index, test in enumerate(stored_tests(metadata), start=1):
             region = _named_region(values, f"t{index}_point")
             if region is None or any(len(row) != len(test.tasks) for row in region):
                 raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
@@ -884,7 +896,7 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
     carried over (the sheets' own colours are conditional formats and come back).
     """
     students, points, metadata, titles = typed_inputs(source)
-    tests = [test_from_json(t) for t in metadata["tests"]]
+    tests = stored_tests(metadata)
     tests = [replace(t, short_name=titles.get(t.short_name, t.short_name)) for t in tests]
     points = {(row, titles.get(sheet, sheet), task): value for (row, sheet, task), value in points.items()}
     if any(t.short_name.lower() == test.short_name.lower() for t in tests):
@@ -897,7 +909,11 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
                      default=-1)
     build(spec_from_metadata(metadata), output, str(metadata["school"]), str(metadata["class_letter"]),
           tests + [test], students[: last_named + 1], points)
-    new_students, new_points, _, _ = typed_inputs(output)
+    try:
+        new_students, new_points, _, _ = typed_inputs(output)
+    except InvalidWorkbook:
+        output.unlink()
+        raise
     carried = {key: value for key, value in new_points.items() if key[1] != test.short_name}
     padded = students + [Student(None, None)] * (len(new_students) - len(students))
     if new_students != padded or carried != points:
