@@ -408,7 +408,8 @@ def test_ordinary_sheets_take_the_fast_path(tmp_path, spec, libreoffice):
     for odd in (b'<row r="1"><c r="A1" r="ZZZ1"/></row>', b'<row r="1"><c r="A1"\tr="A9999"/></row>',
                 b'<x:row r="1"><x:c r="A1"/></x:row>', b'<row r="1"><c r = "A1"/></row>', b'<row r="1000"/>',
                 b'<?xml version="1.0"?>\n<w><sheetData/><!--<sheetData--><row r="1"><c\nr="A1"/></row></w>',
-                b'<row r="1"><c r="A1" s="0"r="ZZZ1"/></row>', b'<row r="1"r="1000"/>', b'<row r="1"><c r="a1"/></row>'):
+                b'<row r="1"><c r="A1" s="0"r="ZZZ1"/></row>', b'<row r="1"r="1000"/>', b'<row r="1"><c r="a1"/></row>',
+                '<sheetData><row r="1"><c r="XFD1"/></row></sheetData>'.encode("utf-16-le")):
         assert not plainly_within_bounds(odd), odd
     assert plainly_within_bounds(b'<sheetData><row r="1"><c r="A1"/></row></sheetData><pageMargins header="0.3"/>')
 

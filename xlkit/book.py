@@ -294,7 +294,9 @@ PREFIXED_TAG = re.compile(rb':(?:c|row)[\s>/]')
 # or MAX_COLUMNS (ZZ: three letters or more). `header="0.3"` is not an r attribute: the r
 # there follows another letter of the name.
 UNPLAIN_R = re.compile(rb'r(?: +=|=[^"]|="(?<![\w:.\-\x80-\xff]r=")(?![A-Z]{1,2}[0-9]{1,3}"|[0-9]{1,3}"))')
-NOT_PLAIN_BYTES = (b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # XML allows only the first three, calamine takes \x0c as space
+# XML allows only the first three; calamine takes \x0c as a space; NUL means UTF-16, which the
+# byte patterns cannot see into
+NOT_PLAIN_BYTES = (b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\x00")
 
 
 def plainly_within_bounds(xml: bytes) -> bool:
