@@ -569,3 +569,11 @@ def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):
     assert [p.code for p in data.problems] == ["unknown-text"] * 3 + ["too-many-problems"]
     assert "yderligere 2 problemer" in data.problems[-1].message
     assert [r.cell for r in data.records] == ["G7"]
+
+
+def test_a_cell_inside_a_cell_is_refused_with_the_sheet_named(tmp_path, spec):
+    nested = FAR_VARIANTS["cell inside a text value"]
+    path = rewrite(good(spec, tmp_path, "A"), tmp_path / "nested.xlsx", lambda n, d: None if n == "(extra)" else
+                   d.replace(b"</sheetData>", nested + b"</sheetData>") if n == "xl/worksheets/sheet1.xml" else d)
+    with pytest.raises(InvalidWorkbook, match="Arket 'Elevvurdering': en celle ligger inde i en anden celle"):
+        read_workbook(path, timeout=20)

@@ -251,7 +251,7 @@ def _placed_cells(xml: bytes):
             if event == "start" and cell_depth:
                 # calamine ends a text value at its first </v> or </is> without counting
                 # nesting, so a cell inside a cell can put the rest of the row out of step
-                raise InvalidWorkbook("Arket har en celle inde i en anden celle. Det laver intet regnearksprogram, så filen er ændret.")
+                raise InvalidWorkbook("en celle ligger inde i en anden celle. Det laver intet regnearksprogram, så filen er ændret.")
             cell_depth += 1 if event == "start" else -1
             if event == "start" and cell_depth == 1:
                 ref = element.get("r")
@@ -427,7 +427,10 @@ class Book:
                 raise InvalidWorkbook(f"Arket '{title}' mangler i filen.")
             self._file_xml[title] = self.archive.read(part)
             xml = FORMULA.sub(b"", self._file_xml[title])
-            bounded = bounded_sheet(xml)
+            try:
+                bounded = bounded_sheet(xml)
+            except InvalidWorkbook as error:
+                raise InvalidWorkbook(f"Arket '{title}': {error}") from None
             if bounded is not None:
                 self.trimmed_sheets.append(title)
                 xml = bounded
