@@ -32,6 +32,7 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.errors import InvalidWorkbook
+from xlkit.values import danish_number
 
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -188,7 +189,7 @@ class BookSheet:
             return []  # most sheets; spares calamine a second pass over the sheet
         ranges = self.calamine.merged_cell_ranges or []
         if len(ranges) > MAX_MERGED_RANGES:
-            raise InvalidWorkbook(f"Arket '{self.title}' har over {_thousands(MAX_MERGED_RANGES)} flettede områder; "
+            raise InvalidWorkbook(f"Arket '{self.title}' har over {danish_number(MAX_MERGED_RANGES)} flettede områder; "
                                   "filen er ændret.")
         return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
 
@@ -204,11 +205,6 @@ class BookSheet:
                 letters, digits = cell.group(1).decode(), cell.group(2).decode()
                 found.add((int(digits), _column_number(letters), letters + digits))
         return sorted(found)
-
-
-def _thousands(number: int) -> str:
-    """10.000, as Danes write it."""
-    return f"{number:,}".replace(",", ".")
 
 
 def _column_number(letters: str) -> int:
@@ -390,7 +386,7 @@ class Book:
             if found:
                 self.sheet_parts[title] = found
         if len(self.sheetnames) > MAX_SHEETS:
-            raise InvalidWorkbook(f"Projektmappen har over {_thousands(MAX_SHEETS)} ark; det er ikke et klasseskema.")
+            raise InvalidWorkbook(f"Projektmappen har over {danish_number(MAX_SHEETS)} ark; det er ikke et klasseskema.")
         if len(set(self.sheet_parts.values())) != len(self.sheet_parts):  # each would be read and kept again
             raise InvalidWorkbook("Flere ark peger på samme indhold i filen; det laver Excel ikke, så filen er ændret.")
         if len({title.casefold() for title in self.sheetnames}) != len(self.sheetnames):
@@ -403,7 +399,7 @@ class Book:
             if element.get("localSheetId") is None
         }
         if len(self.defined_names) > MAX_NAMES:
-            raise InvalidWorkbook(f"Projektmappen har over {_thousands(MAX_NAMES)} navngivne områder; "
+            raise InvalidWorkbook(f"Projektmappen har over {danish_number(MAX_NAMES)} navngivne områder; "
                                   "det er ikke et klasseskema.")
         self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from xlkit.values import danish_number
+
 COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 MAX_TEXT = 300  # school names, subject labels, test names
 # Generous bounds: far beyond what the builders make (a class sheet ends at column ZZ and the
@@ -27,22 +29,16 @@ MAX_TASK_POINTS = 1_000_000
 
 def integer(value: object, low: int, high: int, what: str) -> int:
     if type(value) is not int or not low <= value <= high:
-        raise ValueError(f"{what} skal være et helt tal fra {_danish(low)} til {_danish(high)}")
+        raise ValueError(f"{what} skal være et helt tal fra {danish_number(low)} til {danish_number(high)}")
     return value
 
 
 def number(value: object, low: float, high: float, what: str) -> float:
     """A finite number in [low, high] (NaN and infinities fail the comparison)."""
     if type(value) not in (int, float) or not low <= value <= high:
-        raise ValueError(f"{what} skal være et tal fra {_danish(low)} til {_danish(high)}")
+        raise ValueError(f"{what} skal være et tal fra {danish_number(low)} til {danish_number(high)}")
     return float(value)
 
-
-def _danish(number: float) -> str:
-    """1.000 and 0,5, as a Danish reader writes them."""
-    if float(number).is_integer():
-        return f"{int(number):,}".replace(",", ".")
-    return str(number).replace(".", ",")
 
 
 def text(value: object, what: str, max_length: int = MAX_TEXT) -> str:
@@ -64,7 +60,7 @@ def colour(value: object, what: str) -> str:
 
 def items(value: object, low: int, high: int, what: str) -> list:
     if type(value) is not list or not low <= len(value) <= high:
-        raise ValueError(f"{what} skal være en liste med {_danish(low)} til {_danish(high)} elementer")
+        raise ValueError(f"{what} skal være en liste med {danish_number(low)} til {danish_number(high)} elementer")
     return value
 
 

@@ -123,6 +123,13 @@ def _numeric(number: float, scale: Scale, scale_text: str, was_text: str | None)
     return Reading(value)
 
 
+def danish_number(number: float) -> str:
+    """A number as Danes write it in a message: 10.000 and 0,5."""
+    if float(number).is_integer():
+        return f"{int(number):,}".replace(",", ".")
+    return str(number).replace(".", ",")
+
+
 def _format_number(number: float) -> str:
     return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
 
