@@ -377,6 +377,41 @@ def test_trimmed_sheets_keep_their_warnings_and_odd_part_names_are_found(tmp_pat
     assert {r.student for r in data.records} >= {"Elev A0", "Elev A1"}
 
 
+FORMULAS_WITHOUT_RESULT = {
+    "as openpyxl saves it": None,
+    "no value element": b"<f>2+1</f>",
+    "empty self-closing value": b"<f>2+1</f><v />",
+    "shared formula": b'<f t="shared" ref="H6" si="0">2+1</f>',
+    "a tab in the formula tag": b'<f\tca="1">2+1</f><v/>',  # not cut out with the formulas
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(FORMULAS_WITHOUT_RESULT))
+def test_formulas_without_results_are_reported_only_in_input_cells(tmp_path, spec, spelling):
+    """Every spelling of a formula with no stored result in an input cell is reported, and
+    nothing else: not a formula with a result, not the template's own formulas (which
+    openpyxl saves without results too). The formula-free XML is only a first sieve, so
+    empty cells are made self-closing as Excel writes them (openpyxl writes `<c ...></c>`,
+    which the sieve cannot tell from a cut-out formula)."""
+    path = good(spec, tmp_path, "A")
+    wb = open_for_filling(path)
+    wb["Elevvurdering"]["H6"], wb["Elevvurdering"]["J8"] = "=2+1", "=4+1"
+    wb.save(path)
+
+    def change(name, data):
+        if name != "xl/worksheets/sheet1.xml":
+            return None if name == "(extra)" else data
+        data = data.replace(b"<f>4+1</f><v></v>", b"<f>4+1</f><v>5</v>")  # has its result
+        if FORMULAS_WITHOUT_RESULT[spelling]:
+            data = data.replace(b"<f>2+1</f><v></v>", FORMULAS_WITHOUT_RESULT[spelling])
+            data = re.sub(rb'(<c r="[A-Z]+[0-9]+"[^<>/]*)></c>', rb"\1/>", data)
+        return data
+
+    data = read_workbook(rewrite(path, tmp_path / "f.xlsx", change), timeout=20)
+    assert [p.cell for p in data.problems if p.code == "formula-without-value"] == ["H6"]
+    assert {r.cell: r.value for r in data.records}["J8"] == 5
+
+
 def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
     folder = tmp_path / "ind"
     folder.mkdir()

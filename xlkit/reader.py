@@ -230,17 +230,18 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
         if sheet not in book.sheetnames:
             continue
 
+        top, left = min(area[0] for area in areas), min(area[1] for area in areas)
+        bottom, right = max(area[2] for area in areas), max(area[3] for area in areas)
         for r1, c1, r2, c2 in book[sheet].merged_ranges:
-            if any(r1 <= b2 and b1 <= r2 and c1 <= d2 and d1 <= c2 for b1, d1, b2, d2 in areas):  # rectangles meet
+            if r1 <= bottom and top <= r2 and c1 <= right and left <= c2 and any(  # rectangles meet
+                    r1 <= b2 and b1 <= r2 and c1 <= d2 and d1 <= c2 for b1, d1, b2, d2 in areas):
                 problems.append(Problem("merged-input", "Indtastningsceller er flettet sammen.",
                                         "Kun værdien i den øverste venstre celle er læst. Ophæv fletningen.",
                                         label, sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))
-        input_columns = {col for _, c1, _, c2 in areas for col in range(c1, c2 + 1)}  # most formulas are elsewhere
-        for row, col, coordinate in book[sheet].formulas_without_value():
-            if col in input_columns and any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas):
-                problems.append(Problem("formula-without-value", "Cellen har en formel uden gemt resultat og læses som tom.",
-                                        "Åbn filen i Excel, og gem den igen, eller skriv værdien i stedet.",
-                                        label, sheet, coordinate))
+        for row, col, coordinate in book[sheet].formulas_without_value(areas):
+            problems.append(Problem("formula-without-value", "Cellen har en formel uden gemt resultat og læses som tom.",
+                                    "Åbn filen i Excel, og gem den igen, eller skriv værdien i stedet.",
+                                    label, sheet, coordinate))
     return problems
 
 

@@ -72,9 +72,12 @@ class Scale:
         return counts
 
 
+NUMBER_TYPES = (float, int)  # what readers give; checked first, as the common case
+
+
 def is_number(value: object) -> bool:
     """True for what Excel stores as a number (bool is not one)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value.__class__ in NUMBER_TYPES or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def mean_of(counts: dict[int, int]) -> float | None:
@@ -182,22 +185,33 @@ def share_of_max(points: list[object], maxima: list[float], mask: list[bool] | N
     return shares_of_max(points, maxima, {"": positions}, step)[""]
 
 
+def usable_scores(points: list[object], maxima: list[float], step: float | None = None) -> list[bool]:
+    """valid_score for each task, so several sums over one student's tasks check each score once."""
+    return [valid_score(p, m, step) for p, m in zip(points, maxima)]
+
+
 def shares_of_max(points: list[object], maxima: list[float], groups: dict[object, list[int]],
-                  step: float | None = None) -> dict[object, float | None]:
+                  step: float | None = None, usable: list[bool] | None = None) -> dict[object, float | None]:
     """share_of_max for several groups of tasks at once (each group a list of task
-    positions: the total, each fagområde, each signalord), checking each score once."""
-    usable = [valid_score(p, m, step) for p, m in zip(points, maxima)]
+    positions: the total, each fagområde, each signalord), checking each score once
+    (`usable`, from usable_scores, when the caller has it already)."""
+    if usable is None:
+        usable = usable_scores(points, maxima, step)
+    earned = [p if ok else 0 for p, ok in zip(points, usable)]  # a task that does not count adds 0 to both sums
+    possible = [m if ok else 0 for m, ok in zip(maxima, usable)]
     shares = {}
     for name, positions in groups.items():
-        taken = [i for i in positions if usable[i]]
-        possible = sum(maxima[i] for i in taken)
-        shares[name] = sum(points[i] for i in taken) / possible if possible else None
+        most = sum([possible[i] for i in positions])
+        shares[name] = sum([earned[i] for i in positions]) / most if most else None
     return shares
 
 
-def points_total(points: list[object], maxima: list[float], step: float | None = None) -> float | None:
+def points_total(points: list[object], maxima: list[float], step: float | None = None,
+                 usable: list[bool] | None = None) -> float | None:
     """Sum of the usable scores; None when nothing is registered."""
-    scores = [p for p, m in zip(points, maxima) if valid_score(p, m, step)]
+    if usable is None:
+        usable = usable_scores(points, maxima, step)
+    scores = [p for p, ok in zip(points, usable) if ok]
     return float(sum(scores)) if scores else None
 
 

@@ -113,9 +113,10 @@ class StudentResult:
 
 def student_result(test: TestDefinition, points: list[object]) -> StudentResult:
     maxima = [task.max for task in test.tasks]
-    shares = rules.shares_of_max(points, maxima, test.groups, test.step)
+    usable = rules.usable_scores(points, maxima, test.step)
+    shares = rules.shares_of_max(points, maxima, test.groups, usable=usable)
     return StudentResult(
-        total_points=rules.points_total(points, maxima, test.step),
+        total_points=rules.points_total(points, maxima, usable=usable),
         total=shares[("total", "")],
         areas={a: shares[("area", a)] for a in test.areas},
         signals={s: shares[("signal", s)] for s in test.signals},
