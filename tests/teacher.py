@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 
@@ -35,3 +36,13 @@ def insert_row_like_excel(workbook, sheet_title: str, row: int) -> None:
         first = f"${openpyxl.utils.get_column_letter(min_col)}${min_row}"
         last = f"${openpyxl.utils.get_column_letter(max_col)}${max_row}"
         defined.attr_text = f"{sheet_title}!{first}" + ("" if first == last else f":{last}")
+
+
+def with_metadata(path, target, key, change):
+    """A copy whose hidden value `key` is change(value), written as JSON the way xlkit does."""
+    wb = openpyxl.load_workbook(path)
+    for cell_key, cell_value in wb["xlkit"].iter_rows(min_col=1, max_col=2):
+        if cell_key.value == key:
+            cell_value.value = json.dumps(change(json.loads(cell_value.value)))
+    wb.save(target)
+    return target

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import icalendar
 import openpyxl
@@ -14,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import file_hash
+from tests.teacher import with_metadata
 from xlkit.cli import main
+from xlkit.errors import InvalidWorkbook
 from xlkit.ics import write_calendars
 from xlkit.plan import (
     MONTHS, Activity, Assignment, HolidayWeeks, check_plan, in_window, load_plan, school_weeks, suggest,
@@ -320,3 +323,34 @@ def test_school_year_weeks_are_checked(tmp_path, changes, fault):
     with pytest.raises(SpecError) as caught:
         load_plan(path)
     assert any(f.startswith(fault) for f in caught.value.faults), caught.value.faults
+
+
+def test_the_stored_spec_reads_back_as_built(spec):
+    """The copy an årshjul keeps goes through the YAML's own checks; a built spec passes them
+    unchanged, also without holiday weeks or with an activity that has no subject."""
+    bare = dataclasses.replace(spec, holiday_weeks=(),
+                               activities=(dataclasses.replace(spec.activities[0], subject=""), *spec.activities[1:]))
+    for original in (spec, bare):
+        stored = json.loads(json.dumps(aarshjul.spec_json(original)))
+        assert aarshjul.spec_from_json(stored, original.path) == dataclasses.replace(original, plan=())
+
+
+FORGED_PLAN_SPECS = {  # each once reached the week arithmetic or the workbook writer unchecked
+    "a school year of a billion weeks": lambda s: {**s, "last_week": 10**9},
+    "a week written as text": lambda s: {**s, "first_week": "33"},
+    "six hundred classes": lambda s: {**s, "classes": [f"{i % 10}.A" for i in range(600)]},
+    "an activity that is a list": lambda s: {**s, "activities": [[1, 2]]},
+    "a window of three weeks": lambda s: {**s, "activities": [{**s["activities"][0], "window": [1, 2, 3]}]},
+    "a title with a lone surrogate": lambda s: {**s, "title": "Plan \ud800"},
+    "a list instead of the spec": lambda s: [s],
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORGED_PLAN_SPECS))
+def test_a_forged_stored_spec_is_one_clear_problem(tmp_path, spec, case):
+    forged = with_metadata(aarshjul.build(spec, tmp_path / "aarshjul.xlsx"), tmp_path / "forged.xlsx",
+                           "plan_spec", FORGED_PLAN_SPECS[case])
+    with pytest.raises(InvalidWorkbook, match="Årshjulets skjulte oplysninger er ugyldige"):
+        read_workbook(forged)
+    result = CliRunner().invoke(main, ["plan", "check", str(forged)])
+    assert result.exit_code == 1 and "Lav årshjulet igen med xlkit" in result.output, result.output

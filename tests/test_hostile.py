@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import file_hash
-from tests.teacher import open_for_filling
+from tests.teacher import open_for_filling, with_metadata
 from xlkit.cli import main
 from xlkit.consolidate import consolidate
 from xlkit.errors import InvalidWorkbook
@@ -548,18 +548,6 @@ def test_a_comment_full_of_formula_starts_reads_in_linear_time(tmp_path, spec):
     assert {r.cell for r in data.records} >= {"E6", "E7"}
 
 
-def _with_metadata(path, target, key, change):
-    """A copy whose hidden value `key` is change(value), written as JSON the way xlkit does."""
-    import json
-
-    wb = openpyxl.load_workbook(path)
-    for cell_key, cell_value in wb["xlkit"].iter_rows(min_col=1, max_col=2):
-        if cell_key.value == key:
-            cell_value.value = json.dumps(change(json.loads(cell_value.value)))
-    wb.save(target)
-    return target
-
-
 BAD_METADATA = {  # found in review: each got past the reader and stopped the whole consolidation later
     "a colour that is a list": ("scale", lambda s: [{**s[0], "color": ["#FF0000"]}] + s[1:]),
     "a colour that is not one": ("scale", lambda s: [{**s[0], "color": "not-a-colour"}] + s[1:]),
@@ -583,7 +571,7 @@ def test_untyped_metadata_is_one_file_s_problem(tmp_path, spec, case):
     folder.mkdir()
     good(spec, folder, "B")
     key, change = BAD_METADATA[case]
-    _with_metadata(good(spec, tmp_path, "A"), folder / "0_bad.xlsx", key, change)
+    with_metadata(good(spec, tmp_path, "A"), folder / "0_bad.xlsx", key, change)
     result = consolidate(folder)
     status = {f.file: f for f in result.files}
     assert not status["0_bad.xlsx"].read and "skjulte oplysninger" in status["0_bad.xlsx"].note

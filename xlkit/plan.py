@@ -326,11 +326,16 @@ MOVED = "Flyttet af xlkit"
 
 def load_plan(path: str | Path | None = None) -> PlanSpec:
     path = Path(path) if path is not None else shipped_file("aarshjul.yaml")
-    data = read_yaml(path)
-    check = _Checker(str(path))
-    spec = _plan(check, data, str(path))
+    return plan_from_data(read_yaml(path), str(path))
+
+
+def plan_from_data(data: Any, name: str) -> PlanSpec:
+    """A checked PlanSpec from parsed data: the YAML file, or the copy an årshjul keeps on its
+    hidden sheet (untrusted, so it gets the same checks). SpecError lists every fault."""
+    check = _Checker(name)
+    spec = _plan(check, data, name)
     if check.faults:
-        raise SpecError(str(path), check.faults)
+        raise SpecError(name, check.faults)
     return spec
 
 

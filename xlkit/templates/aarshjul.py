@@ -15,15 +15,17 @@ Sheets:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 from pathlib import Path
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
-from xlkit.errors import InvalidWorkbook
+from xlkit import stored
+from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.plan import (
-    MONTHS, MOVED, SUGGESTED, Activity, Assignment, HolidayWeeks, PlanSpec, SchoolWeek, applicable, check_plan,
-    school_weeks,
+    MONTHS, MOVED, SUGGESTED, Assignment, PlanSpec, SchoolWeek, applicable, check_plan,
+    plan_from_data, school_weeks,
 )
 from xlkit.records import WorkbookData
 from xlkit.workbook import NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata
@@ -107,17 +109,28 @@ def spec_json(spec: PlanSpec) -> dict:
     }
 
 
-def spec_from_json(data: dict, path: str = "(skemaet)") -> PlanSpec:
-    return PlanSpec(
-        path=path, id=data["id"], version=int(data["version"]), title=data["title"],
-        school_year=int(data["school_year"]), first_week=int(data["first_week"]), last_week=int(data["last_week"]),
-        holiday_weeks=tuple(HolidayWeeks(h["name"], tuple(h["weeks"])) for h in data["holiday_weeks"]),
-        easter_holiday=bool(data["easter_holiday"]), max_tests_per_week=int(data["max_tests_per_week"]),
-        max_tests_per_month=int(data["max_tests_per_month"]), classes=tuple(data["classes"]),
-        activities=tuple(Activity(**{**a, "grades": tuple(a["grades"]), "window": tuple(a["window"])})
-                         for a in data["activities"]),
-        plan=(),
-    )
+MAX_STORED = {"classes": 500, "activities": 500, "holiday_weeks": 60}  # far beyond a school's plan
+LIMITS = ("max_tests_per_week", "max_tests_per_month")  # kept at the top level, under `limits` in the YAML
+
+
+def spec_from_json(data: object, path: str = "(skemaet)") -> PlanSpec:
+    """The plan spec an årshjul keeps on its hidden sheet. The file is untrusted, so the
+    copy gets the YAML's own checks (plan.plan_from_data) and bounded lists: a forged week
+    or class list must not reach the week arithmetic. ValueError or SpecError."""
+    data = stored.mapping(data, "Planens beskrivelse")
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("planens beskrivelse indeholder ugyldige tegn") from None
+    for key, most in MAX_STORED.items():
+        stored.items(data.get(key, []), 0, most, f"Planens {key}")
+    shaped = {"kind": KIND, **{key: value for key, value in data.items() if key not in LIMITS},
+              "limits": {key: data[key] for key in LIMITS if key in data}}
+    if not shaped.get("holiday_weeks"):  # an empty list is written, but the YAML leaves the key out
+        shaped.pop("holiday_weeks", None)
+    shaped["activities"] = [{k: v for k, v in a.items() if (k, v) != ("subject", "")} if isinstance(a, dict) else a
+                            for a in shaped.get("activities", [])]  # an activity without a subject is stored as ""
+    return plan_from_data(shaped, path)
 
 
 def _formats(workbook, spec: PlanSpec) -> dict:
@@ -616,9 +629,12 @@ def _weeks_sheet(workbook, f, weeks) -> None:
 def read(workbook, metadata: dict, file: str) -> WorkbookData:
     """The plan rows as assignments (kept on the WorkbookData) plus problems."""
     try:
-        spec = spec_from_json(metadata["plan_spec"], file)
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidWorkbook(f"Årshjulets skjulte oplysninger er ufuldstændige ({error}).") from None
+        spec = spec_from_json(metadata.get("plan_spec"), file)
+    except SpecError as error:
+        raise InvalidWorkbook("Årshjulets skjulte oplysninger er ugyldige (" + "; ".join(error.faults[:5])
+                              + "). Lav årshjulet igen med xlkit.") from None
+    except ValueError as error:
+        raise InvalidWorkbook(f"Årshjulets skjulte oplysninger er ugyldige ({error}). Lav årshjulet igen med xlkit.") from None
     data = WorkbookData(file, KIND, "", "", metadata)
     defined = workbook.defined_names.get(NAME_PREFIX + "plan")
     try:
