@@ -473,13 +473,13 @@ class Book:
         rectangle on a sheet of this workbook (deleted columns, a name typed by hand)."""
         defined = self.defined_names.get(name)
         destinations = list(defined.destinations) if defined else []
-        if len(destinations) != 1 or destinations[0][0] not in self.sheetnames:
+        if len(destinations) != 1:
             return None
         title, area = destinations[0]
         try:
             min_col, min_row, max_col, max_row = area_bounds(area)
             return Region(title, min_row, min_col, self[title].values(min_row, min_col, max_row, max_col))
-        except (ValueError, TypeError):
+        except (KeyError, ValueError, TypeError):  # KeyError: no sheet of that name
             return None
 
     def part(self, name: str) -> str | None:
@@ -520,9 +520,12 @@ class Book:
             return None
 
     def __getitem__(self, title: str) -> BookSheet:
-        if title not in self.sheetnames:
-            raise KeyError(title)
-        return self._sheets.setdefault(title, BookSheet(self, title))
+        sheet = self._sheets.get(title)
+        if sheet is None:
+            if title not in self.sheetnames:
+                raise KeyError(title)
+            sheet = self._sheets[title] = BookSheet(self, title)
+        return sheet
 
     def close(self) -> None:
         self.archive.close()
