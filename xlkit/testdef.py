@@ -66,6 +66,11 @@ class TestDefinition:
                 groups.setdefault((kind, getattr(task, attribute)), []).append(position)
         return groups
 
+    @cached_property
+    def maxima(self) -> list[float]:
+        """Each task's maximum, in task order (as the rules functions take them)."""
+        return [task.max for task in self.tasks]
+
     @property
     def step(self) -> float:
         """The smallest score step: whole or half points."""

@@ -527,13 +527,15 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             if key in seen_names:
                 problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
                         "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", names, position, name)
-            seen_names.setdefault(key, names.where(position))
+            else:
+                seen_names[key] = names.where(position)
         if uni:
             uni_key = uni.casefold()
             if uni_key in seen_logins:
                 problem("duplicate-uni-login", f"Samme UNI-login står også i {seen_logins[uni_key]}.",
                         "Begge rækker er medtaget. Ret UNI-login.", logins, position)
-            seen_logins.setdefault(uni_key, logins.where(position))
+            else:
+                seen_logins[uni_key] = logins.where(position)
         student_key = f"{sheet_name}!{row}"
         for region, term, measure, class_name, column, value, from_text in row_records:
             data.records.append(Record(
