@@ -203,28 +203,39 @@ class BookSheet:
         The formula-free XML is searched first (a sixth of a test sheet's bytes); the file's
         own XML only when that shows a candidate inside the areas or was rewritten to cut far
         cells away."""
-        letters = tuple(sorted({get_column_letter(col) for _, c1, _, c2 in areas
-                                for col in range(max(c1, 1), min(c2, MAX_COLUMNS) + 1)}))
-        if not letters:
+        rows_by_column: dict[int, list[tuple[int, int]]] = {}
+        for r1, c1, r2, c2 in areas:
+            for col in range(max(c1, 1), min(c2, MAX_COLUMNS) + 1):
+                rows_by_column.setdefault(col, []).append((r1, r2))
+        if not rows_by_column:
             return []
-        maybe, certain = _formula_patterns(letters)
+        maybe, certain = _formula_patterns(frozenset(rows_by_column))
 
-        def inside(matches) -> list[tuple[int, int, str]]:
-            cells = {(int(digits), _column_number(letters.decode()), (letters + digits).decode()) for letters, digits in matches}
-            return sorted(cell for cell in cells if any(r1 <= cell[0] <= r2 and c1 <= cell[1] <= c2 for r1, c1, r2, c2 in areas))
+        def inside(match) -> tuple[int, int, str] | None:
+            letters, digits = match.groups()
+            row, col = int(digits), _column_number(letters.decode())
+            if any(r1 <= row <= r2 for r1, r2 in rows_by_column[col]):
+                return row, col, (letters + digits).decode()
+            return None
 
-        if self.title not in self.book.trimmed_sheets and not inside(maybe.findall(self.book.sheet_xml(self.title))):
+        formula_free = self.book.sheet_xml(self.title)  # first: it decides whether the sheet was trimmed
+        if self.title not in self.book.trimmed_sheets and not any(map(inside, maybe.finditer(formula_free))):
             return []
-        return inside(certain.findall(self.book.source_xml(self.title)))
+        return sorted({cell for cell in map(inside, certain.finditer(self.book.source_xml(self.title))) if cell})
 
 
 @functools.lru_cache(maxsize=64)
-def _formula_patterns(letters: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+def _formula_patterns(columns: frozenset[int]) -> tuple[re.Pattern, re.Pattern]:
     """The two patterns of formulas_without_value for one set of input columns (every file
-    of a template has the same)."""
-    columns = "|".join(letters).encode()
-    return (re.compile(MAYBE_FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", columns)),
-            re.compile(FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", columns)))
+    of a template has the same). The columns are written as a few character classes, one
+    per first letter (`[A-CE]|A[A-F]`), not as an alternative per column: a forged name over
+    every column would otherwise make each cell try 702 of them."""
+    by_first: dict[str, str] = {}
+    for letters in sorted(get_column_letter(col) for col in columns):
+        by_first[letters[:-1]] = by_first.get(letters[:-1], "") + letters[-1]
+    pattern = "|".join(f"{first}[{last}]" for first, last in by_first.items()).encode()
+    return (re.compile(MAYBE_FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", pattern)),
+            re.compile(FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", pattern)))
 
 
 def _column_number(letters: str) -> int:
