@@ -305,19 +305,22 @@ def test_plan_commands_on_the_demo_plan(tmp_path):
     assert not_a_plan.exit_code == 0
 
 
-@pytest.mark.parametrize(("changes", "fault"), [
-    ({"last_week": 53}, "last_week: 2027 har ingen uge 53"),
-    ({"school_year": 2027, "first_week": 53}, "first_week: 2027 har ingen uge 53"),
-    ({"first_week": 20, "last_week": 30}, "first_week: skal være en uge i efteråret, efter last_week"),
+@pytest.mark.parametrize(("change", "fault"), [
+    (lambda d: d.update(last_week=53), "last_week: 2027 har ingen uge 53"),
+    (lambda d: d.update(school_year=2027, first_week=53), "first_week: 2027 har ingen uge 53"),
+    (lambda d: d.update(first_week=20, last_week=30), "first_week: skal være en uge i efteråret, efter last_week"),
+    (lambda d: d["activities"][0].update(grades=[4, 4]), "activities[0].grades: skal være en liste med forskellige"),
+    (lambda d: d["holiday_weeks"][0].update(weeks=[42, 42]), "holiday_weeks[0].weeks: ugen '42' står der mere end én gang"),
+    (lambda d: d["plan"].append({"activity": ["x"], "class": "4.A", "week": 40}), "plan["),  # was a TypeError
 ])
-def test_school_year_weeks_are_checked(tmp_path, changes, fault):
+def test_plan_spec_faults_are_found(tmp_path, change, fault):
     import yaml
 
     from tests.conftest import ROOT
     from xlkit.errors import SpecError
 
     data = yaml.safe_load((ROOT / "workbook_templates" / "aarshjul.yaml").read_text(encoding="utf-8"))
-    data.update(changes)
+    change(data)
     path = tmp_path / "aarshjul.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(SpecError) as caught:
@@ -330,9 +333,34 @@ def test_the_stored_spec_reads_back_as_built(spec):
     unchanged, also without holiday weeks or with an activity that has no subject."""
     bare = dataclasses.replace(spec, holiday_weeks=(),
                                activities=(dataclasses.replace(spec.activities[0], subject=""), *spec.activities[1:]))
-    for original in (spec, bare):
+    big = dataclasses.replace(spec, holiday_weeks=tuple(HolidayWeeks(f"Fri {i}", (i % 53 + 1,)) for i in range(61)),
+                              classes=tuple(f"{g}.{a}{b}" for g in range(10) for a in "AB" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    for original in (spec, bare, big):  # big: more holiday entries and classes than any school, as the YAML allows
         stored = json.loads(json.dumps(aarshjul.spec_json(original)))
         assert aarshjul.spec_from_json(stored, original.path) == dataclasses.replace(original, plan=())
+
+
+def test_the_stored_spec_is_bounded_like_a_cell_and_keeps_only_its_own_keys(spec, tmp_path):
+    stored = aarshjul.spec_json(spec)
+    with pytest.raises(ValueError, match="fylder over 32.767 tegn"):
+        aarshjul.spec_from_json({**stored, "title": "x" * 40_000})
+    forged = {**stored, "plan": [{"activity": ["not", "an", "id"], "class": "4.A", "week": 40}]}  # never written
+    assert aarshjul.spec_from_json(forged, spec.path) == dataclasses.replace(spec, plan=())
+
+
+def test_calendars_of_a_long_responsible_name_get_short_distinct_file_names(tmp_path, spec):
+    """A whole sentence typed as the responsible person made a file name the file system
+    refused (a raw OSError)."""
+    long = "Læsevejlederen i samarbejde med klasselæreren og matematikvejlederen, " * 4
+    plan = [dataclasses.replace(_a(spec.activities[0].name, "4.A", 40), responsible=long),
+            dataclasses.replace(_a(spec.activities[0].name, "4.B", 40), responsible=long + "og AKT")]
+    files = write_calendars(spec, plan, tmp_path / "kalender")
+    names = [f.name for f in files if f.name.startswith("ansvarlig_")]
+    assert len(names) == 2 and all(len(n.encode()) < 200 for n in names)
+    # and a folder that cannot be made is a plain Danish message, not a traceback
+    path = aarshjul.build(spec, tmp_path / "aarshjul.xlsx")
+    result = CliRunner().invoke(main, ["plan", "ics", str(path), "-o", str(path / "kalender")])
+    assert result.exit_code == 1 and "En fil kunne ikke læses eller gemmes" in result.output, result.output
 
 
 FORGED_PLAN_SPECS = {  # each once reached the week arithmetic or the workbook writer unchecked

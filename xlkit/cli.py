@@ -81,6 +81,9 @@ class DanishGroup(click.Group):
             return super().invoke(ctx)
         except XlkitError as error:
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # no permission, a full disk, a name the file system refuses
+            where = f" ({error.filename})" if error.filename else ""
+            raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {error.strerror or error}.") from None
 
 
 @click.group(cls=DanishGroup, context_settings=CONTEXT)

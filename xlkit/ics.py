@@ -21,8 +21,16 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
+MAX_STEM = 60  # characters of the name kept in a file name; file systems allow 255 bytes in all
+
+
 def _file_name(prefix: str, name: str) -> str:
-    return f"{prefix}_{re.sub(r'[^0-9A-Za-zÆØÅæøå]+', '_', name).strip('_')}.ics"
+    """klasse_7_A.ics, ansvarlig_Hanne_Jensen.ics; a long name (a whole sentence typed as
+    the responsible person) is cut, with a short hash so two of them stay apart."""
+    stem = re.sub(r"[^0-9A-Za-zÆØÅæøå]+", "_", name).strip("_")
+    if len(stem) > MAX_STEM:
+        stem = f"{stem[:MAX_STEM]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return f"{prefix}_{stem}.ics"
 
 
 def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> list[Path]:

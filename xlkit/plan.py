@@ -358,6 +358,7 @@ def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
         path = f"holiday_weeks[{i}]"
         fields = check.mapping(item, path, {"name", "weeks"}, set())
         weeks = tuple(_week(check, w, f"{path}.weeks") for w in check.items(fields, "weeks", path))
+        check.unique(list(weeks), f"{path}.weeks", "ugen")
         holiday_weeks.append(HolidayWeeks(check.text(fields, "name", path), weeks))
     limits = check.mapping(root.get("limits", {}), "limits", set(), {"max_tests_per_week", "max_tests_per_month"})
     classes = []
@@ -376,8 +377,9 @@ def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
         if kind not in KINDS:
             check.fault(f"{path}.kind", f"skal være en af {', '.join(KINDS)}")
         grades = fields.get("grades")
-        if not isinstance(grades, list) or not grades or not all(isinstance(g, int) and 0 <= g <= 10 for g in grades):
-            check.fault(f"{path}.grades", "skal være en liste med klassetrin fra 0 til 10")
+        if not isinstance(grades, list) or not grades or len(set(grades)) != len(grades) or not all(
+                type(g) is int and 0 <= g <= 10 for g in grades):
+            check.fault(f"{path}.grades", "skal være en liste med forskellige klassetrin fra 0 til 10")
             grades = []
         window = fields.get("window")
         if not isinstance(window, list) or len(window) != 2:
@@ -406,7 +408,7 @@ def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
     for i, item in enumerate(root.get("plan") or []):
         path = f"plan[{i}]"
         fields = check.mapping(item, path, {"activity", "class", "week"}, {"responsible", "note"})
-        activity = by_id.get(fields.get("activity"))
+        activity = by_id.get(fields.get("activity")) if isinstance(fields.get("activity"), str) else None
         if activity is None:
             check.fault(f"{path}.activity", f"'{fields.get('activity')}' er ikke et id i activities")
             continue

@@ -30,12 +30,12 @@ def new_workbook(path, **options) -> xlsxwriter.Workbook:
     )
 
 
-def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object]):
+def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], too_big: str = "Del skemaet op i flere."):
     """Store the workbook's identity on a very hidden, protected sheet.
 
     A teacher cannot see or break it by accident; the reader identifies the workbook by
-    it. Every value is stored as JSON, so types survive. Returns the sheet for template
-    helpers.
+    it. Every value is stored as JSON, so types survive; a value longer than one cell holds
+    is refused with the advice `too_big`. Returns the sheet for template helpers.
     """
     sheet = workbook.add_worksheet(METADATA_SHEET)
     identity = {"xlkit_version": __version__, **metadata}
@@ -43,7 +43,7 @@ def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object]):
         text = json.dumps(value, ensure_ascii=False)
         if len(text) > MAX_CELL_TEXT:  # XlsxWriter would cut it, and the workbook could not be read back
             raise XlkitError(f"Skemaets oplysninger om '{key}' fylder {len(text)} tegn, men en celle rummer "
-                             f"højst {MAX_CELL_TEXT}. Fordel prøverne på flere overbliksark.")
+                             f"højst {MAX_CELL_TEXT}. {too_big}")
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, text)
     sheet.very_hidden()

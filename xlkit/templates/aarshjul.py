@@ -28,7 +28,10 @@ from xlkit.plan import (
     plan_from_data, school_weeks,
 )
 from xlkit.records import WorkbookData
-from xlkit.workbook import NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata
+from xlkit.values import danish_number
+from xlkit.workbook import (
+    MAX_CELL_TEXT, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
+)
 
 KIND = "aarshjul"
 PLAN, GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS = "Plan", "Årsplan", "Årshjul", "Tjek", "Klasse", "Katalog", "Uger"
@@ -90,7 +93,8 @@ def build(spec: PlanSpec, path: str | Path, plan: list[Assignment] | None = None
     _catalogue_sheet(workbook, f, spec)
     _weeks_sheet(workbook, f, weeks)
     write_metadata(workbook, {"kind": KIND, "spec_id": spec.id, "spec_version": spec.version,
-                              "plan_spec": spec_json(spec), "generated_at": generated_at()})
+                              "plan_spec": spec_json(spec), "generated_at": generated_at()},
+                   too_big="Del planen op i flere årshjul (færre klasser eller aktiviteter i hvert).")
     define_range_name(workbook, "plan", PLAN, PLAN_HEADER + 1, 0, PLAN_HEADER + PLAN_ROWS, 4)
     workbook.get_worksheet_by_name(PLAN).activate()
     workbook.set_properties({"title": spec.title, "comments": "Lavet med xlkit"})
@@ -109,22 +113,25 @@ def spec_json(spec: PlanSpec) -> dict:
     }
 
 
-MAX_STORED = {"classes": 500, "activities": 500, "holiday_weeks": 60}  # far beyond a school's plan
+STORED_KEYS = ("id", "version", "title", "school_year", "first_week", "last_week", "holiday_weeks",
+               "easter_holiday", "classes", "activities")  # what spec_json writes, besides LIMITS
 LIMITS = ("max_tests_per_week", "max_tests_per_month")  # kept at the top level, under `limits` in the YAML
 
 
 def spec_from_json(data: object, path: str = "(skemaet)") -> PlanSpec:
     """The plan spec an årshjul keeps on its hidden sheet. The file is untrusted, so the
-    copy gets the YAML's own checks (plan.plan_from_data) and bounded lists: a forged week
-    or class list must not reach the week arithmetic. ValueError or SpecError."""
+    copy gets the YAML's own checks (plan.plan_from_data), only the keys xlkit writes, and no
+    more text than one cell holds (as every årshjul xlkit makes): a forged week, list or
+    key must not reach the week arithmetic. ValueError or SpecError."""
     data = stored.mapping(data, "Planens beskrivelse")
+    text = json.dumps(data, ensure_ascii=False)  # as write_metadata stored it
     try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("planens beskrivelse indeholder ugyldige tegn") from None
-    for key, most in MAX_STORED.items():
-        stored.items(data.get(key, []), 0, most, f"Planens {key}")
-    shaped = {"kind": KIND, **{key: value for key, value in data.items() if key not in LIMITS},
+    if len(text) > MAX_CELL_TEXT:
+        raise ValueError(f"planens beskrivelse fylder over {danish_number(MAX_CELL_TEXT)} tegn")
+    shaped = {"kind": KIND, **{key: data[key] for key in STORED_KEYS if key in data},
               "limits": {key: data[key] for key in LIMITS if key in data}}
     if not shaped.get("holiday_weeks"):  # an empty list is written, but the YAML leaves the key out
         shaped.pop("holiday_weeks", None)

@@ -202,7 +202,7 @@ def build(
         "max_students": rows,
         "tests": [_test_json(t) for t in tests],
         "generated_at": generated_at(),
-    })
+    }, too_big="Fordel prøverne på flere overbliksark.")
     last_row = ROSTER_FIRST_ROW + rows  # the spacer row belongs to the regions too
     define_range_name(workbook, "nr", ROSTER_SHEET, ROSTER_FIRST_ROW, 0, last_row, 0)
     define_range_name(workbook, "uni_login", ROSTER_SHEET, ROSTER_FIRST_ROW, 1, last_row, 1)
