@@ -637,11 +637,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     """The plan rows as assignments (kept on the WorkbookData) plus problems."""
     try:
         spec = spec_from_json(metadata.get("plan_spec"), file)
-    except SpecError as error:
-        raise InvalidWorkbook("Årshjulets skjulte oplysninger er ugyldige (" + "; ".join(error.faults[:5])
-                              + "). Lav årshjulet igen med xlkit.") from None
-    except ValueError as error:
-        raise InvalidWorkbook(f"Årshjulets skjulte oplysninger er ugyldige ({error}). Lav årshjulet igen med xlkit.") from None
+    except (SpecError, ValueError) as error:
+        reason = "; ".join(error.faults[:5]) if isinstance(error, SpecError) else str(error)
+        raise InvalidWorkbook(f"Årshjulets skjulte oplysninger er ugyldige ({reason}). Lav årshjulet igen med xlkit.") from None
     data = WorkbookData(file, KIND, "", "", metadata)
     defined = workbook.defined_names.get(NAME_PREFIX + "plan")
     try:

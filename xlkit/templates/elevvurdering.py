@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError
@@ -480,7 +480,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     sheet_name, rows = names.sheet, len(names.rows)
     if len(logins.rows) != rows or len(numbers.rows) != rows:
         raise InvalidWorkbook("Skemaets kolonner Nr, Elev og UNI-login er ikke længere lige lange; brug et nyt skema.")
-    columns = []  # (region, term, subject label, class name, column letter, values), only columns with something typed
+    columns = []  # (region, term, subject label, class name, values), only columns with something typed
     for term in terms:
         for subject_id, label in subjects:
             name = range_name(term, subject_id)
@@ -494,7 +494,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 continue
             values = region.column()
             if any(value is not None for value in values):
-                columns.append((region, term, label, term.class_name(letter), xl_col_to_name(region.left - 1), values))
+                columns.append((region, term, label, term.class_name(letter), values))
 
     def problem(code: str, message: str, action: str, region, position: int, student: str = "") -> None:
         data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position), student))
@@ -507,14 +507,14 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         name = read_text(names.rows[position][0], "navn", lambda *p: problem(*p, names, position))
         uni = read_text(logins.rows[position][0], "UNI-login", lambda *p: problem(*p, logins, position))
         row_records = []
-        for region, term, label, class_name, column, values in columns:
+        for region, term, label, class_name, values in columns:
             reading = read_rating(values[position], scale)
             if reading is None:
                 continue
             if reading.code:
                 problem(reading.code, reading.message, reading.action, region, position)
             if reading.value is not None:
-                row_records.append((region, term, label, class_name, column, reading.value, reading.code == "text-as-number"))
+                row_records.append((region, term, label, class_name, reading.value, reading.code == "text-as-number"))
         if not name and not row_records:
             continue
         row = names.top + position
@@ -537,9 +537,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             else:
                 seen_logins[uni_key] = logins.where(position)
         student_key = f"{sheet_name}!{row}"
-        for region, term, measure, class_name, column, value, from_text in row_records:
+        for region, term, measure, class_name, value, from_text in row_records:
             data.records.append(Record(
-                file=file, sheet=region.sheet, cell=f"{column}{region.top + position}", school=school,
+                file=file, sheet=region.sheet, cell=region.where(position), school=school,
                 class_name=class_name, student_key=student_key, student_nr=nr,
                 student=name, uni_login=uni, instrument=KIND, measure=measure, term=term, value=value,
                 max_value=scale.high, from_text=from_text,

@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range, xl_range_abs, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError
@@ -761,7 +761,6 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             continue
         named_with_points = 0
         missing = []
-        columns = [xl_col_to_name(region.left - 1 + column) for column in range(len(test.tasks))]
         class_name = f"{test.grade}.{letter}"
         for position, ((name, uni), values) in enumerate(zip(students, region.rows)):
             row_records = []
@@ -784,10 +783,10 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 problem("missing-name", "Rækken har point, men ingen elev på arket Elever.",
                         f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", region, position)
             roster_row = roster.top + position
-            row, student_key = region.top + position, f"{ROSTER_SHEET}!{roster_row}"
+            student_key = f"{ROSTER_SHEET}!{roster_row}"
             for task, column, reading in row_records:
                 data.records.append(Record(
-                    file=file, sheet=region.sheet, cell=f"{columns[column]}{row}", school=school,
+                    file=file, sheet=region.sheet, cell=region.where(position, column), school=school,
                     class_name=class_name, student_key=student_key,
                     student_nr=roster_row - ROSTER_FIRST_ROW, student=name, uni_login=uni, instrument=KIND,
                     measure=task.id, term=term, value=reading.value, max_value=task.max,
