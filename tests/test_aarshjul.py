@@ -261,6 +261,22 @@ def test_suggest_says_plainly_when_no_week_is_valid(spec):
         "Juleprøve for 4.A: ingen uge i vinduet uge 52–53 er fri for ferie og under grænserne for prøver pr. uge og måned"]
 
 
+def test_suggest_stops_at_once_when_the_plan_would_outgrow_the_sheet(tmp_path, spec):
+    """A spec with thousands of classes or activities (it fits in one cell) kept `plan
+    suggest` busy for half a minute before the workbook writer refused the plan; now it
+    stops at the limit. Here every activity four times over, all compulsory."""
+    activities = tuple(dataclasses.replace(a, id=f"{a.id}{k}", name=f"{a.name} {k}", short=f"{a.short}{k}", compulsory=True)
+                       for k in range(4) for a in spec.activities)
+    many = dataclasses.replace(spec, activities=activities, plan=())
+    missing = [f for f in check_plan(many) if f.check == "missing-compulsory"]
+    assert len(missing) > aarshjul.PLAN_ROWS
+    assert len(suggest(many).added) > aarshjul.PLAN_ROWS  # without a limit every week is still found
+    path = aarshjul.build(many, tmp_path / "mange.xlsx")
+    result = CliRunner().invoke(main, ["plan", "suggest", str(path)])
+    assert result.exit_code == 1 and f"plads til {aarshjul.PLAN_ROWS}" in result.output, result.output
+    assert "Del planen op i flere årshjul" in result.output and not (tmp_path / "mange_forslag.xlsx").exists()
+
+
 # --- calendars ------------------------------------------------------------------------------
 
 def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):

@@ -459,6 +459,21 @@ def test_duplicate_sheet_names_are_refused(tmp_path, spec):
         read_workbook(path)
 
 
+def test_names_cannot_point_into_xlkit_s_hidden_sheet(tmp_path, spec):
+    """A forged name aimed at the hidden metadata sheet read its JSON as student names
+    (or as plan rows); such a name now counts as missing, on both reading paths."""
+    from xlkit.reader import open_workbook
+    from xlkit.templates import overblik
+
+    forged = rewrite(good(spec, tmp_path, "A"), tmp_path / "hidden.xlsx", lambda n, d: None if n == "(extra)" else
+                     re.sub(rb'(<definedName name="xlkit_elev">)[^<]*', rb"\1xlkit!$B$1:$B$4", d)
+                     if n == "xl/workbook.xml" else d)
+    with pytest.raises(InvalidWorkbook, match="mangler området xlkit_elev"):
+        read_workbook(forged)
+    assert overblik._named_region(open_workbook(forged), "elev") is None
+    assert overblik._named_region(open_workbook(good(spec, tmp_path, "B")), "elev") is not None
+
+
 def test_calamine_reads_only_the_checked_sheets(tmp_path, spec):
     """A relationship aimed past xlkit's own mapping cannot reach calamine: it reads a
     package xlkit writes from the sheets it has checked, and the names pick the sheets."""

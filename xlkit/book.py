@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.errors import InvalidWorkbook
 from xlkit.values import danish_number
+from xlkit.workbook import METADATA_SHEET
 
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -88,10 +89,11 @@ class DefinedName:
 
     @property
     def destinations(self):
-        """The (sheet, area) the name points to, if it is one rectangle on one sheet."""
+        """The (sheet, area) the name points to, if it is one rectangle on one sheet other
+        than xlkit's hidden one: no input lives there, and a forged name would read its JSON."""
         text = self.attr_text
         destination = _destination(text) if len(text) <= CACHED_TEXT else _destination.__wrapped__(text)
-        if destination:
+        if destination and destination[0] != METADATA_SHEET:
             yield destination
 
 

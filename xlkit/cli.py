@@ -258,7 +258,7 @@ def plan_suggest(workbook: Path, output: Path | None) -> None:
     """
     data = _read_plan(workbook)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag{workbook.suffix}"))
-    result = suggest(data.plan_spec, data.plan)
+    result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS)
     aarshjul.build(data.plan_spec, output, result.plan)
     for before, after in result.moved:
         click.echo(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xlkit.errors import SpecError
+from xlkit.errors import SpecError, XlkitError
 from xlkit.spec import COLOR_PATTERN, _Checker, read_yaml, shipped_file
 
 KINDS = ("prøve", "samtale", "andet")
@@ -270,12 +270,13 @@ class _Load:
         return min(candidates, key=lambda item: item[0])[1] if candidates else None
 
 
-def suggest(spec: PlanSpec, plan: list[Assignment] | None = None) -> Suggestion:
+def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int | None = None) -> Suggestion:
     """Resolve what `check_plan` finds where a week can be chosen: tests beyond the per-week
     or per-month limit are moved, and missing compulsory activities are added, each to an
     allowed week (inside the window, not a holiday week, within the limits) that spreads the
     load over the classes' and the responsible person's weeks. What cannot be placed is
-    reported, never forced."""
+    reported, never forced. A plan that would outgrow `max_rows` (the sheet's table) stops
+    at once: a spec with thousands of classes would otherwise keep it busy for long."""
     plan = canonical(spec, list(spec.plan if plan is None else plan))
     load = _Load(spec, plan)
     result = Suggestion(plan)
@@ -308,6 +309,10 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None) -> Suggestion:
                 f"{activity.name} for {finding.class_name}: ingen uge i vinduet uge {activity.window[0]}–"
                 f"{activity.window[1]} er fri for ferie og under grænserne for prøver pr. uge og måned")
             continue
+        if max_rows is not None and len(plan) >= max_rows:
+            raise XlkitError(f"Forslagene kan ikke være i årshjulet: planen ville få over {max_rows} rækker, og "
+                             f"skemaet har plads til {max_rows}. Del planen op i flere årshjul (færre klasser "
+                             "eller aktiviteter i hvert).")
         assignment = Assignment(activity.name, finding.class_name, week.week, activity.responsible, SUGGESTED)
         load.count(assignment, +1)
         plan.append(assignment)

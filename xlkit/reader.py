@@ -222,8 +222,6 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
         if not name.startswith(NAME_PREFIX) or name in NOT_INPUTS:
             continue
         for sheet, area in defined.destinations:
-            if sheet == METADATA_SHEET:
-                continue
             min_col, min_row, max_col, max_row = area_bounds(area)
             regions.setdefault(sheet, []).append((min_row, min_col, max_row, max_col))
     for sheet, areas in regions.items():

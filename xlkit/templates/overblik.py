@@ -33,7 +33,7 @@ from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
 from xlkit.values import read_points, read_text
 from xlkit.workbook import (
-    NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
+    METADATA_SHEET, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
 )
 
 KIND = "overblik"
@@ -808,6 +808,8 @@ def _named_region(workbook, name: str) -> list[list] | None:
         return None
     try:
         [(sheet_title, area)] = list(defined.destinations)
+        if sheet_title == METADATA_SHEET:  # no input lives there; a forged name would read its JSON
+            return None
         picked = workbook[sheet_title][area.replace("$", "")]
     except (KeyError, ValueError, TypeError, AttributeError, IndexError):
         return None
