@@ -311,8 +311,7 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
             continue
         if max_rows is not None and len(plan) >= max_rows:
             raise XlkitError(f"Forslagene kan ikke være i årshjulet: planen ville få over {max_rows} rækker, og "
-                             f"skemaet har plads til {max_rows}. Del planen op i flere årshjul (færre klasser "
-                             "eller aktiviteter i hvert).")
+                             f"skemaet har plads til {max_rows}. {SPLIT_ADVICE}")
         assignment = Assignment(activity.name, finding.class_name, week.week, activity.responsible, SUGGESTED)
         load.count(assignment, +1)
         plan.append(assignment)
@@ -321,6 +320,7 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
 
 
 SUGGESTED = "Forslag fra xlkit"
+SPLIT_ADVICE = "Del planen op i flere årshjul (færre klasser eller aktiviteter i hvert)."  # a plan too big for one
 MOVED = "Flyttet af xlkit"
 
 

@@ -24,7 +24,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs, xl
 from xlkit import stored
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.plan import (
-    MONTHS, MOVED, SUGGESTED, Assignment, PlanSpec, SchoolWeek, applicable, check_plan,
+    MONTHS, MOVED, SPLIT_ADVICE, SUGGESTED, Assignment, PlanSpec, SchoolWeek, applicable, check_plan,
     plan_from_data, school_weeks,
 )
 from xlkit.records import WorkbookData
@@ -94,7 +94,7 @@ def build(spec: PlanSpec, path: str | Path, plan: list[Assignment] | None = None
     _weeks_sheet(workbook, f, weeks)
     write_metadata(workbook, {"kind": KIND, "spec_id": spec.id, "spec_version": spec.version,
                               "plan_spec": spec_json(spec), "generated_at": generated_at()},
-                   too_big="Del planen op i flere årshjul (færre klasser eller aktiviteter i hvert).")
+                   too_big=SPLIT_ADVICE)
     define_range_name(workbook, "plan", PLAN, PLAN_HEADER + 1, 0, PLAN_HEADER + PLAN_ROWS, 4)
     workbook.get_worksheet_by_name(PLAN).activate()
     workbook.set_properties({"title": spec.title, "comments": "Lavet med xlkit"})
