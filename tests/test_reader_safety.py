@@ -56,6 +56,21 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
     assert not parsed
 
 
+def test_zip_of_a_version_zipfile_does_not_know(tmp_path):
+    """Found by atheris: zipfile raises NotImplementedError for a "version needed to
+    extract" it does not support; that too is one damaged file, not a crash."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6:central + 8] = (231).to_bytes(2, "little")  # version 23.1
+    path = tmp_path / "version.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(InvalidWorkbook, match="beskadiget.*NotImplementedError"):
+        read_workbook(path)
+
+
 def test_too_many_entries(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "MAX_ZIP_ENTRIES", 5)
     path = tmp_path / "mange.xlsx"
