@@ -63,6 +63,9 @@ def corpus(tmp_path, spec):
     (bad / "gammel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
     (bad / "~$7A.xlsx").write_bytes(b"lock")
     (bad / "regneark.ods").write_bytes(b"PK\x03\x04")
+    (bad / "binær.XLSB").write_bytes(b"PK\x03\x04")  # Excel's binary format, suffix in capitals
+    with zipfile.ZipFile(bad / "skemaer.zip", "w") as archive:  # a folder sent as one zip file
+        archive.writestr("8A.xlsx", b"")
     # a zip bomb: one large part that inflates far beyond 100x
     with zipfile.ZipFile(bad / "bombe.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * 20_000_000 + b"</a>")
@@ -103,7 +106,7 @@ def test_hostile_corpus(corpus, tmp_path):
     files = {row[0]: (row[1], row[7]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
     reasons = {name: note for name, (status, note) in files.items() if status == "Sprunget over"}
     assert set(reasons) == {"skidt/tom.xlsx", "skidt/tekst.xlsx", "skidt/gammel.xls", "skidt/regneark.ods",
-                            "skidt/bombe.xlsx", "skidt/beskyttet.xlsx"}
+                            "skidt/binær.XLSB", "skidt/skemaer.zip", "skidt/bombe.xlsx", "skidt/beskyttet.xlsx"}
     assert "zip-bombe" in reasons["skidt/bombe.xlsx"] and "--password" in reasons["skidt/beskyttet.xlsx"]
     assert "~$7A.xlsx" not in str(files)
     read = {name for name, (status, _) in files.items() if status == "Læst"}
@@ -114,6 +117,8 @@ def test_hostile_corpus(corpus, tmp_path):
     assert {("skidt/makro.xlsm", "macros"), ("skidt/link.xlsx", "external-links"),
             ("skidt/formel.xlsx", "merged-input"), ("skidt/formel.xlsx", "cpr-number")} <= codes
     assert ("skidt/formel.xlsx", "H6", "formula-without-value") in problems
+    actions = {row[0]: row[4] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
+    assert "Pak den ud" in actions["skidt/skemaer.zip"] and ".xlsx" in actions["skidt/binær.XLSB"]
     # the lying dimension and the far-away cell do not hide or add data: same counts as a good file
     overview = {(r[0], r[1]): r for r in wb["Oversigt"].iter_rows(min_row=5, values_only=True) if r[0]}
     assert overview[("7.A", "DANSK")][3] >= 2

@@ -283,6 +283,23 @@ def test_reader_records_and_problems(tmp_path, workbook):
                         ("missing-student", "Prøve 2", "D9"), ("missing-student", "Prøve 2", "D10")}
 
 
+def test_a_copied_test_sheet_is_reported_as_unread(tmp_path, workbook):
+    """A teacher who copies a test sheet for a new test types points that xlkit never
+    reads (no name points there); the file says so instead of losing them silently."""
+    wb = open_for_filling(workbook)
+    copy = wb.copy_worksheet(wb["Prøve 1"])
+    copy.title = "Prøve 3"
+    copy["D7"] = 2
+    wb.create_sheet("Ark1")  # empty: nothing to lose
+    wb.create_sheet("Noter")["A1"] = "Husk forældremøde"
+    wb.save(tmp_path / "kopi.xlsx")
+    data = read_workbook(tmp_path / "kopi.xlsx")
+    unread = [(p.sheet, p.message) for p in data.problems if p.code == "unread-sheet"]
+    assert unread == [("Prøve 3", "Arket 'Prøve 3' er ikke læst; det er ikke et af skemaets egne ark."),
+                      ("Noter", "Arket 'Noter' er ikke læst; det er ikke et af skemaets egne ark.")]
+    assert not [p for p in read_workbook(workbook).problems if p.code == "unread-sheet"]
+
+
 def test_consolidation_of_a_hand_computed_example(tmp_path, ospec):
     """Two classes, two tests; every figure below is worked out by hand."""
     folder = tmp_path / "ind"

@@ -65,6 +65,7 @@ MAX_SHEETS = 1_000  # Excel has no fixed limit, but no class workbook comes near
 MAX_NAMES = 2_000  # an elevvurdering defines one per term and subject: at most 702 (stored.MAX_COLUMNS)
 MAX_MERGED_RANGES = 10_000  # per sheet; each is compared with every input area
 MAX_WORKBOOK_PART = 2 * 1024 * 1024  # xl/workbook.xml of a class workbook is a few kB
+VALUE_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?(?:v|is)[\s>]")  # a cell's value or inline text, with any prefix
 SST_TAG = re.compile(rb'<(?:[^\s<>/!?:]+:)?sst[\s>/]')
 UNIQUE_COUNT = re.compile(rb'uniqueCount\s*=\s*["\']([^"\'<>]*)')
 
@@ -465,6 +466,12 @@ class Book:
                 xml = bounded
             self._sheet_xml[title] = xml
         return self._sheet_xml[title]
+
+    def has_values(self, title: str) -> bool:
+        """Whether any cell of the sheet holds a value (typed or calculated): read straight
+        from the file, for sheets the readers never ask for."""
+        part = self.sheet_parts.get(title)
+        return part is not None and VALUE_TAG.search(self.archive.read(part)) is not None
 
     def source_xml(self, title: str) -> bytes:
         """The sheet's XML as the file has it, formulas included (for scans that allocate nothing)."""

@@ -37,7 +37,11 @@ from xlkit.workbook import new_workbook, print_wide
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 IDENTITY_KEYS = ("kind", "xlkit_version", "start_year", "start_grade", "subject")  # kept from a file's metadata
 MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousands of bars would be unreadable
-OTHER_SPREADSHEETS = {".xls", ".ods", ".numbers", ".csv"}
+SAVE_AS_XLSX = "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx)."
+OTHER_FILES = {  # files a teacher may send instead of a workbook: what the leaders are told to do
+    **dict.fromkeys((".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".ods", ".fods", ".numbers", ".csv"), SAVE_AS_XLSX),
+    ".zip": "Filen er sprunget over. Pak den ud i mappen, og kør igen; så læses skemaerne i den.",
+}
 
 
 @dataclass
@@ -151,7 +155,7 @@ def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
         suffix = path.suffix.lower()
         if suffix in WORKBOOK_SUFFIXES:
             workbooks.append(path)
-        elif suffix in OTHER_SPREADSHEETS:
+        elif suffix in OTHER_FILES:
             others.append(path)
     return workbooks, others
 
@@ -243,8 +247,7 @@ def consolidate(
         label = str(path.relative_to(folder))
         result.files.append(FileStatus(label, False, "Ikke en .xlsx-fil"))
         result.problems.append(Problem(
-            "unsupported-format", f"Filtypen {path.suffix} læses ikke.",
-            "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx).", label,
+            "unsupported-format", f"Filtypen {path.suffix} læses ikke.", OTHER_FILES[path.suffix.lower()], label,
         ))
     jobs = [(path, _label(path, folder, result), password, term_label, False) for path in workbooks]
     read = []

@@ -179,7 +179,7 @@ def read_workbook(path: str | Path, label: str | None = None, password: str | No
             template = template_for(metadata["kind"])
             data = template.read(book, metadata, label)
             data.saved_at = book.modified
-            data.problems = _capped(_file_warnings(book, label) + data.problems, label)  # file-wide first: kept
+            data.problems = _capped(_file_warnings(book, label, template.OWN_SHEETS) + data.problems, label)  # file-wide first: kept
             return data
         except (InvalidWorkbook, ReadTimeout, KeyboardInterrupt, SystemExit):
             raise
@@ -204,9 +204,11 @@ def _capped(problems: list[Problem], label: str) -> list[Problem]:
 NOT_INPUTS = {"xlkit_fokus", "xlkit_current_term"}  # named formula cells, not typed by teachers
 
 
-def _file_warnings(book: Book, label: str) -> list[Problem]:
-    """What is odd about the file as a whole: macros, external links, merged input cells and
-    formulas in input cells that carry no result (which read as empty)."""
+def _file_warnings(book: Book, label: str, own_sheets: tuple[str, ...] = ()) -> list[Problem]:
+    """What is odd about the file as a whole: macros, external links, sheets with content
+    that xlkit does not read (a copied test sheet, say), merged input cells and formulas in
+    input cells that carry no result (which read as empty). `own_sheets`: the template's
+    sheets that no name points to (its formula sheets)."""
     problems = []
     if book.has_macros:
         problems.append(Problem("macros", "Filen indeholder makroer (VBA).",
@@ -218,12 +220,21 @@ def _file_warnings(book: Book, label: str) -> list[Problem]:
         problems.append(Problem("cells-outside-area", "Arket har celler langt uden for skemaets område.",
                                 "Cellerne uden for skemaets område er ikke læst.", label, title))
     regions: dict[str, list[tuple[int, int, int, int]]] = {}
+    named: set[str] = set()
     for name, defined in book.defined_names.items():
-        if not name.startswith(NAME_PREFIX) or name in NOT_INPUTS:
+        if not name.startswith(NAME_PREFIX):
             continue
         for sheet, area in defined.destinations:
+            named.add(sheet)
+            if name in NOT_INPUTS:
+                continue
             min_col, min_row, max_col, max_row = area_bounds(area)
             regions.setdefault(sheet, []).append((min_row, min_col, max_row, max_col))
+    for title in book.sheetnames:
+        if title not in named and title != METADATA_SHEET and title not in own_sheets and book.has_values(title):
+            problems.append(Problem("unread-sheet", f"Arket '{title}' er ikke læst; det er ikke et af skemaets egne ark.",
+                                    "Står der vurderinger eller point i arket, er de ikke med i oversigten. Skriv dem i "
+                                    "skemaets eget ark (et kopieret ark læses ikke).", label, title))
     for sheet, areas in regions.items():
         if sheet not in book.sheetnames:
             continue

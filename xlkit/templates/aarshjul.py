@@ -35,6 +35,7 @@ from xlkit.workbook import (
 
 KIND = "aarshjul"
 PLAN, GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS = "Plan", "Årsplan", "Årshjul", "Tjek", "Klasse", "Katalog", "Uger"
+OWN_SHEETS = (GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS)  # made by xlkit, no name points to them
 PLAN_ROWS = 600  # capacity of the plan table (about 75 classes with the default catalogue)
 PLAN_HEADER = 3  # 0-based row of the table header
 TYPE_COLOURS = {"prøve": "#F4B183", "samtale": "#9DC3E6", "andet": "#C5E0B4"}

@@ -35,6 +35,7 @@ from xlkit.workbook import (
 KIND = "elevvurdering"
 SHEET = "Elevvurdering"
 TITLE_ROW, INFO_ROW, GRADE_ROW, TERM_ROW, HEADER_ROW = 0, 1, 2, 3, 4
+OWN_SHEETS: tuple[str, ...] = ()  # every sheet xlkit makes here is named (or the metadata sheet)
 FIRST_STUDENT_ROW = 5
 NR_COL, NAME_COL, UNI_COL, FOCUS_COL, FIRST_RATING_COL = 0, 1, 2, 3, 4
 CURRENT_TERM_CELL = (0, 3)  # on the metadata sheet

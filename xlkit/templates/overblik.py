@@ -38,6 +38,7 @@ from xlkit.workbook import (
 
 KIND = "overblik"
 ROSTER_SHEET, OVER_TIME_SHEET, STUDENT_SHEET = "Elever", "Over tid", "Elevark"
+OWN_SHEETS = (OVER_TIME_SHEET, STUDENT_SHEET)  # made by xlkit, no name points to them: not warned about as unread
 RESERVED_SHEETS = {ROSTER_SHEET.lower(), OVER_TIME_SHEET.lower(), STUDENT_SHEET.lower(), "xlkit"}
 
 ROSTER_FIRST_ROW = 4  # 0-based: header on row 3
