@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import zipfile
 
 import icalendar
 import openpyxl
@@ -319,6 +320,39 @@ def test_plan_commands_on_the_demo_plan(tmp_path):
     assert file_hash(path) == before
     not_a_plan = runner.invoke(main, ["plan", "check", str(tmp_path / "forslag.xlsx"), "--help"])
     assert not_a_plan.exit_code == 0
+
+
+def test_a_cpr_number_typed_in_the_plan_goes_no_further(tmp_path):
+    """plan check, plan suggest and the calendars repeat the plan's texts in files of their
+    own; a CPR number typed in a note is reported with its cell and cut out of all of them."""
+    from openpyxl.utils import range_boundaries
+
+    from tests.teacher import open_for_filling
+    from xlkit.demo import build_aarshjul_demo
+
+    path = build_aarshjul_demo(tmp_path / "aarshjul.xlsx")
+    wb = open_for_filling(path)
+    sheet, area = wb.defined_names["xlkit_plan"].attr_text.split("!")
+    first_col, first_row, *_ = range_boundaries(area.replace("$", ""))
+    note = wb[sheet.strip("'")].cell(first_row, first_col + 4)
+    note.value = "Ring til Bos mor, 010203-1234"
+    wb.save(tmp_path / "cpr.xlsx")
+    data = read_workbook(tmp_path / "cpr.xlsx")
+    assert [(p.code, p.cell) for p in data.problems] == [("cpr-number", note.coordinate)]
+    assert data.plan[0].note == "Ring til Bos mor, [CPR-nummer]"
+    runner = CliRunner()
+    check = runner.invoke(main, ["plan", "check", str(tmp_path / "cpr.xlsx")])
+    assert f"OBS  Plan, celle {note.coordinate}: Cellen ligner et CPR-nummer" in check.output
+    assert runner.invoke(main, ["plan", "suggest", str(tmp_path / "cpr.xlsx"), "-o", str(tmp_path / "ny.xlsx")]).exit_code == 0
+    assert runner.invoke(main, ["plan", "ics", str(tmp_path / "cpr.xlsx"), "-o", str(tmp_path / "ics")]).exit_code == 0
+    written = [tmp_path / "ny.xlsx", *(tmp_path / "ics").iterdir()]
+    for made in written:
+        raw = made.read_bytes()
+        if made.suffix == ".xlsx":
+            with zipfile.ZipFile(made) as archive:
+                raw = b" ".join(archive.read(n) for n in archive.namelist())
+        assert b"010203" not in raw, made
+    assert any(b"Ring til Bos mor" in (p.read_bytes()) for p in written if p.suffix == ".ics")
 
 
 @pytest.mark.parametrize(("change", "fault"), [

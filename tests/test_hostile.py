@@ -430,6 +430,40 @@ def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
         assert b"010203" not in b" ".join(archive.read(n) for n in archive.namelist())
 
 
+def test_a_cpr_number_from_a_sheet_name_or_hidden_value_is_not_copied(tmp_path, spec):
+    """Sheet names and the hidden sheet's texts (school, subjects) are repeated in the
+    summary; a CPR number in them never is. A renamed input sheet still reads (Excel moves
+    the names with it); a hidden value with a CPR number stops that file with the field named."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    renamed = open_for_filling(good(spec, tmp_path, "A"))
+    renamed["Elevvurdering"].title = "Bo 010203-1234"
+    for defined in renamed.defined_names.values():
+        defined.attr_text = defined.attr_text.replace("Elevvurdering!", "'Bo 010203-1234'!")
+    renamed["Bo 010203-1234"].merge_cells("E8:F8")  # a problem that names the sheet
+    renamed.create_sheet("Noter 020304-2345")["A1"] = "ring hjem"  # an unread sheet, named in a problem
+    renamed.save(folder / "omdøbt.xlsx")
+    with_metadata(good(spec, tmp_path, "B"), folder / "skole.xlsx", "school", lambda v: "Skolen 030405-3456")
+    with_metadata(good(spec, tmp_path, "C"), folder / "fag.xlsx", "subjects",
+                  lambda v: [{**s, "label": s["label"] + " 0405064567"} for s in v])
+    out = tmp_path / "o.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"\d{6}-?\d{4}", result.output)
+    with zipfile.ZipFile(out) as archive:
+        written = b" ".join(archive.read(n) for n in archive.namelist())
+    assert not re.search(rb"(?:010203|020304|030405|040506)-?\d{4}", written)
+    wb = openpyxl.load_workbook(out)
+    files = {row[0]: row[7] for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
+    assert "Skolens navn ligner et CPR-nummer" in files["skole.xlsx"]
+    assert "Et fags navn ligner et CPR-nummer" in files["fag.xlsx"]
+    problems = {(row[0], row[1], row[5]) for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
+    assert {("omdøbt.xlsx", "Bo [CPR-nummer]", "merged-input"),
+            ("omdøbt.xlsx", "Noter [CPR-nummer]", "unread-sheet")} <= problems
+    overview = {(r[0], r[1]): r[3] for r in wb["Oversigt"].iter_rows(min_row=5, values_only=True) if r[0]}
+    assert overview[("7.A", "DANSK")] == 2  # the renamed sheet was read
+
+
 def test_ordinary_sheets_take_the_fast_path(tmp_path, spec, libreoffice):
     """Files from Excel, LibreOffice, XlsxWriter and openpyxl write every row and cell the
     plain way; only other spellings are counted or parsed to find their extent."""

@@ -96,6 +96,17 @@ def test_billion_laughs_is_refused(tmp_path, spec):
         read_workbook(bomb)
 
 
+def test_a_cpr_number_is_never_written_into_a_workbook_s_hidden_sheet(tmp_path, spec):
+    """School, class and subject names end up in the hidden sheet and in every summary;
+    xlkit refuses to write one that looks like a CPR number."""
+    from xlkit.errors import XlkitError
+    from xlkit.roster import Student
+
+    with pytest.raises(XlkitError, match="'school' indeholder noget, der ligner et CPR-nummer"):
+        elevvurdering.build(spec, tmp_path / "a.xlsx", "Skolen 0102031234", "A", 2026, students=[Student("Bo")])
+    assert not (tmp_path / "a.xlsx").exists()
+
+
 def test_workbook_not_made_by_xlkit(tmp_path):
     path = tmp_path / "egen.xlsx"
     openpyxl.Workbook().save(path)

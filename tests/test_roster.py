@@ -33,6 +33,16 @@ def test_first_and_last_name_columns_in_xlsx(tmp_path):
     assert read_roster(path) == [Student("Åse Ørum"), Student("Bo")]
 
 
+def test_a_cpr_number_in_the_name_column_is_refused(tmp_path):
+    """The CPR column is never read; a CPR number typed into the name or UNI-login column
+    would be written into the class workbook, so the list is refused, without echoing it."""
+    path = tmp_path / "elever.csv"
+    path.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\nBo 010203-1234;bobo4321\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="elev nr. 2 har et navn eller UNI-login, der ligner et CPR-nummer") as error:
+        read_roster(path)
+    assert "010203" not in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -233,8 +233,9 @@ def plan_check(workbook: Path) -> None:
     """Tjek planen i ÅRSHJUL (intet skrives). Afslutter med kode 1 ved fejl, der skal rettes."""
     data = _read_plan(workbook)
     findings = check_plan(data.plan_spec, data.plan)
-    for problem in data.problems:
-        click.echo(f"Række {problem.cell}: {problem.message}")
+    for problem in data.problems:  # about the file itself: merged cells, a CPR number
+        where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
+        click.echo(f"OBS  {where}{problem.message}")
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
         where = f"række {finding.row}: " if finding.row else ""

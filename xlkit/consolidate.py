@@ -305,8 +305,9 @@ def _share_equal_values(item: FileResult, shared: dict) -> FileResult:
 
 
 def _skip(item: FileResult, result: Consolidation) -> None:
-    result.files.append(FileStatus(item.label, False, item.message))
-    result.problems.append(Problem(item.code, item.message, "Filen er sprunget over.", item.label))
+    problem = Problem(item.code, item.message, "Filen er sprunget over.", item.label)
+    result.files.append(FileStatus(item.label, False, problem.message))  # as the problem has it: no CPR number
+    result.problems.append(problem)
 
 
 def _common_scale(read: list[FileResult]) -> Scale | None:

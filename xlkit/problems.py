@@ -6,7 +6,9 @@ saying what was found and how to fix it, where it was found, and what xlkit did 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from xlkit.values import CPR_PATTERN, without_cpr
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,14 @@ class Problem:
     sheet: str = ""
     cell: str = ""
     student: str = ""  # the name the message mentions, so pseudonyms can replace it
+
+    def __post_init__(self) -> None:
+        """A problem repeats text from the teacher's file (a sheet's name, a value from the
+        hidden sheet); a CPR number in it is never written on."""
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if CPR_PATTERN.search(value):
+                object.__setattr__(self, field.name, without_cpr(value))
 
     def as_row(self) -> list[str]:
         return [self.file, self.sheet, self.cell, self.message, self.action, self.code]

@@ -26,6 +26,7 @@ from xlkit.book import Book, area_bounds
 from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
+from xlkit.values import looks_like_cpr
 from xlkit.workbook import METADATA_SHEET, NAME_PREFIX
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -156,7 +157,8 @@ def read_metadata(workbook) -> dict:
             raise InvalidWorkbook(f"Skemaets skjulte oplysning '{key}' er beskadiget.") from None
     if "kind" not in metadata:
         raise InvalidWorkbook("Filen er ikke lavet med xlkit (skabelontypen mangler).")
-    if any(type(metadata.get(key, "")) is not str for key in ("kind", "xlkit_version")):
+    if any(type(metadata.get(key, "")) is not str or looks_like_cpr(metadata.get(key, ""))
+           for key in ("kind", "xlkit_version")):  # both are shown in the summary's list of files
         raise InvalidWorkbook("Skemaets skjulte oplysninger er beskadigede (skabelontype eller version).")
     return metadata
 

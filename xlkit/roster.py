@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlkit.errors import RosterError
+from xlkit.values import looks_like_cpr
 
 NAME_HEADERS = {"navn", "elev", "elevnavn", "elevens navn", "name", "fulde navn", "fulde navn (elev)"}
 FIRST_NAME_HEADERS = {"fornavn", "fornavne"}
@@ -102,7 +103,11 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
         else:
             name = " ".join(part for part in (cell(row, first_col), cell(row, last_col)) if part)
         if name:
-            students.append(Student(name=name, uni_login=cell(row, uni_col)))
+            uni_login = cell(row, uni_col)
+            if looks_like_cpr(name) or looks_like_cpr(uni_login):
+                raise RosterError(f"Elevlisten {path}: elev nr. {len(students) + 1} har et navn eller UNI-login, "
+                                  "der ligner et CPR-nummer. xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
+            students.append(Student(name=name, uni_login=uni_login))
     if not students:
         raise RosterError(f"Elevlisten {path} indeholder ingen elever under overskrifterne.")
     return students

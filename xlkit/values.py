@@ -41,6 +41,12 @@ def looks_like_cpr(value: object) -> bool:
             and bool(CPR_PATTERN.search(f"{int(value):010d}")))
 
 
+def without_cpr(text: str) -> str:
+    """The text with every CPR-like number replaced: for text from a teacher's file (a
+    sheet's name, say) that xlkit repeats in what it writes."""
+    return CPR_PATTERN.sub("[CPR-nummer]", text)
+
+
 def read_text(value: object, what: str, report) -> str:
     """A name or UNI-login as clean text; a CPR number is reported with
     report(code, message, action) and never kept."""

@@ -12,6 +12,7 @@ from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import __version__
 from xlkit.errors import XlkitError
+from xlkit.values import looks_like_cpr
 
 METADATA_SHEET = "xlkit"
 NAME_PREFIX = "xlkit_"
@@ -40,6 +41,9 @@ def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], t
     sheet = workbook.add_worksheet(METADATA_SHEET)
     identity = {"xlkit_version": __version__, **metadata}
     for row, (key, value) in enumerate(identity.items()):
+        if any(looks_like_cpr(text) for text in _texts(value)):  # school, class, subject and test names
+            raise XlkitError(f"Skemaets oplysning '{key}' indeholder noget, der ligner et CPR-nummer; "
+                             "xlkit skriver ikke CPR-numre i skemaer. Ret det, og prøv igen.")
         text = json.dumps(value, ensure_ascii=False)
         if len(text) > MAX_CELL_TEXT:  # XlsxWriter would cut it, and the workbook could not be read back
             raise XlkitError(f"Skemaets oplysninger om '{key}' fylder {len(text)} tegn, men en celle rummer "
@@ -51,6 +55,19 @@ def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], t
     workbook.set_custom_property("xlkit_kind", str(metadata.get("kind", "")))
     workbook.set_custom_property("xlkit_version", __version__)
     return sheet
+
+
+def _texts(value: object):
+    """Every string inside a JSON-like value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
 
 
 def define_range_name(

@@ -28,7 +28,8 @@ from xlkit.plan import (
     plan_from_data, school_weeks,
 )
 from xlkit.records import WorkbookData
-from xlkit.values import danish_number
+from xlkit.problems import Problem
+from xlkit.values import danish_number, looks_like_cpr, without_cpr
 from xlkit.workbook import (
     MAX_CELL_TEXT, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
 )
@@ -650,7 +651,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         raise InvalidWorkbook("Planens tabel (arket Plan) kan ikke findes; brug et nyt årshjul.") from None
     plan = []
     for cells in rows:
-        activity, klass, week, responsible, note = (c.value for c in cells[:5])
+        activity, klass, week, responsible, note = (_without_cpr(c, data, sheet_title) for c in cells[:5])
         if all(v in (None, "") for v in (activity, klass, week)):
             continue
         row = cells[0].row
@@ -662,3 +663,14 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                                int(week) if number else 0, str(responsible or "").strip(), str(note or "").strip(), row))
     data.plan_spec, data.plan = spec, plan
     return data
+
+
+def _without_cpr(cell, data: WorkbookData, sheet: str):
+    """The cell's value, with any CPR number reported and cut out: plan suggest, plan
+    check and the calendar export repeat these texts in files of their own."""
+    value = cell.value
+    if not looks_like_cpr(value):
+        return value
+    data.problems.append(Problem("cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i årshjulet.",
+                                 "Nummeret er ikke kopieret videre. Slet det fra cellen.", data.file, sheet, cell.coordinate))
+    return without_cpr(value) if isinstance(value, str) else None
