@@ -266,6 +266,18 @@ def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
     assert again.exit_code == 1 and "findes allerede" in again.output
 
 
+def test_add_test_does_not_copy_a_cpr_number(tmp_path, workbook):
+    wb = open_for_filling(workbook)
+    wb["Elever"]["B7"] = "Bo 010203-1234"
+    wb.save(tmp_path / "cpr.xlsx")
+    definition = tmp_path / "p3.xlsx"
+    write_definition_sheet(definition, small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)]))
+    out = tmp_path / "ny.xlsx"
+    result = CliRunner().invoke(main, ["add-test", str(tmp_path / "cpr.xlsx"), "--test", str(definition), "-o", str(out)])
+    assert result.exit_code == 1 and "Cellen Elever!B7 ligner et CPR-nummer" in result.output, result.output
+    assert "010203" not in result.output and not out.exists()
+
+
 # --- reading and consolidation -------------------------------------------------------------
 
 def test_reader_records_and_problems(tmp_path, workbook):

@@ -31,7 +31,7 @@ from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
-from xlkit.values import read_points, read_text
+from xlkit.values import looks_like_cpr, read_points, read_text, without_cpr
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
 )
@@ -880,6 +880,10 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
 
 def _typed(raw_cell, shown_cell):
     raw = raw_cell.value
+    if looks_like_cpr(raw) or looks_like_cpr(shown_cell.value):  # the new workbook would repeat it
+        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
+        raise InvalidWorkbook(f"Cellen {where} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
+                              "Slet det i skemaet, og prøv igen.")
     if isinstance(raw, str) and raw.startswith("="):
         return Formula(raw[1:], shown_cell.value)
     return raw
