@@ -59,6 +59,26 @@ def test_hand_computed_figures(school, tmp_path):
     assert rows[("8.B", "DANSK")][14] == 3 and rows[("8.B", "DANSK")][15] in ("", None)
 
 
+def test_a_stray_rating_in_the_next_term_is_pointed_out(tmp_path, spec):
+    """One 4 typed a column too far (Tab once too often) lands in the next term, which then
+    becomes the class's latest term with data: the summary shows the class by one student.
+    The rule stays the sheet's own (its formulas pick the same term); the file says so."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    path = elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+    fill(path, {"E6": 4, "E7": 3, "E8": 5, "E9": 2, "F6": 3, "F7": 3, "H7": 4})
+    result = consolidate(folder)
+    assert result.classes[0].term.label == "Forår 2027"
+    [warning] = [p for p in result.problems if p.code == "few-ratings-in-term"]
+    assert (warning.sheet, warning.cell) == ("Elevvurdering", "H7")
+    assert warning.message == "Klassen er opgjort for Forår 2027, men kun 1 elev har vurderinger der (mod 4 i Efterår 2026)."
+    chosen = consolidate(folder, "efterår 2026")  # the leader's way round it: no warning then
+    assert chosen.classes[0].term.label == "Efterår 2026"
+    assert not [p for p in chosen.problems if p.code == "few-ratings-in-term"]
+    fill(path, {"H6": 2, "H8": 4})  # three of four: the new term is under way, nothing to say
+    assert not [p for p in consolidate(folder).problems if p.code == "few-ratings-in-term"]
+
+
 def test_copies_of_one_class_are_merged(tmp_path, spec):
     folder = tmp_path / "ind"
     folder.mkdir()

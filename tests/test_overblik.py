@@ -266,6 +266,28 @@ def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
     assert again.exit_code == 1 and "findes allerede" in again.output
 
 
+def _swap_rows(sheet, a: int, b: int, last_col: int) -> None:
+    """Two rows exchanged, every cell moved with its row: what sorting does."""
+    for col in range(1, last_col + 1):
+        sheet.cell(a, col).value, sheet.cell(b, col).value = sheet.cell(b, col).value, sheet.cell(a, col).value
+
+
+def test_a_sorted_class_list_or_test_sheet_is_reported(tmp_path, workbook):
+    """Test sheets take their students from the class list row by row: sorted after points
+    were typed, points stand next to other students. The Nr column shows it."""
+    assert not [p for p in read_workbook(workbook).problems if p.code == "rows-reordered"]
+    wb = open_for_filling(workbook)
+    _swap_rows(wb["Elever"], 5, 6, 3)
+    wb.save(tmp_path / "elever.xlsx")
+    wb = open_for_filling(workbook)
+    _swap_rows(wb["Prøve 1"], 8, 9, 6)
+    wb.save(tmp_path / "prove.xlsx")
+    found = [[(p.sheet, p.cell, p.message) for p in read_workbook(tmp_path / name).problems if p.code == "rows-reordered"]
+             for name in ("elever.xlsx", "prove.xlsx")]
+    assert found == [[("Elever", "A6", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.")],
+                     [("Prøve 1", "A9", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.")]]
+
+
 def test_add_test_does_not_copy_a_cpr_number(tmp_path, workbook):
     wb = open_for_filling(workbook)
     wb["Elever"]["B7"] = "Bo 010203-1234"

@@ -121,3 +121,20 @@ def test_row_inserted_under_the_last_student_is_read(tmp_path, spec):
     wb.save(tmp_path / "ny.xlsx")
     data = read_workbook(tmp_path / "ny.xlsx")
     assert [(r.student, r.cell, r.value) for r in data.records] == [("Nyt barn", "E36", 2)]
+
+
+def test_ratings_dragged_onto_another_term_are_read_once(tmp_path, spec, students):
+    """LibreOffice moves a dragged block's names along and leaves the other term's names
+    where they were: two terms then point at the same cells, and every rating counted twice."""
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2026, students=students)
+    wb = open_for_filling(template)
+    wb["Elevvurdering"]["H6"], wb["Elevvurdering"]["H7"] = 4, 2
+    names = wb.defined_names
+    names["xlkit_v_7_efteraar_dansk"].attr_text = names["xlkit_v_7_foraar_dansk"].attr_text
+    wb.save(tmp_path / "flyttet.xlsx")
+    data = read_workbook(tmp_path / "flyttet.xlsx")
+    assert [(r.term.label, r.cell, r.value) for r in data.records if r.measure == "DANSK"] == [
+        ("Efterår 2026", "H6", 4), ("Efterår 2026", "H7", 2)]
+    assert [(p.code, p.cell) for p in data.problems] == [("overlapping-range", "H6")]
+    assert data.problems[0].message == ("Kolonnen DANSK for 7.A forår peger på de samme celler som DANSK for 7.A "
+                                        "efterår og er ikke læst.")

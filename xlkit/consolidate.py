@@ -487,6 +487,8 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
         return None
     term = chosen[0]
     previous = data.terms[term.index - 2] if term.index > 1 else None
+    if previous is not None and not term_label:
+        _few_ratings_warning(data, term, previous)
 
     values: dict[tuple[int, str], dict[str, float]] = {}  # (term, measure) -> student key -> value
     students: dict[str, Record] = {}
@@ -520,6 +522,27 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     labels = {t.index: t.label for t in data.terms}
     means = {(m, labels[i]): sum(v.values()) / len(v) for (i, m), v in values.items() if v}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means)
+
+
+def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term) -> None:
+    """One rating typed a column too far, in the next term, makes that term the class's
+    latest with data, and the summary would show the class by one student. Said plainly,
+    with the cells when they are few."""
+    rated: dict[int, set[str]] = {}
+    for record in data.records:
+        if not record.from_text:
+            rated.setdefault(record.term.index, set()).add(record.student_key)
+    now, before = len(rated.get(term.index, ())), len(rated.get(previous.index, ()))
+    if now * 2 >= before:
+        return
+    records = [r for r in data.records if r.term.index == term.index]
+    cells = ", ".join(r.cell for r in records) if len(records) <= 3 else ""
+    data.problems.append(Problem(
+        "few-ratings-in-term", f"Klassen er opgjort for {term.label}, men kun {plural(now, 'elev', 'elever')} "
+        f"har vurderinger der (mod {before} i {previous.label}).",
+        "Er en vurdering skrevet i en forkert kolonne, så flyt den. Er terminen ikke færdig, så vælg den forrige "
+        "med --termin.", data.file, records[0].sheet, cells,
+    ))
 
 
 # ---------------------------------------------------------------------------

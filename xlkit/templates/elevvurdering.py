@@ -482,6 +482,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     if len(logins.rows) != rows or len(numbers.rows) != rows:
         raise InvalidWorkbook("Skemaets kolonner Nr, Elev og UNI-login er ikke længere lige lange; brug et nyt skema.")
     columns = []  # (region, term, subject label, class name, values), only columns with something typed
+    read_from: dict[tuple[str, int, int], str] = {}  # where a column's cells are -> which column that is
     for term in terms:
         for subject_id, label in subjects:
             name = range_name(term, subject_id)
@@ -493,6 +494,16 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                     "Kolonnen er ikke læst. Brug et nyt skema, hvis kolonner er slettet.", file, sheet_name,
                 ))
                 continue
+            where = (region.sheet, region.top, region.left)
+            if where in read_from:  # a block of ratings dragged onto another term carries its names along
+                data.problems.append(Problem(
+                    "overlapping-range", f"Kolonnen {label} for {term.class_name(letter)} {term.season.label.lower()} "
+                    f"peger på de samme celler som {read_from[where]} og er ikke læst.",
+                    "Cellerne er læst én gang. Er vurderinger flyttet mellem terminer, så kopiér dem i stedet for at "
+                    "flytte dem, eller brug et nyt skema.", file, region.sheet, region.where(0),
+                ))
+                continue
+            read_from[where] = f"{label} for {term.class_name(letter)} {term.season.label.lower()}"
             values = region.column()
             if any(value is not None for value in values):
                 columns.append((region, term, label, term.class_name(letter), values))

@@ -752,6 +752,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     students = [(read_text(roster.rows[i][0], "navn", lambda *p: problem(*p, roster, i)),
                  read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
                 for i in range(len(roster.rows))]
+    numbers = workbook.region(NAME_PREFIX + "nr")
+    if numbers is not None:
+        _reordered(numbers.column(), numbers, data, "Elevlisten", "Fortryd sorteringen, eller sortér listen efter Nr.")
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
         region = workbook.region(f"{NAME_PREFIX}t{index}_point")
         if region is None or len(region.rows) != len(students) or any(len(r) != len(test.tasks) for r in region.rows):
@@ -760,6 +763,12 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 "Prøven er ikke læst. Brug add-test eller et nyt skema, hvis kolonner er slettet.", file, test.short_name,
             ))
             continue
+        nr_col = region.left - FIRST_TASK_COL  # the sheet's own Nr column, 1-based
+        if nr_col >= 1:
+            bottom = region.top + len(region.rows) - 1
+            test_numbers = [row[0] for row in workbook[region.sheet].values(region.top, nr_col, bottom, nr_col)]
+            _reordered(test_numbers, replace(region, left=nr_col), data, "Prøvearket",
+                       "Fortryd sorteringen, eller sortér arket efter Nr.")
         named_with_points = 0
         missing = []
         class_name = f"{test.grade}.{letter}"
@@ -800,6 +809,23 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                         "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.",
                         region, position, 0, name)
     return data
+
+
+def _reordered(numbers: list, region, data: WorkbookData, what: str, undo: str) -> None:
+    """Test sheets take their students from the class list row by row, so sorting either
+    one after points are typed puts points next to other students (in Excel's own sheets
+    too). The Nr column, written 1, 2, 3 …, shows it: reported at the first row out of order."""
+    previous = None
+    for position, value in enumerate(numbers):
+        if not rules.is_number(value):
+            continue
+        if previous is not None and value <= previous:
+            data.problems.append(Problem(
+                "rows-reordered", f"{what} er sorteret om: Nr. står ikke længere i rækkefølge.",
+                f"Pointene hører til rækkerne, ikke til navnene, så de kan stå ud for andre elever. {undo}, "
+                "og læs filen igen.", data.file, region.sheet, region.where(position)))
+            return
+        previous = value
 
 
 def _named_region(workbook, name: str) -> list[list] | None:
