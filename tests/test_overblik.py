@@ -288,6 +288,18 @@ def test_a_sorted_class_list_or_test_sheet_is_reported(tmp_path, workbook):
                      [("Prøve 1", "A9", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.")]]
 
 
+def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):
+    wb = open_for_filling(workbook)
+    cells = [(f"B{r}", f"C{r}") for r in range(5, 9)]  # the overbliksark has UNI-login first
+    for login_cell, name_cell in cells:
+        wb["Elever"][login_cell].value, wb["Elever"][name_cell].value = wb["Elever"][name_cell].value, wb["Elever"][login_cell].value
+    wb.save(tmp_path / "byttet.xlsx")
+    data = read_workbook(tmp_path / "byttet.xlsx")
+    assert {(r.student, r.uni_login) for r in data.records} == {("Elev 0", "uni00"), ("Elev 1", "uni01")}
+    assert [(p.code, p.sheet, p.cell) for p in data.problems if p.code == "name-login-swapped"] == [
+        ("name-login-swapped", "Elever", "C5")]
+
+
 def test_add_test_does_not_copy_a_cpr_number(tmp_path, workbook):
     wb = open_for_filling(workbook)
     wb["Elever"]["B7"] = "Bo 010203-1234"

@@ -138,3 +138,18 @@ def test_ratings_dragged_onto_another_term_are_read_once(tmp_path, spec, student
     assert [(p.code, p.cell) for p in data.problems] == [("overlapping-range", "H6")]
     assert data.problems[0].message == ("Kolonnen DANSK for 7.A forår peger på de samme celler som DANSK for 7.A "
                                         "efterår og er ikke læst.")
+
+
+def test_names_and_logins_pasted_the_other_way_round_are_read_the_right_way(tmp_path, spec):
+    """The overbliksark has UNI-login before Elev; a class list copied from it into an
+    elevvurderingsskema lands swapped, and the leaders' lists would show logins as names."""
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2026)
+    wb = open_for_filling(template)
+    for row, (login, name) in enumerate([("abcd1234", "Åse Ørum"), ("efgh5678", "Bo Ibsen"),
+                                         ("ijkl9012", "Cai Lund")], start=6):
+        wb["Elevvurdering"][f"B{row}"], wb["Elevvurdering"][f"C{row}"], wb["Elevvurdering"][f"E{row}"] = login, name, 3
+    wb.save(tmp_path / "byttet.xlsx")
+    data = read_workbook(tmp_path / "byttet.xlsx")
+    assert [(r.student, r.uni_login) for r in data.records] == [
+        ("Åse Ørum", "abcd1234"), ("Bo Ibsen", "efgh5678"), ("Cai Lund", "ijkl9012")]
+    assert [(p.code, p.cell) for p in data.problems] == [("name-login-swapped", "B6")]

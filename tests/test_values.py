@@ -91,3 +91,17 @@ def test_a_cpr_number_is_caught_even_under_an_absurd_maximum(spec):
     assert read_points(101001234, float("inf"), False).code == "cpr-number"
     assert read_points(3112991234.0, 1e12, True).code == "cpr-number"
     assert read_points(4, 1e12, False).value == 4.0
+
+
+@pytest.mark.parametrize(("names", "logins", "swapped"), [
+    (["abcd1234", "efgh5678", "ijkl9012", None], ["Åse Ørum", "Bo Ibsen", "Cai Lund", None], True),
+    (["Åse Ørum", "Bo Ibsen", "Cai Lund"], ["abcd1234", "efgh5678", "ijkl9012"], False),  # as it should be
+    (["abcd1234", "efgh5678"], ["Åse Ørum", "Bo Ibsen"], False),  # two rows are too few to tell
+    (["Bo", "Cai", "Dina", "Eva"], ["bo 1", "cai 2", "dina 3", "eva 4"], False),  # one-word names have no digits
+    (["abcd1234", "efgh5678", "ijkl9012", "Dina Holm", "Eva Berg", "Frej Mo", "Gry Li"],
+     ["Åse Ørum", "Bo Ibsen", "Cai Lund", "mnop1", "qrst2", "uvwx3", "yzab4"], False),  # only a minority
+])
+def test_a_class_list_pasted_the_other_way_round_is_recognised(names, logins, swapped):
+    from xlkit.values import names_and_logins_swapped
+
+    assert names_and_logins_swapped(names, logins) is swapped

@@ -47,6 +47,22 @@ def without_cpr(text: str) -> str:
     return CPR_PATTERN.sub("[CPR-nummer]", text)
 
 
+def names_and_logins_swapped(names: list, logins: list) -> bool:
+    """Whether a class list was pasted with its columns the other way round: the name
+    column holds logins (one word with digits) and the login column names (with a space),
+    in at least three rows and most rows with both. The overbliksark has UNI-login first,
+    the elevvurderingsskema Elev first, so a list copied between them lands swapped."""
+    pairs = [(name.strip(), login.strip()) for name, login in zip(names, logins)
+             if isinstance(name, str) and isinstance(login, str) and name.strip() and login.strip()]
+    swapped = sum(1 for name, login in pairs
+                  if " " in login and " " not in name and any(c.isdigit() for c in name))
+    return swapped >= 3 and swapped * 2 > len(pairs)
+
+
+SWAPPED_MESSAGE = "Kolonnerne Elev og UNI-login ser ud til at være byttet om (navnene står under UNI-login)."
+SWAPPED_ACTION = "Kolonnerne er læst byttet tilbage. Ret skemaet, så navnene står under Elev."
+
+
 def read_text(value: object, what: str, report) -> str:
     """A name or UNI-login as clean text; a CPR number is reported with
     report(code, message, action) and never kept."""

@@ -26,7 +26,7 @@ from xlkit.roster import Student
 from xlkit.rules import Scale
 from xlkit.spec import ElevvurderingSpec
 from xlkit.terms import Season, Term, class_terms
-from xlkit.values import read_rating, read_text
+from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, names_and_logins_swapped, read_rating, read_text
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
     new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
@@ -478,6 +478,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         measures=[label for _, label in subjects], scale=scale, focus_rule=focus_rule,
     )
     names, logins, numbers = (_named_column(workbook, name) for name in ("elev", "uni_login", "nr"))
+    swapped = names_and_logins_swapped(names.column(), logins.column())
+    if swapped:
+        names, logins = logins, names
     sheet_name, rows = names.sheet, len(names.rows)
     if len(logins.rows) != rows or len(numbers.rows) != rows:
         raise InvalidWorkbook("Skemaets kolonner Nr, Elev og UNI-login er ikke længere lige lange; brug et nyt skema.")
@@ -510,6 +513,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
 
     def problem(code: str, message: str, action: str, region, position: int, student: str = "") -> None:
         data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position), student))
+
+    if swapped:
+        problem("name-login-swapped", SWAPPED_MESSAGE, SWAPPED_ACTION, logins, 0)
 
     seen_names: dict[str, str] = {}
     seen_logins: dict[str, str] = {}

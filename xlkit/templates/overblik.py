@@ -31,7 +31,9 @@ from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
-from xlkit.values import looks_like_cpr, read_points, read_text, without_cpr
+from xlkit.values import (
+    SWAPPED_ACTION, SWAPPED_MESSAGE, looks_like_cpr, names_and_logins_swapped, read_points, read_text, without_cpr,
+)
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
 )
@@ -744,10 +746,16 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     roster, logins = workbook.region(NAME_PREFIX + "elev"), workbook.region(NAME_PREFIX + "uni_login")
     if roster is None or logins is None or len(roster.rows) != len(logins.rows):
         raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes; brug et nyt skema.")
+    swapped = names_and_logins_swapped(roster.column(), logins.column())
+    if swapped:
+        roster, logins = logins, roster
 
     def problem(code: str, message: str, action: str, region, position: int, column: int = 0,
                 student: str = "") -> None:
         data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position, column), student))
+
+    if swapped:
+        problem("name-login-swapped", SWAPPED_MESSAGE, SWAPPED_ACTION, logins, 0)
 
     students = [(read_text(roster.rows[i][0], "navn", lambda *p: problem(*p, roster, i)),
                  read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
