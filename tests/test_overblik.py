@@ -272,20 +272,30 @@ def _swap_rows(sheet, a: int, b: int, last_col: int) -> None:
         sheet.cell(a, col).value, sheet.cell(b, col).value = sheet.cell(b, col).value, sheet.cell(a, col).value
 
 
-def test_a_sorted_class_list_or_test_sheet_is_reported(tmp_path, workbook):
+def test_a_sorted_class_list_or_test_sheet_is_read_by_nr_and_reported(tmp_path, workbook):
     """Test sheets take their students from the class list row by row: sorted after points
-    were typed, points stand next to other students. The Nr column shows it."""
+    were typed, points stand next to other students in Excel. The Nr columns moved with
+    their rows, so xlkit still gives every point to its student, and says what happened."""
+    def points(path):
+        return {(r.test, r.student, r.uni_login, r.student_nr, r.measure): r.value for r in read_workbook(path).records}
+
     assert not [p for p in read_workbook(workbook).problems if p.code == "rows-reordered"]
     wb = open_for_filling(workbook)
     _swap_rows(wb["Elever"], 5, 6, 3)
     wb.save(tmp_path / "elever.xlsx")
     wb = open_for_filling(workbook)
-    _swap_rows(wb["Prøve 1"], 8, 9, 6)
+    _swap_rows(wb["Prøve 1"], 7, 8, 6)
     wb.save(tmp_path / "prove.xlsx")
-    found = [[(p.sheet, p.cell, p.message) for p in read_workbook(tmp_path / name).problems if p.code == "rows-reordered"]
-             for name in ("elever.xlsx", "prove.xlsx")]
-    assert found == [[("Elever", "A6", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.")],
-                     [("Prøve 1", "A9", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.")]]
+    for name, where in (("elever.xlsx", ("Elever", "A6")), ("prove.xlsx", ("Prøve 1", "A8"))):
+        problems = read_workbook(tmp_path / name).problems
+        assert [(p.sheet, p.cell) for p in problems if p.code == "rows-reordered"] == [where]
+        assert points(tmp_path / name) == points(workbook)
+    wb = open_for_filling(tmp_path / "prove.xlsx")
+    wb["Prøve 1"]["A7"] = 1  # two rows say Nr 1: nobody can tell whose points they are
+    wb.save(tmp_path / "uklar.xlsx")
+    data = read_workbook(tmp_path / "uklar.xlsx")
+    assert [p.code for p in data.problems if p.code.startswith("rows-")] == ["rows-reordered", "rows-unmatched"]
+    assert {r.test for r in data.records} == {"Prøve 2"}
 
 
 def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):

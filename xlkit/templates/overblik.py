@@ -761,8 +761,11 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                  read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
                 for i in range(len(roster.rows))]
     numbers = workbook.region(NAME_PREFIX + "nr")
-    if numbers is not None:
-        _reordered(numbers.column(), numbers, data, "Elevlisten", "Fortryd sorteringen, eller sortér listen efter Nr.")
+    roster_numbers = numbers.column() if numbers is not None else list(range(1, len(students) + 1))
+    roster_sorted = _first_out_of_order(roster_numbers)
+    if roster_sorted is not None:
+        problem("rows-reordered", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
+                numbers, roster_sorted)
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
         region = workbook.region(f"{NAME_PREFIX}t{index}_point")
         if region is None or len(region.rows) != len(students) or any(len(r) != len(test.tasks) for r in region.rows):
@@ -772,15 +775,27 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             ))
             continue
         nr_col = region.left - FIRST_TASK_COL  # the sheet's own Nr column, 1-based
-        if nr_col >= 1:
-            bottom = region.top + len(region.rows) - 1
-            test_numbers = [row[0] for row in workbook[region.sheet].values(region.top, nr_col, bottom, nr_col)]
-            _reordered(test_numbers, replace(region, left=nr_col), data, "Prøvearket",
-                       "Fortryd sorteringen, eller sortér arket efter Nr.")
+        bottom = region.top + len(region.rows) - 1
+        test_numbers = ([row[0] for row in workbook[region.sheet].values(region.top, nr_col, bottom, nr_col)]
+                        if nr_col >= 1 else list(range(1, len(students) + 1)))
+        test_sorted = _first_out_of_order(test_numbers)
+        if test_sorted is not None:
+            problem("rows-reordered", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
+                    replace(region, left=nr_col), test_sorted)
+        owners = (range(len(students)) if roster_sorted is None and test_sorted is None
+                  else _owners(test_numbers, roster_numbers))
+        if owners is None:
+            data.problems.append(Problem(
+                "rows-unmatched", f"Prøvens point er ikke medtaget: Nr. viser ikke, hvilken elev hver række i "
+                f"'{test.short_name}' hører til.", "Fortryd sorteringen, og læs filen igen.", file, region.sheet,
+            ))
+            continue
         named_with_points = 0
         missing = []
         class_name = f"{test.grade}.{letter}"
-        for position, ((name, uni), values) in enumerate(zip(students, region.rows)):
+        for position, values in enumerate(region.rows):
+            owner = owners[position]  # the class-list row of the student the points belong to
+            name, uni = students[owner]
             row_records = []
             for column, (task, raw) in enumerate(zip(test.tasks, values)):
                 reading = read_points(raw, task.max, test.half_points)
@@ -800,13 +815,15 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 name = f"Elev uden navn (række {region.top + position})"
                 problem("missing-name", "Rækken har point, men ingen elev på arket Elever.",
                         f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", region, position)
-            roster_row = roster.top + position
+            roster_row = roster.top + owner
             student_key = f"{ROSTER_SHEET}!{roster_row}"
+            shown_nr = roster_numbers[owner]
+            student_nr = int(shown_nr) if rules.is_number(shown_nr) and float(shown_nr).is_integer() else owner + 1
             for task, column, reading in row_records:
                 data.records.append(Record(
                     file=file, sheet=region.sheet, cell=region.where(position, column), school=school,
                     class_name=class_name, student_key=student_key,
-                    student_nr=roster_row - ROSTER_FIRST_ROW, student=name, uni_login=uni, instrument=KIND,
+                    student_nr=student_nr, student=name, uni_login=uni, instrument=KIND,
                     measure=task.id, term=term, value=reading.value, max_value=task.max,
                     from_text=reading.code == "text-as-number", test=test.short_name, area=task.area,
                     signal=task.signal,
@@ -819,21 +836,40 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     return data
 
 
-def _reordered(numbers: list, region, data: WorkbookData, what: str, undo: str) -> None:
-    """Test sheets take their students from the class list row by row, so sorting either
-    one after points are typed puts points next to other students (in Excel's own sheets
-    too). The Nr column, written 1, 2, 3 …, shows it: reported at the first row out of order."""
+REORDERED_ACTION = ("Pointene er knyttet til eleverne efter Nr., men skemaets egne ark i Excel viser nu nogle "
+                    "point ud for andre elever. Fortryd sorteringen, eller sortér efter Nr.")
+
+
+def _first_out_of_order(numbers: list) -> int | None:
+    """Where the Nr column, written 1, 2, 3 …, first goes backwards: the list or sheet has
+    been sorted. Test sheets take their students from the class list row by row, so a
+    sort of either after points are typed puts points next to other students."""
     previous = None
     for position, value in enumerate(numbers):
-        if not rules.is_number(value):
-            continue
-        if previous is not None and value <= previous:
-            data.problems.append(Problem(
-                "rows-reordered", f"{what} er sorteret om: Nr. står ikke længere i rækkefølge.",
-                f"Pointene hører til rækkerne, ikke til navnene, så de kan stå ud for andre elever. {undo}, "
-                "og læs filen igen.", data.file, region.sheet, region.where(position)))
-            return
-        previous = value
+        if rules.is_number(value):
+            if previous is not None and value <= previous:
+                return position
+            previous = value
+    return None
+
+
+def _owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
+    """For each test-sheet row, the class-list row with the same Nr (both columns move with
+    their rows when sorted; a row without Nr in both, like the spare row under the list,
+    stays where it is); None when the Nr columns cannot tell."""
+    def whole(value) -> bool:
+        return rules.is_number(value) and float(value).is_integer()
+
+    by_number = {}
+    for position, value in enumerate(roster_numbers):
+        if whole(value):
+            if value in by_number:
+                return None
+            by_number[value] = position
+    owners = [by_number.get(value) if whole(value) else
+              position if position < len(roster_numbers) and not whole(roster_numbers[position]) else None
+              for position, value in enumerate(test_numbers)]
+    return owners if None not in owners and len(set(owners)) == len(owners) else None
 
 
 def _named_region(workbook, name: str) -> list[list] | None:
