@@ -342,7 +342,7 @@ def test_a_cpr_number_typed_in_the_plan_goes_no_further(tmp_path):
     assert data.plan[0].note == "Ring til Bos mor, [CPR-nummer]"
     runner = CliRunner()
     check = runner.invoke(main, ["plan", "check", str(tmp_path / "cpr.xlsx")])
-    assert f"OBS  Plan, celle {note.coordinate}: Cellen ligner et CPR-nummer" in check.output
+    assert f"OBS  Plan, celle {note.coordinate}: Cellen indeholder noget, der ligner et CPR-nummer" in check.output
     assert runner.invoke(main, ["plan", "suggest", str(tmp_path / "cpr.xlsx"), "-o", str(tmp_path / "ny.xlsx")]).exit_code == 0
     assert runner.invoke(main, ["plan", "ics", str(tmp_path / "cpr.xlsx"), "-o", str(tmp_path / "ics")]).exit_code == 0
     written = [tmp_path / "ny.xlsx", *(tmp_path / "ics").iterdir()]
@@ -353,6 +353,12 @@ def test_a_cpr_number_typed_in_the_plan_goes_no_further(tmp_path):
                 raw = b" ".join(archive.read(n) for n in archive.namelist())
         assert b"010203" not in raw, made
     assert any(b"Ring til Bos mor" in (p.read_bytes()) for p in written if p.suffix == ".ics")
+    # the same in the hidden copy of the plan description (a responsible person, say) stops the file
+    forged = with_metadata(path, tmp_path / "skjult.xlsx", "plan_spec",
+                           lambda spec: {**spec, "activities": [{**spec["activities"][0], "responsible": "Bo 0102031234"},
+                                                                *spec["activities"][1:]]})
+    with pytest.raises(InvalidWorkbook, match="om årshjulets beskrivelse .* indeholder noget, der ligner et CPR-nummer"):
+        read_workbook(forged)
 
 
 @pytest.mark.parametrize(("change", "fault"), [

@@ -66,6 +66,8 @@ def corpus(tmp_path, spec):
     (bad / "binær.XLSB").write_bytes(b"PK\x03\x04")  # Excel's binary format, suffix in capitals
     with zipfile.ZipFile(bad / "skemaer.zip", "w") as archive:  # a folder sent as one zip file
         archive.writestr("8A.xlsx", b"")
+    with zipfile.ZipFile(bad / "billeder.zip", "w") as archive:  # no workbooks inside: none of the summary's business
+        archive.writestr("tur.jpg", b"")
     # a zip bomb: one large part that inflates far beyond 100x
     with zipfile.ZipFile(bad / "bombe.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * 20_000_000 + b"</a>")
@@ -118,7 +120,7 @@ def test_hostile_corpus(corpus, tmp_path):
             ("skidt/formel.xlsx", "merged-input"), ("skidt/formel.xlsx", "cpr-number")} <= codes
     assert ("skidt/formel.xlsx", "H6", "formula-without-value") in problems
     actions = {row[0]: row[4] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
-    assert "Pak den ud" in actions["skidt/skemaer.zip"] and ".xlsx" in actions["skidt/binær.XLSB"]
+    assert "Pak skemaerne ud" in actions["skidt/skemaer.zip"] and ".xlsx" in actions["skidt/binær.XLSB"]
     # the lying dimension and the far-away cell do not hide or add data: same counts as a good file
     overview = {(r[0], r[1]): r for r in wb["Oversigt"].iter_rows(min_row=5, values_only=True) if r[0]}
     assert overview[("7.A", "DANSK")][3] >= 2
@@ -424,8 +426,10 @@ def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
     folder.mkdir()
     path = good(spec, folder, "A")
     path.rename(folder / "Bo 010203-1234.xlsx")
+    (folder / "Bo 010203-1234.xls").write_bytes(b"")  # listed as skipped: under the same masked name
     out = tmp_path / "o.xlsx"
-    assert CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)]).exit_code == 0
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
+    assert result.exit_code == 0 and "010203" not in result.output, result.output
     with zipfile.ZipFile(out) as archive:
         assert b"010203" not in b" ".join(archive.read(n) for n in archive.namelist())
 
@@ -455,13 +459,32 @@ def test_a_cpr_number_from_a_sheet_name_or_hidden_value_is_not_copied(tmp_path, 
     assert not re.search(rb"(?:010203|020304|030405|040506)-?\d{4}", written)
     wb = openpyxl.load_workbook(out)
     files = {row[0]: row[7] for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
-    assert "Skolens navn ligner et CPR-nummer" in files["skole.xlsx"]
-    assert "Et fags navn ligner et CPR-nummer" in files["fag.xlsx"]
+    assert "oplysning om skolens navn indeholder noget, der ligner et CPR-nummer" in files["skole.xlsx"]
+    assert "oplysning om fagene indeholder noget, der ligner et CPR-nummer" in files["fag.xlsx"]
     problems = {(row[0], row[1], row[5]) for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
     assert {("omdøbt.xlsx", "Bo [CPR-nummer]", "merged-input"),
             ("omdøbt.xlsx", "Noter [CPR-nummer]", "unread-sheet")} <= problems
     overview = {(r[0], r[1]): r[3] for r in wb["Oversigt"].iter_rows(min_row=5, values_only=True) if r[0]}
     assert overview[("7.A", "DANSK")] == 2  # the renamed sheet was read
+
+
+def test_a_damaged_sheet_that_xlkit_does_not_read_does_not_cost_the_file(tmp_path, spec):
+    """The unread-sheet check inflates sheets no name points to; a bad CRC there is one more
+    reason the sheet is not read, not a reason to refuse the class's ratings."""
+    wb = open_for_filling(good(spec, tmp_path, "A"))
+    wb.create_sheet("Noter")["A1"] = "ring hjem"
+    wb.save(tmp_path / "noter.xlsx")
+    notes = "xl/worksheets/sheet3.xml"  # Elevvurdering, xlkit, Noter
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "noter.xlsx") as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():  # the notes sheet stored uncompressed, so one byte can be changed
+            dst.writestr(name, src.read(name), zipfile.ZIP_STORED if name == notes else zipfile.ZIP_DEFLATED)
+    raw = bytearray(buffer.getvalue())
+    raw[raw.index(b"<sheetData>", raw.index(notes.encode())) + 1] = ord("S")  # the CRC no longer matches
+    (tmp_path / "skadet.xlsx").write_bytes(bytes(raw))
+    data = read_workbook(tmp_path / "skadet.xlsx")
+    assert len(data.records) == 4
+    assert [(p.code, p.sheet) for p in data.problems] == [("unread-sheet", "Noter")]
 
 
 def test_ordinary_sheets_take_the_fast_path(tmp_path, spec, libreoffice):

@@ -4,6 +4,7 @@ reading and the leaders' figures."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 
 import openpyxl
 import pytest
@@ -348,12 +349,24 @@ def test_a_copied_test_sheet_is_reported_as_unread(tmp_path, workbook):
     copy["D7"] = 2
     wb.create_sheet("Ark1")  # empty: nothing to lose
     wb.create_sheet("Noter")["A1"] = "Husk forældremøde"
+    wb.create_sheet("Bo Ibsen")["A1"] = "samtale 12/3"  # teachers keep a sheet per student
     wb.save(tmp_path / "kopi.xlsx")
     data = read_workbook(tmp_path / "kopi.xlsx")
     unread = [(p.sheet, p.message) for p in data.problems if p.code == "unread-sheet"]
-    assert unread == [("Prøve 3", "Arket 'Prøve 3' er ikke læst; det er ikke et af skemaets egne ark."),
-                      ("Noter", "Arket 'Noter' er ikke læst; det er ikke et af skemaets egne ark.")]
+    number = {title: i for i, title in enumerate(wb.sheetnames, start=1)}
+    assert unread == [(title, f"Arket '{title}' (ark nr. {number[title]}) er ikke læst: ingen af skemaets områder "
+                              "ligger i det.") for title in ("Prøve 3", "Noter", "Bo Ibsen")]
     assert not [p for p in read_workbook(workbook).problems if p.code == "unread-sheet"]
+    # with pseudonyms the sheet's title is replaced like a student's name: it may be one
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    (folder / "kopi.xlsx").write_bytes((tmp_path / "kopi.xlsx").read_bytes())
+    out = tmp_path / "ud" / "o.xlsx"
+    out.parent.mkdir()
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--pseudonym", str(tmp_path / "nøgle")])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        assert b"Bo Ibsen" not in b" ".join(archive.read(n) for n in archive.namelist())
 
 
 def test_consolidation_of_a_hand_computed_example(tmp_path, ospec):

@@ -102,7 +102,7 @@ def test_a_cpr_number_is_never_written_into_a_workbook_s_hidden_sheet(tmp_path, 
     from xlkit.errors import XlkitError
     from xlkit.roster import Student
 
-    with pytest.raises(XlkitError, match="'school' indeholder noget, der ligner et CPR-nummer"):
+    with pytest.raises(XlkitError, match="om skolens navn indeholder noget, der ligner et CPR-nummer"):
         elevvurdering.build(spec, tmp_path / "a.xlsx", "Skolen 0102031234", "A", 2026, students=[Student("Bo")])
     assert not (tmp_path / "a.xlsx").exists()
 

@@ -38,9 +38,20 @@ def test_a_cpr_number_in_the_name_column_is_refused(tmp_path):
     would be written into the class workbook, so the list is refused, without echoing it."""
     path = tmp_path / "elever.csv"
     path.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\nBo 010203-1234;bobo4321\n", encoding="utf-8")
-    with pytest.raises(RosterError, match="elev nr. 2 har et navn eller UNI-login, der ligner et CPR-nummer") as error:
+    with pytest.raises(RosterError, match="række 3: navnet eller UNI-login ligner et CPR-nummer") as error:
         read_roster(path)
     assert "010203" not in str(error.value)
+
+
+def test_a_cpr_number_typed_as_a_number_in_excel_is_refused_too(tmp_path):
+    """Excel stores 0101001234 typed in a cell as the number 101001234: nine digits as text."""
+    path = tmp_path / "elever.xlsx"
+    wb = openpyxl.Workbook()
+    for row in (["Navn", "UNI-login"], ["Åse Ørum", 101001234]):
+        wb.active.append(row)
+    wb.save(path)
+    with pytest.raises(RosterError, match="række 2: navnet eller UNI-login ligner et CPR-nummer"):
+        read_roster(path)
 
 
 @pytest.mark.parametrize(

@@ -471,7 +471,10 @@ class Book:
         """Whether any cell of the sheet holds a value (typed or calculated): read straight
         from the file, for sheets the readers never ask for."""
         part = self.sheet_parts.get(title)
-        return part is not None and VALUE_TAG.search(self.archive.read(part)) is not None
+        try:
+            return part is not None and VALUE_TAG.search(self.archive.read(part)) is not None
+        except Exception:  # a damaged part (bad CRC, bad deflate): it cannot be read either way
+            return True
 
     def source_xml(self, title: str) -> bytes:
         """The sheet's XML as the file has it, formulas included (for scans that allocate nothing)."""

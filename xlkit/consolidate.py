@@ -15,6 +15,7 @@ import io
 import multiprocessing
 import os
 import re
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections import Counter
@@ -29,7 +30,7 @@ from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import looks_like_cpr
 from xlkit.problems import PROBLEM_HEADERS, Problem
 from xlkit.records import Record, WorkbookData
-from xlkit.reader import read_workbook
+from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
@@ -40,7 +41,7 @@ MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousan
 SAVE_AS_XLSX = "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx)."
 OTHER_FILES = {  # files a teacher may send instead of a workbook: what the leaders are told to do
     **dict.fromkeys((".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".ods", ".fods", ".numbers", ".csv"), SAVE_AS_XLSX),
-    ".zip": "Filen er sprunget over. Pak den ud i mappen, og kør igen; så læses skemaerne i den.",
+    ".zip": "Filen er sprunget over. Pak skemaerne ud i mappen, og flyt zip-filen ud af mappen; så læses de.",
 }
 
 
@@ -155,9 +156,21 @@ def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
         suffix = path.suffix.lower()
         if suffix in WORKBOOK_SUFFIXES:
             workbooks.append(path)
-        elif suffix in OTHER_FILES:
+        elif suffix in OTHER_FILES and (suffix != ".zip" or _holds_workbooks(path)):
             others.append(path)
     return workbooks, others
+
+
+def _holds_workbooks(path: Path) -> bool:
+    """Whether a zip file holds workbooks (a folder sent as one file); other zip files
+    (photos, backups) are none of the summary's business."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return False
+        with zipfile.ZipFile(path) as archive:
+            return any(Path(name).suffix.lower() in WORKBOOK_SUFFIXES for name in archive.namelist())
+    except Exception:  # zipfile raises many types on damaged bytes
+        return False
 
 
 Job = tuple[Path, str, "str | None", "str | None", bool]  # path, label, password, term, keep records
@@ -244,7 +257,7 @@ def consolidate(
     result = Consolidation()
     workbooks, others = find_workbooks(folder)
     for path in others:
-        label = str(path.relative_to(folder))
+        label = _label(path, folder, result)
         result.files.append(FileStatus(label, False, "Ikke en .xlsx-fil"))
         result.problems.append(Problem(
             "unsupported-format", f"Filtypen {path.suffix} læses ikke.", OTHER_FILES[path.suffix.lower()], label,
@@ -535,13 +548,13 @@ def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term) -> None
     now, before = len(rated.get(term.index, ())), len(rated.get(previous.index, ()))
     if now * 2 >= before:
         return
-    records = [r for r in data.records if r.term.index == term.index]
+    records = [r for r in data.records if r.term.index == term.index and not r.from_text]
     cells = ", ".join(r.cell for r in records) if len(records) <= 3 else ""
     data.problems.append(Problem(
-        "few-ratings-in-term", f"Klassen er opgjort for {term.label}, men kun {plural(now, 'elev', 'elever')} "
-        f"har vurderinger der (mod {before} i {previous.label}).",
-        "Er en vurdering skrevet i en forkert kolonne, så flyt den. Er terminen ikke færdig, så vælg den forrige "
-        "med --termin.", data.file, records[0].sheet, cells,
+        "few-ratings-in-term", f"Klassen er opgjort for {term.label.lower()}, men kun {plural(now, 'elev', 'elever')} "
+        f"har vurderinger i den termin (mod {plural(before, 'elev', 'elever')} i {previous.label.lower()}).",
+        "Er en vurdering skrevet i en forkert kolonne, så flyt den. Er terminen ikke færdig, kan oversigten laves for "
+        "en tidligere termin med --termin (for alle klasser).", data.file, records[0].sheet, cells,
     ))
 
 
@@ -590,7 +603,8 @@ def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
     tests = [replace(test, names={k: alias(test.data, n) for k, n in test.names.items()}) for test in result.tests]
     by_file = {f.file: f.data for f in result.files if f.data}
     by_file.update({f.file: by_file.get(f.merged_into) for f in result.files if f.merged_into})
-    problems = [replace(p, message=p.message.replace(p.student, alias(by_file.get(p.file), p.student)), student="")
+    problems = [replace(p, message=p.message.replace(p.student, alias(by_file.get(p.file), p.student)), student="",
+                        sheet="" if p.sheet == p.student else p.sheet)  # a sheet named after the student
                 if p.student else p for p in result.problems]
     return replace(result, classes=classes, tests=tests, problems=problems)
 

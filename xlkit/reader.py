@@ -26,8 +26,8 @@ from xlkit.book import Book, area_bounds
 from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
-from xlkit.values import looks_like_cpr
-from xlkit.workbook import METADATA_SHEET, NAME_PREFIX
+from xlkit.values import CPR_PATTERN, without_cpr
+from xlkit.workbook import METADATA_LABELS, METADATA_SHEET, NAME_PREFIX, holds_cpr
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1_000
@@ -154,11 +154,15 @@ def read_metadata(workbook) -> dict:
         try:
             metadata[key] = json.loads(value)
         except json.JSONDecodeError:
-            raise InvalidWorkbook(f"Skemaets skjulte oplysning '{key}' er beskadiget.") from None
+            raise InvalidWorkbook(f"Skemaets skjulte oplysning '{without_cpr(key)}' er beskadiget.") from None
+        # school, class, subject, test and plan texts are repeated in summaries and calendars; the
+        # JSON text is scanned first (\u escapes could hide digits from that scan)
+        if (CPR_PATTERN.search(value) or "\\u" in value) and holds_cpr(metadata[key]):
+            raise InvalidWorkbook(f"Skemaets skjulte oplysning om {METADATA_LABELS.get(key, 'noget')} indeholder "
+                                  "noget, der ligner et CPR-nummer; filen er ikke læst. Lav skemaet igen med xlkit.")
     if "kind" not in metadata:
         raise InvalidWorkbook("Filen er ikke lavet med xlkit (skabelontypen mangler).")
-    if any(type(metadata.get(key, "")) is not str or looks_like_cpr(metadata.get(key, ""))
-           for key in ("kind", "xlkit_version")):  # both are shown in the summary's list of files
+    if any(type(metadata.get(key, "")) is not str for key in ("kind", "xlkit_version")):
         raise InvalidWorkbook("Skemaets skjulte oplysninger er beskadigede (skabelontype eller version).")
     return metadata
 
@@ -232,11 +236,13 @@ def _file_warnings(book: Book, label: str, own_sheets: tuple[str, ...] = ()) -> 
                 continue
             min_col, min_row, max_col, max_row = area_bounds(area)
             regions.setdefault(sheet, []).append((min_row, min_col, max_row, max_col))
-    for title in book.sheetnames:
+    for number, title in enumerate(book.sheetnames, start=1):
         if title not in named and title != METADATA_SHEET and title not in own_sheets and book.has_values(title):
-            problems.append(Problem("unread-sheet", f"Arket '{title}' er ikke læst; det er ikke et af skemaets egne ark.",
-                                    "Står der vurderinger eller point i arket, er de ikke med i oversigten. Skriv dem i "
-                                    "skemaets eget ark (et kopieret ark læses ikke).", label, title))
+            # teachers name sheets after students: the title is pseudonymised like a name
+            problems.append(Problem("unread-sheet", f"Arket '{title}' (ark nr. {number}) er ikke læst: ingen af "
+                                    "skemaets områder ligger i det.", "Står der vurderinger eller point i arket, er de "
+                                    "ikke med i oversigten. Skriv dem i skemaets eget ark (et kopieret ark læses ikke).",
+                                    label, title, student=title))
     for sheet, areas in regions.items():
         if sheet not in book.sheetnames:
             continue

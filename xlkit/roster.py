@@ -67,13 +67,15 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     workbook = open_workbook(path)
     sheet = workbook.worksheets[0]
     return [
-        ["" if value is None else str(value) for value in row]
+        ["" if value is None else f"{int(value):010d}" if looks_like_cpr(value) and not isinstance(value, str)
+         else str(value) for value in row]  # a CPR number typed in Excel lost its leading zero: keep it one
         for row in sheet.iter_rows(max_row=1000, max_col=30, values_only=True)
     ]
 
 
 def _students(rows: list[list[str]], path: Path) -> list[Student]:
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+    rows = [row for _, row in numbered]
     if not rows:
         raise RosterError(f"Elevlisten {path} er tom.")
     # Exports often carry a title or a date above the header row: look in the first rows.
@@ -97,7 +99,7 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
         return row[col].strip() if col is not None and col < len(row) else ""
 
     students = []
-    for row in rows[header_index + 1:]:
+    for number, row in numbered[header_index + 1:]:
         if name_col is not None:
             name = cell(row, name_col)
         else:
@@ -105,8 +107,8 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
         if name:
             uni_login = cell(row, uni_col)
             if looks_like_cpr(name) or looks_like_cpr(uni_login):
-                raise RosterError(f"Elevlisten {path}: elev nr. {len(students) + 1} har et navn eller UNI-login, "
-                                  "der ligner et CPR-nummer. xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
+                raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login ligner et CPR-nummer. "
+                                  "xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
             students.append(Student(name=name, uni_login=uni_login))
     if not students:
         raise RosterError(f"Elevlisten {path} indeholder ingen elever under overskrifterne.")

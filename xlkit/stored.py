@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from xlkit.values import danish_number, looks_like_cpr
+from xlkit.values import danish_number
 
 COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 MAX_TEXT = 300  # school names, subject labels, test names
@@ -42,12 +42,9 @@ def number(value: object, low: float, high: float, what: str) -> float:
 
 
 def text(value: object, what: str, max_length: int = MAX_TEXT) -> str:
-    """Text that can be written to a workbook again (no lone surrogates from JSON escapes)
-    and may be shown in a summary (no CPR number)."""
+    """Text that can be written to a workbook again (no lone surrogates from JSON escapes)."""
     if type(value) is not str or len(value) > max_length:
         raise ValueError(f"{what} skal være en tekst på højst {max_length} tegn")
-    if looks_like_cpr(value):
-        raise ValueError(f"{what} ligner et CPR-nummer")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -60,7 +60,7 @@ def names_and_logins_swapped(names: list, logins: list) -> bool:
 
 
 SWAPPED_MESSAGE = "Kolonnerne Elev og UNI-login ser ud til at være byttet om (navnene står under UNI-login)."
-SWAPPED_ACTION = "Kolonnerne er læst byttet tilbage. Ret skemaet, så navnene står under Elev."
+SWAPPED_ACTION = "Navne og UNI-login er læst, som om kolonnerne stod rigtigt. Ret skemaet, så navnene står under Elev."
 
 
 def read_text(value: object, what: str, report) -> str:

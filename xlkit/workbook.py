@@ -17,6 +17,12 @@ from xlkit.values import looks_like_cpr
 METADATA_SHEET = "xlkit"
 NAME_PREFIX = "xlkit_"
 MAX_CELL_TEXT = 32_767  # characters Excel keeps in one cell
+METADATA_LABELS = {  # the hidden values a user can be told about, in Danish
+    "school": "skolens navn", "class_letter": "klassens bogstav", "subject": "skemaets fag", "subjects": "fagene",
+    "terms": "terminerne", "scale": "skalaen", "tests": "prøverne (navne og arknavne)",
+    "plan_spec": "årshjulets beskrivelse (aktiviteter, ansvarlige, klasser)", "kind": "skabelontypen",
+    "xlkit_version": "versionen",
+}
 
 
 def new_workbook(path, **options) -> xlsxwriter.Workbook:
@@ -41,9 +47,9 @@ def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], t
     sheet = workbook.add_worksheet(METADATA_SHEET)
     identity = {"xlkit_version": __version__, **metadata}
     for row, (key, value) in enumerate(identity.items()):
-        if any(looks_like_cpr(text) for text in _texts(value)):  # school, class, subject and test names
-            raise XlkitError(f"Skemaets oplysning '{key}' indeholder noget, der ligner et CPR-nummer; "
-                             "xlkit skriver ikke CPR-numre i skemaer. Ret det, og prøv igen.")
+        if holds_cpr(value):  # school, class, subject and test names end up in every summary
+            raise XlkitError(f"Skemaets oplysning om {METADATA_LABELS.get(key, key)} indeholder noget, der ligner "
+                             "et CPR-nummer; xlkit skriver ikke CPR-numre i skemaer. Ret det, og prøv igen.")
         text = json.dumps(value, ensure_ascii=False)
         if len(text) > MAX_CELL_TEXT:  # XlsxWriter would cut it, and the workbook could not be read back
             raise XlkitError(f"Skemaets oplysninger om '{key}' fylder {len(text)} tegn, men en celle rummer "
@@ -57,17 +63,15 @@ def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], t
     return sheet
 
 
-def _texts(value: object):
-    """Every string inside a JSON-like value."""
+def holds_cpr(value: object) -> bool:
+    """Whether any string inside a JSON-like value looks like a CPR number."""
     if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(key)
-            yield from _texts(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _texts(item)
+        return looks_like_cpr(value)
+    if isinstance(value, dict):
+        return any(holds_cpr(key) or holds_cpr(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_cpr(item) for item in value)
+    return False
 
 
 def define_range_name(

@@ -671,6 +671,6 @@ def _without_cpr(cell, data: WorkbookData, sheet: str):
     value = cell.value
     if not looks_like_cpr(value):
         return value
-    data.problems.append(Problem("cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i årshjulet.",
+    data.problems.append(Problem("cpr-number", "Cellen indeholder noget, der ligner et CPR-nummer. CPR-numre hører ikke hjemme i årshjulet.",
                                  "Nummeret er ikke kopieret videre. Slet det fra cellen.", data.file, sheet, cell.coordinate))
     return without_cpr(value) if isinstance(value, str) else None
