@@ -4,6 +4,7 @@ nothing written, limits checked before any XML is parsed."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import openpyxl.xml
@@ -105,6 +106,28 @@ def test_a_cpr_number_is_never_written_into_a_workbook_s_hidden_sheet(tmp_path, 
     with pytest.raises(XlkitError, match="om skolens navn indeholder noget, der ligner et CPR-nummer"):
         elevvurdering.build(spec, tmp_path / "a.xlsx", "Skolen 0102031234", "A", 2026, students=[Student("Bo")])
     assert not (tmp_path / "a.xlsx").exists()
+
+
+def test_a_hidden_value_longer_than_a_cell_is_refused_before_it_is_walked(tmp_path, spec):
+    """xlkit never writes more than a cell holds; a forged value of 200,000 tests took
+    seconds to decode and scan before its list was found too long."""
+    import json
+    from xml.sax.saxutils import escape
+
+    from xlkit.roster import Student
+
+    path = elevvurdering.build(spec, tmp_path / "a.xlsx", "Skolen", "A", 2026, students=[Student("Bo")])
+    forged = tmp_path / "lang.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(forged, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/sharedStrings.xml":
+                terms = re.search(rb'<t>(\[\{"index".*?)</t>', data)  # the terms' JSON, as XlsxWriter stores it
+                longer = json.dumps([{"index": 1}] * 5_000).encode()
+                data = data.replace(terms.group(1), escape(longer.decode()).encode())
+            dst.writestr(name, data)
+    with pytest.raises(InvalidWorkbook, match="længere, end en celle kan rumme"):
+        read_workbook(forged)
 
 
 def test_workbook_not_made_by_xlkit(tmp_path):

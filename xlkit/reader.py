@@ -27,7 +27,7 @@ from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
 from xlkit.values import CPR_PATTERN, without_cpr
-from xlkit.workbook import METADATA_LABELS, METADATA_SHEET, NAME_PREFIX, holds_cpr
+from xlkit.workbook import MAX_CELL_TEXT, METADATA_LABELS, METADATA_SHEET, NAME_PREFIX, holds_cpr
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1_000
@@ -151,6 +151,8 @@ def read_metadata(workbook) -> dict:
     for key, value in workbook[METADATA_SHEET].iter_rows(min_row=1, max_row=200, max_col=2, values_only=True):
         if not isinstance(key, str) or not isinstance(value, str):
             continue
+        if len(value) > MAX_CELL_TEXT:  # xlkit never writes more (write_metadata); Excel keeps no more in a cell
+            raise InvalidWorkbook("En af skemaets skjulte oplysninger er længere, end en celle kan rumme; filen er ændret.")
         try:
             metadata[key] = json.loads(value)
         except json.JSONDecodeError:
