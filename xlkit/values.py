@@ -41,6 +41,11 @@ def looks_like_cpr(value: object) -> bool:
             and bool(CPR_PATTERN.search(f"{int(value):010d}")))
 
 
+def whole_number(value: object) -> int | None:
+    """A cell's value as a whole number (the Nr columns), or None."""
+    return int(value) if is_number(value) and float(value).is_integer() else None
+
+
 def without_cpr(text: str) -> str:
     """The text with every CPR-like number replaced: for text from a teacher's file (a
     sheet's name, say) that xlkit repeats in what it writes."""

@@ -26,7 +26,7 @@ from xlkit.roster import Student
 from xlkit.rules import Scale
 from xlkit.spec import ElevvurderingSpec
 from xlkit.terms import Season, Term, class_terms
-from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, names_and_logins_swapped, read_rating, read_text
+from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, names_and_logins_swapped, read_rating, read_text, whole_number
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
     new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
@@ -521,7 +521,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     seen_logins: dict[str, str] = {}
     for position in range(rows):
         nr_value = numbers.rows[position][0]
-        nr = int(nr_value) if rules.is_number(nr_value) and float(nr_value).is_integer() else None
+        nr = whole_number(nr_value)
         name = read_text(names.rows[position][0], "navn", lambda *p: problem(*p, names, position))
         uni = read_text(logins.rows[position][0], "UNI-login", lambda *p: problem(*p, logins, position))
         row_records = []

@@ -32,7 +32,8 @@ from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition
 from xlkit.values import (
-    SWAPPED_ACTION, SWAPPED_MESSAGE, looks_like_cpr, names_and_logins_swapped, read_points, read_text, without_cpr,
+    SWAPPED_ACTION, SWAPPED_MESSAGE, looks_like_cpr, names_and_logins_swapped, read_points, read_text, whole_number,
+    without_cpr,
 )
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
@@ -817,8 +818,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                         f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", region, position)
             roster_row = roster.top + owner
             student_key = f"{ROSTER_SHEET}!{roster_row}"
-            shown_nr = roster_numbers[owner]
-            student_nr = int(shown_nr) if rules.is_number(shown_nr) and float(shown_nr).is_integer() else owner + 1
+            student_nr = whole_number(roster_numbers[owner])
+            if student_nr is None:
+                student_nr = owner + 1
             for task, column, reading in row_records:
                 data.records.append(Record(
                     file=file, sheet=region.sheet, cell=region.where(position, column), school=school,
@@ -857,18 +859,15 @@ def _owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
     """For each test-sheet row, the class-list row with the same Nr (both columns move with
     their rows when sorted; a row without Nr in both, like the spare row under the list,
     stays where it is); None when the Nr columns cannot tell."""
-    def whole(value) -> bool:
-        return rules.is_number(value) and float(value).is_integer()
-
     by_number = {}
-    for position, value in enumerate(roster_numbers):
-        if whole(value):
+    for position, value in enumerate(map(whole_number, roster_numbers)):
+        if value is not None:
             if value in by_number:
                 return None
             by_number[value] = position
-    owners = [by_number.get(value) if whole(value) else
-              position if position < len(roster_numbers) and not whole(roster_numbers[position]) else None
-              for position, value in enumerate(test_numbers)]
+    owners = [by_number.get(value) if value is not None else
+              position if position < len(roster_numbers) and whole_number(roster_numbers[position]) is None else None
+              for position, value in enumerate(map(whole_number, test_numbers))]
     return owners if None not in owners and len(set(owners)) == len(owners) else None
 
 
