@@ -160,3 +160,15 @@ def test_the_scale_most_files_use_decides(school, spec):
     notes = {f.file: f.note for f in result.files}
     assert notes["0_first.xlsx"] == "Anden skala end de øvrige skemaer"
     assert "different-scale" in {p.code for p in result.problems}
+
+
+def test_long_problems_get_rows_tall_enough_to_read(school, tmp_path):
+    """Wrapped text keeps the height the writer gives it (Excel and LibreOffice do not fit
+    rows on opening), so a long message would be cut off in the leaders' Problemer sheet."""
+    from xlkit.problems import Problem
+
+    result = consolidate(school)
+    result.problems = [Problem("x", "kort", "kort", "7A.xlsx"), Problem("y", "lang besked " * 20, "kort", "7A.xlsx")]
+    sheet = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))["Problemer"]
+    assert sheet.row_dimensions[5].height is None  # one line: the default
+    assert sheet.row_dimensions[6].height == 15 * 4  # 240 characters in a column 60 wide

@@ -827,9 +827,15 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Problemer")
     sheet.write_string(0, 0, "Problemer fundet under læsningen", formats["title"])
     sheet.write_string(1, 0, "Send rækkerne til den lærer, der har udfyldt skemaet. Cellen viser, hvor i filen problemet er.", formats["note"])
-    _headers(sheet, 3, PROBLEM_HEADERS, formats, [34, 14, 8, 60, 50, 20])
+    widths = [34, 14, 8, 60, 50, 20]
+    _headers(sheet, 3, PROBLEM_HEADERS, formats, widths)
     for row, problem in enumerate(result.problems, start=4):
-        for col, value in enumerate(problem.as_row()):
+        values = problem.as_row()
+        # wrapped text gets its height from the writer: neither Excel nor LibreOffice fits it on opening
+        lines = max(-(-len(value) // width) for value, width in zip(values, widths))
+        if lines > 1:
+            sheet.set_row(row, 15 * lines)
+        for col, value in enumerate(values):
             sheet.write_string(row, col, value, formats["wrap"])
     if not result.problems:
         sheet.write_string(4, 0, "Ingen problemer.", formats["note"])
