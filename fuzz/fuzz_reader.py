@@ -33,6 +33,8 @@ def seeds() -> Path:
         folder.mkdir()
         for i, path in enumerate(sorted((WORKDIR / "demo" / "klasser").glob("*.xlsx"))[:4]):
             (folder / f"seed{i}").write_bytes(path.read_bytes())
+        ods = Path(__file__).parent.parent / "tests" / "data" / "elevvurdering.ods"  # saved by LibreOffice
+        (folder / "seed-ods").write_bytes(ods.read_bytes())
     return folder
 
 

@@ -172,3 +172,15 @@ def test_long_problems_get_rows_tall_enough_to_read(school, tmp_path):
     sheet = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))["Problemer"]
     assert sheet.row_dimensions[5].height is None  # one line: the default
     assert sheet.row_dimensions[6].height == 15 * 4  # 240 characters in a column 60 wide
+
+
+def test_the_focus_list_shows_the_ratings_also_with_an_aarshjul_first_in_the_folder(school, tmp_path):
+    """The leaders keep the årshjul next to the classes; it sorts first and has no subjects,
+    and the focus list used to lose its DANSK, MAT and SOC columns to it."""
+    from xlkit.plan import load_plan
+    from xlkit.templates import aarshjul
+
+    aarshjul.build(load_plan(), school / "2026-27 årshjul.xlsx")  # sorts before 7A.xlsx
+    sheet = openpyxl.load_workbook(write_summary(consolidate(school), tmp_path / "o.xlsx"))["Elever i fokus"]
+    assert [c.value for c in sheet[4]] == ["Klasse", "Nr", "Elev", "Termin", "Begrundelse", "DANSK", "MAT", "SOC"]
+    assert [c.value for c in sheet[5]][:3] + [c.value for c in sheet[5]][5:] == ["7.A", 1, "Anna", 2, 4, 4]

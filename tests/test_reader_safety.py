@@ -25,10 +25,10 @@ def test_defusedxml_is_active():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "ikke en Excel-projektmappe"),
-        (b"Navn;UNI\nPeter;p1\n", "ikke en Excel-projektmappe"),
+        (b"", "ikke et regneark"),
+        (b"Navn;UNI\nPeter;p1\n", "ikke et regneark"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "gamle .xls-format"),
-        (b"PK\x03\x04garbage", "ikke en Excel-projektmappe"),
+        (b"PK\x03\x04garbage", "ikke et regneark"),
     ],
 )
 def test_files_that_are_not_workbooks(tmp_path, content, message):

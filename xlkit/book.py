@@ -400,6 +400,8 @@ class Book:
     an unchecked sheet by relationship tricks, and sheets nobody reads are not even inflated.
     """
 
+    sheet_type = BookSheet  # an .ods reads its sheets another way (xlkit.ods)
+
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
         names = set(self.archive.namelist())
@@ -547,7 +549,7 @@ class Book:
         if sheet is None:
             if title not in self.sheetnames:
                 raise KeyError(title)
-            sheet = self._sheets[title] = BookSheet(self, title)
+            sheet = self._sheets[title] = self.sheet_type(self, title)
         return sheet
 
     def close(self) -> None:

@@ -35,12 +35,12 @@ from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # .ods: a workbook LibreOffice saved in its own format
 IDENTITY_KEYS = ("kind", "xlkit_version", "start_year", "start_grade", "subject")  # kept from a file's metadata
 MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousands of bars would be unreadable
 SAVE_AS_XLSX = "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx)."
 OTHER_FILES = {  # files a teacher may send instead of a workbook: what the leaders are told to do
-    **dict.fromkeys((".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".ods", ".fods", ".numbers", ".csv"), SAVE_AS_XLSX),
+    **dict.fromkeys((".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".ots", ".fods", ".numbers", ".csv"), SAVE_AS_XLSX),
     ".zip": "Filen er sprunget over. Pak skemaerne ud i mappen, og flyt zip-filen ud af mappen; så læses de.",
 }
 
@@ -758,7 +758,9 @@ def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row
 
 def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Elever i fokus")
-    measures = next((f.data.measures for f in result.files if f.data), [])
+    # every rated subject, in the order the classes have them (an årshjul or overbliksark
+    # in the folder has none, and a school's own template may have other subjects)
+    measures = list(dict.fromkeys(m for summary in result.classes for m in summary.data.measures))
     headers = ["Klasse", "Nr", "Elev", "Termin", "Begrundelse"] + measures
     sheet.write_string(0, 0, "Elever i fokus", formats["title"])
     rule = result.focus_rule or rules.FocusRule()

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from xlkit.book import Book, area_bounds
 from xlkit.errors import InvalidWorkbook, XlkitError
+from xlkit.ods import OdsBook, is_ods
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
 from xlkit.values import CPR_PATTERN, without_cpr
@@ -70,7 +71,7 @@ def _file_bytes(path: str | Path, password: str | None) -> bytes:
     if data.startswith(OLE_SIGNATURE):
         data = _decrypt(data, password)
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidWorkbook("Filen er ikke en Excel-projektmappe (.xlsx); den kan være beskadiget eller omdøbt.")
+        raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods); den kan være beskadiget eller omdøbt.")
     return data
 
 
@@ -103,6 +104,9 @@ def open_workbook(path: str | Path, formulas: bool = False):
     calculated, or with `formulas` the formulas themselves. Slower than `Book`; used where
     the formulas or the full object model are needed (add-test, class lists, definitions)."""
     data = read_bytes(path)
+    if is_ods(zipfile.ZipFile(io.BytesIO(data))):
+        raise InvalidWorkbook("Filen er et OpenDocument-regneark (.ods), og det kan denne kommando ikke bruge. "
+                              "Gem den som Excel-projektmappe (.xlsx).")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; values are unaffected
@@ -114,7 +118,7 @@ def open_workbook(path: str | Path, formulas: bool = False):
 def open_book(path: str | Path, password: str | None = None) -> Book:
     archive = check_zip(_file_bytes(path, password))
     try:
-        return Book(archive)
+        return OdsBook(archive) if is_ods(archive) else Book(archive)
     except InvalidWorkbook:
         raise
     except Exception as error:

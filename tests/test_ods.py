@@ -1,0 +1,248 @@
+"""Workbooks LibreOffice saved as .ods read exactly like the .xlsx they came from, and a
+forged .ods is as harmless as a forged .xlsx."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import time
+import zipfile
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import file_hash
+from xlkit.cli import main
+from xlkit.errors import InvalidWorkbook
+from xlkit.ods import MAX_CELLS, OdsBook
+from xlkit.reader import check_zip, open_book, open_workbook, read_workbook
+
+NAMESPACES = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+              'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+              'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+              'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"')
+MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>{}</manifest:manifest>')
+
+
+def ods(tables: str, names: str = "", manifest: str = "", parts: dict | None = None, prolog: str = "") -> bytes:
+    """A minimal .ods package around `tables` (table:table elements) and `names`."""
+    content = (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<office:document-content {NAMESPACES}>'
+               f'<office:body><office:spreadsheet>{tables}'
+               f'<table:named-expressions>{names}</table:named-expressions>'
+               '</office:spreadsheet></office:body></office:document-content>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        package.writestr("META-INF/manifest.xml", MANIFEST.format(manifest))
+        package.writestr("content.xml", content)
+        for name, data in (parts or {}).items():
+            package.writestr(name, data)
+    return out.getvalue()
+
+
+def table(name: str, rows: str) -> str:
+    return f'<table:table table:name="{name}">{rows}</table:table>'
+
+
+def cell(attributes: str = "", text: str = "") -> str:
+    return f"<table:table-cell {attributes}>{text}</table:table-cell>"
+
+
+def book(data: bytes) -> OdsBook:
+    return OdsBook(check_zip(data))
+
+
+# ---------------------------------------------------------------------------- real files
+
+
+@pytest.fixture(scope="module")
+def demo_as_ods(tmp_path_factory, libreoffice):
+    from xlkit.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("ods")
+    demo = build_demo(folder / "demo")
+    made = sorted((folder / "demo" / "klasser").glob("*.xlsx"))
+    saved = libreoffice.convert(made, folder / "ods" / "klasser", "ods")
+    return made + [demo.aarshjul_file], saved + libreoffice.convert([demo.aarshjul_file], folder / "ods", "ods")
+
+
+def test_libreoffice_ods_reads_like_the_xlsx(demo_as_ods):
+    """Every record (cell, student, term, value), the hidden identity, every problem and the
+    årshjul's plan are the same, for every kind of workbook."""
+    made, saved = demo_as_ods
+    kinds = set()
+    for xlsx, ods_file in zip(made, saved):
+        a, b = read_workbook(xlsx, "skema"), read_workbook(ods_file, "skema")
+        kinds.add(a.kind)
+        assert [dataclasses.astuple(r) for r in b.records] == [dataclasses.astuple(r) for r in a.records], ods_file
+        assert b.metadata == a.metadata and b.plan == a.plan and b.tests == a.tests
+        assert [dataclasses.astuple(p) for p in b.problems] == [dataclasses.astuple(p) for p in a.problems]
+        assert b.saved_at is not None
+    assert kinds == {"elevvurdering", "overblik", "aarshjul"}
+    assert sum(len(read_workbook(p).records) for p in saved) > 1000
+
+
+def test_a_folder_of_ods_files_consolidates_like_the_xlsx_folder(demo_as_ods, tmp_path):
+    made, saved = demo_as_ods
+    xlsx_folder, ods_folder = made[0].parent, saved[0].parent  # the classes' workbooks
+    hashes = {p: file_hash(p) for p in ods_folder.iterdir()}
+    sheets = {}
+    for folder in (xlsx_folder, ods_folder):
+        out = tmp_path / f"{folder.parent.name}.xlsx"
+        result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--strict"])
+        assert result.exit_code == 0, result.output
+        wb = openpyxl.load_workbook(out)
+        sheets[folder] = {title: [row for row in wb[title].iter_rows(min_row=4, values_only=True)]
+                          for title in ("Oversigt", "Elever i fokus")}
+    assert sheets[ods_folder] == sheets[xlsx_folder]
+    assert {p: file_hash(p) for p in ods_folder.iterdir()} == hashes
+
+
+def test_commands_that_write_a_new_workbook_say_they_need_xlsx(tmp_path):
+    path = tmp_path / "klasse.ods"
+    path.write_bytes(ods(table("Ark1", "")))
+    with pytest.raises(InvalidWorkbook, match=r"OpenDocument-regneark \(\.ods\).*Gem den som Excel-projektmappe"):
+        open_workbook(path)
+
+
+# ---------------------------------------------------------------------------- cells
+
+
+def test_values_as_openpyxl_gives_them():
+    rows = "".join([
+        "<table:table-row>" + "".join([
+            cell('office:value-type="float" office:value="4"', "<text:p>4</text:p>"),
+            cell('office:value-type="float" office:value="4.5"'),
+            cell('office:value-type="percentage" office:value="1"', "<text:p>100%</text:p>"),
+            cell('office:value-type="boolean" office:boolean-value="true"'),
+            cell('office:value-type="date" office:date-value="2026-11-24"'),
+            cell('office:value-type="date" office:date-value="2026-11-24T08:15:00"'),
+            cell('office:value-type="date" office:date-value="2026-11-24T00:00:00"'),
+            cell('office:value-type="time" office:time-value="PT01H30M00S"'),
+        ]) + "</table:table-row>",
+        "<table:table-row>" + "".join([
+            cell('office:value-type="string"', '<text:p>Åse  <text:s text:c="2"/>Bo<text:tab/>x</text:p>'
+                 '<text:p>linje <text:span>to<text:span> i</text:span></text:span><text:line-break/>tre</text:p>'
+                 '<office:annotation><text:p>en kommentar</text:p></office:annotation>'),
+            cell('office:value-type="string" office:string-value="fra formel"', "<text:p>vist</text:p>"),
+            cell('office:value-type="string"', "<text:p></text:p>"),
+            cell('table:formula="of:=1/0" office:value-type="string" office:string-value="" calcext:value-type="error"',
+                 "<text:p>#DIV/0!</text:p>"),
+            cell('office:value-type="float" office:value="ikke et tal"', "<text:p>4,0</text:p>"),
+            cell('table:formula="of:=2+1"'),
+        ]) + "</table:table-row>",
+    ])
+    sheet = book(ods(table("Ark 1", rows)))["Ark 1"]
+    import datetime as dt
+
+    assert sheet.values(1, 1, 2, 7) == [
+        [4, 4.5, 1, True, dt.date(2026, 11, 24), dt.datetime(2026, 11, 24, 8, 15), dt.date(2026, 11, 24)],
+        ["Åse    Bo\tx\nlinje to i\ntre", "fra formel", None, None, "4,0", None, None],
+    ]
+    assert isinstance(sheet.values(1, 1, 1, 1)[0][0], int) and sheet.values(1, 8, 1, 8) == [[dt.timedelta(hours=1, minutes=30)]]
+    assert sheet.formulas_without_value([(1, 1, 5, 10)]) == [(2, 6, "F2")]
+    assert sheet.formulas_without_value([(1, 1, 1, 10)]) == []
+
+
+def test_repeated_rows_and_cells_are_placed_and_merges_found():
+    rows = ('<table:table-row table:number-rows-repeated="2">'
+            '<table:table-cell table:number-columns-repeated="2"/>'
+            + cell('office:value-type="float" office:value="7" table:number-columns-repeated="3"')
+            + "</table:table-row>"
+            + "<table:table-row>"
+            + cell('office:value-type="string" table:number-columns-spanned="2" table:number-rows-spanned="3"', "<text:p>A</text:p>")
+            + '<table:covered-table-cell/>' + cell('office:value-type="float" office:value="1"')
+            + '<table:table-cell table:number-columns-repeated="16380"/></table:table-row>'
+            + '<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="16384"/>'
+            "</table:table-row>")
+    workbook = book(ods(table("S", rows)))
+    sheet = workbook["S"]
+    assert sheet.values(1, 1, 4, 6) == [[None, None, 7, 7, 7, None]] * 2 + [["A", None, 1, None, None, None],
+                                                                            [None] * 6]
+    assert sheet.merged_ranges == [(3, 1, 5, 2)]
+    assert workbook.trimmed_sheets == [] and workbook.has_values("S")
+
+
+def test_names_point_where_libreoffice_wrote_them():
+    names = "".join([
+        '<table:named-range table:name="xlkit_elev" table:cell-range-address="$\'Elev \'\'s ark.1\'.$B$2:.$B$3"/>',
+        '<table:named-range table:name="xlkit_nr" table:cell-range-address="$S.$A$2"/>',
+        '<table:named-range table:name="xlkit_uni" table:cell-range-address="S.B2:S.B3"/>',
+        '<table:named-range table:name="xlkit_to_ark" table:cell-range-address="$S.$A$1:$T.$B$2"/>',
+        '<table:named-range table:name="xlkit_to" table:cell-range-address="$S.$A$1:.$A$2 $S.$B$1:.$B$2"/>',
+        '<table:named-range table:name="xlkit_rækker" table:cell-range-address="$S.$3:.$5"/>',
+        '<table:named-expression table:name="xlkit_formel" table:expression="of:=1+1"/>',
+    ])
+    local = ('<table:named-expressions><table:named-range table:name="xlkit_lokal" '
+             'table:cell-range-address="$S.$A$1"/></table:named-expressions>')
+    row = "<table:table-row>" + cell() + cell('office:value-type="string"', "<text:p>Bo</text:p>") + "</table:table-row>"
+    workbook = book(ods(table("Elev 's ark.1", row * 3) + table("S", local), names))
+    assert workbook.sheetnames == ["Elev 's ark.1", "S"]
+    assert workbook.region("xlkit_elev").rows == [["Bo"], ["Bo"]]
+    assert list(workbook.defined_names["xlkit_nr"].destinations) == [("S", "$A$2")]
+    assert list(workbook.defined_names["xlkit_uni"].destinations) == [("S", "B2:B3")]
+    assert [workbook.region(name) for name in ("xlkit_to", "xlkit_rækker", "xlkit_to_ark")] == [None] * 3
+    assert "xlkit_formel" not in workbook.defined_names or workbook.region("xlkit_formel") is None
+    assert "xlkit_lokal" not in workbook.defined_names  # sheet-local, like Excel's localSheetId names
+
+
+# ---------------------------------------------------------------------------- forged files
+
+
+def test_a_repeat_bomb_reads_only_the_template_area_quickly():
+    """1 kB asking for 16 billion cells: calamine refuses it only after counting, and would
+    allocate 100 million; here one row of kept values is made and the rest cut away."""
+    bomb = ('<table:table-row table:number-rows-repeated="1048576">'
+            + cell('office:value-type="float" office:value="1" table:number-columns-repeated="16384"')
+            + "</table:table-row>")
+    data = ods(table("S", bomb))
+    assert len(data) < 2000
+    start = time.perf_counter()
+    workbook = book(data)
+    assert workbook["S"].values(999, 702, 999, 702) == [[1]]
+    assert workbook.trimmed_sheets == ["S"]
+    assert time.perf_counter() - start < 2
+    with pytest.raises(InvalidWorkbook, match="udfyldte celler"):
+        book(ods(table("S", bomb) + table("T", bomb)))  # 2 x 999 x 702 kept values > MAX_CELLS
+    assert 999 * 702 < MAX_CELLS < 2 * 999 * 702
+
+
+@pytest.mark.parametrize(("tables", "kwargs", "message"), [
+    (table("S", "<table:table-row>" + cell('office:value-type="string"', cell()) + "</table:table-row>"), {},
+     "celle ligger inde i en anden celle"),
+    ('<table:table table:name="S"><table:table table:name="T"/></table:table>', {}, "ark ligger inde i et andet"),
+    (table("S", "<table:table-row><table:table-row/></table:table-row>"), {}, "række ligger inde i en anden"),
+    (table("S", '<table:table-row table:number-rows-repeated="99999999999"/>'), {}, "ugyldig gentagelse"),
+    (table("S", "<table:table-row>" + cell('table:number-columns-repeated="-1"') + "</table:table-row>"), {},
+     "ugyldig gentagelse"),
+    (table("S", "") + table("S", ""), {}, "flere ark med samme navn"),
+    (table("S", ""), {"manifest": '<manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/>'
+                                  "</manifest:file-entry>"}, "beskyttet med adgangskode"),
+    (table("S", ""), {"prolog": "<!DOCTYPE x [<!ENTITY a 'b'>]>"}, "beskadiget"),
+])
+def test_forged_structure_is_refused(tmp_path, tables, kwargs, message):
+    path = tmp_path / "klasse.ods"
+    path.write_bytes(ods(tables, **kwargs))
+    with pytest.raises(InvalidWorkbook, match=message):
+        open_book(path)
+
+
+def test_macros_and_links_are_flagged_and_never_followed():
+    linked = ('<table:table table:name="S"><table:table-source xlink:href="file:///C:/andet.ods" '
+              'xmlns:xlink="http://www.w3.org/1999/xlink"/></table:table>')
+    workbook = book(ods(linked, parts={"Basic/Standard/Module1.xml": "<module/>", "Basic/script-lc.xml": "<x/>"}))
+    assert workbook.has_macros and len(workbook.external_links) == 1
+    plain = book(ods(table("S", ""), parts={"Basic/script-lc.xml": "<x/>"}))
+    assert not plain.has_macros and not plain.external_links
+
+
+def test_a_spreadsheet_not_made_by_xlkit_says_so(tmp_path):
+    path = tmp_path / "andet.ods"
+    path.write_bytes(ods(table("Ark1", "<table:table-row>" + cell('office:value-type="float" office:value="3"')
+                               + "</table:table-row>")))
+    with pytest.raises(InvalidWorkbook, match="ikke lavet med xlkit"):
+        read_workbook(path)
