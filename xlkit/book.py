@@ -75,7 +75,7 @@ class BookCell:
 
     __slots__ = ("value", "row", "column", "parent")
 
-    def __init__(self, value: object, row: int, column: int, parent: "BookSheet"):
+    def __init__(self, value: object, row: int, column: int, parent: "Sheet"):
         self.value, self.row, self.column, self.parent = value, row, column, parent
 
     @property
@@ -138,28 +138,27 @@ def _plain_row(row: list) -> list:
             for value in row]
 
 
-class BookSheet:
-    def __init__(self, book: "Book", title: str):
+class Sheet:
+    """One sheet as the readers see it: plain values by rectangle or row. Subclasses say
+    where the values come from (`_load`) and find merged cells and formulas without a result."""
+
+    def __init__(self, book: "BaseBook", title: str):
         self.book = book
         self.title = title
-        self._rows: list[list] = []
-        self._requested = 0  # rows asked of calamine so far; fewer came back if the sheet is shorter
-        self._calamine = None
-
-    @property
-    def calamine(self):
-        if self._calamine is None:
-            self._calamine = self.book.calamine_sheet(self.title)
-        return self._calamine
 
     def _load(self, rows_needed: int) -> list[list]:
-        """The sheet's first rows as plain values; more are asked of calamine when needed."""
-        more_exist = len(self._rows) >= self._requested
-        if rows_needed > self._requested and more_exist and self._requested < MAX_ROWS:
-            nrows = min(max(rows_needed, 64), MAX_ROWS)
-            self._rows = [_plain_row(row) for row in self.calamine.to_python(skip_empty_area=False, nrows=nrows)]
-            self._requested = nrows
-        return self._rows
+        """At least the sheet's first `rows_needed` rows (fewer if it is shorter)."""
+        raise NotImplementedError
+
+    @property
+    def merged_ranges(self) -> list[tuple[int, int, int, int]]:
+        """Merged ranges as (min_row, min_col, max_row, max_col), 1-based."""
+        raise NotImplementedError
+
+    def formulas_without_value(self, areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, str]]:
+        """Cells inside `areas` (min_row, min_col, max_row, max_col; 1-based) holding a
+        formula but no stored result, as (row, column, reference), top to bottom."""
+        raise NotImplementedError
 
     def values(self, min_row: int, min_col: int, max_row: int, max_col: int) -> list[list]:
         """The plain values of a rectangle (1-based, inclusive), padded with None."""
@@ -187,9 +186,32 @@ class BookSheet:
         for line in rows[min_row - 1:max_row]:
             yield tuple(line[c] if c < len(line) else None for c in range(max_col))
 
+class BookSheet(Sheet):
+    """A sheet of an .xlsx, read by calamine from the package of checked sheets."""
+
+    def __init__(self, book: "Book", title: str):
+        super().__init__(book, title)
+        self._rows: list[list] = []
+        self._requested = 0  # rows asked of calamine so far; fewer came back if the sheet is shorter
+        self._calamine = None
+
+    @property
+    def calamine(self):
+        if self._calamine is None:
+            self._calamine = self.book.calamine_sheet(self.title)
+        return self._calamine
+
+    def _load(self, rows_needed: int) -> list[list]:
+        """The sheet's first rows as plain values; more are asked of calamine when needed."""
+        more_exist = len(self._rows) >= self._requested
+        if rows_needed > self._requested and more_exist and self._requested < MAX_ROWS:
+            nrows = min(max(rows_needed, 64), MAX_ROWS)
+            self._rows = [_plain_row(row) for row in self.calamine.to_python(skip_empty_area=False, nrows=nrows)]
+            self._requested = nrows
+        return self._rows
+
     @property
     def merged_ranges(self) -> list[tuple[int, int, int, int]]:
-        """Merged ranges as (min_row, min_col, max_row, max_col), 1-based."""
         if b"mergeCell" not in self.book.sheet_xml(self.title):
             return []  # most sheets; spares calamine a second pass over the sheet
         ranges = self.calamine.merged_cell_ranges or []
@@ -199,9 +221,8 @@ class BookSheet:
         return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
 
     def formulas_without_value(self, areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, str]]:
-        """Cells inside `areas` (min_row, min_col, max_row, max_col; 1-based) holding a formula
-        but no stored result (saved by a program that does not calculate): they read as
-        empty, so the reader reports them instead. As (row, column, reference), top to bottom.
+        """Saved by a program that does not calculate, such cells read as empty, so the
+        reader reports them instead.
 
         The formula-free XML is searched first (a sixth of a test sheet's bytes); the file's
         own XML only when that shows a candidate inside the areas or was rewritten to cut far
@@ -391,8 +412,48 @@ def checked_shared_strings(xml: bytes) -> bytes:
     return xml
 
 
-class Book:
-    """The parts of a workbook the readers need; everything read from bytes in memory.
+class BaseBook:
+    """What the readers and the file warnings use of a workbook, whatever its format:
+    sheet titles, workbook-level names, named regions, sheets by title and file-level facts
+    (has_macros, external_links, trimmed_sheets, modified, has_values)."""
+
+    sheet_type: type[Sheet]
+    sheetnames: list[str]
+    defined_names: dict[str, DefinedName]
+    archive: zipfile.ZipFile
+
+    def region(self, name: str) -> Region | None:
+        """The values a workbook-level name points to, or None when it points to no single
+        rectangle on a sheet of this workbook (deleted columns, a name typed by hand)."""
+        defined = self.defined_names.get(name)
+        destinations = list(defined.destinations) if defined else []
+        if len(destinations) != 1:
+            return None
+        title, area = destinations[0]
+        try:
+            min_col, min_row, max_col, max_row = area_bounds(area)
+            return Region(title, min_row, min_col, self[title].values(min_row, min_col, max_row, max_col))
+        except (KeyError, ValueError, TypeError):  # KeyError: no sheet of that name
+            return None
+
+    def has_values(self, title: str) -> bool:
+        """Whether any cell of the sheet holds a value (for sheets the readers never ask for)."""
+        raise NotImplementedError
+
+    def __getitem__(self, title: str) -> Sheet:
+        sheet = self._sheets.get(title)
+        if sheet is None:
+            if title not in self.sheetnames:
+                raise KeyError(title)
+            sheet = self._sheets[title] = self.sheet_type(self, title)
+        return sheet
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+class Book(BaseBook):
+    """The parts of an .xlsx the readers need; everything read from bytes in memory.
 
     calamine never sees the teacher's file itself: it gets a small package xlkit writes
     from the parts it has checked (its own workbook.xml naming only the sheets asked for,
@@ -400,7 +461,7 @@ class Book:
     an unchecked sheet by relationship tricks, and sheets nobody reads are not even inflated.
     """
 
-    sheet_type = BookSheet  # an .ods reads its sheets another way (xlkit.ods)
+    sheet_type = BookSheet
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
@@ -493,20 +554,6 @@ class Book:
             self._in_calamine = titles
         return self._calamine.get_sheet_by_name(title)
 
-    def region(self, name: str) -> Region | None:
-        """The values a workbook-level name points to, or None when it points to no single
-        rectangle on a sheet of this workbook (deleted columns, a name typed by hand)."""
-        defined = self.defined_names.get(name)
-        destinations = list(defined.destinations) if defined else []
-        if len(destinations) != 1:
-            return None
-        title, area = destinations[0]
-        try:
-            min_col, min_row, max_col, max_row = area_bounds(area)
-            return Region(title, min_row, min_col, self[title].values(min_row, min_col, max_row, max_col))
-        except (KeyError, ValueError, TypeError):  # KeyError: no sheet of that name
-            return None
-
     def part(self, name: str) -> str | None:
         """The zip entry for a part name, matched without regard to case (as Excel does)."""
         return name if name in self.archive.NameToInfo else self._by_folded_name.get(name.casefold())
@@ -543,14 +590,3 @@ class Book:
             return dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00")).replace(tzinfo=None)
         except (AttributeError, ValueError):
             return None
-
-    def __getitem__(self, title: str) -> BookSheet:
-        sheet = self._sheets.get(title)
-        if sheet is None:
-            if title not in self.sheetnames:
-                raise KeyError(title)
-            sheet = self._sheets[title] = self.sheet_type(self, title)
-        return sheet
-
-    def close(self) -> None:
-        self.archive.close()

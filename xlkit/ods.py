@@ -7,6 +7,8 @@ by calamine: an .ods compresses a block of equal cells into one element with a r
 count, so a 1 kB file can ask for 16 billion cells, and calamine expands up to 100
 million before it refuses. Here repeats are expanded only inside the template's size
 (MAX_ROWS x MAX_COLUMNS), and a file that asks for more than MAX_CELLS values is refused.
+Each element is dropped once read, and nesting and the elements inside one cell are
+limited, so memory follows the kept values rather than the file.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ import datetime as dt
 import io
 import re
 import zipfile
+from dataclasses import dataclass, field
 
 from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
-from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_ROWS, MAX_SHEETS, MAX_WORKBOOK_PART, Book,
-                        BookSheet, DefinedName)
+from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_ROWS, MAX_SHEETS, MAX_WORKBOOK_PART, BaseBook,
+                        DefinedName, Sheet)
 from xlkit.errors import InvalidWorkbook
 from xlkit.values import danish_number
+from xlkit.workbook import MAX_CELL_TEXT, METADATA_SHEET
 
-SPREADSHEET_TYPES = (b"application/vnd.oasis.opendocument.spreadsheet",
-                     b"application/vnd.oasis.opendocument.spreadsheet-template")
+SPREADSHEET_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -33,79 +36,99 @@ CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0
 DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 CELLS = (TABLE + "table-cell", TABLE + "covered-table-cell")
 EXTERNAL = {TABLE + "table-source", TABLE + "cell-range-source", OFFICE + "dde-source", TABLE + "dde-link"}
-MAX_CELLS = 1_000_000  # values kept per file; a class workbook has a few thousand
-MAX_SPACES = 1_000  # one <text:s text:c="…"/>: a cell holds at most 32,767 characters anyway
+MAX_CELLS = 1_000_000  # values (and formulas without one) kept per file; a class workbook has a few thousand
+MAX_DEPTH = 64  # nesting of elements; LibreOffice writes at most about 15
+MAX_CELL_ELEMENTS = 10_000  # paragraphs, spans, spaces inside one cell; a typed name has a handful
 REPEAT = re.compile(r"[1-9][0-9]{0,7}")  # ODS sheets have at most 1,048,576 rows and 16,384 columns
 MACRO_PART = re.compile(r"(?i)(?:basic|scripts)/[^/]+/.")  # a library folder with a module in it
+# LibreOffice keeps a boolean from an .xlsx as the formula =TRUE() or =FALSE() with the number 1 or 0
+BOOLEAN_FORMULAS = {"of:=true()": True, "of:=false()": False}
 # $Sheet.$A$1:.$B$9 or $'Sheet name'.$A$1 as LibreOffice writes a named range; the sheet may
 # be repeated after the colon, and the dollars left out
 SHEET = r"\$?('(?:[^']|'')+'|[^.' :$][^.' :]*)"
 CELL = r"(\$?[A-Z]{1,3}\$?[0-9]{1,7})"
 RANGE_ADDRESS = re.compile(rf"{SHEET}\.{CELL}(?::(?:{SHEET})?\.{CELL})?")
 DURATION = re.compile(r"PT(\d{1,6})H(\d{1,2})M(\d{1,2}(?:\.\d+)?)S")
+NAMES_PATH = (OFFICE + "spreadsheet", TABLE + "named-expressions")  # where the workbook-level names are
 
 
 def is_ods(archive: zipfile.ZipFile) -> bool:
     """Whether the package is an OpenDocument spreadsheet (its first entry names the type)."""
     info = archive.NameToInfo.get("mimetype")
     try:
-        return info is not None and info.file_size <= 100 and archive.read(info).strip() in SPREADSHEET_TYPES
+        return info is not None and info.file_size <= 100 and archive.read(info).strip() == SPREADSHEET_TYPE
     except Exception:  # a damaged entry: the workbook reader reports the damage
         return False
 
 
-class OdsSheet(BookSheet):
-    """One sheet, read in full by OdsBook: values (as openpyxl gives them), merged ranges
-    and formula cells that carry no result."""
+@dataclass
+class _SheetCells:
+    """What one sheet's rows leave behind: kept values and, per cell, merges and formulas
+    without a result (1-based)."""
+
+    rows: dict[int, dict] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    without_value: list[tuple[int, int]] = field(default_factory=list)
+    has_values: bool = False
+    far: bool = False  # values beyond MAX_ROWS x MAX_COLUMNS, cut away
+    linked: bool = False  # LibreOffice's copy of another file's sheet, not a sheet of this one
+
+
+@dataclass
+class _Row:
+    values: dict[int, object] = field(default_factory=dict)  # 0-based column -> value
+    merges: list[tuple[int, int, int]] = field(default_factory=list)  # column, rows spanned, columns spanned
+    without_value: list[int] = field(default_factory=list)  # columns
+    column: int = 0
+
+
+class OdsSheet(Sheet):
+    """One sheet, read in full by OdsBook."""
 
     def __init__(self, book: "OdsBook", title: str):
         super().__init__(book, title)
-        self._rows = book.rows[title]
-        self._merged = book.merged[title]
-        self._without_value = book.without_value[title]
+        self._cells = book.sheets[title]
+        self._rows = _dense(self._cells.rows)
 
     def _load(self, rows_needed: int) -> list[list]:
         return self._rows
 
     @property
     def merged_ranges(self) -> list[tuple[int, int, int, int]]:
-        return self._merged
+        return self._cells.merged
 
     def formulas_without_value(self, areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, str]]:
-        return [(row, col, f"{get_column_letter(col)}{row}") for row, col in self._without_value
-                if any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas)]
+        return sorted((row, col, f"{get_column_letter(col)}{row}") for row, col in self._cells.without_value
+                      if any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas))
 
 
-class OdsBook(Book):
+class OdsBook(BaseBook):
     """The parts of an .ods the readers need, with the same interface as the .xlsx Book."""
 
     sheet_type = OdsSheet
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
-        names = archive.namelist()
         if b"encryption-data" in self._small_part("META-INF/manifest.xml"):
             raise InvalidWorkbook("Filen er beskyttet med adgangskode. Gem den uden adgangskode (i LibreOffice: "
                                   "Filer > Gem som, uden 'Gem med adgangskode'), eller som .xlsx.")
         if "content.xml" not in archive.NameToInfo:
             raise InvalidWorkbook("Regnearket (.ods) mangler sit indhold (content.xml); filen er beskadiget.")
-        self.sheetnames: list[str] = []
+        self.sheets: dict[str, _SheetCells] = {}
         self.defined_names: dict[str, DefinedName] = {}
-        self.rows: dict[str, list[list]] = {}
-        self.merged: dict[str, list[tuple[int, int, int, int]]] = {}
-        self.without_value: dict[str, list[tuple[int, int]]] = {}
-        self.trimmed_sheets: list[str] = []
         self.external_links: list[str] = []
-        self._with_values: set[str] = set()
-        self._cells = 0
+        self._kept = 0
         self._read_content(archive.read("content.xml"))
-        self.has_macros = any(MACRO_PART.match(name) for name in names)
-        self.date1904 = False  # .ods stores dates as dates
+        self.sheetnames = list(self.sheets)
+        # as in an .xlsx, only the sheets xlkit reads are said to be cut
+        read = {sheet for name in self.defined_names.values() for sheet, _ in name.destinations} | {METADATA_SHEET}
+        self.trimmed_sheets = [title for title, cells in self.sheets.items() if cells.far and title in read]
+        self.has_macros = any(MACRO_PART.match(name) for name in archive.namelist())
         self.modified = self._modified()
-        self._sheets: dict[str, BookSheet] = {}
+        self._sheets: dict[str, Sheet] = {}
 
     def has_values(self, title: str) -> bool:
-        return title in self._with_values
+        return self.sheets[title].has_values
 
     def _small_part(self, name: str) -> bytes:
         info = self.archive.NameToInfo.get(name)
@@ -126,102 +149,91 @@ class OdsBook(Book):
             return None
 
     def _read_content(self, xml: bytes) -> None:
-        """Every sheet's cells, names and links in one pass; elements are dropped as soon as
-        they are read, so memory follows the kept values, not the file."""
-        title = None  # the sheet being read
-        row_element = None
-        rows: dict[int, list] = {}
-        row = col = 0
-        line: dict[int, object] = {}
-        depth = 0  # of cells: a cell inside a cell is refused, as in .xlsx
-        open_elements = []
+        """Every sheet's cells, the names and the links, in one pass."""
+        sheet: _SheetCells | None = None
+        title = ""
+        row_number = 0  # 0-based, of the next row in the sheet
+        row: _Row | None = None
+        in_cell = 0  # elements started inside the current cell (the cell itself included)
+        path: list = []  # the open elements
+        titles: set[str] = set()  # casefolded
         for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end"), forbid_dtd=True):
             tag = element.tag
             if event == "start":
-                open_elements.append(element)
+                path.append(element)
+                if len(path) > MAX_DEPTH:
+                    raise InvalidWorkbook("Regnearkets indhold er usædvanligt dybt indlejret; filen er ændret.")
+                if in_cell:
+                    in_cell += 1
+                    if in_cell > MAX_CELL_ELEMENTS:
+                        raise InvalidWorkbook("En celle i regnearket har usædvanligt mange dele; filen er ændret.")
             else:
-                open_elements.pop()
+                path.pop()
             if tag == TABLE + "table":
                 if event == "start":
-                    if title is not None:
-                        raise InvalidWorkbook("Et ark ligger inde i et andet ark; filen er ændret.")
-                    title, rows, row = element.get(TABLE + "name") or "", {}, 0
-                    self._new_sheet(title)
+                    if sheet is not None or len(path) < 2 or path[-2].tag != OFFICE + "spreadsheet":
+                        raise InvalidWorkbook("Et ark ligger et sted, hvor regneark ikke har ark; filen er ændret.")
+                    title, sheet, row_number = element.get(TABLE + "name") or "", _SheetCells(), 0
+                    if title.casefold() in titles:  # Excel and LibreOffice ignore case in sheet names
+                        raise InvalidWorkbook("Regnearket har flere ark med samme navn; filen er ændret.")
+                    titles.add(title.casefold())
+                    if len(titles) > MAX_SHEETS:
+                        raise InvalidWorkbook(f"Regnearket har over {danish_number(MAX_SHEETS)} ark; "
+                                              "det er ikke et klasseskema.")
                 else:
-                    self.rows[title] = _dense(rows)
-                    title = None
-            elif title is None:
-                if event == "end" and tag == TABLE + "named-range":
+                    if not sheet.linked:
+                        self.sheets[title] = sheet
+                    sheet = None
+            elif sheet is None:
+                if event == "end" and tag == TABLE + "named-range" and tuple(e.tag for e in path[-2:]) == NAMES_PATH:
                     self._define(element)
                 elif event == "end" and tag in EXTERNAL:
                     self.external_links.append(tag)
             elif tag in CELLS:
-                if event == "start" and depth:
-                    raise InvalidWorkbook("En celle ligger inde i en anden celle. Det laver intet "
-                                          "regnearksprogram, så filen er ændret.")
-                depth = 1 if event == "start" else 0
-                if event == "end":
-                    repeat = _count(element.get(TABLE + "number-columns-repeated"))
-                    if row_element is not None:
-                        self._cell(title, element, row, col, repeat, line)
-                    col += repeat
-            elif tag == TABLE + "table-row" and not depth:
                 if event == "start":
-                    if row_element is not None:
+                    if in_cell:
+                        raise InvalidWorkbook("En celle ligger inde i en anden celle. Det laver intet "
+                                              "regnearksprogram, så filen er ændret.")
+                    in_cell = 1
+                else:
+                    in_cell = 0
+                    if row is not None:
+                        _read_cell(element, row, sheet)
+            elif tag == TABLE + "table-row" and not in_cell:
+                if event == "start":
+                    if row is not None:
                         raise InvalidWorkbook("En række ligger inde i en anden række; filen er ændret.")
-                    row_element, line, col = element, {}, 0
+                    row = _Row()
                 else:
                     repeat = _count(element.get(TABLE + "number-rows-repeated"))
-                    if line:
-                        self._keep_row(title, rows, row, repeat, line)
-                    row += repeat
-                    row_element = None
+                    self._keep_row(sheet, row, row_number, repeat)
+                    row_number += repeat
+                    row = None
             elif event == "end" and tag in EXTERNAL:
                 self.external_links.append(tag)
-            if event == "end" and not depth and open_elements:
-                open_elements[-1].remove(element)  # read, so dropped: memory follows the kept values
-        if len(self.sheetnames) != len(set(self.sheetnames)):
-            raise InvalidWorkbook("Regnearket har flere ark med samme navn; filen er ændret.")
+                if tag == TABLE + "table-source" and path[-1].tag == TABLE + "table":
+                    sheet.linked = True  # the copy LibreOffice keeps of a sheet in another file
+            if event == "end" and not in_cell and path:
+                path[-1].remove(element)  # read, so dropped
 
-    def _new_sheet(self, title: str) -> None:
-        self.sheetnames.append(title)
-        if len(self.sheetnames) > MAX_SHEETS:
-            raise InvalidWorkbook(f"Regnearket har over {danish_number(MAX_SHEETS)} ark; det er ikke et klasseskema.")
-        self.merged[title], self.without_value[title] = [], []
-
-    def _cell(self, title: str, element, row: int, col: int, repeat: int, line: dict) -> None:
-        """One cell element (repeated `repeat` times from column `col`, 0-based) into `line`."""
-        value = _value(element)
-        if value is None:
-            if element.get(TABLE + "formula") is not None and element.get(OFFICE + "value-type") is None:
-                if row < MAX_ROWS and col < MAX_COLUMNS:
-                    self.without_value[title].append((row + 1, col + 1))
+    def _keep_row(self, sheet: _SheetCells, row: _Row, first: int, repeat: int) -> None:
+        """A row's cells, repeated, within the template's size; far rows are cut away."""
+        if not (row.values or row.merges or row.without_value):
             return
-        self._with_values.add(title)
-        if row >= MAX_ROWS or col + repeat > MAX_COLUMNS:
-            if title not in self.trimmed_sheets:
-                self.trimmed_sheets.append(title)
-        for column in range(col, min(col + repeat, MAX_COLUMNS)):
-            line[column] = value
-        rows_spanned = _count(element.get(TABLE + "number-rows-spanned"))
-        columns_spanned = _count(element.get(TABLE + "number-columns-spanned"))
-        if (rows_spanned > 1 or columns_spanned > 1) and row < MAX_ROWS and col < MAX_COLUMNS:
-            self.merged[title].append((row + 1, col + 1, row + rows_spanned, col + columns_spanned))
-            if len(self.merged[title]) > MAX_MERGED_RANGES:
-                raise InvalidWorkbook(f"Arket '{title}' har over {danish_number(MAX_MERGED_RANGES)} flettede områder; "
-                                      "filen er ændret.")
-
-    def _keep_row(self, title: str, rows: dict, row: int, repeat: int, line: dict) -> None:
-        """A row's values, repeated, within the template's size; far rows are cut away."""
-        if row + repeat > MAX_ROWS and title not in self.trimmed_sheets:
-            self.trimmed_sheets.append(title)
-        kept = max(0, min(row + repeat, MAX_ROWS) - row)
-        self._cells += kept * len(line)
-        if self._cells > MAX_CELLS:
+        kept = max(0, min(first + repeat, MAX_ROWS) - first)
+        sheet.far = sheet.far or (bool(row.values) and first + repeat > MAX_ROWS)
+        self._kept += kept * (len(row.values) + len(row.without_value))
+        if self._kept > MAX_CELLS:
             raise InvalidWorkbook(f"Regnearket har over {danish_number(MAX_CELLS)} udfyldte celler; "
                                   "det er ikke et klasseskema.")
-        for index in range(row, row + kept):
-            rows[index] = line
+        for index in range(first, first + kept):
+            if row.values:
+                sheet.rows[index] = row.values
+            sheet.without_value.extend((index + 1, col + 1) for col in row.without_value)
+            sheet.merged.extend((index + 1, col + 1, index + rows, col + columns) for col, rows, columns in row.merges)
+            if len(sheet.merged) > MAX_MERGED_RANGES:
+                raise InvalidWorkbook(f"Et ark har over {danish_number(MAX_MERGED_RANGES)} flettede områder; "
+                                      "filen er ændret.")
 
     def _define(self, element) -> None:
         """A workbook-level named range, written the way the .xlsx reader knows names."""
@@ -238,6 +250,27 @@ class OdsBook(Book):
             self.defined_names[name] = DefinedName(name, "")
 
 
+def _read_cell(cell, row: _Row, sheet: _SheetCells) -> None:
+    """One cell element, repeated along the row, into `row` (columns beyond the template's
+    size are cut away)."""
+    col, repeat = row.column, _count(cell.get(TABLE + "number-columns-repeated"))
+    row.column += repeat
+    columns = range(col, min(col + repeat, MAX_COLUMNS))
+    rows_spanned = _count(cell.get(TABLE + "number-rows-spanned"))
+    columns_spanned = _count(cell.get(TABLE + "number-columns-spanned"))
+    if rows_spanned > 1 or columns_spanned > 1:
+        row.merges.extend((c, rows_spanned, columns_spanned) for c in columns)
+    value = _value(cell)
+    if value is None:
+        if cell.get(TABLE + "formula") is not None and cell.get(OFFICE + "value-type") is None:
+            row.without_value.extend(columns)
+        return
+    sheet.has_values = True
+    sheet.far = sheet.far or col + repeat > MAX_COLUMNS
+    for column in columns:
+        row.values[column] = value
+
+
 def _unquoted(sheet: str) -> str:
     return sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
 
@@ -251,25 +284,29 @@ def _count(text: str | None) -> int:
 
 
 def _dense(rows: dict[int, dict]) -> list[list]:
-    """Rows of values from their kept cells, as BookSheet reads them (None where empty)."""
+    """Rows of values from their kept cells, as Sheet.values reads them (None where empty)."""
     if not rows:
         return []
     dense = [[] for _ in range(max(rows) + 1)]
-    cache: dict[int, list] = {}  # a repeated row is made once
+    made: dict[int, list] = {}  # a repeated row is made once
     for index, line in rows.items():
-        made = cache.get(id(line))
-        if made is None:
-            made = cache[id(line)] = [line.get(column) for column in range(max(line) + 1)]
-        dense[index] = made
+        if id(line) not in made:
+            made[id(line)] = [line.get(column) for column in range(max(line) + 1)]
+        dense[index] = made[id(line)]
     return dense
 
 
 def _value(cell):
     """The cell's value as openpyxl gives it (whole numbers as int), or None when empty."""
     kind = cell.get(OFFICE + "value-type")
-    if kind is None or cell.get(CALCEXT + "value-type") == "error":
+    if kind is None:  # no value; text without a type is shown as text
+        return None if cell.get(TABLE + "formula") is not None else _text(cell) or None
+    if cell.get(CALCEXT + "value-type") == "error":
         return None
     if kind in ("float", "percentage", "currency"):
+        formula = (cell.get(TABLE + "formula") or "").lower()
+        if formula in BOOLEAN_FORMULAS:
+            return BOOLEAN_FORMULAS[formula]
         number = _number(cell.get(OFFICE + "value"))
         return number if number is not None else _text(cell)
     if kind == "boolean":
@@ -287,8 +324,7 @@ def _value(cell):
         hours, minutes, seconds = match.groups()
         return dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
     text = cell.get(OFFICE + "string-value")
-    text = _text(cell) if text is None else text
-    return text or None
+    return (_text(cell) if text is None else text) or None
 
 
 def _number(text: str | None) -> float | int | None:
@@ -301,27 +337,38 @@ def _number(text: str | None) -> float | int | None:
 
 def _text(cell) -> str:
     """A cell's shown text: its paragraphs, with runs of spaces, tabs and line breaks as
-    typed. Comments (office:annotation) are not part of it."""
-    return "\n".join(_paragraph(p) for p in cell if p.tag == TEXT + "p")
-
-
-def _paragraph(paragraph) -> str:
-    parts = []
-    stack = [(paragraph, False)]
-    while stack:  # depth-first without recursion: spans may nest deeply in a forged file
-        element, done = stack.pop()
-        if done:
-            parts.append(element.tail or "")
-            continue
-        if element is not paragraph:
-            stack.append((element, True))
-        if element.tag == TEXT + "s":
-            parts.append(" " * min(_count(element.get(TEXT + "c")), MAX_SPACES))
-        elif element.tag == TEXT + "tab":
-            parts.append("\t")
-        elif element.tag == TEXT + "line-break":
+    typed, at most as long as a cell holds. Comments (office:annotation) are not part of it."""
+    parts: list[str] = []
+    length = 0
+    for paragraph in (p for p in cell if p.tag == TEXT + "p"):
+        if parts:
             parts.append("\n")
-        else:
-            parts.append(element.text or "")
-            stack.extend((child, False) for child in reversed(element))
-    return "".join(parts)
+        stack = [(paragraph, False)]
+        while stack and length <= MAX_CELL_TEXT:  # depth-first; spans may nest
+            element, done = stack.pop()
+            if done:
+                part = element.tail or ""
+            else:
+                if element is not paragraph:
+                    stack.append((element, True))  # its tail follows its content
+                if element.tag == TEXT + "s":
+                    part = " " * _spaces(element.get(TEXT + "c"))
+                elif element.tag == TEXT + "tab":
+                    part = "\t"
+                elif element.tag == TEXT + "line-break":
+                    part = "\n"
+                else:
+                    part = element.text or ""
+                    stack.extend((child, False) for child in reversed(element))
+            parts.append(part)
+            length += len(part)
+    return "".join(parts)[:MAX_CELL_TEXT]
+
+
+def _spaces(count: str | None) -> int:
+    """The spaces one <text:s> stands for; no more than a cell holds."""
+    if count is None:
+        return 1
+    if not REPEAT.fullmatch(count):
+        raise InvalidWorkbook("Regnearket har en ugyldig række mellemrum i en tekst; filen er ændret.")
+    return min(int(count), MAX_CELL_TEXT)

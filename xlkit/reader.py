@@ -22,7 +22,7 @@ import openpyxl
 import openpyxl.xml
 from openpyxl.utils import get_column_letter
 
-from xlkit.book import Book, area_bounds
+from xlkit.book import BaseBook, Book, area_bounds
 from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.ods import OdsBook, is_ods
 from xlkit.problems import Problem
@@ -104,7 +104,9 @@ def open_workbook(path: str | Path, formulas: bool = False):
     calculated, or with `formulas` the formulas themselves. Slower than `Book`; used where
     the formulas or the full object model are needed (add-test, class lists, definitions)."""
     data = read_bytes(path)
-    if is_ods(zipfile.ZipFile(io.BytesIO(data))):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        ods = is_ods(archive)
+    if ods:
         raise InvalidWorkbook("Filen er et OpenDocument-regneark (.ods), og det kan denne kommando ikke bruge. "
                               "Gem den som Excel-projektmappe (.xlsx).")
     try:
@@ -115,7 +117,7 @@ def open_workbook(path: str | Path, formulas: bool = False):
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
-def open_book(path: str | Path, password: str | None = None) -> Book:
+def open_book(path: str | Path, password: str | None = None) -> BaseBook:
     archive = check_zip(_file_bytes(path, password))
     try:
         return OdsBook(archive) if is_ods(archive) else Book(archive)
@@ -216,14 +218,14 @@ def _capped(problems: list[Problem], label: str) -> list[Problem]:
 NOT_INPUTS = {"xlkit_fokus", "xlkit_current_term"}  # named formula cells, not typed by teachers
 
 
-def _file_warnings(book: Book, label: str, own_sheets: tuple[str, ...] = ()) -> list[Problem]:
+def _file_warnings(book: BaseBook, label: str, own_sheets: tuple[str, ...] = ()) -> list[Problem]:
     """What is odd about the file as a whole: macros, external links, sheets with content
     that xlkit does not read (a copied test sheet, say), merged input cells and formulas in
     input cells that carry no result (which read as empty). `own_sheets`: the template's
     sheets that no name points to (its formula sheets)."""
     problems = []
     if book.has_macros:
-        problems.append(Problem("macros", "Filen indeholder makroer (VBA).",
+        problems.append(Problem("macros", "Filen indeholder makroer.",
                                 "Kun værdierne er læst; makroerne er hverken kørt eller kopieret.", label))
     if book.external_links:
         problems.append(Problem("external-links", f"Filen har {len(book.external_links)} link(s) til andre filer.",
