@@ -166,7 +166,7 @@ def test_consolidate_survives_a_corrupt_file_and_never_writes_inputs(runner, tmp
     assert lines[0] == f"Læste 8 af 11 filer i {inbox} (3 sprunget over)."
     assert "  Sprunget over: andet.xlsx: Filen er ikke lavet med xlkit (de skjulte skabelonoplysninger mangler)." in lines
     assert any(line.startswith("  Sprunget over: klasser/elevvurdering_9B.xlsx: Filen er ikke et regneark") for line in lines)
-    assert "  Sprunget over: gammel.xls: Ikke en .xlsx-fil" in lines
+    assert "  Sprunget over: gammel.xls: Ikke en .xlsx- eller .ods-fil" in lines
     wb = openpyxl.load_workbook(out)
     classes = {wb["Oversigt"].cell(r, 1).value for r in range(5, 20)} - {None}
     assert classes == {"7.A", "7.B", "8.A", "8.B", "9.A"}

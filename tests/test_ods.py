@@ -164,7 +164,7 @@ def test_repeated_rows_and_cells_are_placed_and_merges_found():
     assert sheet.values(1, 1, 4, 6) == [[None, None, 7, 7, 7, None]] * 2 + [["A", None, 1, None, None, None],
                                                                             [None] * 6]
     assert sheet.merged_ranges == [(3, 1, 5, 2)]
-    assert workbook.trimmed_sheets == [] and workbook.has_values("S")
+    assert not workbook.sheet_cells["S"].far and workbook.has_values("S")
 
 
 def test_names_point_where_libreoffice_wrote_them():
@@ -186,7 +186,7 @@ def test_names_point_where_libreoffice_wrote_them():
     assert list(workbook.defined_names["xlkit_nr"].destinations) == [("S", "$A$2")]
     assert list(workbook.defined_names["xlkit_uni"].destinations) == [("S", "B2:B3")]
     assert [workbook.region(name) for name in ("xlkit_to", "xlkit_rækker", "xlkit_to_ark")] == [None] * 3
-    assert "xlkit_formel" not in workbook.defined_names or workbook.region("xlkit_formel") is None
+    assert "xlkit_formel" not in workbook.defined_names  # a formula, not a range
     assert "xlkit_lokal" not in workbook.defined_names  # sheet-local, like Excel's localSheetId names
 
 
@@ -242,7 +242,7 @@ def test_a_repeat_bomb_reads_only_the_template_area_quickly():
     # as in an .xlsx, only a sheet xlkit reads is said to be cut (a teacher's own sheet may
     # carry a student's name, and this warning is not pseudonymised)
     assert workbook.trimmed_sheets == ["S"] and workbook.has_values("Lærerens eget")
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 10  # a few milliseconds; far from expanding 16 billion cells
     with pytest.raises(InvalidWorkbook, match="udfyldte celler"):
         book(ods(table("S", bomb) + table("T", bomb)))  # 2 x 999 x 702 kept values > MAX_CELLS
     assert 999 * 702 < MAX_CELLS < 2 * 999 * 702
@@ -251,14 +251,14 @@ def test_a_repeat_bomb_reads_only_the_template_area_quickly():
 @pytest.mark.parametrize(("tables", "kwargs", "message"), [
     (table("S", "<table:table-row>" + cell('office:value-type="string"', cell()) + "</table:table-row>"), {},
      "celle ligger inde i en anden celle"),
-    ('<table:table table:name="S"><table:table table:name="T"/></table:table>', {}, "hvor regneark ikke har ark"),
-    ('<office:automatic-styles><table:table table:name="T"/></office:automatic-styles>', {}, "hvor regneark ikke har ark"),
+    ('<table:table table:name="S"><table:table table:name="T"/></table:table>', {}, "ark ligger et forkert sted"),
+    ('<office:automatic-styles><table:table table:name="T"/></office:automatic-styles>', {}, "ark ligger et forkert sted"),
     (table("S", "<table:table-row>" + cell('office:value-type="string"', "<text:p>" + "<text:span>" * 70 + "x"
                                            + "</text:span>" * 70 + "</text:p>") + "</table:table-row>"), {}, "dybt indlejret"),
     (table("S", "<table:table-row>" + cell('office:value-type="string"', "<text:p>" + "<text:s/>" * 10_001 + "</text:p>")
            + "</table:table-row>"), {}, "usædvanligt mange dele"),
     (table("S", "<table:table-row>" + cell('office:value-type="string"', '<text:p><text:s text:c="x"/></text:p>')
-           + "</table:table-row>"), {}, "ugyldig række mellemrum"),
+           + "</table:table-row>"), {}, "ugyldigt antal mellemrum"),
     (table("S", "<table:table-row><table:table-row/></table:table-row>"), {}, "række ligger inde i en anden"),
     (table("S", '<table:table-row table:number-rows-repeated="99999999999"/>'), {}, "ugyldig gentagelse"),
     (table("S", "<table:table-row>" + cell('table:number-columns-repeated="-1"') + "</table:table-row>"), {},
@@ -278,9 +278,17 @@ def test_forged_structure_is_refused(tmp_path, tables, kwargs, message):
 def test_macros_and_links_are_flagged_and_never_followed():
     linked = ('<table:table table:name="S"><table:table-source xlink:href="file:///C:/andet.ods" '
               'xmlns:xlink="http://www.w3.org/1999/xlink"/></table:table>')
-    workbook = book(ods(linked, parts={"Basic/Standard/Module1.xml": "<module/>", "Basic/script-lc.xml": "<x/>"}))
-    assert workbook.has_macros and len(workbook.external_links) == 1
-    plain = book(ods(table("S", ""), parts={"Basic/script-lc.xml": "<x/>"}))
+    dde = ('<table:dde-links><table:dde-link><office:dde-source office:dde-application="soffice" '
+           'office:dde-topic="C:\\andet.ods" office:dde-item="A1"/><table:table table:name="x"><table:table-row>'
+           + cell('office:value-type="float" office:value="1"') + "</table:table-row></table:table></table:dde-link>"
+           "</table:dde-links>")
+    range_link = ('<table:table table:name="T"><table:table-row><table:table-cell><table:cell-range-source '
+                  'xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="file:///C:/andet.ods" table:name="A1"/>'
+                  "</table:table-cell></table:table-row></table:table>")
+    workbook = book(ods(linked + range_link + dde, parts={"Basic/Standard/Module1.xml": "<module/>"}))
+    assert workbook.has_macros and workbook.sheetnames == ["T"]
+    assert workbook.external_links == ["file:///C:/andet.ods", "soffice C:\\andet.ods"]  # one per file, as in .xlsx
+    plain = book(ods(table("S", ""), parts={"Basic/script-lc.xml": "<x/>", "Basic/Standard/script-lb.xml": "<x/>"}))
     assert not plain.has_macros and not plain.external_links
 
 

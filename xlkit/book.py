@@ -186,6 +186,7 @@ class Sheet:
         for line in rows[min_row - 1:max_row]:
             yield tuple(line[c] if c < len(line) else None for c in range(max_col))
 
+
 class BookSheet(Sheet):
     """A sheet of an .xlsx, read by calamine from the package of checked sheets."""
 
@@ -421,6 +422,11 @@ class BaseBook:
     sheetnames: list[str]
     defined_names: dict[str, DefinedName]
     archive: zipfile.ZipFile
+    has_macros: bool
+    external_links: list[str]
+    trimmed_sheets: list[str]  # sheets read with cells far outside the template cut away
+    modified: dt.datetime | None
+    _sheets: dict[str, Sheet]  # made when first asked for
 
     def region(self, name: str) -> Region | None:
         """The values a workbook-level name points to, or None when it points to no single
@@ -585,8 +591,13 @@ class Book(BaseBook):
         if "docProps/core.xml" not in names:
             return None
         core = ElementTree.fromstring(self.archive.read("docProps/core.xml"), forbid_dtd=True)
-        element = core.find("dcterms:modified", NS)
-        try:
-            return dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00")).replace(tzinfo=None)
-        except (AttributeError, ValueError):
-            return None
+        return document_date(core.find("dcterms:modified", NS))
+
+
+def document_date(element) -> dt.datetime | None:
+    """When the file was last saved, from its document properties (an ISO date element),
+    as a naive datetime; None when absent or unreadable."""
+    try:
+        return dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00")).replace(tzinfo=None)
+    except (AttributeError, ValueError):
+        return None

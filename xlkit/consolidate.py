@@ -258,7 +258,7 @@ def consolidate(
     workbooks, others = find_workbooks(folder)
     for path in others:
         label = _label(path, folder, result)
-        result.files.append(FileStatus(label, False, "Ikke en .xlsx-fil"))
+        result.files.append(FileStatus(label, False, "Ikke en .xlsx- eller .ods-fil"))
         result.problems.append(Problem(
             "unsupported-format", f"Filtypen {path.suffix} læses ikke.", OTHER_FILES[path.suffix.lower()], label,
         ))

@@ -23,7 +23,7 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_ROWS, MAX_SHEETS, MAX_WORKBOOK_PART, BaseBook,
-                        DefinedName, Sheet)
+                        DefinedName, Sheet, document_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.values import danish_number
 from xlkit.workbook import MAX_CELL_TEXT, METADATA_SHEET
@@ -35,12 +35,14 @@ TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 CELLS = (TABLE + "table-cell", TABLE + "covered-table-cell")
-EXTERNAL = {TABLE + "table-source", TABLE + "cell-range-source", OFFICE + "dde-source", TABLE + "dde-link"}
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+EXTERNAL = {TABLE + "table-source", TABLE + "cell-range-source", OFFICE + "dde-source"}  # links to other files
 MAX_CELLS = 1_000_000  # values (and formulas without one) kept per file; a class workbook has a few thousand
 MAX_DEPTH = 64  # nesting of elements; LibreOffice writes at most about 15
 MAX_CELL_ELEMENTS = 10_000  # paragraphs, spans, spaces inside one cell; a typed name has a handful
 REPEAT = re.compile(r"[1-9][0-9]{0,7}")  # ODS sheets have at most 1,048,576 rows and 16,384 columns
-MACRO_PART = re.compile(r"(?i)(?:basic|scripts)/[^/]+/.")  # a library folder with a module in it
+# a module in a macro library folder (an emptied library keeps only its index, script-lb.xml)
+MACRO_PART = re.compile(r"(?i)(?:basic|scripts)/[^/]+/(?!(?:script|dialog)-lb\.xml$).")
 # LibreOffice keeps a boolean from an .xlsx as the formula =TRUE() or =FALSE() with the number 1 or 0
 BOOLEAN_FORMULAS = {"of:=true()": True, "of:=false()": False}
 # $Sheet.$A$1:.$B$9 or $'Sheet name'.$A$1 as LibreOffice writes a named range; the sheet may
@@ -53,7 +55,7 @@ NAMES_PATH = (OFFICE + "spreadsheet", TABLE + "named-expressions")  # where the 
 
 
 def is_ods(archive: zipfile.ZipFile) -> bool:
-    """Whether the package is an OpenDocument spreadsheet (its first entry names the type)."""
+    """Whether the package is an OpenDocument spreadsheet (its mimetype entry names the type)."""
     info = archive.NameToInfo.get("mimetype")
     try:
         return info is not None and info.file_size <= 100 and archive.read(info).strip() == SPREADSHEET_TYPE
@@ -66,6 +68,7 @@ class _SheetCells:
     """What one sheet's rows leave behind: kept values and, per cell, merges and formulas
     without a result (1-based)."""
 
+    title: str
     rows: dict[int, dict] = field(default_factory=dict)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     without_value: list[tuple[int, int]] = field(default_factory=list)
@@ -87,7 +90,7 @@ class OdsSheet(Sheet):
 
     def __init__(self, book: "OdsBook", title: str):
         super().__init__(book, title)
-        self._cells = book.sheets[title]
+        self._cells = book.sheet_cells[title]
         self._rows = _dense(self._cells.rows)
 
     def _load(self, rows_needed: int) -> list[list]:
@@ -114,21 +117,22 @@ class OdsBook(BaseBook):
                                   "Filer > Gem som, uden 'Gem med adgangskode'), eller som .xlsx.")
         if "content.xml" not in archive.NameToInfo:
             raise InvalidWorkbook("Regnearket (.ods) mangler sit indhold (content.xml); filen er beskadiget.")
-        self.sheets: dict[str, _SheetCells] = {}
+        self.sheet_cells: dict[str, _SheetCells] = {}
         self.defined_names: dict[str, DefinedName] = {}
-        self.external_links: list[str] = []
+        self._links: set[str] = set()
         self._kept = 0
         self._read_content(archive.read("content.xml"))
-        self.sheetnames = list(self.sheets)
+        self.sheetnames = list(self.sheet_cells)
+        self.external_links = sorted(self._links)
         # as in an .xlsx, only the sheets xlkit reads are said to be cut
         read = {sheet for name in self.defined_names.values() for sheet, _ in name.destinations} | {METADATA_SHEET}
-        self.trimmed_sheets = [title for title, cells in self.sheets.items() if cells.far and title in read]
+        self.trimmed_sheets = [title for title, cells in self.sheet_cells.items() if cells.far and title in read]
         self.has_macros = any(MACRO_PART.match(name) for name in archive.namelist())
         self.modified = self._modified()
         self._sheets: dict[str, Sheet] = {}
 
     def has_values(self, title: str) -> bool:
-        return self.sheets[title].has_values
+        return self.sheet_cells[title].has_values
 
     def _small_part(self, name: str) -> bytes:
         info = self.archive.NameToInfo.get(name)
@@ -142,11 +146,7 @@ class OdsBook(BaseBook):
         meta = self._small_part("meta.xml")
         if not meta:
             return None
-        element = ElementTree.fromstring(meta, forbid_dtd=True).find(f".//{DC_DATE}")
-        try:
-            return dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00")).replace(tzinfo=None)
-        except (AttributeError, ValueError):
-            return None
+        return document_date(ElementTree.fromstring(meta, forbid_dtd=True).find(f".//{DC_DATE}"))
 
     def _read_content(self, xml: bytes) -> None:
         """Every sheet's cells, the names and the links, in one pass."""
@@ -169,11 +169,20 @@ class OdsBook(BaseBook):
                         raise InvalidWorkbook("En celle i regnearket har usædvanligt mange dele; filen er ændret.")
             else:
                 path.pop()
+            if event == "end" and tag in EXTERNAL:
+                self._links.add(element.get(XLINK_HREF) or "{} {}".format(element.get(OFFICE + "dde-application"),
+                                                                           element.get(OFFICE + "dde-topic")))
+                if tag == TABLE + "table-source" and sheet is not None and path[-1].tag == TABLE + "table":
+                    sheet.linked = True  # the copy LibreOffice keeps of a sheet in another file
             if tag == TABLE + "table":
-                if event == "start":
-                    if sheet is not None or len(path) < 2 or path[-2].tag != OFFICE + "spreadsheet":
-                        raise InvalidWorkbook("Et ark ligger et sted, hvor regneark ikke har ark; filen er ændret.")
-                    title, sheet, row_number = element.get(TABLE + "name") or "", _SheetCells(), 0
+                parent = path[-2].tag if event == "start" and len(path) > 1 else None
+                if event == "start" and parent == TABLE + "dde-link" and sheet is None:  # the copy kept of a DDE link's data
+                    title, sheet, row_number = "", _SheetCells("", linked=True), 0
+                elif event == "start":
+                    if sheet is not None or parent != OFFICE + "spreadsheet":
+                        raise InvalidWorkbook("Et ark ligger et forkert sted i filen; filen er ændret.")
+                    title = element.get(TABLE + "name") or ""
+                    sheet, row_number = _SheetCells(title), 0
                     if title.casefold() in titles:  # Excel and LibreOffice ignore case in sheet names
                         raise InvalidWorkbook("Regnearket har flere ark med samme navn; filen er ændret.")
                     titles.add(title.casefold())
@@ -182,13 +191,11 @@ class OdsBook(BaseBook):
                                               "det er ikke et klasseskema.")
                 else:
                     if not sheet.linked:
-                        self.sheets[title] = sheet
+                        self.sheet_cells[title] = sheet
                     sheet = None
             elif sheet is None:
                 if event == "end" and tag == TABLE + "named-range" and tuple(e.tag for e in path[-2:]) == NAMES_PATH:
                     self._define(element)
-                elif event == "end" and tag in EXTERNAL:
-                    self.external_links.append(tag)
             elif tag in CELLS:
                 if event == "start":
                     if in_cell:
@@ -209,10 +216,6 @@ class OdsBook(BaseBook):
                     self._keep_row(sheet, row, row_number, repeat)
                     row_number += repeat
                     row = None
-            elif event == "end" and tag in EXTERNAL:
-                self.external_links.append(tag)
-                if tag == TABLE + "table-source" and path[-1].tag == TABLE + "table":
-                    sheet.linked = True  # the copy LibreOffice keeps of a sheet in another file
             if event == "end" and not in_cell and path:
                 path[-1].remove(element)  # read, so dropped
 
@@ -232,7 +235,7 @@ class OdsBook(BaseBook):
             sheet.without_value.extend((index + 1, col + 1) for col in row.without_value)
             sheet.merged.extend((index + 1, col + 1, index + rows, col + columns) for col, rows, columns in row.merges)
             if len(sheet.merged) > MAX_MERGED_RANGES:
-                raise InvalidWorkbook(f"Et ark har over {danish_number(MAX_MERGED_RANGES)} flettede områder; "
+                raise InvalidWorkbook(f"Arket '{sheet.title}' har over {danish_number(MAX_MERGED_RANGES)} flettede områder; "
                                       "filen er ændret.")
 
     def _define(self, element) -> None:
@@ -370,5 +373,5 @@ def _spaces(count: str | None) -> int:
     if count is None:
         return 1
     if not REPEAT.fullmatch(count):
-        raise InvalidWorkbook("Regnearket har en ugyldig række mellemrum i en tekst; filen er ændret.")
+        raise InvalidWorkbook("Regnearket har et ugyldigt antal mellemrum i en tekst; filen er ændret.")
     return min(int(count), MAX_CELL_TEXT)

@@ -103,8 +103,8 @@ def open_workbook(path: str | Path, formulas: bool = False):
     """An openpyxl workbook from an untrusted file, or InvalidWorkbook: cell values as last
     calculated, or with `formulas` the formulas themselves. Slower than `Book`; used where
     the formulas or the full object model are needed (add-test, class lists, definitions)."""
-    data = read_bytes(path)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    data = _file_bytes(path, None)
+    with check_zip(data) as archive:
         ods = is_ods(archive)
     if ods:
         raise InvalidWorkbook("Filen er et OpenDocument-regneark (.ods), og det kan denne kommando ikke bruge. "
@@ -265,7 +265,7 @@ def _file_warnings(book: BaseBook, label: str, own_sheets: tuple[str, ...] = ())
                                         label, sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))
         for row, col, coordinate in book[sheet].formulas_without_value(areas):
             problems.append(Problem("formula-without-value", "Cellen har en formel uden gemt resultat og læses som tom.",
-                                    "Åbn filen i Excel, og gem den igen, eller skriv værdien i stedet.",
+                                    "Åbn filen i Excel eller LibreOffice, og gem den igen, eller skriv værdien i stedet.",
                                     label, sheet, coordinate))
     return problems
 
