@@ -8,6 +8,7 @@ import io
 import re
 import time
 import zipfile
+from pathlib import Path
 
 import msoffcrypto
 import openpyxl
@@ -92,6 +93,16 @@ def corpus(tmp_path, spec):
     wb["Elevvurdering"].merge_cells("E8:F8")
     wb["Elevvurdering"]["B9"] = "Bo 010203-1234"
     wb.save(bad / "formel.xlsx")
+    # a class saved as .ods by LibreOffice is read; a copy of another class with a repeat bomb
+    # (one row of values repeated 1,048,576 x 16,384 times, after the sheet's last row) is read
+    # with the far cells cut away
+    saved = Path(__file__).parent / "data" / "elevvurdering.ods"
+    (bad / "libreoffice.ods").write_bytes(saved.read_bytes())
+    letter = b'class_letter</text:p></table:table-cell><table:table-cell office:value-type="string" calcext:value-type="string"><text:p>&quot;'
+    bomb = (b'<table:table-row table:number-rows-repeated="1048576"><table:table-cell office:value-type="float" '
+            b'office:value="1" table:number-columns-repeated="16384"/></table:table-row></table:table>')
+    rewrite(saved, bad / "bombe.ods", lambda n, d: d.replace(letter + b"A", letter + b"Z").replace(b"</table:table>", bomb, 1)
+            if n == "content.xml" else (None if n == "(extra)" else d))
     return folder, {p: file_hash(p) for p in folder.rglob("*") if p.is_file()}
 
 
@@ -113,11 +124,12 @@ def test_hostile_corpus(corpus, tmp_path):
     assert "~$7A.xlsx" not in str(files)
     read = {name for name, (status, _) in files.items() if status == "Læst"}
     assert read == {"7A.xlsx", "7B.xlsx", "skidt/dimension.xlsx", "skidt/xfd.xlsx", "skidt/makro.xlsm",
-                    "skidt/link.xlsx", "skidt/formel.xlsx"}
+                    "skidt/link.xlsx", "skidt/formel.xlsx", "skidt/libreoffice.ods", "skidt/bombe.ods"}
     problems = [(row[0], row[2], row[5]) for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)]
     codes = {(f, c) for f, _, c in problems}
     assert {("skidt/makro.xlsm", "macros"), ("skidt/link.xlsx", "external-links"),
-            ("skidt/formel.xlsx", "merged-input"), ("skidt/formel.xlsx", "cpr-number")} <= codes
+            ("skidt/formel.xlsx", "merged-input"), ("skidt/formel.xlsx", "cpr-number"),
+            ("skidt/bombe.ods", "cells-outside-area"), ("skidt/libreoffice.ods", "text-as-number")} <= codes
     assert ("skidt/formel.xlsx", "H6", "formula-without-value") in problems
     actions = {row[0]: row[4] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
     assert "Pak skemaerne ud" in actions["skidt/skemaer.zip"] and ".xlsx" in actions["skidt/binær.XLSB"]
