@@ -278,11 +278,13 @@ def _unquoted(sheet: str) -> str:
     return sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
 
 
-def _count(text: str | None) -> int:
+def _count(text: str | None, what: str = "en ugyldig gentagelse af celler") -> int:
+    """A repeat, span or space count (1 when absent); InvalidWorkbook naming `what` when it
+    is not a plain positive number of at most eight digits."""
     if text is None:
         return 1
     if not REPEAT.fullmatch(text):
-        raise InvalidWorkbook("Regnearket har en ugyldig gentagelse af celler; filen er ændret.")
+        raise InvalidWorkbook(f"Regnearket har {what}; filen er ændret.")
     return int(text)
 
 
@@ -355,7 +357,8 @@ def _text(cell) -> str:
                 if element is not paragraph:
                     stack.append((element, True))  # its tail follows its content
                 if element.tag == TEXT + "s":
-                    part = " " * _spaces(element.get(TEXT + "c"))
+                    part = " " * min(_count(element.get(TEXT + "c"), "et ugyldigt antal mellemrum i en tekst"),
+                                     MAX_CELL_TEXT)
                 elif element.tag == TEXT + "tab":
                     part = "\t"
                 elif element.tag == TEXT + "line-break":
@@ -366,12 +369,3 @@ def _text(cell) -> str:
             parts.append(part)
             length += len(part)
     return "".join(parts)[:MAX_CELL_TEXT]
-
-
-def _spaces(count: str | None) -> int:
-    """The spaces one <text:s> stands for; no more than a cell holds."""
-    if count is None:
-        return 1
-    if not REPEAT.fullmatch(count):
-        raise InvalidWorkbook("Regnearket har et ugyldigt antal mellemrum i en tekst; filen er ændret.")
-    return min(int(count), MAX_CELL_TEXT)
