@@ -264,8 +264,11 @@ def test_a_repeat_bomb_reads_only_the_template_area_quickly():
     (table("S", "<table:table-row>" + cell('table:number-columns-repeated="-1"') + "</table:table-row>"), {},
      "ugyldig gentagelse"),
     (table("S", "") + table("s", ""), {}, "flere ark med samme navn"),
+    (table("S", ""), {"manifest": '<manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data>'
+                                  '<manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc"/>'
+                                  "</manifest:encryption-data></manifest:file-entry>"}, "beskyttet med adgangskode"),
     (table("S", ""), {"manifest": '<manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/>'
-                                  "</manifest:file-entry>"}, "beskyttet med adgangskode"),
+                                  "</manifest:file-entry>"}, "ikke kan åbne"),
     (table("S", ""), {"prolog": "<!DOCTYPE x [<!ENTITY a 'b'>]>"}, "beskadiget"),
 ])
 def test_forged_structure_is_refused(tmp_path, tables, kwargs, message):

@@ -24,3 +24,8 @@ class RosterError(XlkitError):
 
 class InvalidWorkbook(XlkitError):
     """A workbook cannot be read at all (damaged, not an xlsx, not from xlkit ...)."""
+
+
+# The same two answers for a password-protected .xlsx and .ods
+PASSWORD_NEEDED = "Filen er beskyttet med adgangskode. Kør igen med --password, eller gem den uden adgangskode."
+WRONG_PASSWORD = "Adgangskoden passer ikke til filen."

@@ -106,15 +106,13 @@ class OdsSheet(Sheet):
 
 
 class OdsBook(BaseBook):
-    """The parts of an .ods the readers need, with the same interface as the .xlsx Book."""
+    """The parts of an .ods the readers need, with the same interface as the .xlsx Book
+    (a password-protected package is decrypted by odfcrypt first)."""
 
     sheet_type = OdsSheet
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
-        if b"encryption-data" in self._small_part("META-INF/manifest.xml"):
-            raise InvalidWorkbook("Filen er beskyttet med adgangskode. Gem den uden adgangskode (i LibreOffice: "
-                                  "Filer > Gem som, uden 'Gem med adgangskode'), eller som .xlsx.")
         if "content.xml" not in archive.NameToInfo:
             raise InvalidWorkbook("Regnearket (.ods) mangler sit indhold (content.xml); filen er beskadiget.")
         self.sheet_cells: dict[str, _SheetCells] = {}

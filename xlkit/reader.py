@@ -23,8 +23,9 @@ import openpyxl.xml
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import BaseBook, Book, area_bounds
-from xlkit.errors import InvalidWorkbook, XlkitError
+from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook, XlkitError
 from xlkit.ods import OdsBook, is_ods
+from xlkit.odfcrypt import decrypted
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
 from xlkit.values import CPR_PATTERN, without_cpr
@@ -88,14 +89,13 @@ def _decrypt(data: bytes, password: str | None) -> bytes:
         raise InvalidWorkbook("Filen er i det gamle .xls-format. Åbn den i Excel, og gem den som "
                               "Excel-projektmappe (.xlsx).")
     if password is None:
-        raise InvalidWorkbook("Filen er beskyttet med adgangskode. Kør igen med --password, "
-                              "eller gem den uden adgangskode.")
+        raise InvalidWorkbook(PASSWORD_NEEDED)
     try:
         office.load_key(password=password)
         out = io.BytesIO()
         office.decrypt(out)
     except Exception:
-        raise InvalidWorkbook("Adgangskoden passer ikke til filen.") from None
+        raise InvalidWorkbook(WRONG_PASSWORD) from None
     return out.getvalue()
 
 
@@ -118,9 +118,13 @@ def open_workbook(path: str | Path, formulas: bool = False):
 
 
 def open_book(path: str | Path, password: str | None = None) -> BaseBook:
+    """A fast view of the workbook (.xlsx or .ods), decrypted with `password` when protected."""
     archive = check_zip(_file_bytes(path, password))
     try:
-        return OdsBook(archive) if is_ods(archive) else Book(archive)
+        if not is_ods(archive):
+            return Book(archive)
+        plain = decrypted(archive, password)
+        return OdsBook(archive if plain is None else check_zip(plain))
     except InvalidWorkbook:
         raise
     except Exception as error:

@@ -1,0 +1,203 @@
+"""Opening a password-protected .ods (LibreOffice: Gem som > Gem med adgangskode).
+
+LibreOffice encrypts an OpenDocument package in one of two ways; both are read here with
+`cryptography` (the library msoffcrypto-tool uses for password-protected .xlsx):
+
+- "wholesome" (recent LibreOffice; 25.2 writes it): the whole package is one entry,
+  `encrypted-package`, encrypted with AES-256-GCM (nonce first, tag last) under an
+  Argon2id key from the SHA-256 of the password; inside is the deflated, plain package.
+- per part (LibreOffice from 3.5, 7.4 among them): each part is deflated and encrypted on its own
+  with AES-CBC under a PBKDF2-HMAC-SHA1 key from the SHA-256 (or SHA-1) of the password,
+  with a digest of its first kilobyte to recognise a wrong password.
+
+Both give back a plain package, which the reader checks against the zip limits like any
+other file. Per part, only the parts xlkit reads (content.xml, meta.xml) are decrypted,
+so a file with a thousand encrypted parts costs two key derivations. The derivation
+costs are written in the file, so they are capped; the inflated sizes too. Blowfish
+(ODF 1.1) and OpenPGP-encrypted packages are reported, not opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import zipfile
+import zlib
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from defusedxml import ElementTree
+
+from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook
+
+MANIFEST = "META-INF/manifest.xml"
+WHOLE_PACKAGE = "encrypted-package"
+PARTS_READ = ("content.xml", "meta.xml")  # what OdsBook reads; the other parts keep their names only
+M = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+LOEXT = "{urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0}"
+AES_CBC = {"http://www.w3.org/2001/04/xmlenc#aes256-cbc", "http://www.w3.org/2001/04/xmlenc#aes192-cbc",
+           "http://www.w3.org/2001/04/xmlenc#aes128-cbc"}
+AES_GCM = {"http://www.w3.org/2009/xmlenc11#aes256-gcm", "http://www.w3.org/2009/xmlenc11#aes192-gcm",
+           "http://www.w3.org/2009/xmlenc11#aes128-gcm"}
+SHA256 = {"http://www.w3.org/2000/09/xmldsig#sha256", "http://www.w3.org/2001/04/xmlenc#sha256",
+          "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256", "SHA256"}
+SHA1 = {"", "SHA1", "http://www.w3.org/2000/09/xmldsig#sha1"}  # SHA-1 is the default
+ARGON2ID = "urn:org:documentfoundation:names:experimental:office:manifest:argon2id"
+CHECKSUMS = {"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k": hashlib.sha256,
+             "SHA256/1K": hashlib.sha256, "SHA1/1K": hashlib.sha1,
+             "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha1-1k": hashlib.sha1}
+# The costs LibreOffice writes are 100,000 PBKDF2 rounds and Argon2id t=3, m=64 MiB, p=4;
+# a forged file must not make one read take minutes or gigabytes.
+MAX_PBKDF2_ITERATIONS = 1_000_000
+MAX_ARGON2_ITERATIONS = 10
+MAX_ARGON2_MEMORY_KIB = 128 * 1024
+MAX_ARGON2_LANES = 16
+MAX_MANIFEST_BYTES = 2 * 1024 * 1024
+MAX_INFLATED_BYTES = 64 * 1024 * 1024  # the reader's limit for a whole package
+
+
+def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
+    """The plain package of a password-protected .ods, or None when it is not protected."""
+    info = archive.NameToInfo.get(MANIFEST)
+    if info is None:
+        return None
+    if info.file_size > MAX_MANIFEST_BYTES:
+        raise InvalidWorkbook("Regnearkets indholdsfortegnelse (manifest) er unormalt stor; filen er ændret.")
+    manifest = archive.read(info)
+    if b"encryption-data" not in manifest:
+        return None
+    entries = _encrypted_entries(ElementTree.fromstring(manifest, forbid_dtd=True))
+    if not entries:
+        return None
+    for encryption in entries.values():  # said before asking for a password that would not help
+        _algorithm(encryption)
+    if password is None:
+        raise InvalidWorkbook(PASSWORD_NEEDED)
+    secret = password.encode("utf-8")
+    if WHOLE_PACKAGE in archive.NameToInfo:
+        if WHOLE_PACKAGE not in entries:
+            raise InvalidWorkbook("Filens krypterede indhold mangler sin beskrivelse; filen er ændret.")
+        return _inflate(_decrypt(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret))
+    return _with_parts_decrypted(archive, entries, secret)
+
+
+def _encrypted_entries(manifest) -> dict[str, object]:
+    """Part name -> its encryption-data element (PGP key info makes the file unreadable here)."""
+    if any(element.tag.endswith("}keyinfo") for element in manifest.iter()):
+        raise InvalidWorkbook("Filen er krypteret med en OpenPGP-nøgle, som xlkit ikke kan åbne. Gem den med en "
+                              "adgangskode i stedet, eller som .xlsx.")
+    return {entry.get(f"{M}full-path", ""): entry.find(f"{M}encryption-data")
+            for entry in manifest.iter(f"{M}file-entry") if entry.find(f"{M}encryption-data") is not None}
+
+
+def _with_parts_decrypted(archive: zipfile.ZipFile, entries: dict, secret: bytes) -> bytes:
+    """The package with the parts xlkit reads decrypted, the manifest left out (it only
+    describes the encryption) and every other part kept as it is."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as package:
+        for info in archive.infolist():
+            if info.filename == MANIFEST:
+                continue
+            data = archive.read(info)
+            if info.filename in PARTS_READ and info.filename in entries:
+                data = _inflate(_decrypt(data, entries[info.filename], secret))
+            package.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
+    """One encrypted entry's deflated bytes."""
+    algorithm, name = _algorithm(encryption)
+    derivation = encryption.find(f"{M}key-derivation")
+    start = encryption.find(f"{M}start-key-generation")
+    if derivation is None:
+        raise InvalidWorkbook("Filens beskrivelse af krypteringen er ufuldstændig; filen er ændret.")
+    start_name = "" if start is None else start.get(f"{M}start-key-generation-name", "")
+    if start_name not in SHA256 | SHA1:
+        raise InvalidWorkbook(f"Filen bruger en ukendt nøgle til krypteringen ({start_name}); filen er ikke læst.")
+    start_key = (hashlib.sha256 if start_name in SHA256 else hashlib.sha1)(secret).digest()
+    key = _derive(derivation, start_key, _key_size(derivation, name))
+    if name in AES_GCM:
+        try:
+            return AESGCM(key).decrypt(data[:12], data[12:], None)
+        except (InvalidTag, ValueError):  # the tag proves the key (and the bytes)
+            raise InvalidWorkbook(WRONG_PASSWORD) from None
+    iv = _base64(algorithm.get(f"{M}initialisation-vector"))
+    if len(iv) != 16 or len(data) % 16:
+        raise InvalidWorkbook("Filens krypterede indhold har en forkert længde; filen er beskadiget.")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    plain = decryptor.update(data) + decryptor.finalize()
+    padding = plain[-1] if plain else 0
+    if not 1 <= padding <= 16:
+        raise InvalidWorkbook(WRONG_PASSWORD)
+    plain = plain[:-padding]
+    digest = CHECKSUMS.get(encryption.get(f"{M}checksum-type", ""))
+    if digest and digest(plain[:1024]).digest() != _base64(encryption.get(f"{M}checksum")):
+        raise InvalidWorkbook(WRONG_PASSWORD)
+    return plain
+
+
+def _algorithm(encryption) -> tuple[object, str]:
+    """The cipher element and its name, when it is one xlkit can decrypt."""
+    algorithm = encryption.find(f"{M}algorithm")
+    name = "" if algorithm is None else algorithm.get(f"{M}algorithm-name", "")
+    if name not in AES_CBC | AES_GCM:
+        raise InvalidWorkbook(f"Filen er krypteret på en måde, som xlkit ikke kan åbne ({name or 'ukendt'}). Åbn den "
+                              "i LibreOffice, og gem den igen (med eller uden adgangskode) eller som .xlsx.")
+    return algorithm, name
+
+
+def _key_size(derivation, algorithm: str) -> int:
+    expected = 16 if "aes128" in algorithm else 24 if "aes192" in algorithm else 32
+    size = _number(derivation.get(f"{M}key-size", str(expected)), expected)
+    if size != expected:
+        raise InvalidWorkbook("Filens krypteringsnøgle har en forkert længde; filen er ændret.")
+    return size
+
+
+def _derive(derivation, start_key: bytes, size: int) -> bytes:
+    """The key, from the derivation the file names, within the capped costs."""
+    kind = derivation.get(f"{M}key-derivation-name", "")
+    salt = _base64(derivation.get(f"{M}salt"))
+    if not 8 <= len(salt) <= 64:
+        raise InvalidWorkbook("Filens krypteringssalt har en forkert længde; filen er ændret.")
+    if kind == "PBKDF2":
+        rounds = _number(derivation.get(f"{M}iteration-count"), MAX_PBKDF2_ITERATIONS)
+        return hashlib.pbkdf2_hmac("sha1", start_key, salt, rounds, size)
+    if kind == ARGON2ID:
+        return Argon2id(salt=salt, length=size,
+                        iterations=_number(derivation.get(f"{LOEXT}argon2-iterations"), MAX_ARGON2_ITERATIONS),
+                        memory_cost=_number(derivation.get(f"{LOEXT}argon2-memory"), MAX_ARGON2_MEMORY_KIB),
+                        lanes=_number(derivation.get(f"{LOEXT}argon2-lanes"), MAX_ARGON2_LANES)).derive(start_key)
+    raise InvalidWorkbook(f"Filen bruger en ukendt nøgleafledning ({kind or 'ingen'}); filen er ikke læst.")
+
+
+def _number(text: str | None, largest: int) -> int:
+    """A positive whole number from the manifest, at most `largest`."""
+    if text is None or not text.isascii() or not text.isdigit() or not 0 < int(text) <= largest:
+        raise InvalidWorkbook("Filens kryptering har usædvanlige indstillinger (for dyre eller ugyldige); "
+                              "filen er ikke læst.")
+    return int(text)
+
+
+def _base64(text: str | None) -> bytes:
+    try:
+        return base64.b64decode(text or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidWorkbook("Filens beskrivelse af krypteringen er beskadiget.") from None
+
+
+def _inflate(data: bytes) -> bytes:
+    """Raw deflate, stopped at the reader's limit for a whole package (a bomb cannot grow)."""
+    inflater = zlib.decompressobj(-15)
+    try:
+        plain = inflater.decompress(data, MAX_INFLATED_BYTES)
+    except zlib.error:
+        raise InvalidWorkbook("Adgangskoden passer ikke til filen, eller filen er beskadiget.") from None
+    if inflater.unconsumed_tail:
+        raise InvalidWorkbook("Filen fylder for meget, når den pakkes ud; den er ikke læst (mulig zip-bombe).")
+    return plain
