@@ -103,6 +103,8 @@ def corpus(tmp_path, spec):
             b'office:value="1" table:number-columns-repeated="16384"/></table:table-row></table:table>')
     rewrite(saved, bad / "bombe.ods", lambda n, d: d.replace(letter + b"A", letter + b"Z").replace(b"</table:table>", bomb, 1)
             if n == "content.xml" else (None if n == "(extra)" else d))
+    # a class saved with a password by LibreOffice 25.2 (another password than the .xlsx above)
+    (bad / "beskyttet.ods").write_bytes((saved.parent / "elevvurdering-argon2.ods").read_bytes())
     return folder, {p: file_hash(p) for p in folder.rglob("*") if p.is_file()}
 
 
@@ -119,8 +121,10 @@ def test_hostile_corpus(corpus, tmp_path):
     files = {row[0]: (row[1], row[7]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
     reasons = {name: note for name, (status, note) in files.items() if status == "Sprunget over"}
     assert set(reasons) == {"skidt/tom.xlsx", "skidt/tekst.xlsx", "skidt/gammel.xls", "skidt/regneark.ods",
-                            "skidt/binær.XLSB", "skidt/skemaer.zip", "skidt/bombe.xlsx", "skidt/beskyttet.xlsx"}
-    assert "zip-bombe" in reasons["skidt/bombe.xlsx"] and "--password" in reasons["skidt/beskyttet.xlsx"]
+                            "skidt/binær.XLSB", "skidt/skemaer.zip", "skidt/bombe.xlsx", "skidt/beskyttet.xlsx",
+                            "skidt/beskyttet.ods"}
+    assert "zip-bombe" in reasons["skidt/bombe.xlsx"]
+    assert "--password" in reasons["skidt/beskyttet.xlsx"] and "--password" in reasons["skidt/beskyttet.ods"]
     assert "~$7A.xlsx" not in str(files)
     read = {name for name, (status, _) in files.items() if status == "Læst"}
     assert read == {"7A.xlsx", "7B.xlsx", "skidt/dimension.xlsx", "skidt/xfd.xlsx", "skidt/makro.xlsm",
@@ -156,6 +160,7 @@ def test_password_protected_files_are_read_with_the_password(corpus, tmp_path):
     assert result.exit_code == 0
     files = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
     assert files["beskyttet.xlsx"] == "Læst"
+    assert files["beskyttet.ods"] == "Sprunget over"  # one password per run; this teacher chose another
     wrong = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), "--password", "forkert"])
     assert "Adgangskoden passer ikke til filen." in wrong.output
 

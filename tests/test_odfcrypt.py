@@ -97,7 +97,7 @@ def test_without_or_with_a_wrong_password_it_says_so(name):
 
 def test_blowfish_from_odf_11_is_reported_before_any_password_is_asked_for():
     for password in (None, PASSWORD):
-        with pytest.raises(InvalidWorkbook, match=r"krypteret på en måde, som xlkit ikke kan åbne \(Blowfish CFB\)"):
+        with pytest.raises(InvalidWorkbook, match=r"krypteret på en måde, som xlkit ikke kan åbne \(Blowfish"):
             read_workbook(DATA / "elevvurdering-blowfish.ods", password=password)
 
 
@@ -108,7 +108,7 @@ def test_blowfish_from_odf_11_is_reported_before_any_password_is_asked_for():
     (lambda m: re.sub(r'manifest:salt="[^"]*"', 'manifest:salt="ikke base64!"', m), "beskadiget"),
     (lambda m: m.replace('manifest:key-derivation-name="PBKDF2"', 'manifest:key-derivation-name="scrypt"'),
      "ukendt nøgleafledning"),
-    (lambda m: m.replace("xmlenc#aes256-cbc", "xmlenc#tripledes-cbc"), "ikke kan åbne"),
+    (lambda m: m.replace("xmlenc#aes256-cbc", "xmlenc#tripledes-cbc 010203-1234"), "ikke kan åbne. Åbn"),
     (lambda m: m.replace('key-size="32"', 'key-size="16"'), "forkert længde"),
     (lambda m: m.replace("</manifest:manifest>", "<manifest:keyinfo/></manifest:manifest>"), "OpenPGP"),
 ])

@@ -118,7 +118,7 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
         raise InvalidWorkbook("Filens beskrivelse af krypteringen er ufuldstændig; filen er ændret.")
     start_name = "" if start is None else start.get(f"{M}start-key-generation-name", "")
     if start_name not in SHA256 | SHA1:
-        raise InvalidWorkbook(f"Filen bruger en ukendt nøgle til krypteringen ({start_name}); filen er ikke læst.")
+        raise InvalidWorkbook("Filen bruger en ukendt nøgle til krypteringen; filen er ikke læst.")
     start_key = (hashlib.sha256 if start_name in SHA256 else hashlib.sha1)(secret).digest()
     key = _derive(derivation, start_key, _key_size(derivation, name))
     if name in AES_GCM:
@@ -146,8 +146,9 @@ def _algorithm(encryption) -> tuple[object, str]:
     algorithm = encryption.find(f"{M}algorithm")
     name = "" if algorithm is None else algorithm.get(f"{M}algorithm-name", "")
     if name not in AES_CBC | AES_GCM:
-        raise InvalidWorkbook(f"Filen er krypteret på en måde, som xlkit ikke kan åbne ({name or 'ukendt'}). Åbn den "
-                              "i LibreOffice, og gem den igen (med eller uden adgangskode) eller som .xlsx.")
+        known = " (Blowfish, fra ODF 1.1)" if name == "Blowfish CFB" else ""  # no text from the file in messages
+        raise InvalidWorkbook(f"Filen er krypteret på en måde, som xlkit ikke kan åbne{known}. Åbn den i "
+                              "LibreOffice, og gem den igen (med eller uden adgangskode) eller som .xlsx.")
     return algorithm, name
 
 
@@ -173,7 +174,7 @@ def _derive(derivation, start_key: bytes, size: int) -> bytes:
                         iterations=_number(derivation.get(f"{LOEXT}argon2-iterations"), MAX_ARGON2_ITERATIONS),
                         memory_cost=_number(derivation.get(f"{LOEXT}argon2-memory"), MAX_ARGON2_MEMORY_KIB),
                         lanes=_number(derivation.get(f"{LOEXT}argon2-lanes"), MAX_ARGON2_LANES)).derive(start_key)
-    raise InvalidWorkbook(f"Filen bruger en ukendt nøgleafledning ({kind or 'ingen'}); filen er ikke læst.")
+    raise InvalidWorkbook("Filen bruger en ukendt nøgleafledning; filen er ikke læst.")
 
 
 def _number(text: str | None, largest: int) -> int:
