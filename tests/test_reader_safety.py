@@ -38,11 +38,14 @@ def test_files_that_are_not_workbooks(tmp_path, content, message):
         read_workbook(path)
 
 
-def test_zip_without_workbook_parts(tmp_path):
-    path = tmp_path / "zip.xlsx"
+@pytest.mark.parametrize("parts", [{"hello.txt": "hej"}, {"word/document.xml": "<w:document/>"},
+                                   {"xl/workbook.xml": "<workbook/>"}])
+def test_a_zip_without_workbook_parts_is_named_for_what_it_is(tmp_path, parts):
+    path = tmp_path / "brev.xlsx"  # e.g. a Word document renamed
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("hello.txt", "hej")
-    with pytest.raises(InvalidWorkbook, match="beskadiget"):
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    with pytest.raises(InvalidWorkbook, match="ikke et regneark.*fx et omdøbt Word-dokument"):
         read_workbook(path)
 
 

@@ -472,6 +472,9 @@ class Book(BaseBook):
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
         names = set(self.archive.namelist())
+        if not {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
+            raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods), men en anden slags pakket fil, "
+                                  "fx et omdøbt Word-dokument.")
         self._by_folded_name = {name.casefold(): name for name in sorted(names, reverse=True)}
         if self.archive.getinfo("xl/workbook.xml").file_size > MAX_WORKBOOK_PART:
             raise InvalidWorkbook("Projektmappens oversigt over ark og navne er unormalt stor; filen er ændret.")
