@@ -49,6 +49,17 @@ def test_a_zip_without_workbook_parts_is_named_for_what_it_is(tmp_path, parts):
         read_workbook(path)
 
 
+def test_strict_open_xml_is_named_not_mistaken_for_a_foreign_workbook(tmp_path, spec):
+    source = elevvurdering.build(spec, tmp_path / "a.xlsx", "S", "A", 2024)
+    strict = tmp_path / "strict.xlsx"  # Excel's other .xlsx save type: the same parts in other namespaces
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(strict, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item).replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                                      b"http://purl.oclc.org/ooxml/spreadsheetml/main"))
+    with pytest.raises(InvalidWorkbook, match="Strict Open XML"):
+        read_workbook(strict)
+
+
 def test_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
     path = tmp_path / "bombe.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

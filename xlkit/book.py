@@ -52,6 +52,7 @@ NS = {
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
     "dcterms": "http://purl.org/dc/terms/",
 }
+STRICT_WORKBOOK = "{http://purl.oclc.org/ooxml/spreadsheetml/main}workbook"  # Excel's "Strict Open XML" save type
 MAX_ROWS = 999  # no template reaches further (the årshjul plan has 400 rows); cells beyond are never loaded
 MAX_COLUMNS = 702  # ZZ: every column with three letters is beyond
 # A formula element: its text and attributes hold no < (so a scan stops at the next tag and
@@ -479,6 +480,9 @@ class Book(BaseBook):
         if self.archive.getinfo("xl/workbook.xml").file_size > MAX_WORKBOOK_PART:
             raise InvalidWorkbook("Projektmappens oversigt over ark og navne er unormalt stor; filen er ændret.")
         workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"), forbid_dtd=True)
+        if workbook.tag == STRICT_WORKBOOK:
+            raise InvalidWorkbook("Filen er gemt som 'Strict Open XML-regneark', som xlkit ikke læser. Åbn den i "
+                                  "Excel, og gem den som almindelig 'Excel-projektmappe (.xlsx)'.")
         rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
         targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
         self.sheet_parts: dict[str, str] = {}
