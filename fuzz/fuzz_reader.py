@@ -1,7 +1,8 @@
 """Coverage-guided fuzzing of the reader with atheris.
 
 Only xlkit's own error type (InvalidWorkbook, and XlkitError for missing defusedxml) may
-leave read_workbook; anything else is a finding. Seeds are real workbooks from the demo.
+leave read_workbook; anything else is a finding. Seeds are real workbooks from the demo and
+LibreOffice-saved .ods files, plain and password-protected.
 
     pip install atheris
     python fuzz/fuzz_reader.py -max_total_time=600          # a longer run (10 minutes)
@@ -21,6 +22,7 @@ with atheris.instrument_imports():
     from xlkit.reader import read_workbook
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="xlkit-fuzz-"))
+PASSWORD = "Hemmelig æø 1"  # opens the protected seeds; files without a password ignore it
 
 
 def seeds() -> Path:
@@ -33,8 +35,9 @@ def seeds() -> Path:
         folder.mkdir()
         for i, path in enumerate(sorted((WORKDIR / "demo" / "klasser").glob("*.xlsx"))[:4]):
             (folder / f"seed{i}").write_bytes(path.read_bytes())
-        ods = Path(__file__).parent.parent / "tests" / "data" / "elevvurdering.ods"  # saved by LibreOffice
-        (folder / "seed-ods").write_bytes(ods.read_bytes())
+        data = Path(__file__).parent.parent / "tests" / "data"  # saved by LibreOffice, two with PASSWORD
+        for name in ("elevvurdering.ods", "elevvurdering-aes.ods", "elevvurdering-argon2.ods"):
+            (folder / f"seed-{name}").write_bytes((data / name).read_bytes())
     return folder
 
 
@@ -42,7 +45,7 @@ def test_one_input(data: bytes) -> None:
     path = WORKDIR / "input.xlsx"
     path.write_bytes(data)
     try:
-        read_workbook(path, timeout=10)
+        read_workbook(path, password=PASSWORD, timeout=10)
     except XlkitError:
         pass
 
