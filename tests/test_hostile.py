@@ -61,7 +61,7 @@ def corpus(tmp_path, spec):
     good(spec, folder, "B")
     (bad / "tom.xlsx").write_bytes(b"")
     (bad / "tekst.xlsx").write_text("Navn;Vurdering\nBo;4\n", encoding="utf-8")
-    (bad / "gammel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
+    (bad / "gammel.xls").write_bytes((Path(__file__).parent / "data" / "elevvurdering.xls").read_bytes())
     (bad / "~$7A.xlsx").write_bytes(b"lock")
     (bad / "regneark.ods").write_bytes(b"PK\x03\x04")
     (bad / "binær.XLSB").write_bytes(b"PK\x03\x04")  # Excel's binary format, suffix in capitals

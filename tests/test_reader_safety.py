@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import openpyxl.xml
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from tests.conftest import file_hash
 from xlkit import reader
 from xlkit.errors import InvalidWorkbook
+from xlkit.privacy import encrypt_to
 from xlkit.reader import open_workbook, read_workbook
 from xlkit.templates import elevvurdering
 
@@ -27,7 +29,7 @@ def test_defusedxml_is_active():
     [
         (b"", "ikke et regneark"),
         (b"Navn;UNI\nPeter;p1\n", "ikke et regneark"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "gamle .xls-format"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "beskadiget"),
         (b"PK\x03\x04garbage", "ikke et regneark"),
     ],
 )
@@ -47,6 +49,36 @@ def test_a_zip_without_workbook_parts_is_named_for_what_it_is(tmp_path, parts):
             archive.writestr(name, text)
     with pytest.raises(InvalidWorkbook, match="ikke et regneark.*fx et omdøbt Word-dokument"):
         read_workbook(path)
+
+
+def rename_ole_entries(data: bytes, names: dict[str, str]) -> bytes:
+    """The OLE container with directory entries renamed (name field and its length)."""
+    data = bytearray(data)
+    for old, new in names.items():
+        at = data.index(old.encode("utf-16-le") + b"\0\0")
+        data[at:at + 66] = (new.encode("utf-16-le") + b"\0\0").ljust(64, b"\0") + (2 * len(new) + 2).to_bytes(2, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("made", "message"), [
+    ("elevvurdering.xls", "gamle .xls-format"),
+    ("elevvurdering-adgangskode.xls", "gamle .xls-format"),  # not "run again with --password": it stays an .xls
+    ({"EncryptionInfo": "Primary"}, "følsomhedsmærkat eller rettighedsstyring"),  # what Microsoft 365 labels make
+    ({"EncryptedPackage": "WordDocument", "EncryptionInfo": "1Table"}, "andet Office-dokument"),
+])
+def test_ole_files_are_told_apart(tmp_path, spec, made, message):
+    """Real .xls files from LibreOffice; the others are a protected .xlsx with its streams
+    renamed to what a rights-managed workbook (no EncryptionInfo, MS-OFFCRYPTO IRMDS) or a
+    Word 97 document holds."""
+    path = tmp_path / "skema.xlsx"
+    if isinstance(made, str):
+        path.write_bytes((Path(__file__).parent / "data" / made).read_bytes())
+    else:
+        encrypt_to(elevvurdering.build(spec, tmp_path / "a.xlsx", "S", "A", 2024).read_bytes(), "x", path)
+        path.write_bytes(rename_ole_entries(path.read_bytes(), made))
+    for password in (None, "x"):
+        with pytest.raises(InvalidWorkbook, match=message):
+            read_workbook(path, password=password)
 
 
 def test_strict_open_xml_is_named_not_mistaken_for_a_foreign_workbook(tmp_path, spec):

@@ -77,20 +77,29 @@ def _file_bytes(path: str | Path, password: str | None) -> bytes:
 
 
 def _decrypt(data: bytes, password: str | None) -> bytes:
-    """An OLE file is either a password-protected .xlsx or an old .xls."""
+    """An OLE file is a password-protected .xlsx (decrypted here), an .xlsx under rights
+    management, an old .xls, or another Office document; told apart by its streams."""
     import msoffcrypto
+    import olefile
 
     try:
-        office = msoffcrypto.OfficeFile(io.BytesIO(data))
-        encrypted = office.is_encrypted()
-    except Exception:  # msoffcrypto raises many types on bytes it does not know
-        encrypted = False
-    if not encrypted:
+        streams = {"/".join(path).lower() for path in olefile.OleFileIO(data).listdir(streams=True, storages=True)}
+    except Exception as error:  # olefile raises several types on damaged containers
+        raise InvalidWorkbook(f"Filen er beskadiget (teknisk årsag: {type(error).__name__}).") from None
+    if streams & {"workbook", "book"}:  # with or without a password: still the old format
         raise InvalidWorkbook("Filen er i det gamle .xls-format. Åbn den i Excel, og gem den som "
                               "Excel-projektmappe (.xlsx).")
+    if "encryptedpackage" in streams and "encryptioninfo" not in streams:
+        raise InvalidWorkbook("Filen er krypteret med en følsomhedsmærkat eller rettighedsstyring (Microsoft 365), "
+                              "som kun Office kan åbne. Åbn den i Excel, og gem en kopi uden den kryptering "
+                              "(en adgangskode kan xlkit åbne med --password).")
+    if "encryptedpackage" not in streams:
+        raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods), men et andet Office-dokument "
+                              "(fx fra Word), der er omdøbt.")
     if password is None:
         raise InvalidWorkbook(PASSWORD_NEEDED)
     try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
         office.load_key(password=password)
         out = io.BytesIO()
         office.decrypt(out)
