@@ -298,7 +298,7 @@ def plan_ics(workbook: Path, output: Path) -> None:
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
 @click.option("--password", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
-              help="Adgangskode til beskyttede skemaer. Uden værdi spørges der efter den.")
+              help="Adgangskode til beskyttede skemaer (.xlsx og .ods). Uden værdi spørges der efter den.")
 @click.option("--skole", "school", default=None, metavar="NAVN",
               help="Saml kun skemaer fra denne skole; andre skolers skemaer springes over og nævnes.")
 @click.option("--pseudonym", "pseudonym_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
