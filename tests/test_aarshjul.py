@@ -438,3 +438,19 @@ def test_a_forged_stored_spec_is_one_clear_problem(tmp_path, spec, case):
         read_workbook(forged)
     result = CliRunner().invoke(main, ["plan", "check", str(forged)])
     assert result.exit_code == 1 and "Lav årshjulet igen med xlkit" in result.output, result.output
+
+
+def test_a_password_protected_plan_is_read_with_password(tmp_path):
+    from xlkit.demo import build_aarshjul_demo
+    from xlkit.privacy import encrypt_to
+
+    plain = build_aarshjul_demo(tmp_path / "aarshjul.xlsx")
+    protected = encrypt_to(plain.read_bytes(), "Årshjul 2026", tmp_path / "beskyttet.xlsx")
+    runner = CliRunner()
+    expected = runner.invoke(main, ["plan", "check", str(plain)]).output
+    asked = runner.invoke(main, ["plan", "check", str(protected), "--password"], input="Årshjul 2026\n")
+    assert asked.output.endswith(expected) and asked.exit_code == 1  # the demo plan has errors to fix
+    given = runner.invoke(main, ["plan", "ics", str(protected), "--password", "Årshjul 2026", "-o", str(tmp_path / "k")])
+    assert given.exit_code == 0, given.output
+    without = runner.invoke(main, ["plan", "check", str(protected)])
+    assert "Kør igen med --password" in without.output and without.exit_code == 1

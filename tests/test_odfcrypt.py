@@ -148,6 +148,52 @@ def test_an_encrypted_bomb_stops_at_the_package_limit(tmp_path):
         open_book(path, PASSWORD)
 
 
+def test_an_encrypted_part_that_inflates_like_a_bomb_is_refused_as_in_a_plain_package(tmp_path):
+    inner = io.BytesIO()  # the 20 MB part stored, so only the encrypted stream is compressed
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_STORED) as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("content.xml", b"<a>" + b" " * 20_000_000 + b"</a>")
+    path = tmp_path / "bombe.ods"
+    path.write_bytes(wholesome(inner.getvalue(), PASSWORD))
+    start = time.perf_counter()
+    with pytest.raises(InvalidWorkbook, match="encrypted-package pakker sig .* gange større ud"):
+        open_book(path, PASSWORD)
+    assert time.perf_counter() - start < 5
+
+
+def test_repeated_parts_cost_no_extra_key_derivations(tmp_path):
+    path = tmp_path / "gentaget.ods"
+    with zipfile.ZipFile(DATA / "elevvurdering-aes.ods") as src, zipfile.ZipFile(path, "w") as dst:
+        content = src.read("content.xml")
+        for item in src.infolist():
+            dst.writestr(item.filename, src.read(item))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            for _ in range(50):  # 50 derivations at 100,000 rounds would take many seconds
+                dst.writestr("content.xml", content)
+    start = time.perf_counter()
+    with pytest.raises(InvalidWorkbook, match="flere dele med samme navn"):
+        open_book(path, PASSWORD)
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize(("name", "change"), [
+    ("elevvurdering-argon2.ods", lambda m: m.replace('argon2-memory="65536"', 'argon2-memory="31"')),  # < 8 x 4 lanes
+    ("elevvurdering-aes.ods", lambda m: m.replace('iteration-count="100000"', f'iteration-count="{"9" * 5000}"')),
+])
+def test_costs_cryptography_or_python_would_refuse_get_the_readers_message(tmp_path, name, change):
+    path = copy_with(DATA / name, tmp_path / "klasse.ods", change)
+    with pytest.raises(InvalidWorkbook, match="usædvanlige indstillinger"):
+        read_workbook(path, password=PASSWORD)
+
+
+def test_a_password_that_is_no_text_is_a_wrong_password():
+    """Command-line bytes that are not UTF-8 become lone surrogates in Python."""
+    for name in ENCRYPTED:
+        with pytest.raises(InvalidWorkbook) as error:
+            read_workbook(DATA / name, password="Hemmelig \udce6\udcf8 1")
+        assert str(error.value) == WRONG_PASSWORD
+
+
 def test_a_protected_package_keeps_its_macro_flag(tmp_path):
     path = tmp_path / "makro.ods"
     with zipfile.ZipFile(DATA / "elevvurdering-aes.ods") as src, zipfile.ZipFile(path, "w") as dst:

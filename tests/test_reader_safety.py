@@ -12,7 +12,7 @@ import openpyxl.xml
 import pytest
 
 from tests.conftest import file_hash
-from xlkit import reader
+from xlkit import package, reader
 from xlkit.errors import InvalidWorkbook
 from xlkit.privacy import encrypt_to
 from xlkit.reader import open_workbook, read_workbook
@@ -119,7 +119,7 @@ def test_zip_of_a_version_zipfile_does_not_know(tmp_path):
 
 
 def test_too_many_entries(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_ZIP_ENTRIES", 5)
+    monkeypatch.setattr(package, "MAX_ZIP_ENTRIES", 5)
     path = tmp_path / "mange.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         for i in range(6):

@@ -220,8 +220,18 @@ def plan() -> None:
     """Tjek, foreslå og eksportér årshjulet (prøvekalenderen)."""
 
 
-def _read_plan(path: Path):
-    data = read_workbook(path)
+def password_option(what: str):
+    return click.option("--password", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
+                        help=f"Adgangskode til {what} (.xlsx og .ods). Uden værdi spørges der efter den.")
+
+
+def asked_password(password: str | None, prompt: str) -> str | None:
+    """The password given, or asked for when --password came without a value."""
+    return click.prompt(prompt, hide_input=True) if password == "" else password
+
+
+def _read_plan(path: Path, password: str | None):
+    data = read_workbook(path, password=asked_password(password, "Adgangskode til årshjulet"))
     if data.kind != "aarshjul":
         raise click.ClickException(f"{path} er ikke et årshjul fra xlkit (det er et {data.kind}-skema).")
     return data
@@ -229,9 +239,10 @@ def _read_plan(path: Path):
 
 @plan.command("check", context_settings=CONTEXT)
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
-def plan_check(workbook: Path) -> None:
+@password_option("et beskyttet årshjul")
+def plan_check(workbook: Path, password: str | None) -> None:
     """Tjek planen i ÅRSHJUL (intet skrives). Afslutter med kode 1 ved fejl, der skal rettes."""
-    data = _read_plan(workbook)
+    data = _read_plan(workbook, password)
     findings = check_plan(data.plan_spec, data.plan)
     for problem in data.problems:  # about the file itself: merged cells, a CPR number
         where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
@@ -249,15 +260,16 @@ def plan_check(workbook: Path) -> None:
 
 @plan.command("suggest", context_settings=CONTEXT)
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
+@password_option("et beskyttet årshjul")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Det nye årshjul. Standard: ÅRSHJUL med _forslag bagerst i navnet.")
-def plan_suggest(workbook: Path, output: Path | None) -> None:
+def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> None:
     """Foreslå uger til obligatoriske aktiviteter, der mangler; skriver et nyt årshjul.
 
     Forslagene holder sig inden for vinduet, uden for ferieuger og under grænserne for
     prøver pr. uge og måned, og spreder prøverne over ugerne. ÅRSHJUL ændres ikke.
     """
-    data = _read_plan(workbook)
+    data = _read_plan(workbook, password)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag{workbook.suffix}"))
     result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS)
     aarshjul.build(data.plan_spec, output, result.plan)
@@ -277,11 +289,12 @@ def plan_suggest(workbook: Path, output: Path | None) -> None:
 
 @plan.command("ics", context_settings=CONTEXT)
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
+@password_option("et beskyttet årshjul")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="MAPPE",
               help="Mappen, kalenderfilerne skal i.")
-def plan_ics(workbook: Path, output: Path) -> None:
+def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     """Eksportér årshjulet som kalenderfiler (.ics): én pr. klasse og én pr. ansvarlig."""
-    data = _read_plan(workbook)
+    data = _read_plan(workbook, password)
     from xlkit.ics import write_calendars  # icalendar is only needed here
 
     files = write_calendars(data.plan_spec, data.plan, output)
@@ -297,8 +310,7 @@ def plan_ics(workbook: Path, output: Path) -> None:
 @click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over.")
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
-@click.option("--password", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
-              help="Adgangskode til beskyttede skemaer (.xlsx og .ods). Uden værdi spørges der efter den.")
+@password_option("beskyttede skemaer")
 @click.option("--skole", "school", default=None, metavar="NAVN",
               help="Saml kun skemaer fra denne skole; andre skolers skemaer springes over og nævnes.")
 @click.option("--pseudonym", "pseudonym_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -317,8 +329,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     if termin is not None and not TERM_TEXT.match(termin):
         raise click.BadParameter("skal være en sæson og et årstal, fx 'efterår 2026' eller 'forår 2027'.",
                                  param_hint="'--termin'")
-    if password == "":
-        password = click.prompt("Adgangskode til de beskyttede skemaer", hide_input=True)
+    password = asked_password(password, "Adgangskode til de beskyttede skemaer")
     if encrypt == "":
         encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
     if not output.parent.is_dir():

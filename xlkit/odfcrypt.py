@@ -11,8 +11,9 @@ LibreOffice encrypts an OpenDocument package in one of two ways; both are read h
   with a digest of its first kilobyte to recognise a wrong password.
 
 Both give back a plain package, which the reader checks against the zip limits like any
-other file. Per part, only the parts xlkit reads (content.xml, meta.xml) are decrypted,
-so a file with a thousand encrypted parts costs two key derivations. The derivation
+other file. Per part, only the parts xlkit reads (content.xml, meta.xml) are decrypted and
+repeated names are refused, so a file with a thousand encrypted parts costs two key
+derivations. The derivation
 costs are written in the file, so they are capped; the inflated sizes too. Blowfish
 (ODF 1.1) and OpenPGP-encrypted packages are reported, not opened.
 """
@@ -33,6 +34,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from defusedxml import ElementTree
 
 from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook
+from xlkit.package import MAX_INFLATED_BYTES, TOO_LARGE, check_ratio
 
 MANIFEST = "META-INF/manifest.xml"
 WHOLE_PACKAGE = "encrypted-package"
@@ -56,8 +58,9 @@ MAX_PBKDF2_ITERATIONS = 1_000_000
 MAX_ARGON2_ITERATIONS = 10
 MAX_ARGON2_MEMORY_KIB = 128 * 1024
 MAX_ARGON2_LANES = 16
+MAX_COST_DIGITS = 10  # int() of a 5,000-digit text is itself refused by Python
 MAX_MANIFEST_BYTES = 2 * 1024 * 1024
-MAX_INFLATED_BYTES = 64 * 1024 * 1024  # the reader's limit for a whole package
+WRONG_OR_DAMAGED = "Adgangskoden passer ikke til filen, eller filen er beskadiget."
 
 
 def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
@@ -77,11 +80,17 @@ def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
         _algorithm(encryption)
     if password is None:
         raise InvalidWorkbook(PASSWORD_NEEDED)
-    secret = password.encode("utf-8")
+    names = archive.namelist()
+    if len(set(names)) != len(names):  # each copy would cost a key derivation
+        raise InvalidWorkbook("Filen har flere dele med samme navn; det laver LibreOffice ikke, så filen er ændret.")
+    try:
+        secret = password.encode("utf-8")
+    except UnicodeEncodeError:  # not a password anyone typed into LibreOffice
+        raise InvalidWorkbook(WRONG_PASSWORD) from None
     if WHOLE_PACKAGE in archive.NameToInfo:
         if WHOLE_PACKAGE not in entries:
             raise InvalidWorkbook("Filens krypterede indhold mangler sin beskrivelse; filen er ændret.")
-        return _inflate(_decrypt(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret))
+        return _inflate(WHOLE_PACKAGE, _decrypt(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret))
     return _with_parts_decrypted(archive, entries, secret)
 
 
@@ -95,17 +104,19 @@ def _encrypted_entries(manifest) -> dict[str, object]:
 
 
 def _with_parts_decrypted(archive: zipfile.ZipFile, entries: dict, secret: bytes) -> bytes:
-    """The package with the parts xlkit reads decrypted, the manifest left out (it only
-    describes the encryption) and every other part kept as it is."""
+    """The package with the parts xlkit reads decrypted and the others kept by name only
+    (OdsBook needs no more of them); the manifest, which only describes the encryption,
+    is left out."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as package:
-        for info in archive.infolist():
-            if info.filename == MANIFEST:
-                continue
-            data = archive.read(info)
-            if info.filename in PARTS_READ and info.filename in entries:
-                data = _inflate(_decrypt(data, entries[info.filename], secret))
-            package.writestr(info.filename, data)
+        for name in archive.namelist():
+            data = b""
+            if name in PARTS_READ:
+                data = archive.read(name)
+                if name in entries:
+                    data = _inflate(name, _decrypt(data, entries[name], secret))
+            if name != MANIFEST:
+                package.writestr(name, data)
     return out.getvalue()
 
 
@@ -118,13 +129,13 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
         raise InvalidWorkbook("Filens beskrivelse af krypteringen er ufuldstændig; filen er ændret.")
     start_name = "" if start is None else start.get(f"{M}start-key-generation-name", "")
     if start_name not in SHA256 | SHA1:
-        raise InvalidWorkbook("Filen bruger en ukendt nøgle til krypteringen; filen er ikke læst.")
+        raise InvalidWorkbook("Filen danner sin krypteringsnøgle på en ukendt måde; filen er ikke læst.")
     start_key = (hashlib.sha256 if start_name in SHA256 else hashlib.sha1)(secret).digest()
     key = _derive(derivation, start_key, _key_size(derivation, name))
     if name in AES_GCM:
         try:
             return AESGCM(key).decrypt(data[:12], data[12:], None)
-        except (InvalidTag, ValueError):  # the tag proves the key (and the bytes)
+        except (InvalidTag, ValueError):  # the tag proves the key (a damaged file is far rarer)
             raise InvalidWorkbook(WRONG_PASSWORD) from None
     iv = _base64(algorithm.get(f"{M}initialisation-vector"))
     if len(iv) != 16 or len(data) % 16:
@@ -170,16 +181,18 @@ def _derive(derivation, start_key: bytes, size: int) -> bytes:
         rounds = _number(derivation.get(f"{M}iteration-count"), MAX_PBKDF2_ITERATIONS)
         return hashlib.pbkdf2_hmac("sha1", start_key, salt, rounds, size)
     if kind == ARGON2ID:
-        return Argon2id(salt=salt, length=size,
-                        iterations=_number(derivation.get(f"{LOEXT}argon2-iterations"), MAX_ARGON2_ITERATIONS),
-                        memory_cost=_number(derivation.get(f"{LOEXT}argon2-memory"), MAX_ARGON2_MEMORY_KIB),
-                        lanes=_number(derivation.get(f"{LOEXT}argon2-lanes"), MAX_ARGON2_LANES)).derive(start_key)
+        lanes = _number(derivation.get(f"{LOEXT}argon2-lanes"), MAX_ARGON2_LANES)
+        memory = _number(derivation.get(f"{LOEXT}argon2-memory"), MAX_ARGON2_MEMORY_KIB, smallest=8 * lanes)
+        iterations = _number(derivation.get(f"{LOEXT}argon2-iterations"), MAX_ARGON2_ITERATIONS)
+        return Argon2id(salt=salt, length=size, iterations=iterations, lanes=lanes, memory_cost=memory).derive(start_key)
     raise InvalidWorkbook("Filen bruger en ukendt nøgleafledning; filen er ikke læst.")
 
 
-def _number(text: str | None, largest: int) -> int:
-    """A positive whole number from the manifest, at most `largest`."""
-    if text is None or not text.isascii() or not text.isdigit() or not 0 < int(text) <= largest:
+def _number(text: str | None, largest: int, smallest: int = 1) -> int:
+    """A whole number from the manifest, from `smallest` to `largest` (Argon2 needs 8 KiB
+    of memory per lane)."""
+    if (text is None or not text.isascii() or not text.isdigit() or len(text) > MAX_COST_DIGITS
+            or not smallest <= int(text) <= largest):
         raise InvalidWorkbook("Filens kryptering har usædvanlige indstillinger (for dyre eller ugyldige); "
                               "filen er ikke læst.")
     return int(text)
@@ -192,13 +205,14 @@ def _base64(text: str | None) -> bytes:
         raise InvalidWorkbook("Filens beskrivelse af krypteringen er beskadiget.") from None
 
 
-def _inflate(data: bytes) -> bytes:
-    """Raw deflate, stopped at the reader's limit for a whole package (a bomb cannot grow)."""
+def _inflate(name: str, data: bytes) -> bytes:
+    """Raw deflate, under the same limits as a part of a plain package (a bomb cannot grow)."""
     inflater = zlib.decompressobj(-15)
     try:
         plain = inflater.decompress(data, MAX_INFLATED_BYTES)
     except zlib.error:
-        raise InvalidWorkbook("Adgangskoden passer ikke til filen, eller filen er beskadiget.") from None
+        raise InvalidWorkbook(WRONG_OR_DAMAGED) from None
     if inflater.unconsumed_tail:
-        raise InvalidWorkbook("Filen fylder for meget, når den pakkes ud; den er ikke læst (mulig zip-bombe).")
+        raise InvalidWorkbook(TOO_LARGE)
+    check_ratio(name, len(plain), len(data))
     return plain

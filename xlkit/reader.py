@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from xlkit.book import BaseBook, Book, area_bounds
 from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook, XlkitError
 from xlkit.ods import OdsBook, is_ods
+from xlkit.package import check_zip
 from xlkit.odfcrypt import decrypted
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
@@ -32,10 +33,6 @@ from xlkit.values import CPR_PATTERN, without_cpr
 from xlkit.workbook import MAX_CELL_TEXT, METADATA_LABELS, METADATA_SHEET, NAME_PREFIX, holds_cpr
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_ZIP_ENTRIES = 1_000
-MAX_INFLATED_BYTES = 64 * 1024 * 1024  # a class workbook inflates to about 1 MB
-BOMB_ENTRY_BYTES = 100 * 1024  # an entry this large ...
-BOMB_RATIO = 100  # ... that inflates more than this many times is treated as a bomb
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 READ_TIMEOUT = 30.0  # seconds for one file; a hung parse must not hang the run
 MAX_PROBLEMS = 500  # per file: a class sheet with text in every cell must not flood the leaders' list
@@ -138,28 +135,6 @@ def open_book(path: str | Path, password: str | None = None) -> BaseBook:
         raise
     except Exception as error:
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
-
-
-def check_zip(data: bytes) -> zipfile.ZipFile:
-    """The archive, open, once the limits from its zip directory hold: before any part is
-    inflated or parsed."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except Exception as error:  # zipfile raises BadZipFile, NotImplementedError, ValueError, OSError ...
-        raise InvalidWorkbook(f"Filen er beskadiget (teknisk årsag: {type(error).__name__}).") from None
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise InvalidWorkbook(f"Filen har usædvanligt mange dele ({len(entries)}); den er ikke læst.")
-    total = sum(entry.file_size for entry in entries)
-    if total > MAX_INFLATED_BYTES:
-        raise InvalidWorkbook("Filen fylder for meget, når den pakkes ud; den er ikke læst (mulig zip-bombe).")
-    for entry in entries:
-        ratio = entry.file_size / max(entry.compress_size, 1)
-        if entry.file_size > BOMB_ENTRY_BYTES and ratio > BOMB_RATIO:
-            raise InvalidWorkbook(
-                f"Delen {entry.filename} pakker sig {ratio:.0f} gange større ud; filen er ikke læst (mulig zip-bombe)."
-            )
-    return archive
 
 
 def read_metadata(workbook) -> dict:
