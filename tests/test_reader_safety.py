@@ -219,3 +219,19 @@ def test_bytes_are_read_once_into_memory(tmp_path, spec):
     path = elevvurdering.build(spec, tmp_path / "ok.xlsx", "S", "A", 2024)
     data = path.read_bytes()
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+
+
+def test_commands_that_write_a_new_workbook_say_they_take_no_password(tmp_path, spec):
+    """add-test, class lists and test definitions write new files, which would lose the
+    password; they say so instead of suggesting a --password they do not have."""
+    from click.testing import CliRunner
+
+    from xlkit.cli import main
+    from xlkit.spec import shipped_file
+
+    path = tmp_path / "beskyttet.xlsx"
+    encrypt_to(elevvurdering.build(spec, tmp_path / "a.xlsx", "S", "A", 2024).read_bytes(), "x", path)
+    with pytest.raises(InvalidWorkbook, match="kan denne kommando ikke bruge. Gem en kopi uden adgangskode"):
+        open_workbook(path)
+    result = CliRunner().invoke(main, ["add-test", str(path), "--test", str(shipped_file("prover/dansk_8_laesning.yaml"))])
+    assert "kan denne kommando ikke bruge" in result.output and "--password" not in result.output

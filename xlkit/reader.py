@@ -108,8 +108,15 @@ def _decrypt(data: bytes, password: str | None) -> bytes:
 def open_workbook(path: str | Path, formulas: bool = False):
     """An openpyxl workbook from an untrusted file, or InvalidWorkbook: cell values as last
     calculated, or with `formulas` the formulas themselves. Slower than `Book`; used where
-    the formulas or the full object model are needed (add-test, class lists, definitions)."""
-    data = _file_bytes(path, None)
+    the formulas or the full object model are needed (add-test, class lists, definitions).
+    These commands write new files, which would lose a password, so they take none."""
+    try:
+        data = _file_bytes(path, None)
+    except InvalidWorkbook as error:
+        if str(error) != PASSWORD_NEEDED:
+            raise
+        raise InvalidWorkbook("Filen er beskyttet med adgangskode, og det kan denne kommando ikke bruge. Gem en kopi "
+                              "uden adgangskode, og brug den.") from None
     with check_zip(data) as archive:
         ods = is_ods(archive)
     if ods:
