@@ -454,3 +454,24 @@ def test_a_password_protected_plan_is_read_with_password(tmp_path):
     assert given.exit_code == 0, given.output
     without = runner.invoke(main, ["plan", "check", str(protected)])
     assert "Kør igen med --password" in without.output and without.exit_code == 1
+
+
+def test_a_suggestion_from_a_protected_plan_keeps_the_password(tmp_path):
+    """plan suggest writes a new årshjul: from a protected one, it is protected the same
+    way and never on disk without the password; from an .ods, it is an .xlsx by name too."""
+    from xlkit.demo import build_aarshjul_demo
+    from xlkit.privacy import encrypt_to, is_encrypted
+
+    plain = build_aarshjul_demo(tmp_path / "aarshjul.xlsx")
+    protected = encrypt_to(plain.read_bytes(), "Årshjul 2026", tmp_path / "beskyttet.xlsx")
+    runner = CliRunner()
+    result = runner.invoke(main, ["plan", "suggest", str(protected), "--password"], input="Årshjul 2026\n")
+    suggestion = tmp_path / "beskyttet_forslag.xlsx"
+    assert result.exit_code == 0, result.output
+    assert "med samme adgangskode" in result.output and is_encrypted(suggestion)
+    assert read_workbook(suggestion, password="Årshjul 2026").plan
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aarshjul.xlsx", "beskyttet.xlsx", "beskyttet_forslag.xlsx"]
+    ods = tmp_path / "plan.ods"
+    ods.write_bytes(plain.read_bytes())  # the suffix alone decides the default name
+    assert runner.invoke(main, ["plan", "suggest", str(ods)]).exit_code == 0
+    assert (tmp_path / "plan_forslag.xlsx").exists()

@@ -473,6 +473,9 @@ class Book(BaseBook):
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
         names = set(self.archive.namelist())
+        if "xl/workbook.bin" in names:
+            raise InvalidWorkbook("Filen er en binær Excel-projektmappe (.xlsb). Åbn den i Excel, og gem den som "
+                                  "Excel-projektmappe (.xlsx).")
         if not {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
             raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods), men en anden slags pakket fil, "
                                   "fx et omdøbt Word-dokument.")

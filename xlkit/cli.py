@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
@@ -19,7 +20,7 @@ from xlkit.rules import percent
 from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.plan import check_plan, load_plan, suggest
-from xlkit.privacy import is_encrypted, load_or_create_key
+from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
 from xlkit.reader import read_workbook
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
@@ -222,7 +223,8 @@ def plan() -> None:
 
 def password_option(what: str):
     return click.option("--password", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
-                        help=f"Adgangskode til {what} (.xlsx og .ods). Uden værdi spørges der efter den.")
+                        help=f"Adgangskode til {what} (.xlsx og .ods). Uden værdi (så sæt den sidst) spørges "
+                             "der efter den.")
 
 
 def asked_password(password: str | None, prompt: str) -> str | None:
@@ -262,17 +264,22 @@ def plan_check(workbook: Path, password: str | None) -> None:
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
 @password_option("et beskyttet årshjul")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
-              help="Det nye årshjul. Standard: ÅRSHJUL med _forslag bagerst i navnet.")
+              help="Det nye årshjul (.xlsx). Standard: ÅRSHJUL med _forslag bagerst i navnet.")
 def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> None:
     """Foreslå uger til obligatoriske aktiviteter, der mangler; skriver et nyt årshjul.
 
     Forslagene holder sig inden for vinduet, uden for ferieuger og under grænserne for
-    prøver pr. uge og måned, og spreder prøverne over ugerne. ÅRSHJUL ændres ikke.
+    prøver pr. uge og måned, og spreder prøverne over ugerne. ÅRSHJUL ændres ikke. Med
+    --password får det nye årshjul samme adgangskode.
     """
+    password = asked_password(password, "Adgangskode til årshjulet")
     data = _read_plan(workbook, password)
-    output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag{workbook.suffix}"))
+    output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag.xlsx"))
     result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS)
-    aarshjul.build(data.plan_spec, output, result.plan)
+    if password:  # built in memory: no unprotected copy on disk
+        encrypt_to(aarshjul.build(data.plan_spec, io.BytesIO(), result.plan).getvalue(), password, output)
+    else:
+        aarshjul.build(data.plan_spec, output, result.plan)
     for before, after in result.moved:
         click.echo(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}")
     for a in result.added:
@@ -280,8 +287,9 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     for message in result.impossible:
         click.echo(f"Ingen gyldig uge: {message}")
     changes = len(result.moved) + len(result.added)
-    click.echo(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output} (grønne rækker på arket Plan); "
-               f"{workbook} er uændret.")
+    protected = " med samme adgangskode" if password else ""
+    click.echo(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
+               f"Plan); {workbook} er uændret.")
     remaining = [f for f in check_plan(data.plan_spec, result.plan) if f.blocking]
     if remaining:
         click.echo(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se xlkit plan check.")

@@ -90,7 +90,7 @@ def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
     if WHOLE_PACKAGE in archive.NameToInfo:
         if WHOLE_PACKAGE not in entries:
             raise InvalidWorkbook("Filens krypterede indhold mangler sin beskrivelse; filen er ændret.")
-        return _inflate(WHOLE_PACKAGE, _decrypt(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret))
+        return _inflate(_decrypt(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret))
     return _with_parts_decrypted(archive, entries, secret)
 
 
@@ -114,7 +114,7 @@ def _with_parts_decrypted(archive: zipfile.ZipFile, entries: dict, secret: bytes
             if name in PARTS_READ:
                 data = archive.read(name)
                 if name in entries:
-                    data = _inflate(name, _decrypt(data, entries[name], secret))
+                    data = _inflate(_decrypt(data, entries[name], secret))
             if name != MANIFEST:
                 package.writestr(name, data)
     return out.getvalue()
@@ -205,7 +205,7 @@ def _base64(text: str | None) -> bytes:
         raise InvalidWorkbook("Filens beskrivelse af krypteringen er beskadiget.") from None
 
 
-def _inflate(name: str, data: bytes) -> bytes:
+def _inflate(data: bytes) -> bytes:
     """Raw deflate, under the same limits as a part of a plain package (a bomb cannot grow)."""
     inflater = zlib.decompressobj(-15)
     try:
@@ -214,5 +214,5 @@ def _inflate(name: str, data: bytes) -> bytes:
         raise InvalidWorkbook(WRONG_OR_DAMAGED) from None
     if inflater.unconsumed_tail:
         raise InvalidWorkbook(TOO_LARGE)
-    check_ratio(name, len(plain), len(data))
+    check_ratio(len(plain), len(data))
     return plain

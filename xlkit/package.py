@@ -1,10 +1,15 @@
-"""Limits for an untrusted zip package (.xlsx, .ods), checked from the zip directory
-before any part is inflated or parsed: a class workbook inflates to about 1 MB."""
+"""Limits for the containers untrusted workbooks come in, checked from what the container
+says about itself before anything is inflated or followed: a zip package (.xlsx, .ods;
+a class workbook inflates to about 1 MB) and an OLE compound file (a password-protected
+.xlsx, an old .xls)."""
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+
+import olefile
 
 from xlkit.errors import InvalidWorkbook
 
@@ -13,6 +18,8 @@ MAX_INFLATED_BYTES = 64 * 1024 * 1024
 BOMB_ENTRY_BYTES = 100 * 1024  # a part this large ...
 BOMB_RATIO = 100  # ... that inflates more than this many times is treated as a bomb
 TOO_LARGE = "Filen fylder for meget, når den pakkes ud; den er ikke læst (mulig zip-bombe)."
+MAX_OLE_BYTES = 20 * 1024 * 1024  # a password-protected class workbook is well under 1 MB
+OLE_VERSIONS = {(3, 9), (4, 12)}  # major version and sector shift: 512- or 4096-byte sectors
 
 
 def check_zip(data: bytes) -> zipfile.ZipFile:
@@ -27,12 +34,44 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
     if sum(entry.file_size for entry in entries) > MAX_INFLATED_BYTES:
         raise InvalidWorkbook(TOO_LARGE)
     for entry in entries:
-        check_ratio(entry.filename, entry.file_size, entry.compress_size)
+        check_ratio(entry.file_size, entry.compress_size)
     return archive
 
 
-def check_ratio(name: str, inflated: int, compressed: int) -> None:
-    """The bomb rule for one part (also for parts decrypted in memory)."""
+def check_ratio(inflated: int, compressed: int) -> None:
+    """The bomb rule for one part (also for parts decrypted in memory). The part's name is
+    the file's own text, so the message leaves it out."""
     ratio = inflated / max(compressed, 1)
     if inflated > BOMB_ENTRY_BYTES and ratio > BOMB_RATIO:
-        raise InvalidWorkbook(f"Delen {name} pakker sig {ratio:.0f} gange større ud; filen er ikke læst (mulig zip-bombe).")
+        raise InvalidWorkbook(f"En del af filen pakker sig {ratio:.0f} gange større ud; filen er ikke læst "
+                              "(mulig zip-bombe).")
+
+
+def ole_streams(data: bytes) -> set[str]:
+    """The lower-cased stream and storage paths of an OLE compound file, once its header
+    and directory fit the file's size: olefile follows the sector counts and stream sizes
+    a file claims, so a forged 6 kB file could take minutes or gigabytes."""
+    if len(data) > MAX_OLE_BYTES:
+        raise InvalidWorkbook(f"Filen er for stor til et beskyttet skema ({len(data) // 2**20} MB); den er ikke læst.")
+    damaged = InvalidWorkbook("Filen er beskadiget (dens indholdsfortegnelse passer ikke til dens størrelse).")
+    if len(data) < 512:
+        raise damaged
+    major, _, shift = struct.unpack_from("<HHH", data, 26)
+    directory_sectors, fat_sectors = struct.unpack_from("<II", data, 40)
+    mini_fat_sectors, _, difat_sectors = struct.unpack_from("<III", data, 64)
+    if (major, shift) not in OLE_VERSIONS:
+        raise damaged
+    size = 1 << shift
+    sectors = -(-len(data) // size) - 1  # after the header
+    fat_needed = -(-sectors // (size // 4))
+    if fat_sectors > 2 * fat_needed + 8 or max(difat_sectors, mini_fat_sectors, directory_sectors) > sectors:
+        raise damaged
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))  # bytes, not a path: olefile reads short bytes as a file name
+        sizes_fit = all(entry is None or entry.size <= len(data) for entry in ole.direntries)
+        streams = {"/".join(path).lower() for path in ole.listdir(streams=True, storages=True)}
+    except Exception as error:  # olefile raises several types on damaged containers
+        raise InvalidWorkbook(f"Filen er beskadiget (teknisk årsag: {type(error).__name__}).") from None
+    if not sizes_fit:
+        raise damaged
+    return streams

@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from xlkit.book import BaseBook, Book, area_bounds
 from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook, XlkitError
 from xlkit.ods import OdsBook, is_ods
-from xlkit.package import check_zip
+from xlkit.package import check_zip, ole_streams
 from xlkit.odfcrypt import decrypted
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
@@ -77,19 +77,14 @@ def _decrypt(data: bytes, password: str | None) -> bytes:
     """An OLE file is a password-protected .xlsx (decrypted here), an .xlsx under rights
     management, an old .xls, or another Office document; told apart by its streams."""
     import msoffcrypto
-    import olefile
 
-    try:
-        streams = {"/".join(path).lower() for path in olefile.OleFileIO(data).listdir(streams=True, storages=True)}
-    except Exception as error:  # olefile raises several types on damaged containers
-        raise InvalidWorkbook(f"Filen er beskadiget (teknisk årsag: {type(error).__name__}).") from None
+    streams = ole_streams(data)
     if streams & {"workbook", "book"}:  # with or without a password: still the old format
         raise InvalidWorkbook("Filen er i det gamle .xls-format. Åbn den i Excel, og gem den som "
                               "Excel-projektmappe (.xlsx).")
     if "encryptedpackage" in streams and "encryptioninfo" not in streams:
-        raise InvalidWorkbook("Filen er krypteret med en følsomhedsmærkat eller rettighedsstyring (Microsoft 365), "
-                              "som kun Office kan åbne. Åbn den i Excel, og gem en kopi uden den kryptering "
-                              "(en adgangskode kan xlkit åbne med --password).")
+        raise InvalidWorkbook("Filen er krypteret med en følsomhedsmærkat (Microsoft 365), som kun Office kan åbne. "
+                              "Bed afsenderen om en kopi med en mærkat uden kryptering.")
     if "encryptedpackage" not in streams:
         raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods), men et andet Office-dokument "
                               "(fx fra Word), der er omdøbt.")

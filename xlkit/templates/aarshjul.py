@@ -74,7 +74,7 @@ class Refs:
         self.week_holiday = _abs(WEEKS, 4, 4, 3 + w, 4)
 
 
-def build(spec: PlanSpec, path: str | Path, plan: list[Assignment] | None = None) -> Path:
+def build(spec: PlanSpec, path, plan: list[Assignment] | None = None):
     """Write the årshjul workbook; `plan` defaults to the spec's plan. Rows that
     `xlkit plan suggest` added or moved (by their note) are shown in green."""
     plan = list(spec.plan if plan is None else plan)
@@ -84,8 +84,9 @@ def build(spec: PlanSpec, path: str | Path, plan: list[Assignment] | None = None
     weeks = school_weeks(spec)
     refs = Refs(spec, weeks)
     findings = check_plan(spec, plan)
-    path = Path(path)
-    workbook = new_workbook(path)
+    in_memory = hasattr(path, "write")  # a file object: nothing is written to disk
+    path = path if in_memory else Path(path)
+    workbook = new_workbook(path, in_memory=in_memory)
     f = _formats(workbook, spec)
     _plan_sheet(workbook, f, spec, plan, refs, findings)
     _grid_sheet(workbook, f, spec, weeks, plan, refs)
