@@ -221,6 +221,9 @@ def plan() -> None:
     """Tjek, foreslå og eksportér årshjulet (prøvekalenderen)."""
 
 
+PLAN_PROMPT = "Adgangskode til årshjulet"
+
+
 def password_option(what: str):
     return click.option("--password", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
                         help=f"Adgangskode til {what} (.xlsx og .ods). Uden værdi (så sæt den sidst) spørges "
@@ -233,7 +236,7 @@ def asked_password(password: str | None, prompt: str) -> str | None:
 
 
 def _read_plan(path: Path, password: str | None):
-    data = read_workbook(path, password=asked_password(password, "Adgangskode til årshjulet"))
+    data = read_workbook(path, password=password)
     if data.kind != "aarshjul":
         raise click.ClickException(f"{path} er ikke et årshjul fra xlkit (det er et {data.kind}-skema).")
     return data
@@ -244,7 +247,7 @@ def _read_plan(path: Path, password: str | None):
 @password_option("et beskyttet årshjul")
 def plan_check(workbook: Path, password: str | None) -> None:
     """Tjek planen i ÅRSHJUL (intet skrives). Afslutter med kode 1 ved fejl, der skal rettes."""
-    data = _read_plan(workbook, password)
+    data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
     findings = check_plan(data.plan_spec, data.plan)
     for problem in data.problems:  # about the file itself: merged cells, a CPR number
         where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
@@ -272,7 +275,7 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     prøver pr. uge og måned, og spreder prøverne over ugerne. ÅRSHJUL ændres ikke. Med
     --password får det nye årshjul samme adgangskode.
     """
-    password = asked_password(password, "Adgangskode til årshjulet")
+    password = asked_password(password, PLAN_PROMPT)
     data = _read_plan(workbook, password)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag.xlsx"))
     result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS)
@@ -302,7 +305,7 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
               help="Mappen, kalenderfilerne skal i.")
 def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     """Eksportér årshjulet som kalenderfiler (.ics): én pr. klasse og én pr. ansvarlig."""
-    data = _read_plan(workbook, password)
+    data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
     from xlkit.ics import write_calendars  # icalendar is only needed here
 
     files = write_calendars(data.plan_spec, data.plan, output)

@@ -24,9 +24,9 @@ from openpyxl.utils import get_column_letter
 
 from xlkit.book import BaseBook, Book, area_bounds
 from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook, XlkitError
+from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
-from xlkit.odfcrypt import decrypted
 from xlkit.problems import Problem
 from xlkit.records import WorkbookData
 from xlkit.values import CPR_PATTERN, without_cpr

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
@@ -74,9 +75,10 @@ class Refs:
         self.week_holiday = _abs(WEEKS, 4, 4, 3 + w, 4)
 
 
-def build(spec: PlanSpec, path, plan: list[Assignment] | None = None):
-    """Write the årshjul workbook; `plan` defaults to the spec's plan. Rows that
-    `xlkit plan suggest` added or moved (by their note) are shown in green."""
+def build(spec: PlanSpec, path: str | Path | BinaryIO, plan: list[Assignment] | None = None) -> Path | BinaryIO:
+    """Write the årshjul workbook to a file, or to a file object (kept in memory); `plan`
+    defaults to the spec's plan. Rows that `xlkit plan suggest` added or moved (by their
+    note) are shown in green."""
     plan = list(spec.plan if plan is None else plan)
     if len(plan) > PLAN_ROWS:
         raise InvalidWorkbook(f"Planen har {len(plan)} rækker; skemaet har plads til {PLAN_ROWS}.")
