@@ -29,3 +29,11 @@ class InvalidWorkbook(XlkitError):
 # The same two answers for a password-protected .xlsx and .ods
 PASSWORD_NEEDED = "Filen er beskyttet med adgangskode. Kør igen med --password, eller gem den uden adgangskode."
 WRONG_PASSWORD = "Adgangskoden passer ikke til filen."
+
+
+class PasswordNeeded(InvalidWorkbook):
+    """The workbook is password-protected and no password was given (commands without a
+    --password option say something else)."""
+
+    def __init__(self) -> None:
+        super().__init__(PASSWORD_NEEDED)

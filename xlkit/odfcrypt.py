@@ -14,7 +14,7 @@ Both give back a plain package, which the reader checks against the zip limits l
 other file. Per part, only the parts xlkit reads (content.xml, meta.xml) are decrypted and
 repeated names are refused, so a file with a thousand encrypted parts costs two key
 derivations. The derivation
-costs are written in the file, so they are capped; the inflated sizes too. Blowfish
+costs are written in the file, so they are capped; the manifest's and the inflated sizes too. Blowfish
 (ODF 1.1) and OpenPGP-encrypted packages are reported, not opened.
 """
 
@@ -33,8 +33,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from defusedxml import ElementTree
 
-from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook
-from xlkit.package import MAX_INFLATED_BYTES, TOO_LARGE, check_ratio
+from xlkit.errors import WRONG_PASSWORD, InvalidWorkbook, PasswordNeeded
+from xlkit.package import MAX_INFLATED_BYTES, TOO_LARGE, check_ratio, small_part
 
 MANIFEST = "META-INF/manifest.xml"
 WHOLE_PACKAGE = "encrypted-package"
@@ -59,18 +59,12 @@ MAX_ARGON2_ITERATIONS = 10
 MAX_ARGON2_MEMORY_KIB = 128 * 1024
 MAX_ARGON2_LANES = 16
 MAX_COST_DIGITS = 10  # int() of a 5,000-digit text is itself refused by Python
-MAX_MANIFEST_BYTES = 2 * 1024 * 1024
 WRONG_OR_DAMAGED = "Adgangskoden passer ikke til filen, eller filen er beskadiget."
 
 
 def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
     """The plain package of a password-protected .ods, or None when it is not protected."""
-    info = archive.NameToInfo.get(MANIFEST)
-    if info is None:
-        return None
-    if info.file_size > MAX_MANIFEST_BYTES:
-        raise InvalidWorkbook("Regnearkets indholdsfortegnelse (manifest) er unormalt stor; filen er ændret.")
-    manifest = archive.read(info)
+    manifest = small_part(archive, MANIFEST)
     if b"encryption-data" not in manifest:
         return None
     entries = _encrypted_entries(ElementTree.fromstring(manifest, forbid_dtd=True))
@@ -79,7 +73,7 @@ def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
     for encryption in entries.values():  # said before asking for a password that would not help
         _algorithm(encryption)
     if password is None:
-        raise InvalidWorkbook(PASSWORD_NEEDED)
+        raise PasswordNeeded()
     names = archive.namelist()
     if len(set(names)) != len(names):  # each copy would cost a key derivation
         raise InvalidWorkbook("Filen har flere dele med samme navn; det laver LibreOffice ikke, så filen er ændret.")

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
-from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_ROWS, MAX_SHEETS, MAX_WORKBOOK_PART, BaseBook,
+from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_ROWS, MAX_SHEETS, BaseBook,
                         DefinedName, Sheet, document_date)
 from xlkit.errors import InvalidWorkbook
+from xlkit.package import small_part
 from xlkit.values import danish_number
 from xlkit.workbook import MAX_CELL_TEXT, METADATA_SHEET
 
@@ -132,16 +133,8 @@ class OdsBook(BaseBook):
     def has_values(self, title: str) -> bool:
         return self.sheet_cells[title].has_values
 
-    def _small_part(self, name: str) -> bytes:
-        info = self.archive.NameToInfo.get(name)
-        if info is None:
-            return b""
-        if info.file_size > MAX_WORKBOOK_PART:
-            raise InvalidWorkbook(f"Delen {name} er unormalt stor; filen er ændret.")
-        return self.archive.read(info)
-
     def _modified(self) -> dt.datetime | None:
-        meta = self._small_part("meta.xml")
+        meta = small_part(self.archive, "meta.xml")
         if not meta:
             return None
         return document_date(ElementTree.fromstring(meta, forbid_dtd=True).find(f".//{DC_DATE}"))

@@ -18,6 +18,7 @@ MAX_INFLATED_BYTES = 64 * 1024 * 1024
 BOMB_ENTRY_BYTES = 100 * 1024  # a part this large ...
 BOMB_RATIO = 100  # ... that inflates more than this many times is treated as a bomb
 TOO_LARGE = "Filen fylder for meget, når den pakkes ud; den er ikke læst (mulig zip-bombe)."
+MAX_SMALL_PART = 2 * 1024 * 1024  # a manifest or document properties: a few kB
 MAX_OLE_BYTES = 20 * 1024 * 1024  # a password-protected class workbook is well under 1 MB
 OLE_VERSIONS = {(3, 9), (4, 12)}  # major version and sector shift: 512- or 4096-byte sectors
 
@@ -36,6 +37,17 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
     for entry in entries:
         check_ratio(entry.file_size, entry.compress_size)
     return archive
+
+
+def small_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A part that is only ever a few kB (b"" when absent), refused before it is inflated
+    when the zip directory says it is large."""
+    info = archive.NameToInfo.get(name)
+    if info is None:
+        return b""
+    if info.file_size > MAX_SMALL_PART:
+        raise InvalidWorkbook(f"Delen {name} er unormalt stor; filen er ændret.")
+    return archive.read(info)
 
 
 def check_ratio(inflated: int, compressed: int) -> None:

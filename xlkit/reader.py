@@ -23,7 +23,7 @@ import openpyxl.xml
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import BaseBook, Book, area_bounds
-from xlkit.errors import PASSWORD_NEEDED, WRONG_PASSWORD, InvalidWorkbook, XlkitError
+from xlkit.errors import WRONG_PASSWORD, InvalidWorkbook, PasswordNeeded, XlkitError
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
@@ -89,7 +89,7 @@ def _decrypt(data: bytes, password: str | None) -> bytes:
         raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods), men et andet Office-dokument "
                               "(fx fra Word), der er omdøbt.")
     if password is None:
-        raise InvalidWorkbook(PASSWORD_NEEDED)
+        raise PasswordNeeded()
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         office.load_key(password=password)
@@ -107,9 +107,7 @@ def open_workbook(path: str | Path, formulas: bool = False):
     These commands write new files, which would lose a password, so they take none."""
     try:
         data = _file_bytes(path, None)
-    except InvalidWorkbook as error:
-        if str(error) != PASSWORD_NEEDED:
-            raise
+    except PasswordNeeded:
         raise InvalidWorkbook("Filen er beskyttet med adgangskode, og det kan denne kommando ikke bruge. Gem en kopi "
                               "uden adgangskode, og brug den.") from None
     with check_zip(data) as archive:
