@@ -45,7 +45,7 @@ def test_one_input(data: bytes) -> None:
     path = WORKDIR / "input.xlsx"
     path.write_bytes(data)
     try:
-        read_workbook(path, password=PASSWORD, timeout=10)
+        read_workbook(path, passwords=(PASSWORD,), timeout=10)
     except XlkitError:
         pass
 

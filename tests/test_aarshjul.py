@@ -469,7 +469,7 @@ def test_a_suggestion_from_a_protected_plan_keeps_the_password(tmp_path):
     suggestion = tmp_path / "beskyttet_forslag.xlsx"
     assert result.exit_code == 0, result.output
     assert "med samme adgangskode" in result.output and is_encrypted(suggestion)
-    assert read_workbook(suggestion, password="Årshjul 2026").plan
+    assert read_workbook(suggestion, passwords=("Årshjul 2026",)).plan
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aarshjul.xlsx", "beskyttet.xlsx", "beskyttet_forslag.xlsx"]
     ods = tmp_path / "plan.ods"
     ods.write_bytes(plain.read_bytes())  # the suffix alone decides the default name

@@ -113,11 +113,11 @@ def test_only_copies_are_read_again_and_a_copy_that_fails_then_is_reported(tmp_p
     reads = []
     real = xlkit.consolidate.read_workbook
 
-    def reading(path, label, password=None):
+    def reading(path, label, passwords=()):
         reads.append(label)
         if label == "7A_soc.xlsx" and reads.count(label) == 2:
             raise InvalidWorkbook("Filen er ændret undervejs.")
-        return real(path, label, password)
+        return real(path, label, passwords)
 
     monkeypatch.setattr(xlkit.consolidate, "read_workbook", reading)
     result = consolidate(folder, workers=0)

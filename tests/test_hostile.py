@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from tests.conftest import file_hash
 from tests.teacher import open_for_filling, with_metadata
+import xlkit.cli
 from xlkit.cli import main
 from xlkit.consolidate import consolidate
 from xlkit.errors import InvalidWorkbook
@@ -160,9 +161,38 @@ def test_password_protected_files_are_read_with_the_password(corpus, tmp_path):
     assert result.exit_code == 0
     files = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
     assert files["beskyttet.xlsx"] == "Læst"
-    assert files["beskyttet.ods"] == "Sprunget over"  # one password per run; this teacher chose another
+    assert files["beskyttet.ods"] == "Sprunget over"  # this teacher chose another password
     wrong = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), "--password", "forkert"])
     assert "Adgangskoden passer ikke til filen." in wrong.output
+
+
+def test_each_protected_file_opens_with_the_first_password_that_fits(corpus, tmp_path):
+    """Teachers choose their own passwords; one run with all of them reads every file."""
+    folder, _ = corpus
+    out = tmp_path / "o.xlsx"
+    both = ["--password", "forkert", "--password", "Hemmelig æø 1", "--password", "hemmelig"]
+    result = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), *both])
+    assert result.exit_code == 0, result.output
+    files = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
+    assert files["beskyttet.xlsx"] == files["beskyttet.ods"] == "Læst"
+    wrong = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out),
+                                      "--password", "forkert", "--password", "også forkert"])
+    problems = [row for row in openpyxl.load_workbook(out)["Problemer"].iter_rows(min_row=4, values_only=True)
+                if row[0] in ("beskyttet.xlsx", "beskyttet.ods")]
+    assert wrong.exit_code == 0 and len(problems) == 2
+    assert all("Ingen af de 2 adgangskoder passer til filen." in row for row in problems)
+
+
+def test_at_a_keyboard_a_bare_password_option_asks_for_passwords_until_an_empty_answer(corpus, tmp_path, monkeypatch):
+    folder, _ = corpus
+    out = tmp_path / "o.xlsx"
+    monkeypatch.setattr(xlkit.cli, "_at_keyboard", lambda: True)
+    result = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), "--password"],
+                                input="hemmelig\nHemmelig æø 1\nhemmelig\n\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Næste adgangskode (tryk Enter, når der ikke er flere)") == 3
+    files = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
+    assert files["beskyttet.xlsx"] == files["beskyttet.ods"] == "Læst"
 
 
 def test_many_workers_give_the_same_result(corpus):

@@ -235,8 +235,29 @@ def asked_password(password: str | None, prompt: str) -> str | None:
     return click.prompt(prompt, hide_input=True) if password == "" else password
 
 
+def asked_passwords(given: tuple[str, ...], prompt: str) -> tuple[str, ...]:
+    """The passwords given (--password may be repeated); a --password without a value asks
+    for one and, at a keyboard, for more until an empty answer. Each file is opened with
+    the first that fits, so the order is kept and repeats are dropped."""
+    passwords = [password for password in given if password]
+    if "" in given:
+        passwords.append(click.prompt(prompt, hide_input=True))
+        while _at_keyboard() and (more := click.prompt(MORE_PASSWORDS_PROMPT, hide_input=True, default="",
+                                                        show_default=False)):
+            passwords.append(more)
+    return tuple(dict.fromkeys(passwords))
+
+
+MORE_PASSWORDS_PROMPT = "Næste adgangskode (tryk Enter, når der ikke er flere)"
+
+
+def _at_keyboard() -> bool:
+    """Whether a person answers the prompts (piped input gives one password and ends)."""
+    return sys.stdin.isatty()
+
+
 def _read_plan(path: Path, password: str | None):
-    data = read_workbook(path, password=password)
+    data = read_workbook(path, passwords=() if password is None else (password,))
     if data.kind != "aarshjul":
         raise click.ClickException(f"{path} er ikke et årshjul fra xlkit (det er et {data.kind}-skema).")
     return data
@@ -321,7 +342,9 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
 @click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over.")
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
-@password_option("beskyttede skemaer")
+@click.option("--password", "passwords", multiple=True, is_flag=False, flag_value="", metavar="ADGANGSKODE",
+              help="Adgangskode til beskyttede skemaer (.xlsx og .ods); gentag den for flere, så prøves de "
+                   "på hver fil. Uden værdi (så sæt den sidst) spørges der efter dem.")
 @click.option("--skole", "school", default=None, metavar="NAVN",
               help="Saml kun skemaer fra denne skole; andre skolers skemaer springes over og nævnes.")
 @click.option("--pseudonym", "pseudonym_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -330,7 +353,7 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
 @click.option("--encrypt", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
               help="Kryptér oversigten med en adgangskode. Uden værdi spørges der efter den.")
 def consolidate_command(folder: Path, output: Path, termin: str | None, strict: bool, workers: int | None,
-                        password: str | None, school: str | None, pseudonym_key: Path | None,
+                        passwords: tuple[str, ...], school: str | None, pseudonym_key: Path | None,
                         encrypt: str | None) -> None:
     """Saml alle udfyldte skemaer i MAPPE (også undermapper) til én oversigt for ledelsen.
 
@@ -340,7 +363,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     if termin is not None and not TERM_TEXT.match(termin):
         raise click.BadParameter("skal være en sæson og et årstal, fx 'efterår 2026' eller 'forår 2027'.",
                                  param_hint="'--termin'")
-    password = asked_password(password, "Adgangskode til de beskyttede skemaer")
+    passwords = asked_passwords(passwords, "Adgangskode til de beskyttede skemaer")
     if encrypt == "":
         encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
     if not output.parent.is_dir():
@@ -350,14 +373,14 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
         if pseudonym_key.resolve().parent == output.resolve().parent:
             raise click.ClickException("Gem nøglefilen et andet sted end oversigten, så de ikke sendes sammen.")
         key = load_or_create_key(pseudonym_key)
-    result = run_consolidation(folder, output, termin, workers, password, key, encrypt, school)
+    result = run_consolidation(folder, output, termin, workers, passwords, key, encrypt, school)
     click.echo(describe(result, folder, output))
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
 
 
 def run_consolidation(folder: Path, output: Path, termin: str | None, workers: int | None = None,
-                      password: str | None = None, pseudonym_key: bytes | None = None,
+                      passwords: tuple[str, ...] = (), pseudonym_key: bytes | None = None,
                       encrypt: str | None = None, school: str | None = None) -> Consolidation:
     workbooks, _ = find_workbooks(folder)
     if workers is None:
@@ -370,9 +393,9 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
         with click.progressbar(length=len(workbooks), label="Læser skemaer", file=sys.stderr,
                                show_pos=True) as bar:
             result = consolidate(folder, termin, on_file=lambda _path: bar.update(1), workers=workers,
-                                 password=password, school=school)
+                                 passwords=passwords, school=school)
     else:
-        result = consolidate(folder, termin, workers=workers, password=password, school=school)
+        result = consolidate(folder, termin, workers=workers, passwords=passwords, school=school)
     if termin and not result.classes and result.read_count:
         available = ", ".join(result.terms_with_data) or "ingen"
         raise click.ClickException(

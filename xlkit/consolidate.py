@@ -19,7 +19,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -173,16 +173,16 @@ def _holds_workbooks(path: Path) -> bool:
         return False
 
 
-Job = tuple[Path, str, "str | None", "str | None", bool]  # path, label, password, term, keep records
+Job = tuple[Path, str, "tuple[str, ...]", "str | None", bool]  # path, label, passwords, term, keep records
 
 
 def _read_one(job: Job) -> FileResult:
     """Read one file and summarise it (with `keep records` the records stay, for merging
     copies). Runs in reading processes, so it never raises: one broken file must not stop
     the others."""
-    path, label, password, term_label, keep_records = job
+    path, label, passwords, term_label, keep_records = job
     try:
-        data = read_workbook(path, label, password)
+        data = read_workbook(path, label, passwords)
         if keep_records:
             return FileResult(label, data)
         return FileResult.of(data, term_label)
@@ -248,11 +248,12 @@ def consolidate(
     term_label: str | None = None,
     on_file: Callable[[Path], None] | None = None,
     workers: int = 1,
-    password: str | None = None,
+    passwords: Sequence[str] = (),
     school: str | None = None,
 ) -> Consolidation:
     """Read every workbook under `folder`; `term_label` ('efterår 2026') picks the term;
-    `workers` processes read in parallel; `password` opens password-protected files."""
+    `workers` processes read in parallel; `passwords` open password-protected files (each
+    with the first that fits)."""
     folder = Path(folder)
     result = Consolidation()
     workbooks, others = find_workbooks(folder)
@@ -262,7 +263,8 @@ def consolidate(
         result.problems.append(Problem(
             "unsupported-format", f"Filtypen {path.suffix} læses ikke.", OTHER_FILES[path.suffix.lower()], label,
         ))
-    jobs = [(path, _label(path, folder, result), password, term_label, False) for path in workbooks]
+    passwords = tuple(passwords)
+    jobs = [(path, _label(path, folder, result), passwords, term_label, False) for path in workbooks]
     read = []
     shared: dict = {}
     for item in read_all(jobs, workers, on_file):
@@ -271,7 +273,7 @@ def consolidate(
         else:
             read.append(_share_equal_values(item, shared))
     read = _only_school(read, school, result)
-    read = _merge_copies(read, {label: path for path, label, *_ in jobs}, password, term_label, workers, result)
+    read = _merge_copies(read, {label: path for path, label, *_ in jobs}, passwords, term_label, workers, result)
     _report_conflicts(read, result)
     result.scale = _common_scale(read)
     for item in read:
@@ -424,7 +426,7 @@ def _student_identity(record: Record) -> str:
     return record.student.casefold() if not record.student.startswith("Elev uden navn") else record.student_key
 
 
-def _merge_copies(read: list[FileResult], paths: dict[str, Path], password: str | None, term_label: str | None,
+def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tuple[str, ...], term_label: str | None,
                   workers: int, result: Consolidation) -> list[FileResult]:
     """The same class sent more than once (e.g. the dansk and the matematik teacher each
     filled a copy): the copies are read again with their records and merged. Where two
@@ -438,7 +440,7 @@ def _merge_copies(read: list[FileResult], paths: dict[str, Path], password: str 
         groups.setdefault(key, []).append(item)
     kept = [copies[0] for copies in groups.values() if len(copies) == 1]
     repeated = [[item.label for item in copies] for copies in groups.values() if len(copies) > 1]
-    jobs = [(paths[label], label, password, term_label, True) for labels in repeated for label in labels]
+    jobs = [(paths[label], label, passwords, term_label, True) for labels in repeated for label in labels]
     full = {}
     for item in read_all(jobs, workers):
         if item.data is None:

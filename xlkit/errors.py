@@ -3,6 +3,10 @@ data (see problems.py), not exceptions."""
 
 from __future__ import annotations
 
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+
 
 class XlkitError(Exception):
     """Base of every error xlkit raises on purpose; the message is Danish."""
@@ -31,9 +35,31 @@ PASSWORD_NEEDED = "Filen er beskyttet med adgangskode. Kør igen med --password,
 WRONG_PASSWORD = "Adgangskoden passer ikke til filen."
 
 
+class WrongPassword(InvalidWorkbook):
+    """The password given does not open the workbook (the next one may)."""
+
+    def __init__(self, message: str = WRONG_PASSWORD) -> None:
+        super().__init__(message)
+
+
 class PasswordNeeded(InvalidWorkbook):
     """The workbook is password-protected and no password was given (commands without a
     --password option say something else)."""
 
     def __init__(self) -> None:
         super().__init__(PASSWORD_NEEDED)
+
+
+def opened_with_first_fitting(passwords: Sequence[str], open_with: Callable[[str], T]) -> T:
+    """open_with(password) for the first of the passwords that opens the file: a leader
+    collects workbooks from teachers who chose different passwords."""
+    if not passwords:
+        raise PasswordNeeded()
+    for password in passwords:
+        try:
+            return open_with(password)
+        except WrongPassword as error:
+            wrong = error
+    if len(passwords) == 1:
+        raise wrong
+    raise WrongPassword(f"Ingen af de {len(passwords)} adgangskoder passer til filen.")

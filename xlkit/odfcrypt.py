@@ -26,6 +26,7 @@ import hashlib
 import io
 import zipfile
 import zlib
+from typing import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -33,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from defusedxml import ElementTree
 
-from xlkit.errors import WRONG_PASSWORD, InvalidWorkbook, PasswordNeeded
+from xlkit.errors import InvalidWorkbook, WrongPassword, opened_with_first_fitting
 from xlkit.package import MAX_INFLATED_BYTES, TOO_LARGE, check_ratio, small_part
 
 MANIFEST = "META-INF/manifest.xml"
@@ -62,8 +63,9 @@ MAX_COST_DIGITS = 10  # int() of a 5,000-digit text is itself refused by Python
 WRONG_OR_DAMAGED = "Adgangskoden passer ikke til filen, eller filen er beskadiget."
 
 
-def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
-    """The plain package of a password-protected .ods, or None when it is not protected."""
+def decrypted(archive: zipfile.ZipFile, passwords: Sequence[str]) -> bytes | None:
+    """The plain package of a password-protected .ods (opened with the first of the
+    passwords that fits), or None when it is not protected."""
     manifest = small_part(archive, MANIFEST)
     if b"encryption-data" not in manifest:
         return None
@@ -72,15 +74,18 @@ def decrypted(archive: zipfile.ZipFile, password: str | None) -> bytes | None:
         return None
     for encryption in entries.values():  # said before asking for a password that would not help
         _algorithm(encryption)
-    if password is None:
-        raise PasswordNeeded()
-    names = archive.namelist()
-    if len(set(names)) != len(names):  # each copy would cost a key derivation
-        raise InvalidWorkbook("Filen har flere dele med samme navn; det laver LibreOffice ikke, så filen er ændret.")
+    if passwords:
+        names = archive.namelist()
+        if len(set(names)) != len(names):  # each copy would cost a key derivation
+            raise InvalidWorkbook("Filen har flere dele med samme navn; det laver LibreOffice ikke, så filen er ændret.")
+    return opened_with_first_fitting(passwords, lambda password: _opened(archive, entries, password))
+
+
+def _opened(archive: zipfile.ZipFile, entries: dict, password: str) -> bytes:
     try:
         secret = password.encode("utf-8")
     except UnicodeEncodeError:  # not a password anyone typed into LibreOffice
-        raise InvalidWorkbook(WRONG_PASSWORD) from None
+        raise WrongPassword() from None
     if WHOLE_PACKAGE in archive.NameToInfo:
         if WHOLE_PACKAGE not in entries:
             raise InvalidWorkbook("Filens krypterede indhold mangler sin beskrivelse; filen er ændret.")
@@ -130,7 +135,7 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
         try:
             return AESGCM(key).decrypt(data[:12], data[12:], None)
         except (InvalidTag, ValueError):  # the tag proves the key (a damaged file is far rarer)
-            raise InvalidWorkbook(WRONG_PASSWORD) from None
+            raise WrongPassword() from None
     iv = _base64(algorithm.get(f"{M}initialisation-vector"))
     if len(iv) != 16 or len(data) % 16:
         raise InvalidWorkbook("Filens krypterede indhold har en forkert længde; filen er beskadiget.")
@@ -138,11 +143,11 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
     plain = decryptor.update(data) + decryptor.finalize()
     padding = plain[-1] if plain else 0
     if not 1 <= padding <= 16:
-        raise InvalidWorkbook(WRONG_PASSWORD)
+        raise WrongPassword()
     plain = plain[:-padding]
     digest = CHECKSUMS.get(encryption.get(f"{M}checksum-type", ""))
     if digest and digest(plain[:1024]).digest() != _base64(encryption.get(f"{M}checksum")):
-        raise InvalidWorkbook(WRONG_PASSWORD)
+        raise WrongPassword()
     return plain
 
 
@@ -205,7 +210,7 @@ def _inflate(data: bytes) -> bytes:
     try:
         plain = inflater.decompress(data, MAX_INFLATED_BYTES)
     except zlib.error:
-        raise InvalidWorkbook(WRONG_OR_DAMAGED) from None
+        raise WrongPassword(WRONG_OR_DAMAGED) from None
     if inflater.unconsumed_tail:
         raise InvalidWorkbook(TOO_LARGE)
     check_ratio(len(plain), len(data))

@@ -17,13 +17,14 @@ import warnings
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 
 import openpyxl
 import openpyxl.xml
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import BaseBook, Book, area_bounds
-from xlkit.errors import WRONG_PASSWORD, InvalidWorkbook, PasswordNeeded, XlkitError
+from xlkit.errors import InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, opened_with_first_fitting
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
@@ -44,15 +45,15 @@ def require_defusedxml() -> None:
         raise XlkitError("Pakken defusedxml mangler; xlkit læser ikke regneark uden den. Installér xlkit igen.")
 
 
-def read_bytes(path: str | Path, password: str | None = None) -> bytes:
+def read_bytes(path: str | Path, passwords: Sequence[str] = ()) -> bytes:
     """The file's bytes, once, checked: size, password protection (decrypted in memory
-    with `password`), old binary formats, zip structure and bomb limits."""
-    data = _file_bytes(path, password)
+    with the first of `passwords` that fits), old binary formats, zip structure and bomb limits."""
+    data = _file_bytes(path, passwords)
     check_zip(data).close()
     return data
 
 
-def _file_bytes(path: str | Path, password: str | None) -> bytes:
+def _file_bytes(path: str | Path, passwords: Sequence[str]) -> bytes:
     """The file's bytes (decrypted), refused when too large, encrypted without a password,
     an old binary format or not a zip file at all."""
     require_defusedxml()
@@ -67,17 +68,15 @@ def _file_bytes(path: str | Path, password: str | None) -> bytes:
     except OSError as error:
         raise InvalidWorkbook(f"Filen kan ikke åbnes ({error.strerror or error}).") from None
     if data.startswith(OLE_SIGNATURE):
-        data = _decrypt(data, password)
+        data = _decrypt(data, passwords)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods); den kan være beskadiget eller omdøbt.")
     return data
 
 
-def _decrypt(data: bytes, password: str | None) -> bytes:
+def _decrypt(data: bytes, passwords: Sequence[str]) -> bytes:
     """An OLE file is a password-protected .xlsx (decrypted here), an .xlsx under rights
     management, an old .xls, or another Office document; told apart by its streams."""
-    import msoffcrypto
-
     streams = ole_streams(data)
     if streams & {"workbook", "book"}:  # with or without a password: still the old format
         raise InvalidWorkbook("Filen er i det gamle .xls-format. Åbn den i Excel, og gem den som "
@@ -88,15 +87,19 @@ def _decrypt(data: bytes, password: str | None) -> bytes:
     if "encryptedpackage" not in streams:
         raise InvalidWorkbook("Filen er ikke et regneark (.xlsx eller .ods), men et andet Office-dokument "
                               "(fx fra Word), der er omdøbt.")
-    if password is None:
-        raise PasswordNeeded()
+    return opened_with_first_fitting(passwords, lambda password: _office_decrypted(data, password))
+
+
+def _office_decrypted(data: bytes, password: str) -> bytes:
+    import msoffcrypto
+
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         office.load_key(password=password)
         out = io.BytesIO()
         office.decrypt(out)
-    except Exception:
-        raise InvalidWorkbook(WRONG_PASSWORD) from None
+    except Exception:  # msoffcrypto checks that the result is a zip package
+        raise WrongPassword() from None
     return out.getvalue()
 
 
@@ -106,7 +109,7 @@ def open_workbook(path: str | Path, formulas: bool = False):
     the formulas or the full object model are needed (add-test, class lists, definitions).
     These commands write new files, which would lose a password, so they take none."""
     try:
-        data = _file_bytes(path, None)
+        data = _file_bytes(path, ())
     except PasswordNeeded:
         raise InvalidWorkbook("Filen er beskyttet med adgangskode, og det kan denne kommando ikke bruge. Gem en kopi "
                               "uden adgangskode, og brug den.") from None
@@ -123,13 +126,14 @@ def open_workbook(path: str | Path, formulas: bool = False):
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
-def open_book(path: str | Path, password: str | None = None) -> BaseBook:
-    """A fast view of the workbook (.xlsx or .ods), decrypted with `password` when protected."""
-    archive = check_zip(_file_bytes(path, password))
+def open_book(path: str | Path, passwords: Sequence[str] = ()) -> BaseBook:
+    """A fast view of the workbook (.xlsx or .ods), decrypted with the first of `passwords`
+    that fits when protected."""
+    archive = check_zip(_file_bytes(path, passwords))
     try:
         if not is_ods(archive):
             return Book(archive)
-        plain = decrypted(archive, password)
+        plain = decrypted(archive, passwords)
         return OdsBook(archive if plain is None else check_zip(plain))
     except InvalidWorkbook:
         raise
@@ -163,7 +167,7 @@ def read_metadata(workbook) -> dict:
     return metadata
 
 
-def read_workbook(path: str | Path, label: str | None = None, password: str | None = None,
+def read_workbook(path: str | Path, label: str | None = None, passwords: Sequence[str] = (),
                   timeout: float | None = READ_TIMEOUT) -> WorkbookData:
     """Read one filled workbook of any known template kind, within `timeout` seconds."""
     from xlkit.templates import template_for  # the registry imports the template modules
@@ -171,7 +175,7 @@ def read_workbook(path: str | Path, label: str | None = None, password: str | No
     label = label or Path(path).name
     with time_limit(timeout):
         try:
-            book = open_book(path, password)
+            book = open_book(path, passwords)
         except (XlkitError, ReadTimeout):
             raise
         except Exception as error:  # whatever the bytes provoke, one error type leaves the reader
