@@ -35,8 +35,9 @@ def seeds() -> Path:
         folder.mkdir()
         for i, path in enumerate(sorted((WORKDIR / "demo" / "klasser").glob("*.xlsx"))[:4]):
             (folder / f"seed{i}").write_bytes(path.read_bytes())
-        data = Path(__file__).parent.parent / "tests" / "data"  # saved by LibreOffice, two with PASSWORD
-        for name in ("elevvurdering.ods", "elevvurdering-aes.ods", "elevvurdering-argon2.ods"):
+        data = Path(__file__).parent.parent / "tests" / "data"  # saved by LibreOffice, three with PASSWORD
+        for name in ("elevvurdering.ods", "elevvurdering-aes.ods", "elevvurdering-argon2.ods",
+                     "elevvurdering-blowfish.ods"):
             (folder / f"seed-{name}").write_bytes((data / name).read_bytes())
     return folder
 

@@ -8,14 +8,15 @@ LibreOffice encrypts an OpenDocument package in one of two ways; both are read h
   Argon2id key from the SHA-256 of the password; inside is the deflated, plain package.
 - per part (LibreOffice from 3.5, 7.4 among them): each part is deflated and encrypted on its own
   with AES-CBC under a PBKDF2-HMAC-SHA1 key from the SHA-256 (or SHA-1) of the password,
-  with a digest of its first kilobyte to recognise a wrong password.
+  with a digest of its first kilobyte to recognise a wrong password. Before 3.5, and
+  later when saved as ODF 1.1, the cipher is Blowfish in 64-bit CFB and the start key SHA-1.
 
 Both give back a plain package, which the reader checks against the zip limits like any
 other file. Per part, only the parts xlkit reads (content.xml, meta.xml) are decrypted and
 repeated names are refused, so a file with a thousand encrypted parts costs two key
 derivations. The derivation
-costs are written in the file, so they are capped; the manifest's and the inflated sizes too. Blowfish
-(ODF 1.1) and OpenPGP-encrypted packages are reported, not opened.
+costs are written in the file, so they are capped; the manifest's and the inflated sizes too.
+OpenPGP-encrypted packages (which need the recipient's private key) are reported, not opened.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import zipfile
 import zlib
 from typing import Sequence
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.decrepit.ciphers.algorithms import Blowfish
+from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -44,6 +47,7 @@ M = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
 LOEXT = "{urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0}"
 AES_CBC = {"http://www.w3.org/2001/04/xmlenc#aes256-cbc", "http://www.w3.org/2001/04/xmlenc#aes192-cbc",
            "http://www.w3.org/2001/04/xmlenc#aes128-cbc"}
+BLOWFISH = {"Blowfish CFB", "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#blowfish"}  # ODF 1.1
 AES_GCM = {"http://www.w3.org/2009/xmlenc11#aes256-gcm", "http://www.w3.org/2009/xmlenc11#aes192-gcm",
            "http://www.w3.org/2009/xmlenc11#aes128-gcm"}
 SHA256 = {"http://www.w3.org/2000/09/xmldsig#sha256", "http://www.w3.org/2001/04/xmlenc#sha256",
@@ -137,6 +141,15 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
         except (InvalidTag, ValueError):  # the tag proves the key (a damaged file is far rarer)
             raise WrongPassword() from None
     iv = _base64(algorithm.get(f"{M}initialisation-vector"))
+    plain = _blowfish_cfb(key, iv, data) if name in BLOWFISH else _aes_cbc(key, iv, data)
+    digest = CHECKSUMS.get(encryption.get(f"{M}checksum-type", ""))
+    if digest and digest(plain[:1024]).digest() != _base64(encryption.get(f"{M}checksum")):
+        raise WrongPassword()
+    return plain
+
+
+def _aes_cbc(key: bytes, iv: bytes, data: bytes) -> bytes:
+    """AES-CBC with W3C padding (the last byte says how many bytes to drop)."""
     if len(iv) != 16 or len(data) % 16:
         raise InvalidWorkbook("Filens krypterede indhold har en forkert længde; filen er beskadiget.")
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
@@ -144,26 +157,34 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
     padding = plain[-1] if plain else 0
     if not 1 <= padding <= 16:
         raise WrongPassword()
-    plain = plain[:-padding]
-    digest = CHECKSUMS.get(encryption.get(f"{M}checksum-type", ""))
-    if digest and digest(plain[:1024]).digest() != _base64(encryption.get(f"{M}checksum")):
-        raise WrongPassword()
-    return plain
+    return plain[:-padding]
+
+
+def _blowfish_cfb(key: bytes, iv: bytes, data: bytes) -> bytes:
+    """Blowfish in CFB with 64-bit feedback, no padding (LibreOffice's rtl cipher, which
+    feeds back a whole block, byte by byte)."""
+    if len(iv) != 8:
+        raise InvalidWorkbook("Filens krypterede indhold har en forkert længde; filen er beskadiget.")
+    try:
+        decryptor = Cipher(Blowfish(key), CFB(iv)).decryptor()
+    except UnsupportedAlgorithm:  # an OpenSSL built without its legacy ciphers
+        raise InvalidWorkbook("Filen er krypteret med LibreOffices gamle kryptering (Blowfish, fra ODF 1.1), som "
+                              "denne installation ikke kan åbne. Åbn den i LibreOffice, og gem den igen.") from None
+    return decryptor.update(data) + decryptor.finalize()
 
 
 def _algorithm(encryption) -> tuple[object, str]:
     """The cipher element and its name, when it is one xlkit can decrypt."""
     algorithm = encryption.find(f"{M}algorithm")
     name = "" if algorithm is None else algorithm.get(f"{M}algorithm-name", "")
-    if name not in AES_CBC | AES_GCM:
-        known = " (Blowfish, fra ODF 1.1)" if name == "Blowfish CFB" else ""  # no text from the file in messages
-        raise InvalidWorkbook(f"Filen er krypteret på en måde, som xlkit ikke kan åbne{known}. Åbn den i "
+    if name not in AES_CBC | AES_GCM | BLOWFISH:  # no text from the file in messages
+        raise InvalidWorkbook("Filen er krypteret på en måde, som xlkit ikke kan åbne. Åbn den i "
                               "LibreOffice, og gem den igen (med eller uden adgangskode) eller som .xlsx.")
     return algorithm, name
 
 
 def _key_size(derivation, algorithm: str) -> int:
-    expected = 16 if "aes128" in algorithm else 24 if "aes192" in algorithm else 32
+    expected = 16 if "aes128" in algorithm or algorithm in BLOWFISH else 24 if "aes192" in algorithm else 32
     size = _number(derivation.get(f"{M}key-size", str(expected)), expected)
     if size != expected:
         raise InvalidWorkbook("Filens krypteringsnøgle har en forkert længde; filen er ændret.")
