@@ -56,3 +56,37 @@ def test_calamine_reads_the_same_values_without_the_formulas(tmp_path, libreoffi
             checked += 1
             formulas += bool(FORMULA_CELL.search(book.source_xml(title)))
     assert checked >= 2 * len(made) and formulas >= len(made)
+
+
+def test_percentage_formats_are_told_from_a_literal_percent_sign():
+    from xlkit.book import is_percent_format, percent_styles
+
+    for code in ("0%", "0.0 %", "[Red]0%;-0%", '"Andel: "0%'):
+        assert is_percent_format(code), code
+    for code in ('0" %"', "0\\%", "0_%", "[$%-406]0", "General", ""):
+        assert not is_percent_format(code), code
+    styles = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              b'<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0 %"/><numFmt numFmtId="165" formatCode="0&quot; %&quot;"/>'
+              b'</numFmts><cellXfs count="6"><xf numFmtId="0"/><xf numFmtId="9"/><xf numFmtId="164"/><xf numFmtId="165"/>'
+              b'<xf numFmtId="10"/><xf/></cellXfs></styleSheet>')
+    assert percent_styles(styles) == {1, 2, 4}
+    assert percent_styles(b"") == frozenset()
+
+
+def test_percentage_cells_inside_the_input_areas_are_found_however_the_cell_is_written():
+    from xlkit.book import percent_inputs, plainly_within_bounds
+
+    areas = [(4, 7, 6, 9)]  # D7:F9
+    plain = (b'<worksheet><sheetData><row r="7"><c r="C7" s="1"><v>1</v></c><c r="D7" s="1"><v>1</v></c>'
+             b'<c r="E7" s="2" t="n"><v>1</v></c></row><row r="10"><c r="D10" s="1"><v>1</v></c></row>'
+             b'<row r="8"><c r="F8" s="11"><v>1</v></c></row></sheetData></worksheet>')
+    assert plainly_within_bounds(plain)
+    assert percent_inputs(plain, frozenset({1, 11}), areas, plain=True) == {(6, 3), (7, 5)}
+    assert percent_inputs(plain, frozenset(), areas, plain=True) == set()
+    many = frozenset(range(2, 200, 2))  # more than are written out in the pattern
+    assert percent_inputs(plain.replace(b's="11"', b's="150"'), many, areas, plain=True) == {(6, 4), (7, 5)}
+    other_order = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+                   b"<x:row r='7'><x:c s='01' r='D7'><x:v>1</x:v></x:c><x:c><x:v>1</x:v></x:c><x:c s=\"3\"><x:v>1</x:v></x:c>"
+                   b'</x:row></x:sheetData></x:worksheet>')
+    assert not plainly_within_bounds(other_order)
+    assert percent_inputs(other_order, frozenset({1, 3}), areas, plain=False) == {(6, 3), (6, 5)}

@@ -463,3 +463,19 @@ def test_add_test_removes_a_new_file_it_cannot_read_back(tmp_path, workbook, mon
     with pytest.raises(InvalidWorkbook):
         overblik.add_test(workbook, third, out)
     assert calls == [workbook, out] and not out.exists()
+
+
+def test_points_typed_as_a_percentage_are_reported_not_counted(tmp_path, workbook, libreoffice):
+    """A test sheet is full of percentage cells of its own (the shares); only a points cell
+    formatted as a percentage is reported, and its number is not taken as points."""
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"]["E7"] = 1  # `100%` typed where Elev 0 had 1 point
+    wb["Prøve 1"]["E7"].number_format = "0%"
+    wb.save(tmp_path / "procent.xlsx")
+    before = {(r.test, r.cell): r.value for r in read_workbook(workbook).records}
+    del before[("Prøve 1", "E7")]
+    for path in (tmp_path / "procent.xlsx", *libreoffice.convert([tmp_path / "procent.xlsx"], tmp_path / "ods", "ods")):
+        data = read_workbook(path)
+        assert [(p.sheet, p.cell, p.message) for p in data.problems if p.code == "percent-typed"] == [
+            ("Prøve 1", "E7", "Cellen er skrevet som procent (100 %), ikke som point.")], path
+        assert {(r.test, r.cell): r.value for r in data.records} == before, path

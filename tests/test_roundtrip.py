@@ -153,3 +153,24 @@ def test_names_and_logins_pasted_the_other_way_round_are_read_the_right_way(tmp_
     assert [(r.student, r.uni_login) for r in data.records] == [
         ("Åse Ørum", "abcd1234"), ("Bo Ibsen", "efgh5678"), ("Cai Lund", "ijkl9012")]
     assert [(p.code, p.cell) for p in data.problems] == [("name-login-swapped", "B6")]
+
+
+def test_a_rating_typed_as_a_percentage_is_reported_in_xlsx_and_ods(tmp_path, spec, students, libreoffice):
+    """`100%` typed into a rating cell: Excel stores 1 with a percentage format (built-in
+    format 9). Not counted, and reported at its cell, as openpyxl and LibreOffice save it."""
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "Dagnæsskolen", "A", 2024, students=students)
+    wb = open_for_filling(template)
+    ws = wb["Elevvurdering"]
+    ws["E6"], ws["F6"] = 1, 4
+    ws["E6"].number_format = "0%"
+    ws["G7"] = 0.03
+    ws["G7"].number_format = "0.0 %"
+    filled = tmp_path / "procent.xlsx"
+    wb.save(filled)
+    copies = [filled, *libreoffice.convert([filled], tmp_path / "lo"), *libreoffice.convert([filled], tmp_path / "ods", "ods")]
+    for path in copies:
+        data = read_workbook(path)
+        assert [(p.code, p.cell, p.message) for p in data.problems] == [
+            ("percent-typed", "E6", "Cellen er skrevet som procent (100 %), ikke som en vurdering."),
+            ("percent-typed", "G7", "Cellen er skrevet som procent (3 %), ikke som en vurdering.")], path
+        assert [(r.cell, r.value) for r in data.records] == [("F6", 4)], path

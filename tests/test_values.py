@@ -105,3 +105,16 @@ def test_a_class_list_pasted_the_other_way_round_is_recognised(names, logins, sw
     from xlkit.values import names_and_logins_swapped
 
     assert names_and_logins_swapped(names, logins) is swapped
+
+
+def test_a_number_shown_as_a_percentage_is_reported_not_counted(spec):
+    """`100%` typed into a cell is stored as 1, a valid rating and a valid number of points;
+    the reader marks such a cell's number as a Percent and it is never counted."""
+    from xlkit.values import Percent, read_points
+
+    for reading in (read_rating(Percent(1), spec.scale), read_points(Percent(1), 4, False)):
+        assert (reading.value, reading.code) == (None, "percent-typed")
+        assert "100 %" in reading.message and "Standard" in reading.action
+    assert "(7,5 %)" in read_points(Percent(0.075), 4, True).message
+    assert read_points(Percent(101001234), 1e12, False).code == "cpr-number"  # and the number is not echoed
+    assert read_rating(1, spec.scale).value == 1 and read_points(1.0, 4, False).value == 1.0

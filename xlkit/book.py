@@ -32,7 +32,7 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.errors import InvalidWorkbook
-from xlkit.values import danish_number
+from xlkit.values import Percent, danish_number
 from xlkit.workbook import METADATA_SHEET
 
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -196,6 +196,7 @@ class BookSheet(Sheet):
         self._rows: list[list] = []
         self._requested = 0  # rows asked of calamine so far; fewer came back if the sheet is shorter
         self._calamine = None
+        self._percent: set[tuple[int, int]] | None = None
 
     @property
     def calamine(self):
@@ -210,6 +211,12 @@ class BookSheet(Sheet):
             nrows = min(max(rows_needed, 64), MAX_ROWS)
             self._rows = [_plain_row(row) for row in self.calamine.to_python(skip_empty_area=False, nrows=nrows)]
             self._requested = nrows
+            if self._percent is None:
+                self._percent = self.book.percent_cells(self.title)
+            for row, col in self._percent:
+                line = self._rows[row] if row < len(self._rows) else ()
+                if col < len(line) and line[col].__class__ in (int, float):
+                    line[col] = Percent(line[col])
         return self._rows
 
     @property
@@ -256,12 +263,17 @@ def _formula_patterns(columns: frozenset[int]) -> tuple[re.Pattern, re.Pattern]:
     of a template has the same). The columns are written as a few character classes, one
     per first letter (`[A-CE]|A[A-F]`), not as an alternative per column: a forged name over
     every column would otherwise make each cell try 702 of them."""
+    pattern = _column_classes(columns)
+    return (re.compile(MAYBE_FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", pattern)),
+            re.compile(FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", pattern)))
+
+
+def _column_classes(columns: frozenset[int]) -> bytes:
+    """The column letters as a few character classes, one per first letter (`[A-CE]|A[A-F]`)."""
     by_first: dict[str, str] = {}
     for letters in sorted(get_column_letter(col) for col in columns):
         by_first[letters[:-1]] = by_first.get(letters[:-1], "") + letters[-1]
-    pattern = "|".join(f"{first}[{last}]" for first, last in by_first.items()).encode()
-    return (re.compile(MAYBE_FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", pattern)),
-            re.compile(FORMULA_WITHOUT_VALUE.replace(b"COLUMNS", pattern)))
+    return "|".join(f"{first}[{last}]" for first, last in by_first.items()).encode()
 
 
 def _column_number(letters: str) -> int:
@@ -269,6 +281,78 @@ def _column_number(letters: str) -> int:
     for letter in letters:
         number = number * 26 + ord(letter) - 64
     return number
+
+
+BUILTIN_PERCENT_FORMATS = {"9", "10"}  # 0% and 0.00%
+# What a number format shows as written: quoted text, an escaped character, the space or fill
+# of _x and *x, and [colour] or [condition]. A % outside these multiplies the number by 100.
+LITERAL_IN_FORMAT = re.compile(r'"[^"]*"|\\.|[_*].|\[[^\]]*\]')
+MAX_LISTED_STYLES = 64  # more percentage styles (a forged styles part) are matched as any number, then looked up
+CACHED_STYLES = 256 * 1024  # a class workbook's styles part is a few kB; a forged big one is not kept
+
+
+def is_percent_format(code: str) -> bool:
+    """Whether a number format shows its number as a percentage (0%, 0.0 %, 0%;-0%)."""
+    return "%" in LITERAL_IN_FORMAT.sub("", code)
+
+
+def percent_styles(styles: bytes) -> frozenset[int]:
+    """The cell formats (a cell's s attribute: an index into cellXfs) that show numbers as
+    percentages. Every workbook of a template has the same styles, so the answer is kept."""
+    return _percent_styles(styles) if len(styles) <= CACHED_STYLES else _percent_styles.__wrapped__(styles)
+
+
+@functools.lru_cache(maxsize=16)
+def _percent_styles(styles: bytes) -> frozenset[int]:
+    if not styles:
+        return frozenset()
+    root = ElementTree.fromstring(styles, forbid_dtd=True)
+    custom = {(f.get("numFmtId") or "").strip(): f.get("formatCode") or "" for f in root.iterfind("m:numFmts/m:numFmt", NS)}
+    percent = set()
+    for index, xf in enumerate(root.iterfind("m:cellXfs/m:xf", NS)):
+        number_format = (xf.get("numFmtId") or "0").strip()
+        code = custom.get(number_format)
+        if number_format in BUILTIN_PERCENT_FORMATS if code is None else is_percent_format(code):
+            percent.add(index)
+    return frozenset(percent)
+
+
+def _style_attribute(styles: frozenset[int]) -> bytes:
+    """An s attribute naming one of the styles, spelt any way calamine reads it."""
+    ids = b"|".join(str(i).encode() for i in sorted(styles))
+    return rb'\ss\s*=\s*(?:"0*(?:' + ids + rb')"|\'0*(?:' + ids + rb')\')'
+
+
+@functools.lru_cache(maxsize=16)
+def _percent_patterns(styles: frozenset[int], columns: frozenset[int]) -> tuple[re.Pattern, re.Pattern]:
+    """An s attribute naming one of the styles, spelt any way calamine reads it; and a
+    plainly written cell in one of the columns with one of the styles, its s right after
+    its r as every spreadsheet program writes it (column letters and row as groups)."""
+    ids = b"|".join(str(i).encode() for i in sorted(styles)) if len(styles) <= MAX_LISTED_STYLES else rb"[0-9]{1,9}"
+    return (re.compile(rb'\ss\s*=\s*(?:"0*(?:' + ids + rb')"|\'0*(?:' + ids + rb')\')'),
+            re.compile(rb'<c r="(' + _column_classes(columns) + rb')([0-9]{1,7})" s="(' + ids + rb')"'))
+
+
+def percent_inputs(xml: bytes, styles: frozenset[int], areas: list[tuple[int, int, int, int]],
+                   plain: bool) -> set[tuple[int, int]]:
+    """The 0-based (row, column) of the cells inside `areas` (min_col, min_row, max_col,
+    max_row; 1-based) that have one of the given styles. A sheet written the plain way is
+    searched at C speed in the areas' columns only (a test sheet has hundreds of percentage
+    cells of its own, the shares); any other spelling is parsed cell by cell."""
+    if not styles or not areas:
+        return set()
+    any_style, in_columns = _percent_patterns(
+        styles, frozenset(col for c1, _, c2, _ in areas for col in range(max(c1, 1), min(c2, MAX_COLUMNS) + 1)))
+    if plain:
+        cells = ((int(m.group(2)) - 1, _column_number(m.group(1).decode()) - 1) for m in in_columns.finditer(xml)
+                 if int(m.group(3)) in styles)
+    elif any_style.search(xml):
+        cells = ((row, col) for row, col, element in _placed_cells(xml)
+                 if (element.get("s") or "").strip().isdigit() and int(element.get("s")) in styles)
+    else:
+        return set()
+    return {(row, col) for row, col in cells
+            if any(r1 <= row + 1 <= r2 and c1 <= col + 1 <= c2 for c1, r1, c2, r2 in areas)}
 
 
 REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
@@ -522,6 +606,9 @@ class Book(BaseBook):
         self._file_xml: dict[str, bytes] = {}  # the same sheets as the file has them
         self._calamine = None
         self._in_calamine: tuple[str, ...] = ()
+        self._percent_styles: frozenset[int] | None = None
+        self._parts: dict[str, bytes | None] = {}
+        self._plain_sheets: set[str] = set()  # written the plain way (see plainly_within_bounds)
         self._sheets: dict[str, BookSheet] = {}
 
     def sheet_xml(self, title: str) -> bytes:
@@ -536,13 +623,16 @@ class Book(BaseBook):
                 raise InvalidWorkbook(f"Arket '{title}' mangler i filen.")
             self._file_xml[title] = self.archive.read(part)
             xml = FORMULA.sub(b"", self._file_xml[title])
-            try:
-                bounded = bounded_sheet(xml)
-            except InvalidWorkbook as error:
-                raise InvalidWorkbook(f"Arket '{title}': {error}") from None
-            if bounded is not None:
-                self.trimmed_sheets.append(title)
-                xml = bounded
+            if plainly_within_bounds(xml):
+                self._plain_sheets.add(title)
+            else:
+                try:
+                    bounded = bounded_sheet(xml)
+                except InvalidWorkbook as error:
+                    raise InvalidWorkbook(f"Arket '{title}': {error}") from None
+                if bounded is not None:
+                    self.trimmed_sheets.append(title)
+                    xml = bounded
             self._sheet_xml[title] = xml
         return self._sheet_xml[title]
 
@@ -560,6 +650,16 @@ class Book(BaseBook):
         self.sheet_xml(title)
         return self._file_xml[title]
 
+    def percent_cells(self, title: str) -> set[tuple[int, int]]:
+        """The 0-based (row, column) of the named input cells of the sheet that are formatted
+        as percentages: calamine gives no formats, and a `100%` typed as points holds 1."""
+        if self._percent_styles is None:
+            self._percent_styles = percent_styles(self._part_bytes("xl/styles.xml") or b"")
+        xml = self.sheet_xml(title)
+        areas = [area_bounds(area) for defined in self.defined_names.values()
+                 for sheet, area in defined.destinations if sheet == title]
+        return percent_inputs(xml, self._percent_styles, areas, plain=title in self._plain_sheets)
+
     def calamine_sheet(self, title: str):
         """calamine's view of one sheet. The package holds every sheet the names point to,
         so one package usually serves the whole read."""
@@ -573,6 +673,13 @@ class Book(BaseBook):
     def part(self, name: str) -> str | None:
         """The zip entry for a part name, matched without regard to case (as Excel does)."""
         return name if name in self.archive.NameToInfo else self._by_folded_name.get(name.casefold())
+
+    def _part_bytes(self, name: str) -> bytes | None:
+        """A part read once and kept (styles and shared strings go into every package)."""
+        if name not in self._parts:
+            found = self.part(name)
+            self._parts[name] = self.archive.read(found) if found else None
+        return self._parts[name]
 
     def _named_sheets(self) -> set[str]:
         return {sheet for defined in self.defined_names.values() for sheet, _ in defined.destinations}
@@ -589,9 +696,8 @@ class Book(BaseBook):
             package.writestr("xl/workbook.xml", WORKBOOK.format(date1904=int(self.date1904), sheets=sheets))
             package.writestr("xl/_rels/workbook.xml.rels", RELS.format(rels))
             for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
-                found = self.part(part)
-                if found:
-                    data = self.archive.read(found)
+                data = self._part_bytes(part)
+                if data is not None:
                     package.writestr(part, checked_shared_strings(data) if part == "xl/sharedStrings.xml" else data)
             for i, title in enumerate(titles, 1):
                 package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))

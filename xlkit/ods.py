@@ -26,7 +26,7 @@ from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_ROWS, MAX
                         DefinedName, Sheet, document_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
-from xlkit.values import danish_number
+from xlkit.values import Percent, danish_number
 from xlkit.workbook import MAX_CELL_TEXT, METADATA_SHEET
 
 SPREADSHEET_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -304,7 +304,9 @@ def _value(cell):
         if formula in BOOLEAN_FORMULAS:
             return BOOLEAN_FORMULAS[formula]
         number = _number(cell.get(OFFICE + "value"))
-        return number if number is not None else _text(cell)
+        if number is None:
+            return _text(cell)
+        return Percent(number) if kind == "percentage" else number
     if kind == "boolean":
         return cell.get(OFFICE + "boolean-value") in ("true", "1")
     if kind == "date":

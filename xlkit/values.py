@@ -27,6 +27,20 @@ class Reading:
     action: str = ""
 
 
+class Percent(float):
+    """A number its cell shows as a percentage. A teacher typing `100%` stores 1, and
+    Excel then reads every later number typed into that cell as a percentage too (8 as
+    0.08), so such a cell never holds points or a rating as they meant it."""
+
+    __slots__ = ()
+
+
+def _percent_reading(raw: Percent, wanted: str) -> Reading:
+    shown = danish_number(round(raw * 100, 6))
+    return Reading(None, "percent-typed", f"Cellen er skrevet som procent ({shown} %), ikke som {wanted}.",
+                   "Ikke medtaget. Sæt cellens talformat til Standard (Formatér celler), og skriv tallet igen.")
+
+
 def _fold(text: str) -> str:
     """Lower-case and spell æ/ø/å the way a keyboard without them would."""
     text = " ".join(text.lower().split())
@@ -93,6 +107,8 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
             "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
             "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.",
         )
+    if raw.__class__ is Percent:
+        return _percent_reading(raw, "en vurdering")
     if is_number(raw):
         return _numeric(float(raw), scale, scale_text, was_text=None)
     if isinstance(raw, bool):
@@ -173,6 +189,8 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
     if looks_like_cpr(raw):
         return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
                        "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.")
+    if raw.__class__ is Percent:
+        return _percent_reading(raw, "point")
     max_text = _format_number(float(maximum))
     if is_number(raw):
         number, was_text = float(raw), None
