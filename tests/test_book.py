@@ -6,9 +6,11 @@ import datetime as dt
 import re
 
 import openpyxl
+import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlkit.book import Book
+from xlkit.errors import InvalidWorkbook
 from xlkit.reader import check_zip
 
 FORMULA_CELL = re.compile(rb"<f[ >/]")
@@ -63,7 +65,7 @@ def test_percentage_formats_are_told_from_a_literal_percent_sign():
 
     for code in ("0%", "0.0 %", "[Red]0%;-0%", '"Andel: "0%'):
         assert is_percent_format(code), code
-    for code in ('0" %"', "0\\%", "0_%", "[$%-406]0", "General", ""):
+    for code in ('0" %"', "0\\%", "0!%", "0_%", "[$%-406]0", "0;-0%", "General", ""):
         assert not is_percent_format(code), code
     styles = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
               b'<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0 %"/><numFmt numFmtId="165" formatCode="0&quot; %&quot;"/>'
@@ -71,6 +73,9 @@ def test_percentage_formats_are_told_from_a_literal_percent_sign():
               b'<xf numFmtId="10"/><xf/></cellXfs></styleSheet>')
     assert percent_styles(styles) == {1, 2, 4}
     assert percent_styles(b"") == frozenset()
+    forged = styles.replace(b"<xf/></cellXfs>", b"<xf/>" * 70_000 + b"</cellXfs>")
+    with pytest.raises(InvalidWorkbook, match="unormalt mange celleformater"):
+        percent_styles(forged)
 
 
 def test_percentage_cells_inside_the_input_areas_are_found_however_the_cell_is_written():
@@ -78,15 +83,18 @@ def test_percentage_cells_inside_the_input_areas_are_found_however_the_cell_is_w
 
     areas = [(4, 7, 6, 9)]  # D7:F9
     plain = (b'<worksheet><sheetData><row r="7"><c r="C7" s="1"><v>1</v></c><c r="D7" s="1"><v>1</v></c>'
-             b'<c r="E7" s="2" t="n"><v>1</v></c></row><row r="10"><c r="D10" s="1"><v>1</v></c></row>'
+             b'<c r="E7" t="n" s="2"><v>1</v></c></row><row r="10"><c r="D10" s="1"><v>1</v></c></row>'
              b'<row r="8"><c r="F8" s="11"><v>1</v></c></row></sheetData></worksheet>')
     assert plainly_within_bounds(plain)
     assert percent_inputs(plain, frozenset({1, 11}), areas, plain=True) == {(6, 3), (7, 5)}
+    assert percent_inputs(plain, frozenset({2}), areas, plain=True) == {(6, 4)}  # t before s, as openpyxl 2 wrote
+    assert percent_inputs(plain, frozenset({1}), [(4, 7, 4, 7)] * 2000 + [(4, 9, 4, 9)], plain=True) == {(6, 3)}
     assert percent_inputs(plain, frozenset(), areas, plain=True) == set()
     many = frozenset(range(2, 200, 2))  # more than are written out in the pattern
     assert percent_inputs(plain.replace(b's="11"', b's="150"'), many, areas, plain=True) == {(6, 4), (7, 5)}
     other_order = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
                    b"<x:row r='7'><x:c s='01' r='D7'><x:v>1</x:v></x:c><x:c><x:v>1</x:v></x:c><x:c s=\"3\"><x:v>1</x:v></x:c>"
-                   b'</x:row></x:sheetData></x:worksheet>')
+                   + "<x:c s='\u00b2'><x:v>1</x:v></x:c>".encode()  # a digit to str.isdigit, not to int()
+                   + b'</x:row></x:sheetData></x:worksheet>')
     assert not plainly_within_bounds(other_order)
     assert percent_inputs(other_order, frozenset({1, 3}), areas, plain=False) == {(6, 3), (6, 5)}

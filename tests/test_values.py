@@ -116,5 +116,9 @@ def test_a_number_shown_as_a_percentage_is_reported_not_counted(spec):
         assert (reading.value, reading.code) == (None, "percent-typed")
         assert "100 %" in reading.message and "Standard" in reading.action
     assert "(7,5 %)" in read_points(Percent(0.075), 4, True).message
-    assert read_points(Percent(101001234), 1e12, False).code == "cpr-number"  # and the number is not echoed
+    # a CPR number typed into a percentage cell is stored divided by 100, and not echoed
+    for cpr in (Percent(1010012.34), Percent(31129912.34), Percent(101001234)):
+        assert read_points(cpr, 1e12, False).code == "cpr-number" and read_rating(cpr, spec.scale).code == "cpr-number"
+    assert read_points(Percent(5e8), 1e12, False).message == "Cellen er skrevet som procent, ikke som point."
+    assert str(Percent(1)) == "1" and str(Percent(0.5)) == "0.5"  # a name or UNI-login reads as before
     assert read_rating(1, spec.scale).value == 1 and read_points(1.0, 4, False).value == 1.0

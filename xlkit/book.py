@@ -16,6 +16,7 @@ cell); `book[sheet][area]` gives openpyxl-like cells where that is simpler.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import datetime as dt
 import functools
@@ -33,7 +34,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.errors import InvalidWorkbook
 from xlkit.values import Percent, danish_number
-from xlkit.workbook import METADATA_SHEET
+from xlkit.workbook import METADATA_SHEET, NAME_PREFIX
 
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -284,16 +285,21 @@ def _column_number(letters: str) -> int:
 
 
 BUILTIN_PERCENT_FORMATS = {"9", "10"}  # 0% and 0.00%
-# What a number format shows as written: quoted text, an escaped character, the space or fill
-# of _x and *x, and [colour] or [condition]. A % outside these multiplies the number by 100.
-LITERAL_IN_FORMAT = re.compile(r'"[^"]*"|\\.|[_*].|\[[^\]]*\]')
+# What a number format shows as written: quoted text, a character escaped with \ or !, the
+# space or fill of _x and *x, and [colour] or [condition]. A % outside these multiplies by 100.
+LITERAL_IN_FORMAT = re.compile(r'"[^"]*"|[\\!].|[_*].|\[[^\]]*\]')
+MAX_CELL_FORMATS = 65_490  # Excel's limit on distinct cell formats; a styles part with more is forged
 MAX_LISTED_STYLES = 64  # more percentage styles (a forged styles part) are matched as any number, then looked up
 CACHED_STYLES = 256 * 1024  # a class workbook's styles part is a few kB; a forged big one is not kept
+# A plainly written cell's attributes after its r (spaces only: see plainly_within_bounds), up to its s
+OTHER_ATTRIBUTES = rb"""(?: ++(?!s[ =])[^\s=<>/]++ *+= *+(?:"[^"<>]*+"|'[^'<>]*+'))*+"""
+CACHED_AREAS = 256  # an elevvurderingsskema names ~60 areas on its sheet; a forged list is not kept
 
 
 def is_percent_format(code: str) -> bool:
-    """Whether a number format shows its number as a percentage (0%, 0.0 %, 0%;-0%)."""
-    return "%" in LITERAL_IN_FORMAT.sub("", code)
+    """Whether a number format shows a number of 0 or more as a percentage: its first
+    section (the one for positive numbers) has a % that is not literal text."""
+    return "%" in LITERAL_IN_FORMAT.sub("", code).split(";", 1)[0]
 
 
 def percent_styles(styles: bytes) -> frozenset[int]:
@@ -304,33 +310,41 @@ def percent_styles(styles: bytes) -> frozenset[int]:
 
 @functools.lru_cache(maxsize=16)
 def _percent_styles(styles: bytes) -> frozenset[int]:
+    """Parsed as a stream, each element dropped once read, so a forged styles part of many
+    megabytes builds no tree."""
     if not styles:
         return frozenset()
-    root = ElementTree.fromstring(styles, forbid_dtd=True)
-    custom = {(f.get("numFmtId") or "").strip(): f.get("formatCode") or "" for f in root.iterfind("m:numFmts/m:numFmt", NS)}
-    percent = set()
-    for index, xf in enumerate(root.iterfind("m:cellXfs/m:xf", NS)):
-        number_format = (xf.get("numFmtId") or "0").strip()
-        code = custom.get(number_format)
-        if number_format in BUILTIN_PERCENT_FORMATS if code is None else is_percent_format(code):
-            percent.add(index)
-    return frozenset(percent)
-
-
-def _style_attribute(styles: frozenset[int]) -> bytes:
-    """An s attribute naming one of the styles, spelt any way calamine reads it."""
-    ids = b"|".join(str(i).encode() for i in sorted(styles))
-    return rb'\ss\s*=\s*(?:"0*(?:' + ids + rb')"|\'0*(?:' + ids + rb')\')'
+    custom: dict[str, str] = {}
+    cell_formats: list[str] = []  # the numFmtId of each cellXfs entry, in order
+    open_elements = []
+    for event, element in ElementTree.iterparse(io.BytesIO(styles), events=("start", "end"), forbid_dtd=True):
+        if event == "start":
+            open_elements.append(element)
+            continue
+        open_elements.pop()
+        parent = _local(open_elements[-1].tag) if open_elements else ""
+        name = _local(element.tag)
+        if name == "numFmt" and parent == "numFmts":
+            custom[(element.get("numFmtId") or "").strip()] = element.get("formatCode") or ""
+        elif name == "xf" and parent == "cellXfs":
+            cell_formats.append((element.get("numFmtId") or "0").strip())
+        if len(custom) > MAX_CELL_FORMATS or len(cell_formats) > MAX_CELL_FORMATS:
+            raise InvalidWorkbook("Filen har unormalt mange celleformater; den er ændret.")
+        if open_elements:
+            open_elements[-1].remove(element)
+    return frozenset(index for index, number_format in enumerate(cell_formats)
+                     if (number_format in BUILTIN_PERCENT_FORMATS if number_format not in custom
+                         else is_percent_format(custom[number_format])))
 
 
 @functools.lru_cache(maxsize=16)
-def _percent_patterns(styles: frozenset[int], columns: frozenset[int]) -> tuple[re.Pattern, re.Pattern]:
-    """An s attribute naming one of the styles, spelt any way calamine reads it; and a
-    plainly written cell in one of the columns with one of the styles, its s right after
-    its r as every spreadsheet program writes it (column letters and row as groups)."""
-    ids = b"|".join(str(i).encode() for i in sorted(styles)) if len(styles) <= MAX_LISTED_STYLES else rb"[0-9]{1,9}"
-    return (re.compile(rb'\ss\s*=\s*(?:"0*(?:' + ids + rb')"|\'0*(?:' + ids + rb')\')'),
-            re.compile(rb'<c r="(' + _column_classes(columns) + rb')([0-9]{1,7})" s="(' + ids + rb')"'))
+def _percent_patterns(ids: bytes, columns: frozenset[int]) -> tuple[re.Pattern, re.Pattern]:
+    """An s attribute naming one of the styles `ids` (an alternation), spelt any way
+    calamine reads it; and a plainly written cell in one of the columns with one of the
+    styles (column letters, row and style as groups)."""
+    value = rb"""(?:"0*(""" + ids + rb""")"|'0*(""" + ids + rb""")')"""
+    return (re.compile(rb"\ss\s*=\s*" + value),
+            re.compile(rb'<c r="(' + _column_classes(columns) + rb')([0-9]{1,7})"' + OTHER_ATTRIBUTES + rb" ++s *+= *+" + value))
 
 
 def percent_inputs(xml: bytes, styles: frozenset[int], areas: list[tuple[int, int, int, int]],
@@ -341,18 +355,56 @@ def percent_inputs(xml: bytes, styles: frozenset[int], areas: list[tuple[int, in
     cells of its own, the shares); any other spelling is parsed cell by cell."""
     if not styles or not areas:
         return set()
-    any_style, in_columns = _percent_patterns(
-        styles, frozenset(col for c1, _, c2, _ in areas for col in range(max(c1, 1), min(c2, MAX_COLUMNS) + 1)))
+    areas_key = tuple(sorted(set(areas)))
+    merged = _rows_by_column(areas_key) if len(areas_key) <= CACHED_AREAS else _rows_by_column.__wrapped__(areas_key)
+    ids = (b"|".join(str(i).encode() for i in sorted(styles)) if len(styles) <= MAX_LISTED_STYLES
+           else rb"[0-9]{1,9}")
+    any_style, in_columns = _percent_patterns(ids, frozenset(col + 1 for col in merged))
     if plain:
-        cells = ((int(m.group(2)) - 1, _column_number(m.group(1).decode()) - 1) for m in in_columns.finditer(xml)
-                 if int(m.group(3)) in styles)
+        cells = {(int(m.group(2)) - 1, _column_number(m.group(1).decode()) - 1)
+                 for m in in_columns.finditer(xml) if int(m.group(3) or m.group(4)) in styles}
     elif any_style.search(xml):
-        cells = ((row, col) for row, col, element in _placed_cells(xml)
-                 if (element.get("s") or "").strip().isdigit() and int(element.get("s")) in styles)
+        cells = {(row, col) for row, col, element in _placed_cells(xml)
+                 if _style_index(element.get("s")) in styles}
     else:
         return set()
-    return {(row, col) for row, col in cells
-            if any(r1 <= row + 1 <= r2 and c1 <= col + 1 <= c2 for c1, r1, c2, r2 in areas)}
+    return {(row, col) for row, col in cells if col in merged and _within(merged[col], row)}
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_by_column(areas: tuple[tuple[int, int, int, int], ...]) -> dict[int, tuple[list[int], list[int]]]:
+    """The 0-based rows each 0-based column has inside the areas (1-based min_col, min_row,
+    max_col, max_row), as disjoint intervals. Every workbook of a template has the same areas."""
+    rows_by_column: dict[int, list[tuple[int, int]]] = {}
+    for c1, r1, c2, r2 in areas:
+        for col in range(max(c1, 1), min(c2, MAX_COLUMNS) + 1):
+            rows_by_column.setdefault(col - 1, []).append((r1 - 1, r2 - 1))
+    return {col: _merged(intervals) for col, intervals in rows_by_column.items()}
+
+
+def _merged(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Row intervals as the starts and ends of disjoint ones, for a bisection: a forged file
+    may name the same column a thousand times."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(intervals):
+        if ends and start <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+def _within(merged: tuple[list[int], list[int]], row: int) -> bool:
+    starts, ends = merged
+    index = bisect.bisect_right(starts, row) - 1
+    return index >= 0 and row <= ends[index]
+
+
+def _style_index(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
@@ -656,7 +708,7 @@ class Book(BaseBook):
         if self._percent_styles is None:
             self._percent_styles = percent_styles(self._part_bytes("xl/styles.xml") or b"")
         xml = self.sheet_xml(title)
-        areas = [area_bounds(area) for defined in self.defined_names.values()
+        areas = [area_bounds(area) for name, defined in self.defined_names.items() if name.startswith(NAME_PREFIX)
                  for sheet, area in defined.destinations if sheet == title]
         return percent_inputs(xml, self._percent_styles, areas, plain=title in self._plain_sheets)
 

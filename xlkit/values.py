@@ -34,11 +34,23 @@ class Percent(float):
 
     __slots__ = ()
 
+    def __str__(self) -> str:
+        """As the plain number reads (1, not 1.0), for the text fields that take it as text."""
+        return str(int(self)) if self.is_integer() else float.__repr__(self)
+
 
 def _percent_reading(raw: Percent, wanted: str) -> Reading:
-    shown = danish_number(round(raw * 100, 6))
-    return Reading(None, "percent-typed", f"Cellen er skrevet som procent ({shown} %), ikke som {wanted}.",
+    typed = raw * 100  # what the teacher typed, before the % divided it by 100
+    if looks_like_cpr(round(typed, 2)):
+        return _cpr_reading()
+    shown = f" ({danish_number(round(typed, 6))} %)" if abs(typed) < SMALLEST_CPR else ""  # no long numbers in messages
+    return Reading(None, "percent-typed", f"Cellen er skrevet som procent{shown}, ikke som {wanted}.",
                    "Ikke medtaget. Sæt cellens talformat til Standard (Formatér celler), og skriv tallet igen.")
+
+
+def _cpr_reading() -> Reading:
+    return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
+                   "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.")
 
 
 def _fold(text: str) -> str:
@@ -102,11 +114,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
         return Reading(int(raw))  # the usual case, decided before any message is written
     scale_text = f"{scale.low} til {scale.high}"
     if looks_like_cpr(raw):
-        return Reading(
-            None, "cpr-number",
-            "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
-            "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.",
-        )
+        return _cpr_reading()
     if raw.__class__ is Percent:
         return _percent_reading(raw, "en vurdering")
     if is_number(raw):
@@ -187,8 +195,7 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
             (raw * 2 if half_points else raw) % 1 == 0:
         return Reading(float(raw))  # the usual case, decided before any message is written
     if looks_like_cpr(raw):
-        return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
-                       "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.")
+        return _cpr_reading()
     if raw.__class__ is Percent:
         return _percent_reading(raw, "point")
     max_text = _format_number(float(maximum))
