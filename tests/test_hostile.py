@@ -726,3 +726,19 @@ def test_a_cell_inside_a_cell_is_refused_with_the_sheet_named(tmp_path, spec):
                    d.replace(b"</sheetData>", nested + b"</sheetData>") if n == "xl/worksheets/sheet1.xml" else d)
     with pytest.raises(InvalidWorkbook, match="Arket 'Elevvurdering': en celle ligger inde i en anden celle"):
         read_workbook(path, timeout=20)
+
+
+def test_piped_passwords_are_read_one_per_line_and_their_number_is_capped(corpus, tmp_path):
+    folder, _ = corpus
+    out = tmp_path / "o.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), "--password"],
+                                input="hemmelig\n\nHemmelig æø 1\n")
+    assert result.exit_code == 0, result.output
+    files = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
+    assert files["beskyttet.xlsx"] == files["beskyttet.ods"] == "Læst"
+    none = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(out), "--password"], input="")
+    assert none.exit_code == 2 and "der kom ingen" in none.output
+    many = [arg for i in range(21) for arg in ("--password", f"kode {i}")]
+    result = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(tmp_path / "p.xlsx"), *many])
+    assert result.exit_code == 2 and "Højst 20 forskellige adgangskoder ad gangen (her 21)." in result.output
+    assert not (tmp_path / "p.xlsx").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import sys
@@ -14,7 +15,7 @@ import click
 from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
 from xlkit.school import build_school
-from xlkit.errors import XlkitError
+from xlkit.errors import MAX_PASSWORDS, XlkitError
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
 from xlkit.roster import read_roster
@@ -240,19 +241,26 @@ def asked_passwords(given: tuple[str, ...], prompt: str) -> tuple[str, ...]:
     for one and, at a keyboard, for more until an empty answer. Each file is opened with
     the first that fits, so the order is kept and repeats are dropped."""
     passwords = [password for password in given if password]
-    if "" in given:
+    if "" in given and _at_keyboard():
         passwords.append(click.prompt(prompt, hide_input=True))
-        while _at_keyboard() and (more := click.prompt(MORE_PASSWORDS_PROMPT, hide_input=True, default="",
-                                                        show_default=False)):
+        while more := click.prompt(MORE_PASSWORDS_PROMPT, hide_input=True, default="", show_default=False):
             passwords.append(more)
-    return tuple(dict.fromkeys(passwords))
+    elif "" in given:  # piped or redirected: one password per line
+        piped = [line.rstrip("\r\n") for line in itertools.islice(sys.stdin, 10 * MAX_PASSWORDS)]
+        if not any(piped):
+            raise click.UsageError("--password uden værdi venter på adgangskoder, én pr. linje, men der kom ingen.")
+        passwords += [password for password in piped if password]
+    unique = tuple(dict.fromkeys(passwords))
+    if len(unique) > MAX_PASSWORDS:  # each wrong one costs every protected file a key derivation
+        raise click.UsageError(f"Højst {MAX_PASSWORDS} forskellige adgangskoder ad gangen (her {len(unique)}).")
+    return unique
 
 
 MORE_PASSWORDS_PROMPT = "Næste adgangskode (tryk Enter, når der ikke er flere)"
 
 
 def _at_keyboard() -> bool:
-    """Whether a person answers the prompts (piped input gives one password and ends)."""
+    """Whether a person answers the prompts; piped input is read line by line instead."""
     return sys.stdin.isatty()
 
 
@@ -343,8 +351,9 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
 @click.option("--password", "passwords", multiple=True, is_flag=False, flag_value="", metavar="ADGANGSKODE",
-              help="Adgangskode til beskyttede skemaer (.xlsx og .ods); gentag den for flere, så prøves de "
-                   "på hver fil. Uden værdi (så sæt den sidst) spørges der efter dem.")
+              help="Adgangskode til beskyttede skemaer (.xlsx og .ods); gentag den for flere (højst 20), så "
+                   "prøves de på hver fil. Uden værdi (så sæt den sidst) spørges der efter dem, eller de læses "
+                   "fra standardinput, én pr. linje.")
 @click.option("--skole", "school", default=None, metavar="NAVN",
               help="Saml kun skemaer fra denne skole; andre skolers skemaer springes over og nævnes.")
 @click.option("--pseudonym", "pseudonym_key", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
-from xlkit.errors import XlkitError
+from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import looks_like_cpr
 from xlkit.problems import PROBLEM_HEADERS, Problem
@@ -263,7 +263,9 @@ def consolidate(
         result.problems.append(Problem(
             "unsupported-format", f"Filtypen {path.suffix} læses ikke.", OTHER_FILES[path.suffix.lower()], label,
         ))
-    passwords = tuple(passwords)
+    passwords = password_list(passwords)
+    if len(passwords) > MAX_PASSWORDS:
+        raise ValueError(f"at most {MAX_PASSWORDS} different passwords (each wrong one costs every protected file a key derivation)")
     jobs = [(path, _label(path, folder, result), passwords, term_label, False) for path in workbooks]
     read = []
     shared: dict = {}

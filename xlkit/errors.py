@@ -50,9 +50,21 @@ class PasswordNeeded(InvalidWorkbook):
         super().__init__(PASSWORD_NEEDED)
 
 
+MAX_PASSWORDS = 20  # each wrong one costs a protected file a key derivation (up to ~0.5 s)
+
+
+def password_list(passwords: Sequence[str]) -> tuple[str, ...]:
+    """The passwords to try, in order and without repeats. One string is refused: it would
+    be tried letter by letter."""
+    if isinstance(passwords, str):
+        raise TypeError("passwords must be a sequence of passwords, not one string")
+    return tuple(dict.fromkeys(passwords))
+
+
 def opened_with_first_fitting(passwords: Sequence[str], open_with: Callable[[str], T]) -> T:
     """open_with(password) for the first of the passwords that opens the file: a leader
     collects workbooks from teachers who chose different passwords."""
+    passwords = password_list(passwords)
     if not passwords:
         raise PasswordNeeded()
     for password in passwords:

@@ -65,6 +65,7 @@ MAX_ARGON2_MEMORY_KIB = 128 * 1024
 MAX_ARGON2_LANES = 16
 MAX_COST_DIGITS = 10  # int() of a 5,000-digit text is itself refused by Python
 WRONG_OR_DAMAGED = "Adgangskoden passer ikke til filen, eller filen er beskadiget."
+DAMAGED = "Adgangskoden passer, men filens krypterede indhold er beskadiget."
 
 
 def decrypted(archive: zipfile.ZipFile, passwords: Sequence[str]) -> bytes | None:
@@ -93,7 +94,7 @@ def _opened(archive: zipfile.ZipFile, entries: dict, password: str) -> bytes:
     if WHOLE_PACKAGE in archive.NameToInfo:
         if WHOLE_PACKAGE not in entries:
             raise InvalidWorkbook("Filens krypterede indhold mangler sin beskrivelse; filen er ændret.")
-        return _inflate(_decrypt(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret))
+        return _plain_part(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret)
     return _with_parts_decrypted(archive, entries, secret)
 
 
@@ -117,14 +118,27 @@ def _with_parts_decrypted(archive: zipfile.ZipFile, entries: dict, secret: bytes
             if name in PARTS_READ:
                 data = archive.read(name)
                 if name in entries:
-                    data = _inflate(_decrypt(data, entries[name], secret))
+                    data = _plain_part(data, entries[name], secret)
             if name != MANIFEST:
                 package.writestr(name, data)
     return out.getvalue()
 
 
-def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
-    """One encrypted entry's deflated bytes."""
+def _plain_part(data: bytes, encryption, secret: bytes) -> bytes:
+    """One encrypted entry, decrypted and inflated. Once a checksum or the GCM tag has
+    proved the password, a part that does not inflate is damaged, and the next password
+    would not help."""
+    plain, proved = _decrypt(data, encryption, secret)
+    try:
+        return _inflate(plain)
+    except zlib.error:
+        if proved:
+            raise InvalidWorkbook(DAMAGED) from None
+        raise WrongPassword(WRONG_OR_DAMAGED) from None
+
+
+def _decrypt(data: bytes, encryption, secret: bytes) -> tuple[bytes, bool]:
+    """One encrypted entry's deflated bytes, and whether a checksum or tag proved the key."""
     algorithm, name = _algorithm(encryption)
     derivation = encryption.find(f"{M}key-derivation")
     start = encryption.find(f"{M}start-key-generation")
@@ -137,7 +151,7 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
     key = _derive(derivation, start_key, _key_size(derivation, name))
     if name in AES_GCM:
         try:
-            return AESGCM(key).decrypt(data[:12], data[12:], None)
+            return AESGCM(key).decrypt(data[:12], data[12:], None), True
         except (InvalidTag, ValueError):  # the tag proves the key (a damaged file is far rarer)
             raise WrongPassword() from None
     iv = _base64(algorithm.get(f"{M}initialisation-vector"))
@@ -145,7 +159,7 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> bytes:
     digest = CHECKSUMS.get(encryption.get(f"{M}checksum-type", ""))
     if digest and digest(plain[:1024]).digest() != _base64(encryption.get(f"{M}checksum")):
         raise WrongPassword()
-    return plain
+    return plain, digest is not None
 
 
 def _aes_cbc(key: bytes, iv: bytes, data: bytes) -> bytes:
@@ -228,10 +242,7 @@ def _base64(text: str | None) -> bytes:
 def _inflate(data: bytes) -> bytes:
     """Raw deflate, under the same limits as a part of a plain package (a bomb cannot grow)."""
     inflater = zlib.decompressobj(-15)
-    try:
-        plain = inflater.decompress(data, MAX_INFLATED_BYTES)
-    except zlib.error:
-        raise WrongPassword(WRONG_OR_DAMAGED) from None
+    plain = inflater.decompress(data, MAX_INFLATED_BYTES)  # zlib.error: see _plain_part
     if inflater.unconsumed_tail:
         raise InvalidWorkbook(TOO_LARGE)
     check_ratio(len(plain), len(data))

@@ -24,7 +24,7 @@ import openpyxl.xml
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import BaseBook, Book, area_bounds
-from xlkit.errors import InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, opened_with_first_fitting
+from xlkit.errors import InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, opened_with_first_fitting, password_list
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
@@ -95,11 +95,14 @@ def _office_decrypted(data: bytes, password: str) -> bytes:
 
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
-        office.load_key(password=password)
-        out = io.BytesIO()
+        office.load_key(password=password, verify_password=True)
+    except Exception:  # the file's verifier says whether the password is right
+        raise WrongPassword() from None
+    out = io.BytesIO()
+    try:
         office.decrypt(out)
     except Exception:  # msoffcrypto checks that the result is a zip package
-        raise WrongPassword() from None
+        raise InvalidWorkbook("Adgangskoden passer, men filens krypterede indhold er beskadiget.") from None
     return out.getvalue()
 
 
@@ -173,6 +176,7 @@ def read_workbook(path: str | Path, label: str | None = None, passwords: Sequenc
     from xlkit.templates import template_for  # the registry imports the template modules
 
     label = label or Path(path).name
+    passwords = password_list(passwords)
     with time_limit(timeout):
         try:
             book = open_book(path, passwords)
