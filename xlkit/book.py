@@ -237,18 +237,15 @@ class BookSheet(Sheet):
         The formula-free XML is searched first (a sixth of a test sheet's bytes); the file's
         own XML only when that shows a candidate inside the areas or was rewritten to cut far
         cells away."""
-        rows_by_column: dict[int, list[tuple[int, int]]] = {}
-        for r1, c1, r2, c2 in areas:
-            for col in range(max(c1, 1), min(c2, MAX_COLUMNS) + 1):
-                rows_by_column.setdefault(col, []).append((r1, r2))
-        if not rows_by_column:
+        rows = column_rows([(c1, r1, c2, r2) for r1, c1, r2, c2 in areas])
+        if not rows:
             return []
-        maybe, certain = _formula_patterns(frozenset(rows_by_column))
+        maybe, certain = _formula_patterns(frozenset(col + 1 for col in rows))
 
         def inside(match) -> tuple[int, int, str] | None:
             letters, digits = match.groups()
             row, col = int(digits), _column_number(letters.decode())
-            if any(r1 <= row <= r2 for r1, r2 in rows_by_column[col]):
+            if col - 1 in rows and _within(rows[col - 1], row - 1):
                 return row, col, (letters + digits).decode()
             return None
 
@@ -355,8 +352,7 @@ def percent_inputs(xml: bytes, styles: frozenset[int], areas: list[tuple[int, in
     cells of its own, the shares); any other spelling is parsed cell by cell."""
     if not styles or not areas:
         return set()
-    areas_key = tuple(sorted(set(areas)))
-    merged = _rows_by_column(areas_key) if len(areas_key) <= CACHED_AREAS else _rows_by_column.__wrapped__(areas_key)
+    merged = column_rows(areas)
     ids = (b"|".join(str(i).encode() for i in sorted(styles)) if len(styles) <= MAX_LISTED_STYLES
            else rb"[0-9]{1,9}")
     any_style, in_columns = _percent_patterns(ids, frozenset(col + 1 for col in merged))
@@ -371,10 +367,16 @@ def percent_inputs(xml: bytes, styles: frozenset[int], areas: list[tuple[int, in
     return {(row, col) for row, col in cells if col in merged and _within(merged[col], row)}
 
 
+def column_rows(areas: list[tuple[int, int, int, int]]) -> dict[int, tuple[list[int], list[int]]]:
+    """The 0-based rows each 0-based column has inside the areas (1-based min_col, min_row,
+    max_col, max_row), as disjoint intervals for `_within`. Every workbook of a template
+    has the same areas, so the answer is kept; a forged long list is not."""
+    key = tuple(sorted(set(areas)))
+    return _rows_by_column(key) if len(key) <= CACHED_AREAS else _rows_by_column.__wrapped__(key)
+
+
 @functools.lru_cache(maxsize=64)
 def _rows_by_column(areas: tuple[tuple[int, int, int, int], ...]) -> dict[int, tuple[list[int], list[int]]]:
-    """The 0-based rows each 0-based column has inside the areas (1-based min_col, min_row,
-    max_col, max_row), as disjoint intervals. Every workbook of a template has the same areas."""
     rows_by_column: dict[int, list[tuple[int, int]]] = {}
     for c1, r1, c2, r2 in areas:
         for col in range(max(c1, 1), min(c2, MAX_COLUMNS) + 1):

@@ -15,7 +15,7 @@ import click
 from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
 from xlkit.school import build_school
-from xlkit.errors import MAX_PASSWORDS, XlkitError
+from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
 from xlkit.roster import read_roster
@@ -250,7 +250,7 @@ def asked_passwords(given: tuple[str, ...], prompt: str) -> tuple[str, ...]:
         if not any(piped):
             raise click.UsageError("--password uden værdi venter på adgangskoder, én pr. linje, men der kom ingen.")
         passwords += [password for password in piped if password]
-    unique = tuple(dict.fromkeys(passwords))
+    unique = password_list(passwords)
     if len(unique) > MAX_PASSWORDS:  # each wrong one costs every protected file a key derivation
         raise click.UsageError(f"Højst {MAX_PASSWORDS} forskellige adgangskoder ad gangen (her {len(unique)}).")
     return unique

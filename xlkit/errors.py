@@ -33,6 +33,7 @@ class InvalidWorkbook(XlkitError):
 # The same two answers for a password-protected .xlsx and .ods
 PASSWORD_NEEDED = "Filen er beskyttet med adgangskode. Kør igen med --password, eller gem den uden adgangskode."
 WRONG_PASSWORD = "Adgangskoden passer ikke til filen."
+DAMAGED_BEHIND_PASSWORD = "Adgangskoden passer, men filens krypterede indhold er beskadiget."
 
 
 class WrongPassword(InvalidWorkbook):

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from defusedxml import ElementTree
 
-from xlkit.errors import InvalidWorkbook, WrongPassword, opened_with_first_fitting
+from xlkit.errors import DAMAGED_BEHIND_PASSWORD, InvalidWorkbook, WrongPassword, opened_with_first_fitting
 from xlkit.package import MAX_INFLATED_BYTES, TOO_LARGE, check_ratio, small_part
 
 MANIFEST = "META-INF/manifest.xml"
@@ -65,7 +65,6 @@ MAX_ARGON2_MEMORY_KIB = 128 * 1024
 MAX_ARGON2_LANES = 16
 MAX_COST_DIGITS = 10  # int() of a 5,000-digit text is itself refused by Python
 WRONG_OR_DAMAGED = "Adgangskoden passer ikke til filen, eller filen er beskadiget."
-DAMAGED = "Adgangskoden passer, men filens krypterede indhold er beskadiget."
 
 
 def decrypted(archive: zipfile.ZipFile, passwords: Sequence[str]) -> bytes | None:
@@ -133,7 +132,7 @@ def _plain_part(data: bytes, encryption, secret: bytes) -> bytes:
         return _inflate(plain)
     except zlib.error:
         if proved:
-            raise InvalidWorkbook(DAMAGED) from None
+            raise InvalidWorkbook(DAMAGED_BEHIND_PASSWORD) from None
         raise WrongPassword(WRONG_OR_DAMAGED) from None
 
 

@@ -24,7 +24,7 @@ import openpyxl.xml
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import BaseBook, Book, area_bounds
-from xlkit.errors import InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, opened_with_first_fitting, password_list
+from xlkit.errors import DAMAGED_BEHIND_PASSWORD, InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, opened_with_first_fitting, password_list
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
@@ -102,7 +102,7 @@ def _office_decrypted(data: bytes, password: str) -> bytes:
     try:
         office.decrypt(out)
     except Exception:  # msoffcrypto checks that the result is a zip package
-        raise InvalidWorkbook("Adgangskoden passer, men filens krypterede indhold er beskadiget.") from None
+        raise InvalidWorkbook(DAMAGED_BEHIND_PASSWORD) from None
     return out.getvalue()
 
 
