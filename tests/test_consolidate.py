@@ -184,3 +184,21 @@ def test_the_focus_list_shows_the_ratings_also_with_an_aarshjul_first_in_the_fol
     sheet = openpyxl.load_workbook(write_summary(consolidate(school), tmp_path / "o.xlsx"))["Elever i fokus"]
     assert [c.value for c in sheet[4]] == ["Klasse", "Nr", "Elev", "Termin", "Begrundelse", "DANSK", "MAT", "SOC"]
     assert [c.value for c in sheet[5]][:3] + [c.value for c in sheet[5]][5:] == ["7.A", 1, "Anna", 2, 4, 4]
+
+
+def test_two_students_of_the_same_name_stay_two_when_copies_are_merged(tmp_path, spec):
+    """Copies are matched student by student by name; two students called Mads Bach are
+    told apart by their order, not taken for one student whose copies disagree."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    students = [Student("Mads Bach", "mads1"), Student("Anna", "anna1"), Student("Mads Bach", "mads2")]
+    older = elevvurdering.build(spec, folder / "7A_dansk.xlsx", "S", "A", 2026, 7, students)
+    newer = elevvurdering.build(spec, folder / "7A_mat.xlsx", "S", "A", 2026, 7, students)
+    fill(older, {"E6": 2, "E8": 5, "G6": 1})  # G6 (SOC, the first Mads Bach) only in the older copy
+    fill(newer, {"E6": 2, "E8": 5, "F8": 4})
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    result = consolidate(folder)
+    assert not [p for p in result.problems if p.code == "copies-disagree"]
+    [summary] = result.classes
+    assert summary.counts["DANSK"][2] == 1 and summary.counts["DANSK"][5] == 1 and summary.counts["MAT"][4] == 1
+    assert [(f["student"], f["nr"]) for f in summary.focus] == [("Mads Bach", 1)], summary.focus

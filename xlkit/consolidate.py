@@ -423,9 +423,24 @@ def _cohort(data: WorkbookData) -> tuple:
     return data.school.casefold(), data.class_letter.casefold(), started
 
 
-def _student_identity(record: Record) -> str:
-    """Who a record is about across copies of one class workbook: the name, else the row."""
-    return record.student.casefold() if not record.student.startswith("Elev uden navn") else record.student_key
+def _student_identities(records: list[Record]) -> dict[str, str]:
+    """Who each student (student_key) of one copy of a class workbook is across copies: the
+    name, numbered from the second student of the same name on (in row order, so two
+    students called Mads Bach stay two); a row without a name is known by its row."""
+    keys_by_name: dict[str, set[str]] = {}
+    for record in records:
+        if not record.student.startswith("Elev uden navn"):
+            keys_by_name.setdefault(record.student.casefold(), set()).add(record.student_key)
+    identities = {}
+    for name, keys in keys_by_name.items():
+        for number, key in enumerate(sorted(keys, key=_row_of_key), start=1):
+            identities[key] = name if number == 1 else f"{name} ({number})"
+    return identities
+
+
+def _row_of_key(student_key: str) -> tuple[int, str]:
+    sheet, _, row = student_key.rpartition("!")
+    return (int(row), sheet) if row.isdigit() else (0, student_key)
 
 
 def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tuple[str, ...], term_label: str | None,
@@ -462,12 +477,14 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
     newest = copies[0][1]
     if len(copies) == 1:
         return newest
-    keys = {_student_identity(r): r.student_key for r in newest.records}
-    taken = {(_student_identity(r), r.test or r.term.index, r.measure): r for r in newest.records}
+    identities = _student_identities(newest.records)
+    keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
+    taken = {(identities.get(r.student_key, r.student_key), r.test or r.term.index, r.measure): r for r in newest.records}
     for _, older in copies[1:]:
         newest.problems.extend(older.problems)
+        older_identities = _student_identities(older.records)
         for record in older.records:
-            identity = _student_identity(record)
+            identity = older_identities.get(record.student_key, record.student_key)
             slot = (identity, record.test or record.term.index, record.measure)
             if slot in taken:
                 if taken[slot].value != record.value:
