@@ -274,18 +274,54 @@ def _crash_on(job):
     return read_one(job)
 
 
-def test_a_crashing_reader_costs_only_its_own_file(tmp_path, spec, monkeypatch):
+def _classes_read_with(reader, tmp_path, spec, monkeypatch):
+    """Classes 7A-7D consolidated by two reading processes that use `reader` for each file."""
     from xlkit import consolidate as module
 
     folder = tmp_path / "ind"
     folder.mkdir()
-    for letter in "ABCDEF":
+    for letter in "ABCD":
         good(spec, folder, letter)
-    monkeypatch.setattr(module, "_read_one", _crash_on)
+    monkeypatch.setattr(module, "_read_one", reader)
     result = module.consolidate(folder, workers=2)
-    status = {f.file: f.read for f in result.files}
-    assert status == {"7A.xlsx": True, "7B.xlsx": False, "7C.xlsx": True, "7D.xlsx": True, "7E.xlsx": True,
-                      "7F.xlsx": True}
+    assert {f.file: f.read for f in result.files} == {"7A.xlsx": True, "7B.xlsx": False, "7C.xlsx": True,
+                                                       "7D.xlsx": True}
+    return result
+
+
+def test_a_crashing_reader_costs_only_its_own_file(tmp_path, spec, monkeypatch):
+    result = _classes_read_with(_crash_on, tmp_path, spec, monkeypatch)
+    assert [p.code for p in result.problems if p.file == "7B.xlsx"] == ["internal-error"]
+
+
+def _hang_on(job):
+    """Stands in for native code caught in a loop: the read's own time limit (SIGALRM)
+    never gets through to it."""
+    import signal
+
+    if job[1].endswith("7B.xlsx"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        while True:
+            pass
+    return read_one(job)
+
+
+def test_a_read_stuck_in_native_code_is_killed_and_leaves_no_core_dump(tmp_path, spec, monkeypatch):
+    import resource
+
+    from xlkit import consolidate as module
+
+    monkeypatch.setattr(module, "READ_CPU_LIMIT", 1)
+    monkeypatch.chdir(tmp_path)  # where the kernel would write a core dump ("core" pattern)
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))  # as on a machine that keeps core dumps
+    try:
+        result = _classes_read_with(_hang_on, tmp_path, spec, monkeypatch)
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+    [stuck] = [p for p in result.problems if p.file == "7B.xlsx"]
+    assert stuck.code == "read-too-long" and "over 1 sekunders regnetid" in stuck.message
+    assert not [path.name for path in tmp_path.iterdir() if path.name.startswith("core")]
 
 
 def test_conflicts_between_files(tmp_path, spec):

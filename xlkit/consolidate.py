@@ -12,9 +12,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import math
 import multiprocessing
 import os
 import re
+import signal
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,7 +32,7 @@ from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import looks_like_cpr
 from xlkit.problems import PROBLEM_HEADERS, Problem
 from xlkit.records import Record, WorkbookData
-from xlkit.reader import MAX_FILE_BYTES, read_workbook
+from xlkit.reader import MAX_FILE_BYTES, READ_TIMEOUT, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
@@ -195,18 +197,38 @@ def _read_one(job: Job) -> FileResult:
 
 
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
+READ_CPU_LIMIT = 2 * int(READ_TIMEOUT)  # CPU seconds for one file before its reading process is killed
 
 
-def _limit_memory() -> None:
+def _prepare_reading_process() -> None:
     """Runs in each reading process: a file that makes the reader ask for absurd amounts of
-    memory fails in its own process instead of taking the machine (or the run) down."""
+    memory fails in its own process instead of taking the machine (or the run) down, and a
+    process that dies leaves no core dump (a copy of the pupils' data) on the disk."""
     gc.freeze()  # what the process inherited is never garbage; the collector need not scan it per file
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ImportError, ValueError, OSError):
         pass  # not on this platform
+
+
+def _read_in_process(job: Job) -> FileResult:
+    """`_read_one` in a reading process, which the kernel kills once this file has used
+    READ_CPU_LIMIT more seconds of CPU. The read's own time limit (SIGALRM) stops Python
+    code, but native code (calamine, zlib, the XML parsers) caught in a loop never returns
+    to Python to notice it; the kernel's limit needs no cooperation."""
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        limit = math.ceil(usage.ru_utime + usage.ru_stime) + READ_CPU_LIMIT
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        resource.setrlimit(resource.RLIMIT_CPU, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform
+    return _read_one(job)
 
 
 def read_all(jobs: list[Job], workers: int, on_file=None):
@@ -224,23 +246,46 @@ def read_all(jobs: list[Job], workers: int, on_file=None):
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_memory) as pool:
-            for result in pool.map(_read_one, jobs, chunksize=8):
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_prepare_reading_process) as pool:
+            for result in pool.map(_read_in_process, jobs, chunksize=8):
                 done += 1
                 yield result
                 if on_file:
                     on_file(None)
     except BrokenProcessPool:
-        # A file crashed its reading process: read the rest one by one, each in its own
-        # process, so only the crashing file is lost.
+        # A file took its reading process down (a crash, or killed at the CPU limit): read
+        # the rest one by one, each in its own process, so only that file is lost.
         for job in jobs[done:]:
-            try:
-                with ProcessPoolExecutor(1, mp_context=context, initializer=_limit_memory) as single:
-                    yield single.submit(_read_one, job).result()
-            except BrokenProcessPool:
-                yield FileResult(job[1], None, "internal-error", "Læsningen af filen gik ned; den er sprunget over.")
+            yield _read_alone(job, context)
             if on_file:
                 on_file(None)
+
+
+def _read_alone(job: Job, context) -> FileResult:
+    """One file read in a process of its own; a process that dies is reported by how it died."""
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_read_and_send, args=(job, sending), daemon=True)
+    process.start()
+    sending.close()  # only the child writes; reading then ends when the child is gone
+    try:
+        result = receiving.recv()
+    except EOFError:
+        result = None
+    finally:
+        receiving.close()
+        process.join()
+    if result is not None:
+        return result
+    if hasattr(signal, "SIGXCPU") and process.exitcode == -signal.SIGXCPU:
+        return FileResult(job[1], None, "read-too-long", f"Læsningen brugte over {READ_CPU_LIMIT} sekunders regnetid "
+                          "og er stoppet; filen er beskadiget eller ændret.")
+    return FileResult(job[1], None, "internal-error", "Læsningen af filen gik ned.")
+
+
+def _read_and_send(job: Job, sending) -> None:
+    _prepare_reading_process()
+    sending.send(_read_in_process(job))
+    sending.close()
 
 
 def consolidate(
