@@ -104,6 +104,26 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
     assert not parsed
 
 
+def test_a_sheet_of_many_cells_is_refused_before_they_are_parsed_one_by_one(tmp_path, spec):
+    """Cells without a reference (calamine and openpyxl place them one after another) must
+    be parsed one by one: a forged 3 MB file with four million of them used up the whole
+    30-second limit, and openpyxl took 35 s and 1.5 GB. Stored uncompressed here, so the
+    bomb rule does not stop it first."""
+    source = elevvurdering.build(spec, tmp_path / "a.xlsx", "S", "A", 2024)
+    forged = tmp_path / "celler.xlsx"
+    cells = b"<row>" + b"<c><v>1</v></c>" * 1000 + b"</row>"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(forged, "w", zipfile.ZIP_STORED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", cells * 201 + b"</sheetData>")
+            dst.writestr(item.filename, data)
+    with pytest.raises(InvalidWorkbook, match=r"Arket 'Elevvurdering' har for mange celler \(over 100\.000"):
+        read_workbook(forged)
+    with pytest.raises(InvalidWorkbook, match=r"Projektmappen har for mange celler \(over 200\.000"):
+        open_workbook(forged)
+
+
 def test_zip_of_a_version_zipfile_does_not_know(tmp_path):
     """Found by atheris: zipfile raises NotImplementedError for a "version needed to
     extract" it does not support; that too is one damaged file, not a crash."""

@@ -21,6 +21,7 @@ import codecs
 import datetime as dt
 import functools
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -67,6 +68,11 @@ MAX_SHEETS = 1_000  # Excel has no fixed limit, but no class workbook comes near
 MAX_NAMES = 2_000  # an elevvurdering defines one per term and subject: at most 702 (stored.MAX_COLUMNS)
 MAX_MERGED_RANGES = 10_000  # per sheet; each is compared with every input area
 MAX_WORKBOOK_PART = 2 * 1024 * 1024  # xl/workbook.xml of a class workbook is a few kB
+CELL_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?c[\s>/]")  # a cell's start tag, with any prefix
+# Cells parsed one by one per file (.xlsx sheets not written the plain way, up to four parses
+# at ~5 us a cell; every cell element of an .ods). A class workbook has a few thousand; a
+# forged 3 MB file can hold millions, which would use up the read's whole time limit.
+MAX_PARSED_CELLS = 100_000
 VALUE_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?(?:v|is)[\s>]")  # a cell's value or inline text, with any prefix
 SST_TAG = re.compile(rb'<(?:[^\s<>/!?:]+:)?sst[\s>/]')
 UNIQUE_COUNT = re.compile(rb'uniqueCount\s*=\s*["\']([^"\'<>]*)')
@@ -463,6 +469,12 @@ def _placed_cells(xml: bytes):
                 element.clear()
 
 
+def cell_count(xml: bytes, limit: int) -> int:
+    """The number of cells in a sheet's XML, counted at C speed up to `limit` + 1 (more
+    are not counted: the caller refuses the sheet anyway)."""
+    return sum(1 for _ in itertools.islice(CELL_TAG.finditer(xml), max(limit, 0) + 1))
+
+
 def sheet_extent(xml: bytes) -> tuple[int, int]:
     """The number of rows and columns calamine would allocate for the sheet's cells."""
     max_row = max_col = 0
@@ -663,6 +675,7 @@ class Book(BaseBook):
         self._percent_styles: frozenset[int] | None = None
         self._parts: dict[str, bytes | None] = {}
         self._plain_sheets: set[str] = set()  # written the plain way (see plainly_within_bounds)
+        self._parsed_cells = 0  # in the other sheets, each parsed cell by cell
         self._sheets: dict[str, BookSheet] = {}
 
     def sheet_xml(self, title: str) -> bytes:
@@ -680,6 +693,10 @@ class Book(BaseBook):
             if plainly_within_bounds(xml):
                 self._plain_sheets.add(title)
             else:
+                self._parsed_cells += cell_count(xml, MAX_PARSED_CELLS - self._parsed_cells)
+                if self._parsed_cells > MAX_PARSED_CELLS:
+                    raise InvalidWorkbook(f"Arket '{title}' har for mange celler (over {danish_number(MAX_PARSED_CELLS)} "
+                                          "i skemaets ark; et klasseskema har nogle få tusinde). Filen er ikke læst.")
                 try:
                     bounded = bounded_sheet(xml)
                 except InvalidWorkbook as error:

@@ -6,7 +6,8 @@ The cells are read here in one streaming pass over content.xml (defusedxml, no D
 by calamine: an .ods compresses a block of equal cells into one element with a repeat
 count, so a 1 kB file can ask for 16 billion cells, and calamine expands up to 100
 million before it refuses. Here repeats are expanded only inside the template's size
-(MAX_ROWS x MAX_COLUMNS), and a file that asks for more than MAX_CELLS values is refused.
+(MAX_ROWS x MAX_COLUMNS), and a file that asks for more than MAX_CELLS values, or has more
+than MAX_PARSED_CELLS cell elements to parse, is refused.
 Each element is dropped once read, and nesting and the elements inside one cell are
 limited, so memory follows the kept values rather than the file.
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
-from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_ROWS, MAX_SHEETS, BaseBook,
+from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS, MAX_SHEETS, BaseBook,
                         DefinedName, Sheet, document_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
@@ -120,6 +121,7 @@ class OdsBook(BaseBook):
         self.defined_names: dict[str, DefinedName] = {}
         self._links: set[str] = set()
         self._kept = 0
+        self._parsed = 0  # cell elements, whatever they repeat
         self._read_content(archive.read("content.xml"))
         self.sheetnames = list(self.sheet_cells)
         self.external_links = sorted(self._links)
@@ -193,6 +195,10 @@ class OdsBook(BaseBook):
                         raise InvalidWorkbook("En celle ligger inde i en anden celle. Det laver intet "
                                               "regnearksprogram, så filen er ændret.")
                     in_cell = 1
+                    self._parsed += 1
+                    if self._parsed > MAX_PARSED_CELLS:  # each costs a few microseconds: the time limit's worth
+                        raise InvalidWorkbook(f"Regnearket har for mange celler (over {danish_number(MAX_PARSED_CELLS)}; "
+                                              "et klasseskema har nogle få tusinde). Filen er ikke læst.")
                 else:
                     in_cell = 0
                     if row is not None:
