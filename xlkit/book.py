@@ -21,7 +21,6 @@ import codecs
 import datetime as dt
 import functools
 import io
-import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.errors import InvalidWorkbook
+from xlkit.package import small_part
 from xlkit.values import Percent, danish_number
 from xlkit.workbook import METADATA_SHEET, NAME_PREFIX
 
@@ -68,11 +68,16 @@ MAX_SHEETS = 1_000  # Excel has no fixed limit, but no class workbook comes near
 MAX_NAMES = 2_000  # an elevvurdering defines one per term and subject: at most 702 (stored.MAX_COLUMNS)
 MAX_MERGED_RANGES = 10_000  # per sheet; each is compared with every input area
 MAX_WORKBOOK_PART = 2 * 1024 * 1024  # xl/workbook.xml of a class workbook is a few kB
-CELL_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?c[\s>/]")  # a cell's start tag, with any prefix
 # Cells parsed one by one per file (.xlsx sheets not written the plain way, up to four parses
 # at ~5 us a cell; every cell element of an .ods). A class workbook has a few thousand; a
 # forged 3 MB file can hold millions, which would use up the read's whole time limit.
 MAX_PARSED_CELLS = 100_000
+MAX_PARSED_TAGS = 4 * MAX_PARSED_CELLS  # <c>, <v> and their end tags; counted at C speed
+MAX_LOADED_CELLS = 2_000_000  # values converted to Python per file: about three sheets of the template's full size
+MAX_SHARED_STRING_TAGS = 1_000_000  # a class workbook's shared strings part has a few hundred
+MAX_STYLE_TAGS = 500_000  # its styles part a few hundred
+MAX_TEXT_BYTES = 64 * 1024 * 1024  # shared text calamine may copy into cells (one copy per cell that uses it)
+SHARED_STRING_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?si[\s>/]")
 VALUE_TAG = re.compile(rb"<(?:[^\s<>/!?:]+:)?(?:v|is)[\s>]")  # a cell's value or inline text, with any prefix
 SST_TAG = re.compile(rb'<(?:[^\s<>/!?:]+:)?sst[\s>/]')
 UNIQUE_COUNT = re.compile(rb'uniqueCount\s*=\s*["\']([^"\'<>]*)')
@@ -212,11 +217,17 @@ class BookSheet(Sheet):
         return self._calamine
 
     def _load(self, rows_needed: int) -> list[list]:
-        """The sheet's first rows as plain values; more are asked of calamine when needed."""
+        """The sheet's first rows as plain values: at first down to the lowest named area on
+        it, and all of them if more are asked for, so no sheet is converted more than twice
+        (a forged file with names one row lower each would otherwise convert it per name)."""
         more_exist = len(self._rows) >= self._requested
         if rows_needed > self._requested and more_exist and self._requested < MAX_ROWS:
-            nrows = min(max(rows_needed, 64), MAX_ROWS)
-            self._rows = [_plain_row(row) for row in self.calamine.to_python(skip_empty_area=False, nrows=nrows)]
+            first = self._requested == 0
+            nrows = min(max(rows_needed, self.book.lowest_named_row(self.title), 64) if first else MAX_ROWS, MAX_ROWS)
+            sheet = self.calamine
+            if sheet.end is not None:
+                self.book.count_loaded_cells(min(sheet.end[0] + 1, nrows) * (sheet.end[1] + 1), self.title)
+            self._rows = [_plain_row(row) for row in sheet.to_python(skip_empty_area=False, nrows=nrows)]
             self._requested = nrows
             if self._percent is None:
                 self._percent = self.book.percent_cells(self.title)
@@ -308,6 +319,8 @@ def is_percent_format(code: str) -> bool:
 def percent_styles(styles: bytes) -> frozenset[int]:
     """The cell formats (a cell's s attribute: an index into cellXfs) that show numbers as
     percentages. Every workbook of a template has the same styles, so the answer is kept."""
+    if styles.count(b"<") > MAX_STYLE_TAGS:  # each element is parsed in Python
+        raise InvalidWorkbook("Filen har unormalt mange celleformater; den er ændret.")
     return _percent_styles(styles) if len(styles) <= CACHED_STYLES else _percent_styles.__wrapped__(styles)
 
 
@@ -335,9 +348,10 @@ def _percent_styles(styles: bytes) -> frozenset[int]:
             raise InvalidWorkbook("Filen har unormalt mange celleformater; den er ændret.")
         if open_elements:
             open_elements[-1].remove(element)
+    percent = {number_format for number_format, code in custom.items() if is_percent_format(code)}
     return frozenset(index for index, number_format in enumerate(cell_formats)
                      if (number_format in BUILTIN_PERCENT_FORMATS if number_format not in custom
-                         else is_percent_format(custom[number_format])))
+                         else number_format in percent))
 
 
 @functools.lru_cache(maxsize=16)
@@ -469,12 +483,6 @@ def _placed_cells(xml: bytes):
                 element.clear()
 
 
-def cell_count(xml: bytes, limit: int) -> int:
-    """The number of cells in a sheet's XML, counted at C speed up to `limit` + 1 (more
-    are not counted: the caller refuses the sheet anyway)."""
-    return sum(1 for _ in itertools.islice(CELL_TAG.finditer(xml), max(limit, 0) + 1))
-
-
 def sheet_extent(xml: bytes) -> tuple[int, int]:
     """The number of rows and columns calamine would allocate for the sheet's cells."""
     max_row = max_col = 0
@@ -561,7 +569,32 @@ def checked_shared_strings(xml: bytes) -> bytes:
     if len(SST_TAG.findall(xml)) > 1 or any(
             not (count.isdigit() and int(count) <= len(xml) // 5) for count in counts):
         raise InvalidWorkbook("Filens delte tekster (sharedStrings) er beskadigede.")
+    if xml.count(b"<") > MAX_SHARED_STRING_TAGS:
+        raise InvalidWorkbook("Filen har unormalt mange delte tekster (sharedStrings); den er ændret.")
     return xml
+
+
+# A cell's value, as calamine reads a shared string's index from it: leading zeros and
+# surrounding whitespace allowed; an index of ten digits or more is past any real part.
+INDEX_VALUE = re.compile(rb"<(?:[^\s<>/!?:]+:)?v(?:\s[^<>]*)?>\s*0*([0-9]{1,9})\s*<")
+
+
+def check_shared_text(shared: bytes, sheets: list[bytes]) -> None:
+    """Refuses sheets that would make calamine copy more than MAX_TEXT_BYTES of shared text:
+    it copies a string into every cell that uses it (and Python once more), so one 32 kB
+    string used by every cell of a 200 kB file asks for gigabytes. The cheap bound (every
+    value the longest possible string) settles a class workbook; otherwise each value that
+    could be an index is counted with its string's length."""
+    values = sum(xml.count(b"<v") + xml.count(b":v") for xml in sheets)
+    if values * len(shared) <= MAX_TEXT_BYTES:
+        return
+    starts = [match.start() for match in SHARED_STRING_TAG.finditer(shared)] + [len(shared)]
+    lengths = [end - start for start, end in zip(starts, starts[1:])]
+    copied = sum(lengths[index] for xml in sheets for index in map(int, INDEX_VALUE.findall(xml))
+                 if index < len(lengths))
+    if copied > MAX_TEXT_BYTES:
+        raise InvalidWorkbook(f"Filens delte tekster ville fylde over {MAX_TEXT_BYTES // 2**20} MB i cellerne; "
+                              "filen er ændret og er ikke læst.")
 
 
 class BaseBook:
@@ -636,7 +669,7 @@ class Book(BaseBook):
         if workbook.tag == STRICT_WORKBOOK:
             raise InvalidWorkbook("Filen er gemt som 'Strict Open XML-regneark', som xlkit ikke læser. Åbn den i "
                                   "Excel, og gem den som almindelig 'Excel-projektmappe (.xlsx)'.")
-        rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+        rels = ElementTree.fromstring(small_part(self.archive, "xl/_rels/workbook.xml.rels"), forbid_dtd=True)
         targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
         self.sheet_parts: dict[str, str] = {}
         self.sheetnames: list[str] = []
@@ -675,7 +708,9 @@ class Book(BaseBook):
         self._percent_styles: frozenset[int] | None = None
         self._parts: dict[str, bytes | None] = {}
         self._plain_sheets: set[str] = set()  # written the plain way (see plainly_within_bounds)
-        self._parsed_cells = 0  # in the other sheets, each parsed cell by cell
+        self._parsed_tags = 0  # in the other sheets, each parsed cell by cell
+        self._loaded_cells = 0  # converted to Python values (count_loaded_cells)
+        self._areas: dict[str, list[tuple[int, int, int, int]]] | None = None
         self._sheets: dict[str, BookSheet] = {}
 
     def sheet_xml(self, title: str) -> bytes:
@@ -693,8 +728,8 @@ class Book(BaseBook):
             if plainly_within_bounds(xml):
                 self._plain_sheets.add(title)
             else:
-                self._parsed_cells += cell_count(xml, MAX_PARSED_CELLS - self._parsed_cells)
-                if self._parsed_cells > MAX_PARSED_CELLS:
+                self._parsed_tags += xml.count(b"<")
+                if self._parsed_tags > MAX_PARSED_TAGS:
                     raise InvalidWorkbook(f"Arket '{title}' har for mange celler (over {danish_number(MAX_PARSED_CELLS)} "
                                           "i skemaets ark; et klasseskema har nogle få tusinde). Filen er ikke læst.")
                 try:
@@ -727,9 +762,30 @@ class Book(BaseBook):
         if self._percent_styles is None:
             self._percent_styles = percent_styles(self._part_bytes("xl/styles.xml") or b"")
         xml = self.sheet_xml(title)
-        areas = [area_bounds(area) for name, defined in self.defined_names.items() if name.startswith(NAME_PREFIX)
-                 for sheet, area in defined.destinations if sheet == title]
-        return percent_inputs(xml, self._percent_styles, areas, plain=title in self._plain_sheets)
+        return percent_inputs(xml, self._percent_styles, self.named_areas(title), plain=title in self._plain_sheets)
+
+    def named_areas(self, title: str) -> list[tuple[int, int, int, int]]:
+        """The areas (min_col, min_row, max_col, max_row) xlkit's names point to on a sheet;
+        worked out once for all sheets (a forged file has up to 2,000 names and 1,000 sheets)."""
+        if self._areas is None:
+            self._areas = {}
+            for name, defined in self.defined_names.items():
+                if name.startswith(NAME_PREFIX):
+                    for sheet, area in defined.destinations:
+                        self._areas.setdefault(sheet, []).append(area_bounds(area))
+        return self._areas.get(title, [])
+
+    def lowest_named_row(self, title: str) -> int:
+        return max((area[3] for area in self.named_areas(title)), default=0)
+
+    def count_loaded_cells(self, cells: int, title: str) -> None:
+        """Refuses a file whose sheets, together, would become more than MAX_LOADED_CELLS
+        Python values: each named sheet may be as large as the template's full size."""
+        self._loaded_cells += cells
+        if self._loaded_cells > MAX_LOADED_CELLS:
+            raise InvalidWorkbook(f"Arket '{title}' gør projektmappens ark for store tilsammen (over "
+                                  f"{danish_number(MAX_LOADED_CELLS)} celler); et klasseskema har nogle få tusinde. "
+                                  "Filen er ikke læst.")
 
     def calamine_sheet(self, title: str):
         """calamine's view of one sheet. The package holds every sheet the names point to,
@@ -768,8 +824,10 @@ class Book(BaseBook):
             package.writestr("xl/_rels/workbook.xml.rels", RELS.format(rels))
             for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
                 data = self._part_bytes(part)
+                if data is not None and part == "xl/sharedStrings.xml":
+                    check_shared_text(checked_shared_strings(data), [self.sheet_xml(title) for title in titles])
                 if data is not None:
-                    package.writestr(part, checked_shared_strings(data) if part == "xl/sharedStrings.xml" else data)
+                    package.writestr(part, data)
             for i, title in enumerate(titles, 1):
                 package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))
         return out.getvalue()
@@ -777,7 +835,7 @@ class Book(BaseBook):
     def _modified(self, names: set[str]) -> dt.datetime | None:
         if "docProps/core.xml" not in names:
             return None
-        core = ElementTree.fromstring(self.archive.read("docProps/core.xml"), forbid_dtd=True)
+        core = ElementTree.fromstring(small_part(self.archive, "docProps/core.xml"), forbid_dtd=True)
         return document_date(core.find("dcterms:modified", NS))
 
 

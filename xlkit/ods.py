@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
-from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS, MAX_SHEETS, BaseBook,
-                        DefinedName, Sheet, document_date)
+from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS, MAX_SHEETS,
+                        MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, document_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
 from xlkit.values import Percent, danish_number
@@ -40,6 +40,7 @@ CELLS = (TABLE + "table-cell", TABLE + "covered-table-cell")
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 EXTERNAL = {TABLE + "table-source", TABLE + "cell-range-source", OFFICE + "dde-source"}  # links to other files
 MAX_CELLS = 1_000_000  # values (and formulas without one) kept per file; a class workbook has a few thousand
+MAX_CONTENT_TAGS = 1_000_000  # elements of content.xml; an overbliksark saved by LibreOffice has about 10,000
 MAX_DEPTH = 64  # nesting of elements; LibreOffice writes at most about 15
 MAX_CELL_ELEMENTS = 10_000  # paragraphs, spans, spaces inside one cell; a typed name has a handful
 REPEAT = re.compile(r"[1-9][0-9]{0,7}")  # ODS sheets have at most 1,048,576 rows and 16,384 columns
@@ -103,8 +104,9 @@ class OdsSheet(Sheet):
         return self._cells.merged
 
     def formulas_without_value(self, areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, str]]:
+        rows = column_rows([(c1, r1, c2, r2) for r1, c1, r2, c2 in areas])  # one repeated cell can be 700,000
         return sorted((row, col, f"{get_column_letter(col)}{row}") for row, col in self._cells.without_value
-                      if any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in areas))
+                      if col - 1 in rows and _within(rows[col - 1], row - 1))
 
 
 class OdsBook(BaseBook):
@@ -122,7 +124,11 @@ class OdsBook(BaseBook):
         self._links: set[str] = set()
         self._kept = 0
         self._parsed = 0  # cell elements, whatever they repeat
-        self._read_content(archive.read("content.xml"))
+        self._text = 0  # characters of the text values made
+        content = archive.read("content.xml")
+        if content.count(b"<") > MAX_CONTENT_TAGS:  # each element is parsed in Python
+            raise InvalidWorkbook("Regnearkets indhold har unormalt mange dele; det er ikke et klasseskema.")
+        self._read_content(content)
         self.sheetnames = list(self.sheet_cells)
         self.external_links = sorted(self._links)
         # as in an .xlsx, only the sheets xlkit reads are said to be cut
@@ -201,8 +207,11 @@ class OdsBook(BaseBook):
                                               "et klasseskema har nogle få tusinde). Filen er ikke læst.")
                 else:
                     in_cell = 0
-                    if row is not None:
-                        _read_cell(element, row, sheet)
+                    if row is not None and (text := _read_cell(element, row, sheet)).__class__ is str:
+                        self._text += len(text)  # kept once, however often it repeats
+                        if self._text > MAX_TEXT_BYTES:  # <text:s text:c="32767"/> in each of 100,000 cells
+                            raise InvalidWorkbook(f"Regnearkets tekster fylder over {MAX_TEXT_BYTES // 2**20} MB; "
+                                                  "det er ikke et klasseskema.")
             elif tag == TABLE + "table-row" and not in_cell:
                 if event == "start":
                     if row is not None:
@@ -250,9 +259,9 @@ class OdsBook(BaseBook):
             self.defined_names[name] = DefinedName(name, "")
 
 
-def _read_cell(cell, row: _Row, sheet: _SheetCells) -> None:
+def _read_cell(cell, row: _Row, sheet: _SheetCells) -> object:
     """One cell element, repeated along the row, into `row` (columns beyond the template's
-    size are cut away)."""
+    size are cut away); its value."""
     col, repeat = row.column, _count(cell.get(TABLE + "number-columns-repeated"))
     row.column += repeat
     columns = range(col, min(col + repeat, MAX_COLUMNS))
@@ -264,11 +273,12 @@ def _read_cell(cell, row: _Row, sheet: _SheetCells) -> None:
     if value is None:
         if cell.get(TABLE + "formula") is not None and cell.get(OFFICE + "value-type") is None:
             row.without_value.extend(columns)
-        return
+        return None
     sheet.has_values = True
     sheet.far = sheet.far or col + repeat > MAX_COLUMNS
     for column in columns:
         row.values[column] = value
+    return value
 
 
 def _unquoted(sheet: str) -> str:

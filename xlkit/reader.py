@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import signal
 import threading
 import warnings
@@ -21,9 +22,9 @@ from typing import Sequence
 
 import openpyxl
 import openpyxl.xml
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
-from xlkit.book import BaseBook, Book, area_bounds, cell_count
+from xlkit.book import BaseBook, Book, area_bounds
 from xlkit.errors import DAMAGED_BEHIND_PASSWORD, InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, opened_with_first_fitting, password_list
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
@@ -35,8 +36,10 @@ from xlkit.workbook import MAX_CELL_TEXT, METADATA_LABELS, METADATA_SHEET, NAME_
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_SPIN_COUNT = 1_000_000  # hash rounds per password in a protected .xlsx: Excel writes 100,000 (~0.1 s)
 READ_TIMEOUT = 30.0  # seconds for one file; a hung parse must not hang the run
 MAX_OPENPYXL_CELLS = 200_000  # in a workbook opened with openpyxl (add-test, class lists, test definitions)
+MAX_OPENPYXL_TAGS = 4 * MAX_OPENPYXL_CELLS  # <c>, <v> and their end tags; the årshjul has about 37,000 in all
 MAX_PROBLEMS = 500  # per file: a class sheet with text in every cell must not flood the leaders' list
 
 
@@ -96,6 +99,13 @@ def _office_decrypted(data: bytes, password: str) -> bytes:
 
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        spins = office.info["spinValue"] if getattr(office, "type", None) == "agile" else 0
+    except Exception:  # a container msoffcrypto cannot follow: no password opens it
+        raise WrongPassword() from None
+    if spins > MAX_SPIN_COUNT:  # each password costs two derivations of this many hashes in Python
+        raise InvalidWorkbook(f"Filens adgangskode er gemt med usædvanligt mange beregninger ({danish_number(spins)}; "
+                              "Excel bruger 100.000). Åbn den i Excel, og gem den igen.")
+    try:
         office.load_key(password=password, verify_password=True)
     except Exception:  # the file's verifier says whether the password is right
         raise WrongPassword() from None
@@ -121,7 +131,7 @@ def open_workbook(path: str | Path, formulas: bool = False):
         if is_ods(archive):
             raise InvalidWorkbook("Filen er et OpenDocument-regneark (.ods), og det kan denne kommando ikke bruge. "
                                   "Gem den som Excel-projektmappe (.xlsx).")
-        _few_enough_cells(archive)
+        _within_openpyxl_limits(archive)
     try:
         with time_limit(READ_TIMEOUT), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; values are unaffected
@@ -132,17 +142,38 @@ def open_workbook(path: str | Path, formulas: bool = False):
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
-def _few_enough_cells(archive) -> None:
-    """openpyxl loads every cell of every sheet as an object (~400 bytes, ~8 us): a forged
-    3 MB file with four million cells took 35 s and 1.5 GB. Counted first, in every part a
-    relationship could make a sheet of."""
-    left = MAX_OPENPYXL_CELLS
+def _within_openpyxl_limits(archive: zipfile.ZipFile) -> None:
+    """openpyxl makes an object (~400 bytes, ~8 us) of every element it reads and of every
+    cell a merged range or a hyperlink covers: a forged 3 MB file of four million cells took
+    35 s and 1.5 GB, a 2 kB one merging A1:XFD1048576 3.5 GB. So elements are counted (at C
+    speed) and ranges measured first, in every part a relationship could make a sheet of."""
+    tags = covered = 0
     for info in archive.infolist():
-        if info.filename.lower().endswith(".xml"):
-            left -= cell_count(archive.read(info), left)
-            if left < 0:
-                raise InvalidWorkbook(f"Projektmappen har for mange celler (over {danish_number(MAX_OPENPYXL_CELLS)}; "
-                                      "et klasseskema har nogle få tusinde). Filen er ikke læst.")
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        part = archive.read(info)
+        tags += part.count(b"<")
+        if b"mergeCell" in part or b"hyperlink" in part:
+            covered += sum(map(_cells_in_range, RANGE_REF.findall(part)))
+        if tags > MAX_OPENPYXL_TAGS or covered > MAX_OPENPYXL_CELLS:
+            raise InvalidWorkbook(f"Projektmappen har unormalt mange celler eller dele (over "
+                                  f"{danish_number(MAX_OPENPYXL_CELLS)} celler); et skema fra xlkit har nogle få "
+                                  "tusinde. Filen er ikke læst.")
+
+
+# The ref of a merged range or a hyperlink, however the element is prefixed or spelt
+RANGE_REF = re.compile(rb"""<(?:[^\s<>/!?:]+:)?(?:mergeCell|hyperlink)\s[^<>]*?\bref\s*=\s*["']([^"'<>]*)""")
+
+
+def _cells_in_range(ref: bytes) -> int:
+    """How many cells openpyxl makes for a range (a whole row or column counts in full)."""
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii").strip().replace("$", ""))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return 0  # openpyxl cannot read it either; the load fails and is reported
+    columns = abs((max_col or 16_384) - (min_col or 1)) + 1
+    rows = abs((max_row or 1_048_576) - (min_row or 1)) + 1
+    return columns * rows
 
 
 def open_book(path: str | Path, passwords: Sequence[str] = ()) -> BaseBook:
