@@ -197,6 +197,7 @@ def _read_one(job: Job) -> FileResult:
 
 
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
+CHUNK = 8  # files sent to a reading process at a time
 READ_CPU_LIMIT = 2 * int(READ_TIMEOUT)  # CPU seconds for one file before its reading process is killed
 
 
@@ -244,21 +245,27 @@ def read_all(jobs: list[Job], workers: int, on_file=None):
     # Forked processes inherit the imported template modules (imported at the top of this
     # module), so no reading process pays for importing them again.
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    done = 0
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_prepare_reading_process) as pool:
-            for result in pool.map(_read_in_process, jobs, chunksize=8):
+    start = 0
+    while start < len(jobs):
+        done = 0
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_prepare_reading_process) as pool:
+                for result in pool.map(_read_in_process, jobs[start:], chunksize=CHUNK):
+                    done += 1
+                    yield result
+                    if on_file:
+                        on_file(None)
+        except BrokenProcessPool:
+            # A file took its reading process down (a crash, or killed at the CPU limit). The
+            # processes were reading the next chunks in order: those files are read again one
+            # by one, each in its own process, so only that file is lost; then a new pool
+            # reads the rest (if the file was further on, that pool breaks there in turn).
+            for job in jobs[start + done:start + done + workers * CHUNK]:
+                yield _read_alone(job, context)
                 done += 1
-                yield result
                 if on_file:
                     on_file(None)
-    except BrokenProcessPool:
-        # A file took its reading process down (a crash, or killed at the CPU limit): read
-        # the rest one by one, each in its own process, so only that file is lost.
-        for job in jobs[done:]:
-            yield _read_alone(job, context)
-            if on_file:
-                on_file(None)
+        start += done
 
 
 def _read_alone(job: Job, context) -> FileResult:
