@@ -574,25 +574,29 @@ def checked_shared_strings(xml: bytes) -> bytes:
     return xml
 
 
-# A cell's value, as calamine reads a shared string's index from it: leading zeros and
-# surrounding whitespace allowed; an index of ten digits or more is past any real part.
-INDEX_VALUE = re.compile(rb"<(?:[^\s<>/!?:]+:)?v(?:\s[^<>]*)?>\s*0*([0-9]{1,9})\s*<")
+# A cell's value element and its text up to the next tag, with any prefix or attributes
+VALUE_TEXT = re.compile(rb"<(?:[^\s<>/!?:]+:)?v(?:\s[^<>]*)?>([^<]*)")
 
 
 def check_shared_text(shared: bytes, sheets: list[bytes]) -> None:
     """Refuses sheets that would make calamine copy more than MAX_TEXT_BYTES of shared text:
     it copies a string into every cell that uses it (and Python once more), so one 32 kB
     string used by every cell of a 200 kB file asks for gigabytes. The cheap bound (every
-    value the longest possible string) settles a class workbook; otherwise each value that
-    could be an index is counted with its string's length."""
+    value the longest possible string) settles a class workbook; otherwise each value is
+    counted with the string it could stand for: its digits as an index, and anything else
+    as string 0, which is what calamine makes of ` 1 `, `+1` or `1.0`."""
     values = sum(xml.count(b"<v") + xml.count(b":v") for xml in sheets)
     if values * len(shared) <= MAX_TEXT_BYTES:
         return
     starts = [match.start() for match in SHARED_STRING_TAG.finditer(shared)] + [len(shared)]
-    lengths = [end - start for start, end in zip(starts, starts[1:])]
-    copied = sum(lengths[index] for xml in sheets for index in map(int, INDEX_VALUE.findall(xml))
-                 if index < len(lengths))
-    if copied > MAX_TEXT_BYTES:
+    lengths = [end - start for start, end in zip(starts, starts[1:])] or [0]
+
+    def length(text: bytes) -> int:
+        digits = text.lstrip(b"0")
+        index = int(digits or b"0") if text.isdigit() and len(digits) <= 9 else 0
+        return lengths[index] if index < len(lengths) else lengths[0]
+
+    if sum(length(text) for xml in sheets for text in VALUE_TEXT.findall(xml)) > MAX_TEXT_BYTES:
         raise InvalidWorkbook(f"Filens delte tekster ville fylde over {MAX_TEXT_BYTES // 2**20} MB i cellerne; "
                               "filen er ændret og er ikke læst.")
 
