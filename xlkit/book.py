@@ -576,6 +576,7 @@ def checked_shared_strings(xml: bytes) -> bytes:
 
 # A cell's value element and its text up to the next tag, with any prefix or attributes
 VALUE_TEXT = re.compile(rb"<(?:[^\s<>/!?:]+:)?v(?:\s[^<>]*)?>([^<]*)")
+PLAIN_NUMBER = re.compile(rb"[0-9\s.+\-eE]*")
 
 
 def check_shared_text(shared: bytes, sheets: list[bytes]) -> None:
@@ -583,18 +584,23 @@ def check_shared_text(shared: bytes, sheets: list[bytes]) -> None:
     it copies a string into every cell that uses it (and Python once more), so one 32 kB
     string used by every cell of a 200 kB file asks for gigabytes. The cheap bound (every
     value the longest possible string) settles a class workbook; otherwise each value is
-    counted with the string it could stand for: its digits as an index, and anything else
-    as string 0, which is what calamine makes of ` 1 `, `+1` or `1.0`."""
+    counted with the string it could stand for: its digits as an index, a number calamine
+    cannot read as one (` 1 `, `+1`, `1.0`) as string 0, which is what calamine makes of it,
+    and anything else (entities, which calamine drops; a quote from an attribute holding
+    `>`) as the longest string."""
     values = sum(xml.count(b"<v") + xml.count(b":v") for xml in sheets)
     if values * len(shared) <= MAX_TEXT_BYTES:
         return
     starts = [match.start() for match in SHARED_STRING_TAG.finditer(shared)] + [len(shared)]
     lengths = [end - start for start, end in zip(starts, starts[1:])] or [0]
+    longest = max(lengths)
 
     def length(text: bytes) -> int:
         digits = text.lstrip(b"0")
-        index = int(digits or b"0") if text.isdigit() and len(digits) <= 9 else 0
-        return lengths[index] if index < len(lengths) else lengths[0]
+        if text.isdigit():
+            index = int(digits or b"0") if len(digits) <= 9 else len(lengths)
+            return lengths[index] if index < len(lengths) else longest
+        return lengths[0] if PLAIN_NUMBER.fullmatch(text) else longest
 
     if sum(length(text) for xml in sheets for text in VALUE_TEXT.findall(xml)) > MAX_TEXT_BYTES:
         raise InvalidWorkbook(f"Filens delte tekster ville fylde over {MAX_TEXT_BYTES // 2**20} MB i cellerne; "

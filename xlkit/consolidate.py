@@ -37,6 +37,7 @@ from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
 
+MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # .ods: a workbook LibreOffice saved in its own format
 IDENTITY_KEYS = ("kind", "xlkit_version", "start_year", "start_grade", "subject")  # kept from a file's metadata
 MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousands of bars would be unreadable
@@ -905,7 +906,9 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     widths = [34, 14, 8, 60, 50, 20]
     _headers(sheet, 3, PROBLEM_HEADERS, formats, widths)
     for row, problem in enumerate(result.problems, start=4):
-        values = problem.as_row()
+        # a forged file's text, up to a cell's 32,767 characters, must not swell the summary
+        values = [value if len(value) <= MAX_PROBLEM_TEXT else value[:MAX_PROBLEM_TEXT - 1] + "…"
+                  for value in problem.as_row()]
         # wrapped text gets its height from the writer: neither Excel nor LibreOffice fits it on opening
         lines = max(-(-len(value) // width) for value, width in zip(values, widths))
         if lines > 1:

@@ -133,7 +133,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     except ValueError:
         number = None
     if number is not None:
-        return _numeric(number, scale, scale_text, was_text=text)
+        return _numeric(number, scale, scale_text, was_text=quoted(text))
     folded = _fold(text)
     for level in scale.levels:
         if folded in (_fold(level.name), _fold(f"{level.value} {level.name}")):
@@ -174,6 +174,15 @@ def _numeric(number: float, scale: Scale, scale_text: str, was_text: str | None)
     return Reading(value)
 
 
+MAX_QUOTED = 40  # characters of a teacher's text repeated in a message
+
+
+def quoted(text: str) -> str:
+    """A typed text as a message repeats it: Python reads 30,000 digits (or `1_0`) as a
+    number, and 500 such cells must not put 15 MB of text into the leaders' summary."""
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED - 1] + "…"
+
+
 def danish_number(number: float) -> str:
     """A number as Danes write it in a message: 10.000 and 0,5."""
     if float(number).is_integer():
@@ -203,7 +212,7 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
         number, was_text = float(raw), None
     elif isinstance(raw, str):
         try:
-            number, was_text = float(raw.strip().replace(",", ".")), raw.strip()
+            number, was_text = float(raw.strip().replace(",", ".")), quoted(raw.strip())
         except ValueError:
             return Reading(None, "unknown-text", f"Cellen indeholder tekst ({len(raw.strip())} tegn), ikke point. "
                            f"Skriv et tal fra 0 til {max_text}.", "Ikke medtaget.")
