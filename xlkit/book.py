@@ -832,10 +832,11 @@ class Book(BaseBook):
             package.writestr("_rels/.rels", ROOT_RELS)
             package.writestr("xl/workbook.xml", WORKBOOK.format(date1904=int(self.date1904), sheets=sheets))
             package.writestr("xl/_rels/workbook.xml.rels", RELS.format(rels))
+            shared = self._part_bytes("xl/sharedStrings.xml")
+            if shared is not None:
+                check_shared_text(checked_shared_strings(shared), [self.sheet_xml(title) for title in titles])
             for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
                 data = self._part_bytes(part)
-                if data is not None and part == "xl/sharedStrings.xml":
-                    check_shared_text(checked_shared_strings(data), [self.sheet_xml(title) for title in titles])
                 if data is not None:
                     package.writestr(part, data)
             for i, title in enumerate(titles, 1):

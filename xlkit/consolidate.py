@@ -29,7 +29,7 @@ from pathlib import Path
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
 from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.privacy import encrypt_to, pseudonym
-from xlkit.values import looks_like_cpr
+from xlkit.values import looks_like_cpr, quoted
 from xlkit.problems import PROBLEM_HEADERS, Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.reader import MAX_FILE_BYTES, READ_TIMEOUT, read_workbook
@@ -907,8 +907,7 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     _headers(sheet, 3, PROBLEM_HEADERS, formats, widths)
     for row, problem in enumerate(result.problems, start=4):
         # a forged file's text, up to a cell's 32,767 characters, must not swell the summary
-        values = [value if len(value) <= MAX_PROBLEM_TEXT else value[:MAX_PROBLEM_TEXT - 1] + "…"
-                  for value in problem.as_row()]
+        values = [quoted(value, MAX_PROBLEM_TEXT) for value in problem.as_row()]
         # wrapped text gets its height from the writer: neither Excel nor LibreOffice fits it on opening
         lines = max(-(-len(value) // width) for value, width in zip(values, widths))
         if lines > 1:

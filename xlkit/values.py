@@ -177,10 +177,10 @@ def _numeric(number: float, scale: Scale, scale_text: str, was_text: str | None)
 MAX_QUOTED = 40  # characters of a teacher's text repeated in a message
 
 
-def quoted(text: str) -> str:
+def quoted(text: str, limit: int = MAX_QUOTED) -> str:
     """A typed text as a message repeats it: Python reads 30,000 digits (or `1_0`) as a
     number, and 500 such cells must not put 15 MB of text into the leaders' summary."""
-    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED - 1] + "…"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def danish_number(number: float) -> str:
