@@ -22,6 +22,7 @@ from xlkit.cli import main
 from xlkit.consolidate import consolidate
 from xlkit.errors import InvalidWorkbook
 from xlkit.privacy import encrypt_to, is_encrypted, pseudonym
+from xlkit.problems import Problem, first_of_each_file, hidden_problems, problem_count
 from xlkit.reader import check_zip, open_book, read_workbook, time_limit
 from xlkit.roster import Student
 from xlkit.templates import elevvurdering
@@ -755,6 +756,37 @@ def test_untyped_metadata_is_one_file_s_problem(tmp_path, spec, case):
     assert write_summary(result, tmp_path / "oversigt.xlsx").exists()
 
 
+def _nested_metadata(source, target, key, depth, inner='"1"'):
+    """A copy whose hidden value `key` (added when the sheet has none) is a list `depth` deep."""
+    wb = openpyxl.load_workbook(source)
+    sheet = wb["xlkit"]
+    text = "[" * depth + inner + "]" * depth
+    found = [value for name, value in sheet.iter_rows(min_col=1, max_col=2) if name.value == key]
+    if found:
+        found[0].value = text
+    else:
+        sheet.append([key, text])
+    wb.save(target)
+    return target
+
+
+@pytest.mark.parametrize("key, depth, inner", [
+    ("extra", 900, '"1"'),  # found in review: the reading process could not send it back, and the whole run stopped
+    ("school", 600, '"\\u0031"'),  # the CPR search recursed ("teknisk årsag: RecursionError")
+    ("scale", 6000, '"1"'),  # the JSON parser recursed
+])
+def test_deeply_nested_metadata_is_one_file_s_problem(tmp_path, spec, key, depth, inner):
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "B")
+    _nested_metadata(good(spec, tmp_path, "A"), folder / "0_bad.xlsx", key, depth, inner)
+    _nested_metadata(good(spec, tmp_path, "C"), folder / "7C.xlsx", "extra", 32)  # deep, but not too deep
+    status = {f.file: f for f in consolidate(folder, workers=2).files}
+    assert not status["0_bad.xlsx"].read
+    assert status["0_bad.xlsx"].note == f"Skemaets skjulte oplysning '{key}' er beskadiget."
+    assert status["7B.xlsx"].read and status["7C.xlsx"].read
+
+
 def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):
     """Text in every cell of a big sheet would give a million problem rows (found in review:
     2.3 GB in the leader's process); past the cap one line says how many more there are."""
@@ -766,6 +798,52 @@ def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):
     assert [p.code for p in data.problems] == ["unknown-text"] * 3 + ["too-many-problems"]
     assert "yderligere 2 problemer" in data.problems[-1].message
     assert [r.cell for r in data.records] == ["G7"]
+
+
+def _problems(file, count, hidden=0):
+    listed = [Problem("unknown-text", f"{file} {n}", "", file, "Ark", f"A{n}") for n in range(count)]
+    return listed + ([hidden_problems(file, hidden, count)] if hidden else [])
+
+
+def test_the_problem_list_keeps_the_first_problems_of_every_file():
+    """Past the limit each file keeps the same number of its first problems (the most that
+    fit), and one line counts the rest, including those its reader already left out."""
+    problems = _problems("a", 2) + _problems("b", 30) + _problems("c", 500, hidden=700) + _problems("d", 1)
+    assert first_of_each_file(problems, 1000) == problems
+    kept = first_of_each_file(problems, 20)
+    assert len(kept) <= 20 and problem_count(kept) == problem_count(problems) == 1233
+    by_file = {f: [p for p in kept if p.file == f] for f in "abcd"}
+    assert by_file["a"] == problems[:2] and by_file["d"] == problems[-1:]
+    for file, listed, hidden in (("b", 30, 0), ("c", 500, 700)):
+        shown = by_file[file][:-1]
+        assert shown == [p for p in problems if p.file == file][:len(shown)] and len(shown) == 7
+        assert by_file[file][-1].hidden == listed - 7 + hidden
+        assert f"yderligere {listed - 7 + hidden} problemer ud over de 7 viste" in by_file[file][-1].message
+    # interleaved files keep their order, the count follows each file's last shown problem
+    mixed = [p for pair in zip(_problems("x", 5), _problems("y", 5)) for p in pair]
+    assert [(p.file, p.hidden) for p in first_of_each_file(mixed, 6)] == [
+        ("x", 0), ("y", 0), ("x", 0), ("x", 3), ("y", 0), ("y", 3)]
+
+
+def test_the_summary_lists_problems_of_every_file_within_its_limit(tmp_path, spec, monkeypatch):
+    """Hostile files with hundreds of problems each (1,500 of them would be 750,000 rows, and
+    Excel's sheet ends at 1,048,576) share the Problemer sheet; the count stays whole."""
+    import xlkit.consolidate
+
+    monkeypatch.setattr(xlkit.consolidate, "MAX_PROBLEM_ROWS", 12)
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    for letter in "ABC":
+        good(spec, folder, letter, cells={f"{col}{row}": "x" for col in "EFG" for row in (6, 7)})
+    output = tmp_path / "oversigt.xlsx"
+    done = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(output)])
+    assert done.exit_code == 0, done.output
+    assert "18 problemer (se arket Problemer)" in done.output
+    rows = list(openpyxl.load_workbook(output)["Problemer"].iter_rows(min_row=5, values_only=True))
+    assert len(rows) == 12
+    assert [(file, code) for file, _, _, _, _, code in rows] == [
+        (f"7{letter}.xlsx", code) for letter in "ABC" for code in ["unknown-text"] * 3 + ["too-many-problems"]]
+    assert all("yderligere 3 problemer ud over de 3 viste" in row[3] for row in rows[3::4])
 
 
 def test_a_cell_inside_a_cell_is_refused_with_the_sheet_named(tmp_path, spec):

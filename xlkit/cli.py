@@ -22,6 +22,7 @@ from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.plan import check_plan, load_plan, suggest
 from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
+from xlkit.problems import problem_count
 from xlkit.reader import read_workbook
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
@@ -436,7 +437,7 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
             if item.kind == "signalord" and item.ranking:
                 name, share = item.ranking[0]
                 lines.append(f"Svageste signalord i {item.subject.lower()}: {name} ({percent(share)} af maks).")
-    lines.append(f"{plural(len(result.problems), 'problem', 'problemer')} (se arket Problemer).")
+    lines.append(f"{plural(problem_count(result.problems), 'problem', 'problemer')} (se arket Problemer).")
     if len(result.terms_used) > 1:
         lines.append(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)}).")
     for status in result.skipped:

@@ -30,7 +30,7 @@ from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401 
 from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import looks_like_cpr, quoted
-from xlkit.problems import PROBLEM_HEADERS, Problem
+from xlkit.problems import PROBLEM_HEADERS, Problem, first_of_each_file
 from xlkit.records import Record, WorkbookData
 from xlkit.reader import MAX_FILE_BYTES, READ_TIMEOUT, read_workbook
 from xlkit.rules import Scale
@@ -38,6 +38,7 @@ from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
 
 MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
+MAX_PROBLEM_ROWS = 50_000  # rows of the Problemer sheet, a few seconds to write; every file keeps its first ones
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # .ods: a workbook LibreOffice saved in its own format
 IDENTITY_KEYS = ("kind", "xlkit_version", "start_year", "start_grade", "subject")  # kept from a file's metadata
 MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousands of bars would be unreadable
@@ -905,7 +906,8 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.write_string(1, 0, "Send rækkerne til den lærer, der har udfyldt skemaet. Cellen viser, hvor i filen problemet er.", formats["note"])
     widths = [34, 14, 8, 60, 50, 20]
     _headers(sheet, 3, PROBLEM_HEADERS, formats, widths)
-    for row, problem in enumerate(result.problems, start=4):
+    problems = first_of_each_file(result.problems, MAX_PROBLEM_ROWS)
+    for row, problem in enumerate(problems, start=4):
         # a forged file's text, up to a cell's 32,767 characters, must not swell the summary
         values = [quoted(value, MAX_PROBLEM_TEXT) for value in problem.as_row()]
         # wrapped text gets its height from the writer: neither Excel nor LibreOffice fits it on opening
@@ -914,10 +916,10 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
             sheet.set_row(row, 15 * lines)
         for col, value in enumerate(values):
             sheet.write_string(row, col, value, formats["wrap"])
-    if not result.problems:
+    if not problems:
         sheet.write_string(4, 0, "Ingen problemer.", formats["note"])
     sheet.freeze_panes(4, 0)
-    sheet.autofilter(3, 0, max(3 + len(result.problems), 4), len(PROBLEM_HEADERS) - 1)
+    sheet.autofilter(3, 0, max(3 + len(problems), 4), len(PROBLEM_HEADERS) - 1)
     print_wide(sheet, 3)
 
 

@@ -29,7 +29,7 @@ from xlkit.errors import DAMAGED_BEHIND_PASSWORD, InvalidWorkbook, PasswordNeede
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
-from xlkit.problems import Problem
+from xlkit.problems import Problem, hidden_problems
 from xlkit.records import WorkbookData
 from xlkit.values import CPR_PATTERN, danish_number, without_cpr
 from xlkit.workbook import MAX_CELL_TEXT, METADATA_LABELS, METADATA_SHEET, NAME_PREFIX, holds_cpr
@@ -41,6 +41,7 @@ READ_TIMEOUT = 30.0  # seconds for one file; a hung parse must not hang the run
 MAX_OPENPYXL_CELLS = 200_000  # in a workbook opened with openpyxl (add-test, class lists, test definitions)
 MAX_OPENPYXL_TAGS = 4 * MAX_OPENPYXL_CELLS  # <c>, <v> and their end tags; the årshjul has about 37,000 in all
 MAX_PROBLEMS = 500  # per file: a class sheet with text in every cell must not flood the leaders' list
+MAX_METADATA_NESTING = 32  # lists and objects inside each other in one hidden value; xlkit writes at most 4
 
 
 def require_defusedxml() -> None:
@@ -200,6 +201,31 @@ def open_book(path: str | Path, passwords: Sequence[str] = ()) -> BaseBook:
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
+def nesting(value: object) -> int:
+    """How deep lists and dicts lie inside each other in a JSON value, found without recursion;
+    the count stops once past MAX_METADATA_NESTING."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_METADATA_NESTING:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _hidden_value(key: str, text: str) -> object:
+    """One hidden value's JSON. A deeply nested one (a forged file) is refused: it could not
+    be sent back from a reading process (pickle recurses) nor searched for CPR numbers."""
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    else:
+        if text.count("[") + text.count("{") <= MAX_METADATA_NESTING or nesting(value) <= MAX_METADATA_NESTING:
+            return value
+    raise InvalidWorkbook(f"Skemaets skjulte oplysning '{without_cpr(key)}' er beskadiget.")
+
+
 def read_metadata(workbook) -> dict:
     """The identity xlkit stored on its very hidden sheet; InvalidWorkbook when absent."""
     if METADATA_SHEET not in workbook.sheetnames:
@@ -210,10 +236,7 @@ def read_metadata(workbook) -> dict:
             continue
         if len(value) > MAX_CELL_TEXT:  # xlkit never writes more (write_metadata); Excel keeps no more in a cell
             raise InvalidWorkbook("En af skemaets skjulte oplysninger er længere, end en celle kan rumme; filen er ændret.")
-        try:
-            metadata[key] = json.loads(value)
-        except json.JSONDecodeError:
-            raise InvalidWorkbook(f"Skemaets skjulte oplysning '{without_cpr(key)}' er beskadiget.") from None
+        metadata[key] = _hidden_value(key, value)
         # school, class, subject, test and plan texts are repeated in summaries and calendars; the
         # JSON text is scanned first (\u escapes could hide digits from that scan)
         if (CPR_PATTERN.search(value) or "\\u" in value) and holds_cpr(metadata[key]):
@@ -261,10 +284,7 @@ def _capped(problems: list[Problem], label: str) -> list[Problem]:
     """The first MAX_PROBLEMS problems of a file and one line saying how many more there are."""
     if len(problems) <= MAX_PROBLEMS:
         return problems
-    more = len(problems) - MAX_PROBLEMS
-    return problems[:MAX_PROBLEMS] + [Problem(
-        "too-many-problems", f"Filen har yderligere {more} {'problem' if more == 1 else 'problemer'} "
-        f"ud over de {MAX_PROBLEMS} viste.", "Ret de viste, og læs filen igen; så kommer resten frem.", label)]
+    return problems[:MAX_PROBLEMS] + [hidden_problems(label, len(problems) - MAX_PROBLEMS, MAX_PROBLEMS)]
 
 
 NOT_INPUTS = {"xlkit_fokus", "xlkit_current_term"}  # named formula cells, not typed by teachers
