@@ -307,6 +307,22 @@ def test_after_a_crash_only_the_files_being_read_are_read_alone(tmp_path, spec, 
     assert "7B.xlsx" in alone and len(alone) <= 2 * module.CHUNK
 
 
+def _unpicklable_on(job):
+    """Stands in for a reader whose result cannot be sent back to the main process."""
+    result = read_one(job)
+    if job[1].endswith("7B.xlsx"):
+        deep = []
+        for _ in range(100_000):
+            deep = [deep]
+        result.data.metadata["extra"] = deep
+    return result
+
+
+def test_a_result_that_cannot_be_sent_back_costs_only_its_own_file(tmp_path, spec, monkeypatch):
+    result = _classes_read_with(_unpicklable_on, tmp_path, spec, monkeypatch)
+    assert [p.message for p in result.problems if p.file == "7B.xlsx"] == ["Uventet fejl under læsning (RecursionError)."]
+
+
 def _hang_on(job):
     """Stands in for native code caught in a loop: the read's own time limit (SIGALRM)
     never gets through to it."""

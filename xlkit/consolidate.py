@@ -15,6 +15,7 @@ import io
 import math
 import multiprocessing
 import os
+import pickle
 import re
 import signal
 import zipfile
@@ -195,7 +196,11 @@ def _read_one(job: Job) -> FileResult:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:  # a bug, or a panic in native code, must not cost the other files
-        return FileResult(label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__}).")
+        return _unexpected(label, error)
+
+
+def _unexpected(label: str, error: BaseException) -> FileResult:
+    return FileResult(label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__}).")
 
 
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
@@ -217,11 +222,14 @@ def _prepare_reading_process() -> None:
         pass  # not on this platform
 
 
-def _read_in_process(job: Job) -> FileResult:
+def _read_in_process(job: Job) -> bytes:
     """`_read_one` in a reading process, which the kernel kills once this file has used
     READ_CPU_LIMIT more seconds of CPU. The read's own time limit (SIGALRM) stops Python
     code, but native code (calamine, zlib, the XML parsers) caught in a loop never returns
-    to Python to notice it; the kernel's limit needs no cooperation."""
+    to Python to notice it; the kernel's limit needs no cooperation.
+
+    The result is pickled here: a result that cannot be (found in review: a hidden value
+    nested 900 deep) would otherwise fail in the pool and stop the whole run."""
     try:
         import resource
 
@@ -231,7 +239,10 @@ def _read_in_process(job: Job) -> FileResult:
         resource.setrlimit(resource.RLIMIT_CPU, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     except (ImportError, ValueError, OSError):
         pass  # not on this platform
-    return _read_one(job)
+    try:
+        return pickle.dumps(_read_one(job), pickle.HIGHEST_PROTOCOL)
+    except Exception as error:
+        return pickle.dumps(_unexpected(job[1], error))
 
 
 def read_all(jobs: list[Job], workers: int, on_file=None):
@@ -254,7 +265,7 @@ def read_all(jobs: list[Job], workers: int, on_file=None):
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_prepare_reading_process) as pool:
                 for result in pool.map(_read_in_process, jobs[start:], chunksize=CHUNK):
                     done += 1
-                    yield result
+                    yield pickle.loads(result)
                     if on_file:
                         on_file(None)
         except BrokenProcessPool:
@@ -277,7 +288,7 @@ def _read_alone(job: Job, context) -> FileResult:
     process.start()
     sending.close()  # only the child writes; reading then ends when the child is gone
     try:
-        result = receiving.recv()
+        result = pickle.loads(receiving.recv_bytes())
     except EOFError:
         result = None
     finally:
@@ -293,7 +304,7 @@ def _read_alone(job: Job, context) -> FileResult:
 
 def _read_and_send(job: Job, sending) -> None:
     _prepare_reading_process()
-    sending.send(_read_in_process(job))
+    sending.send_bytes(_read_in_process(job))
     sending.close()
 
 
