@@ -5,7 +5,9 @@ nothing from a teacher's file becomes a formula or a link in the leaders' workbo
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
 import time
 import zipfile
 from pathlib import Path
@@ -20,7 +22,8 @@ from tests.teacher import open_for_filling, with_metadata
 import xlkit.cli
 from xlkit.cli import main
 from xlkit.consolidate import consolidate
-from xlkit.errors import InvalidWorkbook
+from xlkit.errors import InvalidWorkbook, PasswordNeeded, RosterError, SpecError, WrongPassword
+from xlkit.isolated import ProcessDied
 from xlkit.privacy import encrypt_to, is_encrypted, pseudonym
 from xlkit.problems import Problem, first_of_each_file, hidden_problems, problem_count
 from xlkit.reader import check_zip, open_book, read_workbook, time_limit
@@ -338,9 +341,9 @@ def _hang_on(job):
 def test_a_read_stuck_in_native_code_is_killed_and_leaves_no_core_dump(tmp_path, spec, monkeypatch):
     import resource
 
-    from xlkit import consolidate as module
+    import xlkit.isolated
 
-    monkeypatch.setattr(module, "READ_CPU_LIMIT", 1)
+    monkeypatch.setattr(xlkit.isolated, "CPU_LIMIT", 1)
     monkeypatch.chdir(tmp_path)  # where the kernel would write a core dump ("core" pattern)
     soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
     resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))  # as on a machine that keeps core dumps
@@ -351,6 +354,63 @@ def test_a_read_stuck_in_native_code_is_killed_and_leaves_no_core_dump(tmp_path,
     [stuck] = [p for p in result.problems if p.file == "7B.xlsx"]
     assert stuck.code == "read-too-long" and "over 1 sekunders regnetid" in stuck.message
     assert not [path.name for path in tmp_path.iterdir() if path.name.startswith("core")]
+
+
+def _spin(*args):
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    while True:
+        pass
+
+
+def _swell(*args):
+    return bytearray(2 * 1024**3)
+
+
+def _die(*args):
+    os._exit(1)
+
+
+@pytest.mark.parametrize("behaviour, message", [
+    (_spin, "Læsningen af plan.xlsx brugte over 1 sekunders regnetid og er stoppet"),
+    (_swell, "Filen kræver mere hukommelse, end xlkit giver én fil"),
+    (_die, "Læsningen af plan.xlsx gik ned."),
+])
+def test_a_single_file_command_reads_in_a_limited_process(tmp_path, monkeypatch, behaviour, message):
+    """plan check, add-test and the class lists read their file in a process of its own:
+    native code caught in a loop (which the 30 s SIGALRM limit cannot stop), a parser asking
+    for gigabytes, or a crash end with a Danish message instead of a hung or killed command."""
+    import xlkit.isolated
+
+    monkeypatch.setattr(xlkit.isolated, "CPU_LIMIT", 1)
+    monkeypatch.setattr(xlkit.isolated, "MEMORY_LIMIT", 1024**3)
+    monkeypatch.setattr(xlkit.cli, "read_workbook", behaviour)
+    (tmp_path / "plan.xlsx").write_bytes(b"")
+    done = CliRunner().invoke(main, ["plan", "check", str(tmp_path / "plan.xlsx")])
+    assert done.exit_code == 1 and message in done.output, done.output
+
+
+def test_add_test_and_class_lists_are_read_in_a_limited_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlkit.cli, "read_roster", _die)
+    monkeypatch.setattr(xlkit.cli.overblik, "add_test", _die)
+    (tmp_path / "7A.csv").write_text("Navn\nAli\n", encoding="utf-8")
+    done = CliRunner().invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",
+                                     "--elevliste", str(tmp_path / "7A.csv"), "-o", str(tmp_path / "ny.xlsx")])
+    assert done.exit_code == 1 and "Læsningen af 7A.csv gik ned." in done.output, done.output
+    test = Path(__file__).parent.parent / "workbook_templates" / "prover" / "matematik_8_terminsprove.xlsx"
+    (tmp_path / "skema.xlsx").write_bytes(b"")
+    done = CliRunner().invoke(main, ["add-test", str(tmp_path / "skema.xlsx"), "--test", str(test)])
+    assert done.exit_code == 1 and "Læsningen af skema.xlsx gik ned." in done.output, done.output
+
+
+@pytest.mark.parametrize("error", [
+    SpecError("plan.yaml", ["ugen findes ikke", "intet navn"], "årshjulets beskrivelse"), PasswordNeeded(),
+    WrongPassword(), RosterError("ingen navne"), InvalidWorkbook("beskadiget"), ProcessDied("read-too-long", "for længe"),
+])
+def test_errors_come_back_whole_from_a_reading_process(error):
+    import pickle
+
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error) and vars(back) == vars(error)
 
 
 def test_conflicts_between_files(tmp_path, spec):

@@ -23,6 +23,7 @@ from xlkit.spec import load_spec
 from xlkit.plan import check_plan, load_plan, suggest
 from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
 from xlkit.problems import problem_count
+from xlkit.isolated import run_alone
 from xlkit.reader import read_workbook
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
@@ -43,6 +44,16 @@ class Year(click.IntRange):
 
 class Count(click.IntRange):
     name = "helt tal"
+
+
+def _roster(path: Path):
+    """A class list, read in a limited process of its own (isolated.py) like every file a
+    command is given."""
+    return run_alone(path.name, read_roster, path)
+
+
+def _test(path: Path):
+    return run_alone(path.name, load_test, path)
 
 
 def _class_and_school(klasse: str, skole: str) -> tuple[str, str]:
@@ -123,7 +134,7 @@ def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, out
     klasse, skole = _class_and_school(klasse, skole)
     grade = spec_data.grades[0] if klassetrin is None else klassetrin
     output = output_file(output or Path(f"elevvurdering_{grade}{klasse}.xlsx"))
-    students = read_roster(elevliste) if elevliste else None
+    students = _roster(elevliste) if elevliste else None
     elevvurdering.build(spec_data, output, skole, klasse, start_aar, grade, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
     click.echo(f"Skemaet er gemt i {output} ({who}).")
@@ -144,10 +155,10 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
     """Lav et overbliksark: point pr. opgave efter fagområde og signalord, fulgt over tid."""
     klasse, skole = _class_and_school(klasse, skole)
     spec_data = load_spec(spec, "overblik")
-    definitions = [load_test(path) for path in tests]
+    definitions = [_test(path) for path in tests]
     latest = max(definitions, key=lambda t: t.date)
     output = output_file(output or Path(f"overblik_{latest.subject.lower()}_{latest.grade}{klasse}.xlsx"))
-    students = read_roster(elevliste) if elevliste else None
+    students = _roster(elevliste) if elevliste else None
     overblik.build(spec_data, output, skole, klasse, definitions, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
     click.echo(f"Overbliksarket er gemt i {output} ({plural(len(definitions), 'prøve', 'prøver')}, {who}).")
@@ -169,7 +180,7 @@ def new_school(skole, elevlister, start_aar, tests, output) -> None:
     if output.exists():
         raise click.ClickException(f"Mappen {output} findes allerede. Vælg en ny, så intet overskrives.")
     started = time.perf_counter()
-    made, skipped = build_school(skole, elevlister, start_aar, [load_test(t) for t in tests], output)
+    made, skipped = build_school(skole, elevlister, start_aar, [_test(t) for t in tests], output)
     seconds = time.perf_counter() - started
     for message in skipped:
         click.echo(f"Sprunget over: {message}")
@@ -198,9 +209,9 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     Skriver en ny fil med alle eksisterende navne og point og kontrollerer bagefter, at
     de er kommet korrekt med. Det oprindelige skema ændres ikke.
     """
-    definition = load_test(test)
+    definition = _test(test)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
-    overblik.add_test(workbook, definition, output)
+    run_alone(workbook.name, overblik.add_test, workbook, definition, output)
     click.echo(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
                f"{workbook} er uændret. Alle navne og point er kontrolleret; lærerens egne cellefarver og "
                "kommentarer kommer ikke med.")
@@ -266,7 +277,7 @@ def _at_keyboard() -> bool:
 
 
 def _read_plan(path: Path, password: str | None):
-    data = read_workbook(path, passwords=() if password is None else (password,))
+    data = run_alone(path.name, read_workbook, path, None, () if password is None else (password,))
     if data.kind != "aarshjul":
         raise click.ClickException(f"{path} er ikke et årshjul fra xlkit (det er et {data.kind}-skema).")
     return data

@@ -9,15 +9,11 @@ problem found.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
-import math
-import multiprocessing
 import os
 import pickle
 import re
-import signal
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,12 +24,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
-from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
+from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, password_list
+from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context, run_alone, unexpected
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import looks_like_cpr, quoted
 from xlkit.problems import PROBLEM_HEADERS, Problem, first_of_each_file
 from xlkit.records import Record, WorkbookData
-from xlkit.reader import MAX_FILE_BYTES, READ_TIMEOUT, read_workbook
+from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
 from xlkit.workbook import new_workbook, print_wide
@@ -200,45 +197,18 @@ def _read_one(job: Job) -> FileResult:
 
 
 def _unexpected(label: str, error: BaseException) -> FileResult:
-    return FileResult(label, None, "internal-error", f"Uventet fejl under læsning ({type(error).__name__}).")
+    return FileResult(label, None, CRASHED, unexpected(error))
 
 
-MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
 CHUNK = 8  # files sent to a reading process at a time
-READ_CPU_LIMIT = 2 * int(READ_TIMEOUT)  # CPU seconds for one file before its reading process is killed
-
-
-def _prepare_reading_process() -> None:
-    """Runs in each reading process: a file that makes the reader ask for absurd amounts of
-    memory fails in its own process instead of taking the machine (or the run) down, and a
-    process that dies leaves no core dump (a copy of the pupils' data) on the disk."""
-    gc.freeze()  # what the process inherited is never garbage; the collector need not scan it per file
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ImportError, ValueError, OSError):
-        pass  # not on this platform
 
 
 def _read_in_process(job: Job) -> bytes:
-    """`_read_one` in a reading process, which the kernel kills once this file has used
-    READ_CPU_LIMIT more seconds of CPU. The read's own time limit (SIGALRM) stops Python
-    code, but native code (calamine, zlib, the XML parsers) caught in a loop never returns
-    to Python to notice it; the kernel's limit needs no cooperation.
+    """`_read_one` in a reading process, under a CPU limit for this file (see isolated.py).
 
     The result is pickled here: a result that cannot be (found in review: a hidden value
     nested 900 deep) would otherwise fail in the pool and stop the whole run."""
-    try:
-        import resource
-
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        limit = math.ceil(usage.ru_utime + usage.ru_stime) + READ_CPU_LIMIT
-        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-        resource.setrlimit(resource.RLIMIT_CPU, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
-    except (ImportError, ValueError, OSError):
-        pass  # not on this platform
+    limit_cpu()
     try:
         return pickle.dumps(_read_one(job), pickle.HIGHEST_PROTOCOL)
     except Exception as error:
@@ -257,12 +227,12 @@ def read_all(jobs: list[Job], workers: int, on_file=None):
         return
     # Forked processes inherit the imported template modules (imported at the top of this
     # module), so no reading process pays for importing them again.
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    context = process_context()
     start = 0
     while start < len(jobs):
         done = 0
         try:
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_prepare_reading_process) as pool:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=prepare_process) as pool:
                 for result in pool.map(_read_in_process, jobs[start:], chunksize=CHUNK):
                     done += 1
                     yield pickle.loads(result)
@@ -283,29 +253,10 @@ def read_all(jobs: list[Job], workers: int, on_file=None):
 
 def _read_alone(job: Job, context) -> FileResult:
     """One file read in a process of its own; a process that dies is reported by how it died."""
-    receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_read_and_send, args=(job, sending), daemon=True)
-    process.start()
-    sending.close()  # only the child writes; reading then ends when the child is gone
     try:
-        result = pickle.loads(receiving.recv_bytes())
-    except EOFError:
-        result = None
-    finally:
-        receiving.close()
-        process.join()
-    if result is not None:
-        return result
-    if hasattr(signal, "SIGXCPU") and process.exitcode == -signal.SIGXCPU:
-        return FileResult(job[1], None, "read-too-long", f"Læsningen brugte over {READ_CPU_LIMIT} sekunders regnetid "
-                          "og er stoppet; filen er beskadiget eller ændret.")
-    return FileResult(job[1], None, "internal-error", "Læsningen af filen gik ned.")
-
-
-def _read_and_send(job: Job, sending) -> None:
-    _prepare_reading_process()
-    sending.send_bytes(_read_in_process(job))
-    sending.close()
+        return run_alone(job[1], _read_one, job, context=context)
+    except InvalidWorkbook as error:  # _read_one itself never raises
+        return FileResult(job[1], None, getattr(error, "code", CRASHED), str(error))
 
 
 def consolidate(

@@ -18,8 +18,12 @@ class SpecError(XlkitError):
     def __init__(self, path: str, faults: list[str], what: str = "skabelonbeskrivelsen"):
         self.path = path
         self.faults = faults
+        self.what = what
         lines = "\n".join(f"  - {fault}" for fault in faults)
         super().__init__(f"Fejl i {what} {path}:\n{lines}")
+
+    def __reduce__(self):  # sent back from the process that read the file (isolated.py)
+        return type(self), (self.path, self.faults, self.what)
 
 
 class RosterError(XlkitError):
@@ -49,6 +53,9 @@ class PasswordNeeded(InvalidWorkbook):
 
     def __init__(self) -> None:
         super().__init__(PASSWORD_NEEDED)
+
+    def __reduce__(self):
+        return type(self), ()
 
 
 MAX_PASSWORDS = 20  # each wrong one costs a protected file a key derivation (up to ~0.5 s)

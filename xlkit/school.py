@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from xlkit.errors import XlkitError
+from xlkit.isolated import run_alone
 from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.templates import elevvurdering, overblik
@@ -30,7 +31,7 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
             continue
         grade, letter = int(match.group(1)), match.group(2).upper()
         try:
-            students = read_roster(path)
+            students = run_alone(path.name, read_roster, path)  # in a limited process (isolated.py)
             if grade in spec.grades:
                 made.append(elevvurdering.build(spec, output / f"elevvurdering_{grade}{letter}.xlsx", school, letter,
                                                 school_year, grade, students))
