@@ -14,10 +14,11 @@ import math
 import multiprocessing
 import pickle
 import signal
+import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
-from xlkit.errors import InvalidWorkbook
+from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.reader import READ_TIMEOUT
 
 T = TypeVar("T")
@@ -114,8 +115,13 @@ def _run_and_send(sending, function: Callable, args: tuple) -> None:
     except MemoryError:
         outcome = (True, InvalidWorkbook("Filen kræver mere hukommelse, end xlkit giver én fil; "
                                          "den er beskadiget eller ændret."))
-    except Exception as error:
+    except XlkitError as error:
         outcome = (True, error)
+    except Exception as error:  # a bug: its traceback from this process goes along
+        error.add_note(traceback.format_exc())
+        outcome = (True, error)
+    except KeyboardInterrupt:  # Ctrl+C reaches this process too; the one waiting stops on its own
+        return
     try:
         payload = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
     except Exception as error:  # a value or error that cannot be sent back (a structure nested too deep)
