@@ -832,11 +832,10 @@ def test_untyped_metadata_is_one_file_s_problem(tmp_path, spec, case):
     assert write_summary(result, tmp_path / "oversigt.xlsx").exists()
 
 
-def _nested_metadata(source, target, key, depth, inner='"1"'):
-    """A copy whose hidden value `key` (added when the sheet has none) is a list `depth` deep."""
+def _with_hidden_text(source, target, key, text):
+    """A copy whose hidden value `key` (added when the sheet has none) is the JSON `text`."""
     wb = openpyxl.load_workbook(source)
     sheet = wb["xlkit"]
-    text = "[" * depth + inner + "]" * depth
     found = [value for name, value in sheet.iter_rows(min_col=1, max_col=2) if name.value == key]
     if found:
         found[0].value = text
@@ -855,12 +854,30 @@ def test_deeply_nested_metadata_is_one_file_s_problem(tmp_path, spec, key, depth
     folder = tmp_path / "ind"
     folder.mkdir()
     good(spec, folder, "B")
-    _nested_metadata(good(spec, tmp_path, "A"), folder / "0_bad.xlsx", key, depth, inner)
-    _nested_metadata(good(spec, tmp_path, "C"), folder / "7C.xlsx", "extra", 32)  # deep, but not too deep
+    _with_hidden_text(good(spec, tmp_path, "A"), folder / "0_bad.xlsx", key, "[" * depth + inner + "]" * depth)
+    _with_hidden_text(good(spec, tmp_path, "C"), folder / "7C.xlsx", "extra", "[" * 32 + "1" + "]" * 32)  # deep, not too deep
     status = {f.file: f for f in consolidate(folder, workers=2).files}
     assert not status["0_bad.xlsx"].read
     assert status["0_bad.xlsx"].note == f"Skemaets skjulte oplysning '{key}' er beskadiget."
     assert status["7B.xlsx"].read and status["7C.xlsx"].read
+
+
+@pytest.mark.parametrize("key, text, fault", [  # found in review: each stopped the whole run
+    ("subject", '["Dansk"]', "Skemaets fag"),  # unhashable in the key that finds copies of a class
+    ("start_year", "[2026]", "Klassens start"),
+    ("start_grade", '{"trin": 7}', "Klassens start"),
+    ("xlkit_version", '"1' + "0" * 5000 + '"', "xlkit-versionen"),  # past Python's 4,300-digit int limit
+])
+def test_identity_values_are_checked_for_every_kind(tmp_path, spec, key, text, fault):
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "B")
+    _with_hidden_text(good(spec, tmp_path, "A"), folder / "0_bad.xlsx", key, text)
+    _with_hidden_text(good(spec, tmp_path, "A"), folder / "1_bad_copy.xlsx", key, text)
+    status = {f.file: f for f in consolidate(folder, workers=2).files}
+    assert not status["0_bad.xlsx"].read and not status["1_bad_copy.xlsx"].read
+    assert status["0_bad.xlsx"].note.startswith(f"Skemaets skjulte oplysninger er ugyldige ({fault} skal være")
+    assert status["7B.xlsx"].read
 
 
 def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):

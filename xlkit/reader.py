@@ -29,6 +29,7 @@ from xlkit.errors import DAMAGED_BEHIND_PASSWORD, InvalidWorkbook, PasswordNeede
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
+from xlkit import stored
 from xlkit.problems import Problem, hidden_problems
 from xlkit.records import WorkbookData
 from xlkit.values import CPR_PATTERN, danish_number, without_cpr
@@ -246,6 +247,17 @@ def read_metadata(workbook) -> dict:
         raise InvalidWorkbook("Filen er ikke lavet med xlkit (skabelontypen mangler).")
     if any(type(metadata.get(key, "")) is not str for key in ("kind", "xlkit_version")):
         raise InvalidWorkbook("Skemaets skjulte oplysninger er beskadigede (skabelontype eller version).")
+    try:  # the identity every kind is compared by (versions, copies of one class): found in review, a
+        # list as start year or a 5,000-digit version passed the reader and stopped the whole run
+        stored.text(metadata["kind"], "Skabelontypen", 40)
+        stored.text(metadata.get("xlkit_version", ""), "xlkit-versionen", 40)
+        for key, low, high in (("start_year", 1900, 2200), ("start_grade", 0, 10)):
+            if key in metadata:
+                stored.integer(metadata[key], low, high, "Klassens start")
+        if "subject" in metadata:
+            stored.text(metadata["subject"], "Skemaets fag")
+    except ValueError as error:
+        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
     return metadata
 
 

@@ -468,9 +468,6 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         focus = stored.mapping(metadata["focus"], "Fokusreglen")
         focus_rule = rules.FocusRule(stored.integer(focus["at_or_below"], -100, 100, "Fokusgrænsen"),
                                      stored.integer(focus["drop_steps"], 1, 100, "Fokusreglens fald"))
-        for key, low, high in (("start_year", 1900, 2200), ("start_grade", 0, 10)):
-            if key in metadata:  # compared between files when copies of a class are merged
-                stored.integer(metadata[key], low, high, "Klassens start")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
     data = WorkbookData(

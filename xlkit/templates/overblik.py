@@ -737,8 +737,6 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                                       stored.number(limits["green_from"], 0, 1, "Grænsen for grøn"))
         trend = TrendRule(stored.number(metadata["trend_tolerance"], 0, 1, "Tolerancen for udvikling"), "seneste")
         below_level = stored.number(metadata["below_level"], 0, 1, "Grænsen for under niveau")
-        if "subject" in metadata:  # compared between files when copies of a class are merged
-            stored.text(metadata["subject"], "Skemaets fag")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
     terms = [test_term(i, t) for i, t in enumerate(tests, start=1)]
