@@ -880,6 +880,20 @@ def test_identity_values_are_checked_for_every_kind(tmp_path, spec, key, text, f
     assert status["7B.xlsx"].read
 
 
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path, spec):
+    """'7A_Bjørn.xlsx' unpacked from a zip made on an old Windows has a Latin-1 ø: Python
+    keeps it as an undecodable character, which stopped the summary from being written."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "B")
+    (folder / os.fsdecode(b"7A_Bj\xf8rn.xlsx")).write_bytes(b"not a workbook")
+    output = tmp_path / "oversigt.xlsx"
+    done = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(output)])
+    assert done.exit_code == 0 and "Sprunget over: 7A_Bj\\xf8rn.xlsx: " in done.output, done.output
+    files = [row[0] for row in openpyxl.load_workbook(output)["Filer"].iter_rows(min_row=4, values_only=True)]
+    assert files == ["7A_Bj\\xf8rn.xlsx", "7B.xlsx"]
+
+
 def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):
     """Text in every cell of a big sheet would give a million problem rows (found in review:
     2.3 GB in the leader's process); past the cap one line says how many more there are."""

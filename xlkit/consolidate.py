@@ -367,8 +367,10 @@ def _same_scale(data: WorkbookData, result: Consolidation) -> bool:
 
 
 def _label(path: Path, folder: Path, result: Consolidation) -> str:
-    """The file's name as shown to leaders; a name holding a CPR number is never copied."""
-    label = str(path.relative_to(folder))
+    """The file's name as shown to leaders; a name holding a CPR number is never copied.
+    Bytes that are not UTF-8 (names from a zip made on an old Windows) are shown as \\xf8:
+    as undecodable characters they stopped the summary from being written (review)."""
+    label = os.fsencode(path.relative_to(folder)).decode("utf-8", "backslashreplace")
     if looks_like_cpr(label):
         masked = f"(fil {hashlib.sha1(label.encode()).hexdigest()[:6]} med CPR-nummer i navnet){path.suffix}"
         result.problems.append(Problem("cpr-number", "Filnavnet ligner et CPR-nummer.",
