@@ -894,6 +894,43 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path, spec):
     assert files == ["7A_Bj\\xf8rn.xlsx", "7B.xlsx"]
 
 
+RICH_LOOKING = ["<r><t>Valdemar<Skov</t></r>", '<r><t>x</t></r><r><f>HYPERLINK("http://e.com","klik")</f></r>']
+
+
+def test_text_that_looks_like_xlsxwriter_rich_text_is_written_as_text(tmp_path, spec):
+    """XlsxWriter writes a string from '<r>' to '</r>' as XML unescaped (found in review: a
+    pupil's name typed so broke the summary's XML or added a HYPERLINK formula to it)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    class_file = good(spec, folder, "A", names=[RICH_LOOKING[0], "Bo", "Cai", RICH_LOOKING[1]])  # both in focus
+    names = [row[0] for row in openpyxl.load_workbook(class_file)["Elevvurdering"].iter_rows(
+        min_row=6, max_row=9, min_col=2, max_col=2, values_only=True)]
+    assert names == [RICH_LOOKING[0], "Bo", "Cai", RICH_LOOKING[1]]
+    output = tmp_path / "oversigt.xlsx"
+    assert CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(output)]).exit_code == 0
+    focus = [row[2] for row in openpyxl.load_workbook(output)["Elever i fokus"].iter_rows(min_row=5, values_only=True)]
+    assert sorted(focus) == sorted(RICH_LOOKING)
+    with zipfile.ZipFile(output) as archive:
+        assert not any(b"<f>HYPERLINK" in archive.read(name) for name in archive.namelist())
+
+
+@pytest.mark.parametrize("constant_memory", [True, False])  # inline strings; shared strings (--encrypt)
+def test_the_writer_keeps_rich_looking_text_exact_with_or_without_a_format(tmp_path, constant_memory):
+    from xlkit.workbook import new_workbook
+
+    workbook = new_workbook(tmp_path / "t.xlsx", constant_memory=constant_memory)
+    bold = workbook.add_format({"bold": True})
+    sheet = workbook.add_worksheet("A")
+    texts = RICH_LOOKING + ["<r></r>", "<r> mellemrum </r>", "almindelig"]
+    for row, text in enumerate(texts):
+        sheet.write_string(row, 0, text, bold)
+        sheet.write(row, 1, text)
+    workbook.close()
+    back = openpyxl.load_workbook(tmp_path / "t.xlsx")["A"]
+    assert [[cell.value for cell in row] for row in back.iter_rows()] == [[text, text] for text in texts]
+    assert back["A1"].font.b
+
+
 def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):
     """Text in every cell of a big sheet would give a million problem rows (found in review:
     2.3 GB in the leader's process); past the cap one line says how many more there are."""

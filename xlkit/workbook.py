@@ -9,6 +9,7 @@ from datetime import datetime
 
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
 from xlkit import __version__
 from xlkit.errors import XlkitError
@@ -25,16 +26,35 @@ METADATA_LABELS = {  # the hidden values a user can be told about, in Danish
 }
 
 
+class TextWorksheet(Worksheet):
+    """A worksheet that writes every string as the text it is.
+
+    XlsxWriter takes any string that starts with '<r>' and ends with '</r>' for rich-text
+    XML of its own and writes it unescaped: a pupil's name typed that way broke the XML of
+    the leaders' summary, or added a HYPERLINK formula to it (found in review). Such a
+    string is written as a rich string of plain parts, which XlsxWriter escapes: the same
+    text, in the default font.
+    """
+
+    def _write_string(self, row, col, string, cell_format=None):
+        if string.startswith("<r>") and string.endswith("</r>"):
+            parts = ("<", "r", string[2:]) + ((cell_format,) if cell_format else ())
+            return self._write_rich_string(row, col, *parts)
+        return super()._write_string(row, col, string, cell_format)
+
+
 def new_workbook(path, **options) -> xlsxwriter.Workbook:
     """An XlsxWriter workbook that writes every string as text (`options` are XlsxWriter's).
 
     XlsxWriter would otherwise turn '=...' into formulas and 'http...' into links, which
     lets text copied from a teacher's file run as a formula in the leaders' workbook.
     """
-    return xlsxwriter.Workbook(
+    workbook = xlsxwriter.Workbook(
         path if hasattr(path, "write") else str(path),
         {**options, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
     )
+    workbook.worksheet_class = TextWorksheet
+    return workbook
 
 
 def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], too_big: str = "Del skemaet op i flere."):
