@@ -437,6 +437,30 @@ def test_conflicts_between_files(tmp_path, spec):
     assert "other-school" in {p.code for p in only.problems}
 
 
+@pytest.mark.parametrize("typed", ["4,0", 4])
+def test_an_older_copy_s_values_outside_the_newest_copy_are_reported_not_merged(tmp_path, spec, typed):
+    """The older copy of a class declares a seventh term with its own column (found in review:
+    typed as text it stopped the whole run; as a number the class dropped out in silence)."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "A")
+    extra = {"index": 7, "grade": 9, "school_year": 2026,
+             "season": {"id": "x", "label": "Ekstra", "termin": "3. termin", "year_offset": 1}}
+    forged = with_metadata(good(spec, tmp_path, "A"), tmp_path / "forged.xlsx", "terms", lambda terms: terms + [extra])
+    wb = openpyxl.load_workbook(forged)
+    wb.defined_names["xlkit_v_9_x_dansk"] = DefinedName("xlkit_v_9_x_dansk", attr_text="Elevvurdering!$W$6:$W$36")
+    wb["Elevvurdering"]["W6"] = typed
+    wb.save(forged)
+    rewrite(forged, folder / "7A_gammel.xlsx", lambda name, data: re.sub(  # saved long ago: the older copy
+        rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data) if name == "docProps/core.xml" else data)
+    result = consolidate(folder, workers=2)
+    assert [c.data.file for c in result.classes] == ["7A.xlsx"] and result.classes[0].focus
+    [differ] = [p for p in result.problems if p.code == "copies-differ"]
+    assert (differ.file, differ.cell) == ("7A_gammel.xlsx", "W6") and "1 værdi i terminer, fag eller opgaver" in differ.message
+
+
 def test_the_same_class_in_two_template_kinds_is_no_conflict(tmp_path):
     from xlkit.demo import build_demo
 

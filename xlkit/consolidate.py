@@ -498,10 +498,21 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
     identities = _student_identities(newest.records)
     keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
     taken = {(identities.get(r.student_key, r.student_key), r.test or r.term.index, r.measure): r for r in newest.records}
+    defined = _defined_slots(newest)
     for _, older in copies[1:]:
         newest.problems.extend(older.problems)
         older_identities = _student_identities(older.records)
+        unknown = [record for record in older.records if _slot(record) not in defined]
+        if unknown:
+            result.problems.append(Problem(
+                "copies-differ", f"Kopien har {plural(len(unknown), 'værdi', 'værdier')} i terminer, fag eller opgaver, "
+                f"som {newest.file} (gemt senest) ikke har, fx i {unknown[0].cell}.",
+                "Værdierne er ikke medtaget. Skriv dem i den nyeste kopi, hvis de skal med.",
+                older.file, unknown[0].sheet, unknown[0].cell,
+            ))
         for record in older.records:
+            if _slot(record) not in defined:
+                continue
             identity = older_identities.get(record.student_key, record.student_key)
             slot = (identity, record.test or record.term.index, record.measure)
             if slot in taken:
@@ -523,6 +534,20 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
         "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
     ))
     return newest
+
+
+def _defined_slots(data: WorkbookData) -> set[tuple]:
+    """Where the copy's own definition has room for a value. An older copy of a class may
+    have other terms, subjects or tasks (an older template, or a forged one): its values
+    there have no place in the newest copy (found in review: one rating in a seventh term
+    stopped the whole run, or made the class drop out of the summary in silence)."""
+    if data.tests:  # overblik: each test's tasks and their maxima
+        return {(test.short_name, task.id, task.max) for test in data.tests for task in test.tasks}
+    return {(term, measure) for term in data.terms for measure in data.measures}
+
+
+def _slot(record: Record) -> tuple:
+    return (record.test, record.measure, record.max_value) if record.test else (record.term, record.measure)
 
 
 def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | None:
