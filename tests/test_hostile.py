@@ -955,6 +955,25 @@ def test_the_writer_keeps_rich_looking_text_exact_with_or_without_a_format(tmp_p
     assert back["A1"].font.b
 
 
+def test_text_from_files_reaches_the_terminal_without_control_characters(tmp_path, spec):
+    """A forged kind or school with escape sequences (clear the line, move up, set the window
+    title) could hide the 'Sprunget over' lines from the leader (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "B")
+    escape = "\x1b[2K\x1b[1A\x1b[2K\x1b]0;pwned\x07\nAlt OK"
+    with_metadata(good(spec, tmp_path, "A"), folder / "0_kind.xlsx", "kind", lambda kind: kind + escape)
+    with_metadata(good(spec, tmp_path, "C"), folder / "1_school.xlsx", "school", lambda school: school + escape)
+    (folder / "2_\x1b[2Knavn.xlsx").write_bytes(b"not a workbook")
+    for extra in ([], ["--skole", "Skolen"]):
+        done = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / f"o{len(extra)}.xlsx"), *extra])
+        assert done.exit_code == 0 and "Sprunget over: 0_kind.xlsx" in done.output, done.output
+        assert "\x1b" not in done.output and "\x07" not in done.output and "\nAlt OK" not in done.output
+    assert "Sprunget over: 1_school.xlsx: Skema fra en anden skole (Skolen?[2K?[1A?[2K?]0;pwned??Alt OK)" in done.output
+    done = CliRunner().invoke(main, ["plan", "check", str(folder / "0_kind.xlsx")])
+    assert done.exit_code == 1 and "\x1b" not in done.output and "\nAlt OK" not in done.output
+
+
 def test_a_file_s_problems_are_capped(tmp_path, spec, monkeypatch):
     """Text in every cell of a big sheet would give a million problem rows (found in review:
     2.3 GB in the leader's process); past the cap one line says how many more there are."""

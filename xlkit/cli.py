@@ -46,6 +46,21 @@ class Count(click.IntRange):
     name = "helt tal"
 
 
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text from a teacher's file as the terminal may be given it: a control character (an
+    escape sequence can rewrite or hide earlier lines; found in review), a line break or a
+    bidirectional override becomes '?'."""
+    return UNPRINTABLE.sub("?", text)
+
+
+def say(text: str) -> None:
+    """click.echo for every message: xlkit's own line breaks stay, nothing else unprintable."""
+    click.echo("\n".join(printable(line) for line in text.split("\n")))
+
+
 def _roster(path: Path):
     """A class list, read in a limited process of its own (isolated.py) like every file a
     command is given."""
@@ -94,7 +109,7 @@ class DanishGroup(click.Group):
         try:
             return super().invoke(ctx)
         except XlkitError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException("\n".join(printable(line) for line in str(error).split("\n"))) from None
         except OSError as error:  # no permission, a full disk, a name the file system refuses
             where = f" ({error.filename})" if error.filename else ""
             raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {error.strerror or error}.") from None
@@ -137,7 +152,7 @@ def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, out
     students = _roster(elevliste) if elevliste else None
     elevvurdering.build(spec_data, output, skole, klasse, start_aar, grade, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
-    click.echo(f"Skemaet er gemt i {output} ({who}).")
+    say(f"Skemaet er gemt i {output} ({who}).")
 
 
 @new.command("overblik", context_settings=CONTEXT)
@@ -161,7 +176,7 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
     students = _roster(elevliste) if elevliste else None
     overblik.build(spec_data, output, skole, klasse, definitions, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
-    click.echo(f"Overbliksarket er gemt i {output} ({plural(len(definitions), 'prøve', 'prøver')}, {who}).")
+    say(f"Overbliksarket er gemt i {output} ({plural(len(definitions), 'prøve', 'prøver')}, {who}).")
 
 
 @new.command("skole", context_settings=CONTEXT)
@@ -183,8 +198,8 @@ def new_school(skole, elevlister, start_aar, tests, output) -> None:
     made, skipped = build_school(skole, elevlister, start_aar, [_test(t) for t in tests], output)
     seconds = time.perf_counter() - started
     for message in skipped:
-        click.echo(f"Sprunget over: {message}")
-    click.echo(f"{plural(len(made), 'skema', 'skemaer')} er gemt i {output} "
+        say(f"Sprunget over: {printable(message)}")
+    say(f"{plural(len(made), 'skema', 'skemaer')} er gemt i {output} "
                f"({seconds:.1f} s, {len(made) / max(seconds, 1e-9):.0f} skemaer/s).")
 
 
@@ -194,7 +209,7 @@ def new_school(skole, elevlister, start_aar, tests, output) -> None:
 def new_test_sheet(output: Path) -> None:
     """Lav et tomt ark til at beskrive en prøve: én række pr. opgave med fagområde, signalord og maks."""
     write_definition_sheet(output_file(output))
-    click.echo(f"Prøvebeskrivelsen er gemt i {output}. Udfyld den, og brug den med --test.")
+    say(f"Prøvebeskrivelsen er gemt i {output}. Udfyld den, og brug den med --test.")
 
 
 @main.command("add-test", context_settings=CONTEXT)
@@ -212,7 +227,7 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     definition = _test(test)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
     run_alone(workbook.name, overblik.add_test, workbook, definition, output)
-    click.echo(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
+    say(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
                f"{workbook} er uændret. Alle navne og point er kontrolleret; lærerens egne cellefarver og "
                "kommentarer kommer ikke med.")
 
@@ -226,7 +241,7 @@ def new_aarshjul(spec: Path | None, output: Path) -> None:
     """Lav årshjulet for prøver og test: en plan-tabel, årsplan, årshjul, tjek og klasseark."""
     plan_spec = load_plan(spec)
     aarshjul.build(plan_spec, output_file(output))
-    click.echo(f"Årshjulet er gemt i {output} ({plural(len(plan_spec.plan), 'planlagt aktivitet', 'planlagte aktiviteter')}).")
+    say(f"Årshjulet er gemt i {output} ({plural(len(plan_spec.plan), 'planlagt aktivitet', 'planlagte aktiviteter')}).")
 
 
 @main.group(cls=DanishGroup, context_settings=CONTEXT)
@@ -279,7 +294,7 @@ def _at_keyboard() -> bool:
 def _read_plan(path: Path, password: str | None):
     data = run_alone(path.name, read_workbook, path, None, () if password is None else (password,))
     if data.kind != "aarshjul":
-        raise click.ClickException(f"{path} er ikke et årshjul fra xlkit (det er et {data.kind}-skema).")
+        raise click.ClickException(f"{path} er ikke et årshjul fra xlkit (det er et {printable(data.kind)}-skema).")
     return data
 
 
@@ -292,13 +307,13 @@ def plan_check(workbook: Path, password: str | None) -> None:
     findings = check_plan(data.plan_spec, data.plan)
     for problem in data.problems:  # about the file itself: merged cells, a CPR number
         where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
-        click.echo(f"OBS  {where}{problem.message}")
+        say(f"OBS  {where}{printable(problem.message)}")
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
         where = f"række {finding.row}: " if finding.row else ""
         mark = "FEJL" if finding.blocking else "OBS"
-        click.echo(f"{mark}  {where}{finding.message}")
-    click.echo(f"{plural(len(data.plan), 'række', 'rækker')} tjekket: {plural(len(blocking), 'fejl', 'fejl')} og "
+        say(f"{mark}  {where}{printable(finding.message)}")
+    say(f"{plural(len(data.plan), 'række', 'rækker')} tjekket: {plural(len(blocking), 'fejl', 'fejl')} og "
                f"{plural(len(findings) - len(blocking), 'bemærkning', 'bemærkninger')}.")
     if blocking:
         sys.exit(1)
@@ -325,18 +340,18 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     else:
         aarshjul.build(data.plan_spec, output, result.plan)
     for before, after in result.moved:
-        click.echo(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}")
+        say(printable(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}"))
     for a in result.added:
-        click.echo(f"Tilføjet: {a.activity} for {a.class_name} i uge {a.week}")
+        say(printable(f"Tilføjet: {a.activity} for {a.class_name} i uge {a.week}"))
     for message in result.impossible:
-        click.echo(f"Ingen gyldig uge: {message}")
+        say(f"Ingen gyldig uge: {printable(message)}")
     changes = len(result.moved) + len(result.added)
     protected = " med samme adgangskode" if password else ""
-    click.echo(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
+    say(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
                f"Plan); {workbook} er uændret.")
     remaining = [f for f in check_plan(data.plan_spec, result.plan) if f.blocking]
     if remaining:
-        click.echo(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se xlkit plan check.")
+        say(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se xlkit plan check.")
 
 
 @plan.command("ics", context_settings=CONTEXT)
@@ -350,7 +365,7 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     from xlkit.ics import write_calendars  # icalendar is only needed here
 
     files = write_calendars(data.plan_spec, data.plan, output)
-    click.echo(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
+    say(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
 
 
 @main.command("consolidate", context_settings=CONTEXT)
@@ -395,7 +410,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
             raise click.ClickException("Gem nøglefilen et andet sted end oversigten, så de ikke sendes sammen.")
         key = load_or_create_key(pseudonym_key)
     result = run_consolidation(folder, output, termin, workers, passwords, key, encrypt, school)
-    click.echo(describe(result, folder, output))
+    say(describe(result, folder, output))
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
 
@@ -447,12 +462,12 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
         for item in weakest(result.tests):
             if item.kind == "signalord" and item.ranking:
                 name, share = item.ranking[0]
-                lines.append(f"Svageste signalord i {item.subject.lower()}: {name} ({percent(share)} af maks).")
+                lines.append(printable(f"Svageste signalord i {item.subject.lower()}: {name} ({percent(share)} af maks)."))
     lines.append(f"{plural(problem_count(result.problems), 'problem', 'problemer')} (se arket Problemer).")
     if len(result.terms_used) > 1:
-        lines.append(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)}).")
+        lines.append(printable(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)})."))
     for status in result.skipped:
-        lines.append(f"  Sprunget over: {status.file}: {status.note}")
+        lines.append(printable(f"  Sprunget over: {status.file}: {status.note}"))
     lines.append(f"Oversigten er gemt i {output}")
     return "\n".join(lines)
 
@@ -467,17 +482,17 @@ def demo_command(folder: Path, seed: int) -> None:
     from xlkit.demo import build_demo  # imports xlwings (and through it pandas, if installed): only here
 
     demo = build_demo(folder, seed)
-    click.echo(f"Demo-skolen er lavet i {folder}:")
+    say(f"Demo-skolen er lavet i {folder}:")
     evaluations = sum(1 for f in demo.class_files if f.name.startswith("elevvurdering"))
-    click.echo(f"  {evaluations} udfyldte elevvurderingsskemaer og {len(demo.class_files) - evaluations} "
+    say(f"  {evaluations} udfyldte elevvurderingsskemaer og {len(demo.class_files) - evaluations} "
                f"overbliksark (prøveresultater) i {folder / 'klasser'}")
-    click.echo(f"  et tomt skema til en ny klasse: {demo.template_file} (elevliste: {demo.roster_file})")
-    click.echo(f"  xlwings-funktionerne ved siden af Excels egne formler: {demo.showcase_file}")
+    say(f"  et tomt skema til en ny klasse: {demo.template_file} (elevliste: {demo.roster_file})")
+    say(f"  xlwings-funktionerne ved siden af Excels egne formler: {demo.showcase_file}")
     year_plan = read_workbook(demo.aarshjul_file)
     findings = [f for f in check_plan(year_plan.plan_spec, year_plan.plan) if f.blocking]
-    click.echo(f"  årshjulet for prøverne: {demo.aarshjul_file} (xlkit plan check finder "
+    say(f"  årshjulet for prøverne: {demo.aarshjul_file} (xlkit plan check finder "
                f"{plural(len(findings), 'fejl', 'fejl')}: {'; '.join(f.message for f in findings)})")
     output = folder / "skoleoversigt.xlsx"
     result = run_consolidation(folder / "klasser", output, None)
-    click.echo(describe(result, folder / "klasser", output))
-    click.echo("Åbn skoleoversigt.xlsx i Excel eller LibreOffice; se arkene Oversigt, Elever i fokus og Problemer.")
+    say(describe(result, folder / "klasser", output))
+    say("Åbn skoleoversigt.xlsx i Excel eller LibreOffice; se arkene Oversigt, Elever i fokus og Problemer.")
