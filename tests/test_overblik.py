@@ -479,3 +479,18 @@ def test_points_typed_as_a_percentage_are_reported_not_counted(tmp_path, workboo
         assert [(p.sheet, p.cell, p.message) for p in data.problems if p.code == "percent-typed"] == [
             ("Prøve 1", "E7", "Cellen er skrevet som procent (100 %), ikke som point.")], path
         assert {(r.test, r.cell): r.value for r in data.records} == before, path
+
+
+def test_one_test_with_hundreds_of_its_own_areas_does_not_widen_the_heat_sheets():
+    """Found in review: one forged test with 600 fagområder widened every class's row by 600
+    columns (the summary took 3× as long); past 16,384 columns the writer drops cells."""
+    from types import SimpleNamespace
+
+    from xlkit.overblik_summary import MAX_HEAT_COLUMNS, heat_columns
+
+    real = [SimpleNamespace(areas={"Tal og algebra": 0.5, "Geometri": 0.7}) for _ in range(30)]
+    forged = SimpleNamespace(areas={**{f"Område {i}": 0.1 for i in range(600)}, "Tal og algebra": 0.2})
+    assert heat_columns(real, "areas") == (["Tal og algebra", "Geometri"], 0)
+    names, left_out = heat_columns([real[0], forged, *real[1:]], "areas")
+    assert len(names) == MAX_HEAT_COLUMNS and left_out == 602 - MAX_HEAT_COLUMNS
+    assert names[:3] == ["Tal og algebra", "Geometri", "Område 0"]  # the order met, the most used kept
