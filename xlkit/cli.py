@@ -56,9 +56,14 @@ def printable(text: str) -> str:
     return UNPRINTABLE.sub("?", text)
 
 
+def printable_lines(text: str) -> str:
+    """xlkit's own line breaks stay; nothing else unprintable."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def say(text: str) -> None:
-    """click.echo for every message: xlkit's own line breaks stay, nothing else unprintable."""
-    click.echo("\n".join(printable(line) for line in text.split("\n")))
+    """click.echo for every message."""
+    click.echo(printable_lines(text))
 
 
 def _roster(path: Path):
@@ -109,7 +114,7 @@ class DanishGroup(click.Group):
         try:
             return super().invoke(ctx)
         except XlkitError as error:
-            raise click.ClickException("\n".join(printable(line) for line in str(error).split("\n"))) from None
+            raise click.ClickException(printable_lines(str(error))) from None
         except OSError as error:  # no permission, a full disk, a name the file system refuses
             where = f" ({error.filename})" if error.filename else ""
             raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {error.strerror or error}.") from None
@@ -200,7 +205,7 @@ def new_school(skole, elevlister, start_aar, tests, output) -> None:
     for message in skipped:
         say(f"Sprunget over: {printable(message)}")
     say(f"{plural(len(made), 'skema', 'skemaer')} er gemt i {output} "
-               f"({seconds:.1f} s, {len(made) / max(seconds, 1e-9):.0f} skemaer/s).")
+        f"({seconds:.1f} s, {len(made) / max(seconds, 1e-9):.0f} skemaer/s).")
 
 
 @new.command("prove", context_settings=CONTEXT)
@@ -228,8 +233,8 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
     run_alone(workbook.name, overblik.add_test, workbook, definition, output)
     say(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
-               f"{workbook} er uændret. Alle navne og point er kontrolleret; lærerens egne cellefarver og "
-               "kommentarer kommer ikke med.")
+        f"{workbook} er uændret. Alle navne og point er kontrolleret; lærerens egne cellefarver og "
+        "kommentarer kommer ikke med.")
 
 
 @new.command("aarshjul", context_settings=CONTEXT)
@@ -307,14 +312,14 @@ def plan_check(workbook: Path, password: str | None) -> None:
     findings = check_plan(data.plan_spec, data.plan)
     for problem in data.problems:  # about the file itself: merged cells, a CPR number
         where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
-        say(f"OBS  {where}{printable(problem.message)}")
+        say(printable(f"OBS  {where}{problem.message}"))
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
         where = f"række {finding.row}: " if finding.row else ""
         mark = "FEJL" if finding.blocking else "OBS"
-        say(f"{mark}  {where}{printable(finding.message)}")
+        say(printable(f"{mark}  {where}{finding.message}"))
     say(f"{plural(len(data.plan), 'række', 'rækker')} tjekket: {plural(len(blocking), 'fejl', 'fejl')} og "
-               f"{plural(len(findings) - len(blocking), 'bemærkning', 'bemærkninger')}.")
+        f"{plural(len(findings) - len(blocking), 'bemærkning', 'bemærkninger')}.")
     if blocking:
         sys.exit(1)
 
@@ -348,7 +353,7 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     changes = len(result.moved) + len(result.added)
     protected = " med samme adgangskode" if password else ""
     say(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
-               f"Plan); {workbook} er uændret.")
+        f"Plan); {workbook} er uændret.")
     remaining = [f for f in check_plan(data.plan_spec, result.plan) if f.blocking]
     if remaining:
         say(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se xlkit plan check.")
@@ -485,13 +490,13 @@ def demo_command(folder: Path, seed: int) -> None:
     say(f"Demo-skolen er lavet i {folder}:")
     evaluations = sum(1 for f in demo.class_files if f.name.startswith("elevvurdering"))
     say(f"  {evaluations} udfyldte elevvurderingsskemaer og {len(demo.class_files) - evaluations} "
-               f"overbliksark (prøveresultater) i {folder / 'klasser'}")
+        f"overbliksark (prøveresultater) i {folder / 'klasser'}")
     say(f"  et tomt skema til en ny klasse: {demo.template_file} (elevliste: {demo.roster_file})")
     say(f"  xlwings-funktionerne ved siden af Excels egne formler: {demo.showcase_file}")
     year_plan = read_workbook(demo.aarshjul_file)
     findings = [f for f in check_plan(year_plan.plan_spec, year_plan.plan) if f.blocking]
     say(f"  årshjulet for prøverne: {demo.aarshjul_file} (xlkit plan check finder "
-               f"{plural(len(findings), 'fejl', 'fejl')}: {'; '.join(f.message for f in findings)})")
+        f"{plural(len(findings), 'fejl', 'fejl')}: {'; '.join(f.message for f in findings)})")
     output = folder / "skoleoversigt.xlsx"
     result = run_consolidation(folder / "klasser", output, None)
     say(describe(result, folder / "klasser", output))
