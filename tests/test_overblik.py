@@ -243,6 +243,9 @@ def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
     wb["Elever"]["C8"] = 12345  # a number typed as a name stays a number
     wb["Prøve 2"]["D9"] = "2,5"  # even a wrong value is carried over as typed
     wb["Prøve 1"]["E9"] = "=1+1"  # and a formula stays a formula
+    for cell in (wb["Elever"]["C9"], wb["Prøve 1"]["F9"]):  # text typed as '=…: found in review, it came back live
+        cell.value = '=HYPERLINK("http://example.com","klik")'
+        cell.data_type = "s"
     wb["Prøve 2"].title = "Mat nov"  # a renamed sheet keeps its name (Excel moves the names with it)
     for defined in wb.defined_names.values():
         defined.attr_text = defined.attr_text.replace("'Prøve 2'!", "'Mat nov'!")
@@ -263,6 +266,9 @@ def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
         assert [[c.value for c in r] for r in old[sheet][area]] == [[c.value for c in r] for r in new[sheet][area]]
     assert new["Mat nov"]["D9"].value == "2,5" and new["Elever"]["C7"].value == "Åse Ørum"
     assert new["Elever"]["C8"].value == 12345 and new["Prøve 1"]["E9"].value == "=1+1"
+    assert new["Prøve 1"]["E9"].data_type == "f"
+    assert [(new[s][c].data_type, new[s][c].value) for s, c in (("Elever", "C9"), ("Prøve 1", "F9"))] == [
+        ("s", '=HYPERLINK("http://example.com","klik")')] * 2
     again = CliRunner().invoke(main, ["add-test", str(filled), "--test", str(definition), "-o", str(out)])
     assert again.exit_code == 1 and "findes allerede" in again.output
 

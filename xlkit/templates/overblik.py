@@ -951,8 +951,8 @@ def _typed(raw_cell, shown_cell):
         where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
         raise InvalidWorkbook(f"Cellen {where} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
                               "Slet det i skemaet, og prøv igen.")
-    if isinstance(raw, str) and raw.startswith("="):
-        return Formula(raw[1:], shown_cell.value)
+    if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
+        return Formula(raw[1:], shown_cell.value)  # (found in review: that came back as a live formula)
     return raw
 
 
