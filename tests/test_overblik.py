@@ -112,10 +112,27 @@ def test_yaml_with_duplicate_id_and_non_positive_max(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_test(path)
     assert caught.value.faults == [
-        "short_name: må højst være 31 tegn og ikke indeholde [ ] : * ? / \\",
+        "short_name: " + SHEET_NAME_FAULT,
         "tasks[2].max: skal være et positivt antal point",
         "tasks: opgave '1.1' står der mere end én gang",
     ]
+
+
+SHEET_NAME_FAULT = ("må højst være 31 tegn, ikke begynde eller slutte med ' , ikke hedde History og ikke indeholde "
+                    "[ ] : * ? / \\ eller kontroltegn")
+
+
+@pytest.mark.parametrize("short_name", ["'Prøve", "Prøve'", "history", "Prøve\x0b1", "😀" * 16])
+def test_a_short_name_excel_would_refuse_is_a_fault(tmp_path, short_name):
+    """Found in review: each stopped the writer with a Python error, or (a control character)
+    wrote formulas that broke the sheet's XML. 16 emoji are 32 characters in Excel's UTF-16."""
+    data = yaml.safe_load((PROVER / "matematik_9_efteraar.yaml").read_text(encoding="utf-8"))
+    data["short_name"] = short_name
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_test(path)
+    assert caught.value.faults == ["short_name: " + SHEET_NAME_FAULT]
 
 
 def test_blank_definition_sheet_from_the_cli(tmp_path):

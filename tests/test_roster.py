@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 import pytest
 
@@ -74,3 +76,20 @@ def test_wrong_file_type(tmp_path):
     path.write_bytes(b"%PDF")
     with pytest.raises(RosterError, match=".csv- eller .xlsx-fil"):
         read_roster(path)
+
+
+def test_control_characters_in_names_become_spaces(tmp_path):
+    """Some exports write a line break inside a cell as a vertical tab; as a cached formula
+    value it broke the overbliksark's XML (found in review)."""
+    from xlkit.spec import load_spec
+    from xlkit.templates import overblik
+    from xlkit.testdef import load_test
+
+    path = tmp_path / "7A.csv"
+    path.write_text("Navn;UNI-login\nAnna\x0bHansen;anna1\nBo \x01 Ek\x0c;bo2\n", encoding="utf-8")
+    students = read_roster(path)
+    assert students == [Student("Anna Hansen", "anna1"), Student("Bo Ek", "bo2")]
+    test = load_test(Path(__file__).parent.parent / "workbook_templates" / "prover" / "matematik_9_efteraar.yaml")
+    workbook = overblik.build(load_spec(kind="overblik"), tmp_path / "o.xlsx", "Skolen", "A", [test],
+                              [Student("Anna\x0bHansen", "anna1")])  # straight to the writer: escaped there
+    assert openpyxl.load_workbook(workbook)["Elever"]["C5"].value == "Anna_x000B_Hansen"

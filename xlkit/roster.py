@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,9 @@ UNI_HEADERS = {"uni-login", "unilogin", "uni login", "uni", "uni_login", "bruger
 class Student:
     name: str
     uni_login: str = ""
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def read_roster(path: str | Path) -> list[Student]:
@@ -96,7 +100,9 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
         )
 
     def cell(row: list[str], col: int | None) -> str:
-        return row[col].strip() if col is not None and col < len(row) else ""
+        # a line break or other control character (some exports write line breaks as vertical
+        # tabs) becomes one space: in a cached formula value it broke the workbook's XML (review)
+        return " ".join(CONTROL_CHARACTERS.sub(" ", row[col]).split()) if col is not None and col < len(row) else ""
 
     students = []
     for number, row in numbered[header_index + 1:]:

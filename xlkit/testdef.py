@@ -19,7 +19,17 @@ from typing import Any
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.spec import _Checker, read_yaml
 
-FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+
+
+def usable_sheet_name(name: str) -> bool:
+    """Whether Excel takes `name` for a sheet (found in review: an apostrophe at either end,
+    31 characters that are more in Excel's UTF-16, or a control character stopped the
+    writer with a Python error or broke the formulas that name the sheet)."""
+    return (0 < len(name.encode("utf-16-le")) // 2 <= 31 and not FORBIDDEN_IN_SHEET_NAMES.search(name)
+            and not name.startswith("'") and not name.endswith("'") and name.casefold() != "history")
+
+
 TABLE_HEADERS = {"opgave": "id", "fagområde": "area", "signalord": "signal", "maks": "max"}
 KEY_ROWS = {
     "navn": "name", "kort navn": "short_name", "fag": "subject", "klassetrin": "grade",
@@ -189,8 +199,9 @@ def _definition(check: _Checker, data: Any, name: str) -> TestDefinition:
         half_points = False
     test_name = check.text(root, "name", "")
     short_name = check.text(root, "short_name", "", default=test_name[:31]) or test_name[:31]
-    if len(short_name) > 31 or FORBIDDEN_IN_SHEET_NAMES.search(short_name):
-        check.fault("short_name", "må højst være 31 tegn og ikke indeholde [ ] : * ? / \\")
+    if not usable_sheet_name(short_name):
+        check.fault("short_name", "må højst være 31 tegn, ikke begynde eller slutte med ' , ikke hedde History "
+                                  "og ikke indeholde [ ] : * ? / \\ eller kontroltegn")
     tasks = []
     for i, item in enumerate(check.items(root, "tasks", "")):
         path = f"tasks[{i}]"

@@ -33,7 +33,7 @@ class TextWorksheet(Worksheet):
     XML of its own and writes it unescaped: a pupil's name typed that way broke the XML of
     the leaders' summary, or added a HYPERLINK formula to it (found in review). Such a
     string is written as a rich string of plain parts, which XlsxWriter escapes: the same
-    text, in the default font.
+    text, in the default font. Text stored as a formula's result is escaped like cell text.
     """
 
     def _write_string(self, row, col, string, cell_format=None):
@@ -41,6 +41,13 @@ class TextWorksheet(Worksheet):
             parts = ("<", "r", string[2:]) + ((cell_format,) if cell_format else ())
             return self._write_rich_string(row, col, *parts)
         return super()._write_string(row, col, string, cell_format)
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        """A text result stored with the formula gets the control-character escapes XlsxWriter
+        gives cell text (found in review: a name with a vertical tab broke the sheet's XML)."""
+        if isinstance(value, str):
+            value = self._escape_control_characters(value)
+        return super()._write_formula(row, col, formula, cell_format, value)
 
 
 def new_workbook(path, **options) -> xlsxwriter.Workbook:

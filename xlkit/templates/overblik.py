@@ -30,7 +30,7 @@ from xlkit.roster import Student
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
-from xlkit.testdef import Task, TestDefinition
+from xlkit.testdef import Task, TestDefinition, usable_sheet_name
 from xlkit.values import (
     SWAPPED_ACTION, SWAPPED_MESSAGE, looks_like_cpr, names_and_logins_swapped, read_points, read_text, whole_number,
     without_cpr,
@@ -244,9 +244,12 @@ def test_from_json(data: dict) -> TestDefinition:
         date = dt.date.fromisoformat(stored.text(data["date"], "Prøvens dato", 10))
     except ValueError:
         raise ValueError("prøvens dato skal være en dato som 2026-12-01") from None
+    short_name = stored.text(data["short_name"], "Prøvens arknavn", 31)
+    if not usable_sheet_name(short_name):
+        raise ValueError("prøvens arknavn kan ikke bruges som navn på et ark")
     return TestDefinition(
         path="(skemaet)", name=stored.text(data["name"], "Prøvens navn"),
-        short_name=stored.text(data["short_name"], "Prøvens arknavn", 31), subject=stored.text(data["subject"], "Prøvens fag"),
+        short_name=short_name, subject=stored.text(data["subject"], "Prøvens fag"),
         grade=stored.integer(data["grade"], 0, 10, "Prøvens klassetrin"),
         date=date, term=stored.text(data["term"], "Prøvens termin"),
         half_points=data["half_points"],
