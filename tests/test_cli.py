@@ -285,14 +285,18 @@ def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
     test = "workbook_templates/prover/matematik_9_efteraar.yaml"
     from tests.conftest import ROOT
 
+    physics = tmp_path / "fysik.yaml"  # a subject with a slash: found in review, it stopped the command half-way
+    physics.write_text((ROOT / "workbook_templates/prover/matematik_8_terminsprove.yaml").read_text(encoding="utf-8")
+                       .replace("subject: Matematik", "subject: Fysik/kemi"), encoding="utf-8")
     result = runner.invoke(main, ["new", "skole", "--skole", "Bøgebakkeskolen", "--elevlister", str(lists),
-                                  "--start-aar", "2026", "--test", str(ROOT / test), "-o", str(out)])
+                                  "--start-aar", "2026", "--test", str(ROOT / test), "--test", str(physics), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["elevvurdering_7A.xlsx", "elevvurdering_8B.xlsx",
-                                                     "elevvurdering_9A.xlsx", "overblik_matematik_9A.xlsx"]
+                                                     "elevvurdering_9A.xlsx", "overblik_fysik-kemi_8B.xlsx",
+                                                     "overblik_matematik_9A.xlsx"]
     assert "Sprunget over: 3A.csv: elevvurderingsskemaet dækker 7, 8, 9. klasse" in result.output
     assert "Sprunget over: noter.csv: filnavnet siger ikke hvilken klasse" in result.output
-    assert "4 skemaer er gemt i" in result.output and "skemaer/s" in result.output
+    assert "5 skemaer er gemt i" in result.output and "skemaer/s" in result.output
 
 
 def test_the_summary_written_row_by_row_holds_everything(tmp_path, demo_folder, monkeypatch):

@@ -14,7 +14,7 @@ import click
 
 from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
-from xlkit.school import build_school
+from xlkit.school import build_school, overblik_file_name
 from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
@@ -177,7 +177,7 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
     spec_data = load_spec(spec, "overblik")
     definitions = [_test(path) for path in tests]
     latest = max(definitions, key=lambda t: t.date)
-    output = output_file(output or Path(f"overblik_{latest.subject.lower()}_{latest.grade}{klasse}.xlsx"))
+    output = output_file(output or Path(overblik_file_name(latest.subject, f"{latest.grade}{klasse}")))
     students = _roster(elevliste) if elevliste else None
     overblik.build(spec_data, output, skole, klasse, definitions, students)
     who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from xlkit.roster import Student, read_roster
+from xlkit.school import overblik_file_name
 from xlkit.showcase import build_showcase
 from xlkit.spec import ElevvurderingSpec, load_spec, shipped_file
 from xlkit.plan import load_plan, suggest
@@ -182,7 +183,7 @@ def build_overblik_demo(folder: Path, rosters: dict[str, list[Student]], rng: ra
         if key == "9A":  # typical slips: a comma decimal typed as text, more than the maximum
             points[(5, tests[-1].short_name, "1.1")] = "2,0"
             points[(8, tests[-1].short_name, "2.2")] = 4
-        path = folder / f"overblik_{tests[0].subject.lower()}_{key}.xlsx"
+        path = folder / overblik_file_name(tests[0].subject, key)
         overblik.build(overblik_spec, path, SCHOOL, key[-1], tests, students, points)
         files.append(path)
     return files

@@ -12,7 +12,14 @@ from xlkit.spec import load_spec
 from xlkit.templates import elevvurdering, overblik
 from xlkit.testdef import TestDefinition
 
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 CLASS_IN_NAME = re.compile(r"(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})$")
+
+
+def overblik_file_name(subject: str, class_name: str) -> str:
+    """'overblik_fysik-kemi_8A.xlsx': a subject such as Fysik/kemi must not become a folder
+    (found in review: `new skole` stopped half-way with a Python error)."""
+    return f"overblik_{UNSAFE_IN_FILE_NAMES.sub('-', subject.lower())}_{class_name}.xlsx"
 
 
 def build_school(school: str, rosters: Path, school_year: int, tests: list[TestDefinition],
@@ -39,7 +46,7 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
                 skipped.append(f"{path.name}: elevvurderingsskemaet dækker {', '.join(map(str, spec.grades))}. klasse")
             class_tests = [t for t in tests if t.grade == grade]
             if class_tests:
-                made.append(overblik.build(overblik_spec, output / f"overblik_{class_tests[0].subject.lower()}_{grade}{letter}.xlsx",
+                made.append(overblik.build(overblik_spec, output / overblik_file_name(class_tests[0].subject, f"{grade}{letter}"),
                                            school, letter, class_tests, students))
         except XlkitError as error:
             skipped.append(f"{path.name}: {error}")
