@@ -122,3 +122,13 @@ def test_a_number_shown_as_a_percentage_is_reported_not_counted(spec):
     assert read_points(Percent(5e8), 1e12, False).message == "Cellen er skrevet som procent, ikke som point."
     assert str(Percent(1)) == "1" and str(Percent(0.5)) == "0.5"  # a name or UNI-login reads as before
     assert read_rating(1, spec.scale).value == 1 and read_points(1.0, 4, False).value == 1.0
+
+
+@pytest.mark.parametrize("separator", ["-", "\u2010", "\u2011", "\u2013", "\u2014", "\u2212", " ", "\u00a0", "\u202f",
+                                       "/", ".", ""])
+def test_a_cpr_number_is_caught_with_any_separator_an_export_may_write(separator):
+    from xlkit.values import looks_like_cpr, without_cpr
+
+    assert looks_like_cpr(f"Bo 010203{separator}1234")
+    assert without_cpr(f"Bo 010203{separator}1234 Ek") == "Bo [CPR-nummer] Ek"
+    assert not looks_like_cpr(f"Bo 010203{separator}12345") and not looks_like_cpr(f"Bo 320203{separator}1234")

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from xlkit.rules import Scale, is_number
 
 SMALLEST_CPR = 101_000_000  # 010100-0000 typed as a number loses its leading zero
-CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?!\d)")
+# ddmmyy, then a hyphen, dash, minus, space, no-break space, '/' or '.' (word processors and
+# exports turn the hyphen into the others; found in review), or nothing, then four digits
+CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[-\u2010-\u2015\u2212 \u00a0\u202f./]?\d{4}(?!\d)")
 
 
 @dataclass(slots=True)  # not frozen: created for every filled cell, and frozen is four times slower
