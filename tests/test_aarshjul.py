@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tests.conftest import file_hash
 from tests.teacher import with_metadata
 from xlkit.cli import main
-from xlkit.errors import InvalidWorkbook
+from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.ics import write_calendars
 from xlkit.plan import (
     MONTHS, Activity, Assignment, HolidayWeeks, check_plan, in_window, load_plan, school_weeks, suggest,
@@ -294,6 +294,20 @@ def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
         ("Nationale færdighedstest, matematik (2.A)", dt.date(2026, 12, 28), dt.date(2027, 1, 2)),
     ]
     assert "Husk høretelefoner" in str(events[0]["description"])
+    with pytest.raises(XlkitError, match="klasse_2_A.ics findes allerede"):  # nothing is overwritten
+        write_calendars(spec, plan, tmp_path)
+
+
+@pytest.mark.parametrize("person", ["Hanne\nJensen", "Hanne\rBEGIN:VEVENT", "Hanne\r\nJensen\x0b"])
+def test_a_line_break_in_a_name_stays_inside_its_calendar_line(tmp_path, spec, person):
+    """Found in review: a responsible person typed with Alt+Enter stopped the export with a
+    Python error, and a lone CR went into the calendar's name line."""
+    files = write_calendars(spec, [Assignment(NFT_L, "2.A", 36, person)], tmp_path)
+    text = next(path for path in files if path.name.startswith("ansvarlig")).read_bytes()
+    assert not any(b"\r" in line or b"\n" in line for line in text.split(b"\r\n"))  # no line of its own
+    calendar = icalendar.Calendar.from_ical(text)
+    assert len(calendar.walk("VEVENT")) == 1
+    assert str(calendar["x-wr-calname"]).endswith(" ".join(person.replace("\r", " ").split()))
 
 
 # --- the commands ---------------------------------------------------------------------------------

@@ -10,14 +10,19 @@ from pathlib import Path
 
 from icalendar import Calendar, Event
 
+from xlkit.errors import XlkitError
 from xlkit.plan import Assignment, PlanSpec, school_weeks
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//xlkit//årshjul//DA")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    # icalendar writes X- properties as they are: a line break typed in a cell (Alt+Enter)
+    # stopped the export, and a lone CR could start lines of its own (found in review)
+    calendar.add("x-wr-calname", " ".join(CONTROL_CHARACTERS.sub(" ", name).split()))
     return calendar
 
 
@@ -57,16 +62,17 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> lis
         for calendars, key, prefix in ((by_class, a.class_name, "Klasse"), (by_person, person, "Ansvarlig")):
             calendars.setdefault(key, _calendar(f"Årshjul {spec.school_year}/{(spec.school_year + 1) % 100:02d}: "
                                                 f"{prefix.lower()} {key}")).add_component(event)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    used: set[str] = set()
+    files: dict[Path, Calendar] = {}
     for calendars, prefix in ((by_class, "klasse"), (by_person, "ansvarlig")):
         for key, calendar in sorted(calendars.items()):
             name = _file_name(prefix, key)
-            while name in used:  # "Anne-Marie" and "Anne Marie" must not overwrite each other
+            while folder / name in files:  # "Anne-Marie" and "Anne Marie" must not overwrite each other
                 name = name[:-4] + "_2.ics"
-            used.add(name)
-            path = folder / name
-            path.write_bytes(calendar.to_ical())
-            written.append(path)
-    return written
+            files[folder / name] = calendar
+    existing = [path.name for path in files if path.exists()]
+    if existing:  # like every other command: nothing is overwritten
+        raise XlkitError(f"{existing[0]} findes allerede i {folder}. Vælg en ny mappe, så intet overskrives.")
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, calendar in files.items():
+        path.write_bytes(calendar.to_ical())
+    return list(files)
