@@ -68,6 +68,21 @@ def test_scale_must_be_consecutive(tmp_path):
         load_spec(_write(tmp_path, data))
 
 
+@pytest.mark.parametrize("seasons, subjects", [
+    (["efteraar", "foraar"], ["dansk-1", "dansk_1"]),  # found in review: a rating was read as the other subject's
+    (["a", "a_b"], ["b_c", "c"]),  # a_b_c either way
+])
+def test_ids_that_give_the_same_defined_name_are_a_fault(tmp_path, seasons, subjects):
+    data = yaml.safe_load((ROOT / "workbook_templates" / "elevvurdering.yaml").read_text(encoding="utf-8"))
+    data["seasons"] = [{**season, "id": id} for season, id in zip(data["seasons"], seasons)]
+    data["subjects"] = [{**subject, "id": id, "label": f"FAG{i}"} for i, (subject, id) in enumerate(zip(data["subjects"], subjects))]
+    with pytest.raises(SpecError) as caught:
+        load_spec(_write(tmp_path, data))
+    assert [f for f in caught.value.faults if f.startswith("subjects:")] == [
+        "subjects: to fag eller sæsoner får samme navn i skemaet, fordi deres id'er kun adskiller sig ved - og _ "
+        "(fx 'dansk-1' og 'dansk_1'); giv dem id'er med kun bogstaver og tal"]
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "brudt.yaml"
     path.write_text("kind: elevvurdering\nsubjects: [dansk\n", encoding="utf-8")

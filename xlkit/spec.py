@@ -247,6 +247,14 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
         )
     check.unique([s.id for s in subjects], "subjects", "id")
     check.unique([s.label for s in subjects], "subjects", "label")
+    # each grade × season × subject column gets a defined name with - and the joins made _
+    # (elevvurdering.range_name): found in review, 'dansk-1' and 'dansk_1' shared one, and a
+    # rating was read as the other subject's
+    names = [re.sub(r"[^A-Za-z0-9_]", "_", f"{grade}_{season.id}_{subject.id}")
+             for grade in grades for season in seasons for subject in subjects]
+    if len(set(names)) < len(names):
+        check.fault("subjects", "to fag eller sæsoner får samme navn i skemaet, fordi deres id'er kun adskiller sig "
+                                "ved - og _ (fx 'dansk-1' og 'dansk_1'); giv dem id'er med kun bogstaver og tal")
 
     levels = []
     for i, item in enumerate(check.items(root, "scale", "")):
