@@ -207,6 +207,24 @@ def test_cli_and_native_tjek_report_the_same(tmp_path, spec, libreoffice):
     assert grid.cell(row_4a, column_44).value.endswith("+2")
 
 
+@pytest.mark.libreoffice
+def test_wildcard_characters_in_names_are_matched_exactly(tmp_path, spec, libreoffice):
+    """* ? ~ in an activity name were wildcards to MATCH and COUNTIFS (found in review: a
+    compulsory 'Matematik*' counted as planned when any row began with Matematik, and a
+    planned 'Læsetest (uge ~40)' counted as missing)."""
+    renamed = {NFT_M: "Matematik*", LAES: "Læsetest (uge ~40)"}
+    spec = dataclasses.replace(spec, activities=tuple(dataclasses.replace(a, name=renamed.get(a.name, a.name))
+                                                      for a in spec.activities))
+    plan = [a for a in complete(spec) if not (a.class_name == "4.A" and a.activity == "Matematik*")]
+    plan += [_a("Matematik?", "5.A", 40), _a("Matematik, skriftlig", "4.A", 41)]
+    built = aarshjul.build(spec, tmp_path / "plan.xlsx", plan)
+    expected = python_findings(spec, read_workbook(built).plan)
+    assert ("missing-compulsory", "4.A", "Matematik*") in expected
+    assert not [f for f in expected if f[0] == "missing-compulsory" and f[2] == "Læsetest (uge ~40)"]
+    [lo] = libreoffice.recalculate([built], tmp_path / "lo")
+    assert native_findings(lo, spec) == expected
+
+
 # --- suggest never breaks a rule ------------------------------------------------------------
 
 @st.composite

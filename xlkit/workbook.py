@@ -64,6 +64,19 @@ def new_workbook(path, **options) -> xlsxwriter.Workbook:
     return workbook
 
 
+def exact_lookup(cell: str) -> str:
+    """A cell's value as MATCH and COUNTIFS find it exactly: in text, * ? and ~ would be
+    wildcards (found in review: a plan row typed 'Matematik*' counted as planned, and a
+    pupil named Anna~Marie left the Elevark blank), so they are escaped with ~."""
+    return f'IF(ISTEXT({cell}),SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({cell},"~","~~"),"*","~*"),"?","~?"),{cell})'
+
+
+def exact_literal(text: str) -> str:
+    """A text as a string literal that MATCH and COUNTIFS compare exactly (see exact_lookup)."""
+    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+    return f'"{escaped}"'
+
+
 def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], too_big: str = "Del skemaet op i flere."):
     """Store the workbook's identity on a very hidden, protected sheet.
 

@@ -32,7 +32,8 @@ from xlkit.records import WorkbookData
 from xlkit.problems import Problem
 from xlkit.values import danish_number, looks_like_cpr, without_cpr
 from xlkit.workbook import (
-    MAX_CELL_TEXT, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
+    MAX_CELL_TEXT, NAME_PREFIX, define_range_name, exact_literal, exact_lookup, generated_at, header_text, new_workbook,
+    write_metadata,
 )
 
 KIND = "aarshjul"
@@ -197,7 +198,7 @@ def _row_check_formula(r: int, refs: Refs) -> str:
     """Native twin of check_plan's row-level findings, in the same order and with the same stops."""
     a, c, cell = (xl_rowcol_to_cell(r, col) for col in (0, 1, 2))
     w = f"(--{cell})"  # a week typed as text ("39") counts as its number, as in COUNTIFS and the reader
-    m = f"MATCH({a},{refs.cat_name},0)"
+    m = f"MATCH({exact_lookup(a)},{refs.cat_name},0)"
     week_i = f"IFERROR(MATCH({w},{refs.weeks},0),NA())"
     start, end = f"INDEX({refs.cat_from},{m})", f"INDEX({refs.cat_to},{m})"
     inside = f"IF({start}<={end},AND({w}>={start},{w}<={end}),OR({w}>={start},{w}<={end}))"
@@ -243,7 +244,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
         activity = spec.activity(values[0]) if values[0] else None
         kind = "" if not values[0] else (activity.kind if activity else "?")
         sheet.write_formula(r, 5, f'IF({xl_rowcol_to_cell(r, 0)}="","",IFERROR(INDEX({refs.cat_kind},'
-                                  f'MATCH({xl_rowcol_to_cell(r, 0)},{refs.cat_name},0)),"?"))', f["text"], kind)
+                                  f'MATCH({exact_lookup(xl_rowcol_to_cell(r, 0))},{refs.cat_name},0)),"?"))', f["text"], kind)
         sheet.write_formula(r, 6, _row_check_formula(r, refs), f["wrap"], row_check_text(findings, r + 1))
     first, last = PLAN_HEADER + 1, PLAN_HEADER + PLAN_ROWS
     sheet.data_validation(first, 0, last, 0, {"validate": "list", "source": f"={refs.cat_name}",
@@ -492,9 +493,9 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
             if not applicable(activity, class_name):
                 sheet.write_string(r, 1 + j, "–", f["num"])
                 continue
-            name = activity.name.replace('"', '""')
             value = "ok" if (activity.name, class_name) in planned else "MANGLER"
-            sheet.write_formula(r, 1 + j, f'IF(COUNTIFS({refs.activity},"{name}",{refs.klass},$A{r + 1})>0,"ok","MANGLER")',
+            sheet.write_formula(r, 1 + j, f'IF(COUNTIFS({refs.activity},{exact_literal(activity.name)},{refs.klass},'
+                                          f'$A{r + 1})>0,"ok","MANGLER")',
                                 f["num"], value)
     sheet.conditional_format(layout["compulsory_rows"][0], 1, layout["compulsory_rows"][1], len(compulsory),
                              {"type": "cell", "criteria": "==", "value": '"MANGLER"', "format": f["bad"]})

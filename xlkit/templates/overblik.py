@@ -36,7 +36,7 @@ from xlkit.values import (
     without_cpr,
 )
 from xlkit.workbook import (
-    METADATA_SHEET, NAME_PREFIX, define_range_name, generated_at, header_text, new_workbook, write_metadata,
+    METADATA_SHEET, NAME_PREFIX, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
 )
 
 KIND = "overblik"
@@ -665,7 +665,7 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name
         "error_title": "Vælg en elev", "error_message": "Vælg en elev fra listen (navnene står på arket Elever).",
     })
     sheet.write_string(4, 0, "Nr. på elevlisten:", formats["label"])
-    sheet.write_formula(4, 1, f'IFERROR(MATCH($B$4,{choices},0),"")', formats["nr"], 1 if students else "")
+    sheet.write_formula(4, 1, f'IFERROR(MATCH({exact_lookup("$B$4")},{choices},0),"")', formats["nr"], 1 if students else "")
     index_cell = "$B$5"
     row_of_chosen = 0
     sheet.write_string(5, 0, "UNI-login:", formats["label"])
