@@ -400,6 +400,7 @@ def test_a_cpr_number_typed_in_the_plan_goes_no_further(tmp_path):
     (lambda d: d["activities"][0].update(grades=[4, 4]), "activities[0].grades: skal være en liste med forskellige"),
     (lambda d: d["holiday_weeks"][0].update(weeks=[42, 42]), "holiday_weeks[0].weeks: ugen '42' står der mere end én gang"),
     (lambda d: d["plan"].append({"activity": ["x"], "class": "4.A", "week": 40}), "plan["),  # was a TypeError
+    (lambda d: d["activities"][0].update(name="A" * 101), "activities[0].name: må højst være 100 tegn"),  # COUNTIFS
 ])
 def test_plan_spec_faults_are_found(tmp_path, change, fault):
     import yaml

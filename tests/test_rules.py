@@ -79,3 +79,9 @@ def test_a_value_listed_twice_counts_as_its_first_level():
     scale = rules.Scale(levels)
     assert scale.steps(2) == 1 and scale.status(2.0).name == "L1"
     assert scale.steps(True) is None and scale.status("2") is None
+
+
+def test_focus_text_is_cut_where_the_native_formula_cuts_it():
+    from xlkit.rules import MAX_FOCUS_TEXT, focus_text
+
+    assert focus_text(["x" * 1500, "y" * 1500]) == ("x" * 1500 + ", " + "y" * 1500)[:MAX_FOCUS_TEXT]

@@ -83,6 +83,31 @@ def test_ids_that_give_the_same_defined_name_are_a_fault(tmp_path, seasons, subj
         "(fx 'dansk-1' og 'dansk_1'); giv dem id'er med kun bogstaver og tal"]
 
 
+def test_texts_quoted_in_formulas_have_a_length_limit(tmp_path):
+    """Excel refuses a string literal over 255 characters (found in review: a long subject
+    label made the fokus formula's literals 341 characters)."""
+    data = yaml.safe_load((ROOT / "workbook_templates" / "elevvurdering.yaml").read_text(encoding="utf-8"))
+    data["subjects"][0]["label"] = "L" * 41
+    data["scale"][0]["name"] = "N" * 41
+    with pytest.raises(SpecError) as caught:
+        load_spec(_write(tmp_path, data))
+    assert caught.value.faults == ["subjects[0].label: må højst være 40 tegn", "scale[0].name: må højst være 40 tegn"]
+
+
+def test_a_spec_whose_fokus_formula_excel_would_refuse_is_not_built(tmp_path):
+    """One workbook for 0.–9. klasse with 12 subjects gave an 8,376-character formula (found
+    in review); Excel takes 8,192."""
+    from xlkit.errors import XlkitError
+    from xlkit.templates import elevvurdering
+
+    data = yaml.safe_load((ROOT / "workbook_templates" / "elevvurdering.yaml").read_text(encoding="utf-8"))
+    data["grades"] = list(range(10))
+    data["subjects"] = [{"id": f"fag{i}", "label": f"FAG{i}", "name": f"Fag {i}"} for i in range(12)]
+    with pytest.raises(XlkitError, match="fokusformlen bliver 8[0-9]{3} tegn lang; Excel tillader 8192"):
+        elevvurdering.build(load_spec(_write(tmp_path, data)), tmp_path / "s.xlsx", "Skolen", "A", 2026, 0)
+    assert not (tmp_path / "s.xlsx").exists()
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "brudt.yaml"
     path.write_text("kind: elevvurdering\nsubjects: [dansk\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from xlkit.errors import SpecError, XlkitError
 from xlkit.spec import COLOR_PATTERN, _Checker, read_yaml, shipped_file
 
 KINDS = ("prøve", "samtale", "andet")
+MAX_ACTIVITY_NAME = 100  # quoted in the Tjek sheet's COUNTIFS, where Excel refuses literals over 255 characters
 CLASS_PATTERN = re.compile(r"^(\d{1,2})\.([A-ZÆØÅ]{1,2})$", re.IGNORECASE)
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
           "november", "december"]
@@ -400,7 +401,7 @@ def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
             check.fault(f"{path}.compulsory", "skal være true eller false")
             compulsory = False
         activities.append(Activity(
-            id=check.identifier(fields, "id", path), name=check.text(fields, "name", path),
+            id=check.identifier(fields, "id", path), name=check.text(fields, "name", path, max_length=MAX_ACTIVITY_NAME),
             short=check.text(fields, "short", path),
             kind=kind if kind in KINDS else "andet", subject=check.text(fields, "subject", path, default=""),
             grades=tuple(grades), window=window, duration=check.integer(fields, "duration", path, 1, 12, default=1),

@@ -127,9 +127,12 @@ def focus_reasons(
 FOCUS_SEPARATOR = ", "
 
 
+MAX_FOCUS_TEXT = 2000  # characters of a fokus cell; the native formula cuts there too (MID)
+
+
 def focus_text(reasons: list[str]) -> str:
     """The text of a fokus cell: the reasons in order, or empty."""
-    return FOCUS_SEPARATOR.join(reasons)
+    return FOCUS_SEPARATOR.join(reasons)[:MAX_FOCUS_TEXT]
 
 
 # ---------------------------------------------------------------------------
@@ -348,7 +351,7 @@ def excel_focus_formula(
             f">={rule.drop_steps},{_text(FOCUS_SEPARATOR + subject + ' faldet fra ')}&{previous}"
             f'&" til "&{current},""),"")'
         )
-    return f"MID({'&'.join(parts)},{len(FOCUS_SEPARATOR) + 1},2000)"
+    return f"MID({'&'.join(parts)},{len(FOCUS_SEPARATOR) + 1},{MAX_FOCUS_TEXT})"
 
 
 def excel_choose(index_ref: str, options: list[str]) -> str:

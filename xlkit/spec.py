@@ -20,6 +20,9 @@ from xlkit.rules import FocusRule, Level, PointsThresholds, Scale, TrendRule
 from xlkit.terms import Season
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# characters of a label or level name that the fokus and status formulas quote: Excel refuses
+# a string literal over 255 characters (found in review: a long label made 341)
+IN_FORMULAS = 40
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -112,12 +115,14 @@ class _Checker:
             self.fault(_join(path, str(key)), "ukendt nøgle (stavefejl?)")
         return data
 
-    def text(self, data: dict, key: str, path: str, default: str | None = None) -> str:
+    def text(self, data: dict, key: str, path: str, default: str | None = None, max_length: int | None = None) -> str:
         value = data.get(key, default)
         if not isinstance(value, str) or not value.strip():
             if key in data or default is None:
                 self.fault(_join(path, key), "skal være en tekst, der ikke er tom")
             return ""
+        if max_length is not None and len(value.strip()) > max_length:
+            self.fault(_join(path, key), f"må højst være {max_length} tegn")
         return value.strip()
 
     def identifier(self, data: dict, key: str, path: str) -> str:
@@ -227,7 +232,7 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
         seasons.append(
             Season(
                 id=check.identifier(fields, "id", path),
-                label=check.text(fields, "label", path),
+                label=check.text(fields, "label", path, max_length=IN_FORMULAS),
                 termin=check.text(fields, "termin", path),
                 year_offset=check.integer(fields, "year_offset", path, 0, 1, default=min(i, 1)),
             )
@@ -241,7 +246,7 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
         subjects.append(
             Subject(
                 id=check.identifier(fields, "id", path),
-                label=check.text(fields, "label", path),
+                label=check.text(fields, "label", path, max_length=IN_FORMULAS),
                 name=check.text(fields, "name", path),
             )
         )
@@ -268,7 +273,7 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
         levels.append(
             Level(
                 value=check.integer(fields, "value", path, 1, 100),
-                name=check.text(fields, "name", path),
+                name=check.text(fields, "name", path, max_length=IN_FORMULAS),
                 definition=check.text(fields, "definition", path),
                 color=color,
                 font_color=font_color,

@@ -18,6 +18,7 @@ from xlkit.values import looks_like_cpr
 METADATA_SHEET = "xlkit"
 NAME_PREFIX = "xlkit_"
 MAX_CELL_TEXT = 32_767  # characters Excel keeps in one cell
+MAX_FORMULA = 8_192  # characters Excel takes in one formula
 METADATA_LABELS = {  # the hidden values a user can be told about, in Danish
     "school": "skolens navn", "class_letter": "klassens bogstav", "subject": "skemaets fag", "subjects": "fagene",
     "terms": "terminerne", "scale": "skalaen", "tests": "prøverne (navne og arknavne)",

@@ -19,7 +19,7 @@ from pathlib import Path
 from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
-from xlkit.errors import InvalidWorkbook, RosterError
+from xlkit.errors import InvalidWorkbook, RosterError, XlkitError
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
@@ -28,7 +28,7 @@ from xlkit.spec import ElevvurderingSpec
 from xlkit.terms import Season, Term, class_terms
 from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, names_and_logins_swapped, read_rating, read_text, whole_number
 from xlkit.workbook import (
-    METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
+    MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
     new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
 )
 
@@ -191,7 +191,11 @@ def build(
                     sheet.write_number(r, col, raw, fmt)
                 else:
                     sheet.write_string(r, col, str(raw), fmt)
-        sheet.write_formula(r, FOCUS_COL, _focus_formula(layout, r, current_name), formats["focus"], cached.focus[row])
+        focus = _focus_formula(layout, r, current_name)
+        if len(focus) > MAX_FORMULA:  # Excel would refuse the file (found in review: 12 subjects over grades 0-9)
+            raise XlkitError(f"Skemaet har så mange fag og terminer, at fokusformlen bliver {len(focus)} tegn lang; "
+                             f"Excel tillader {MAX_FORMULA}. Del skemaet op i flere (fx indskoling og udskoling).")
+        sheet.write_formula(r, FOCUS_COL, focus, formats["focus"], cached.focus[row])
 
     _write_summary(sheet, layout, cached, formats)
     _write_legend(sheet, layout, formats)
