@@ -335,6 +335,16 @@ def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path,
         ("name-login-swapped", "Elever", "C5")]
 
 
+def test_add_test_keeps_a_line_break_excel_stores_as_an_escape(tmp_path, ospec):
+    """Excel stores a carriage return in a cell as _x000D_; openpyxl reads the escape as text,
+    so it came back as the visible text '_x000D_' (found in review)."""
+    source = overblik.build(ospec, tmp_path / "o.xlsx", "S", "A", [TEST_1], [Student("Anna\rHansen", "a1")])
+    out = overblik.add_test(source, TEST_2, tmp_path / "ny.xlsx")
+    with zipfile.ZipFile(source) as before, zipfile.ZipFile(out) as after:
+        assert b"Anna_x000D_Hansen" in before.read("xl/sharedStrings.xml")
+        assert b"Anna_x000D_Hansen" in after.read("xl/sharedStrings.xml") and b"_x005F_" not in after.read("xl/sharedStrings.xml")
+
+
 def test_add_test_does_not_copy_a_cpr_number(tmp_path, workbook):
     wb = open_for_filling(workbook)
     wb["Elever"]["B7"] = "Bo 010203-1234"

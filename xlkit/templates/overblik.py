@@ -17,6 +17,7 @@ inserted (the sheets are protected against it); new students go in the empty row
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from xlkit.workbook import (
 )
 
 KIND = "overblik"
+OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 ROSTER_SHEET, OVER_TIME_SHEET, STUDENT_SHEET = "Elever", "Over tid", "Elevark"
 OWN_SHEETS = (OVER_TIME_SHEET, STUDENT_SHEET)  # made by xlkit, no name points to them: not warned about as unread
 RESERVED_SHEETS = {ROSTER_SHEET.lower(), OVER_TIME_SHEET.lower(), STUDENT_SHEET.lower(), "xlkit"}
@@ -956,6 +958,9 @@ def _typed(raw_cell, shown_cell):
                               "Slet det i skemaet, og prøv igen.")
     if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
         return Formula(raw[1:], shown_cell.value)  # (found in review: that came back as a live formula)
+    if isinstance(raw, str) and "_x" in raw:  # Excel's _x000D_ for a carriage return: openpyxl keeps the
+        # escape as text, and XlsxWriter would write it as the visible text '_x000D_' (found in review)
+        return OOXML_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), raw)
     return raw
 
 
