@@ -528,3 +528,18 @@ def test_one_test_with_hundreds_of_its_own_areas_does_not_widen_the_heat_sheets(
     names, left_out = heat_columns([real[0], forged, *real[1:]], "areas")
     assert len(names) == MAX_HEAT_COLUMNS and left_out == 602 - MAX_HEAT_COLUMNS
     assert names[:3] == ["Tal og algebra", "Geometri", "Område 0"]  # the order met, the most used kept
+
+
+def test_a_long_school_or_test_name_keeps_the_print_header(tmp_path, ospec):
+    """Excel takes 255 characters of header; past that XlsxWriter dropped it with a warning."""
+    import warnings
+
+    from xlkit.workbook import header_text
+
+    assert header_text("A&B") == "A&&B" and header_text("x" * 200) == "x" * 109 + "…"
+    assert header_text("x" * 108 + "&&&") == "x" * 108 + "…"  # not half of an escaped &
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = overblik.build(ospec, tmp_path / "o.xlsx", "Skole & " * 40, "A", [TEST_1], [Student("Bo")])
+    header = openpyxl.load_workbook(path)[TEST_1.short_name].oddHeader.left.text
+    assert header.startswith("Skole && Skole") and header.endswith("…")

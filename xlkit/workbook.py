@@ -148,9 +148,16 @@ def protect_inputs_only(sheet) -> None:
     )
 
 
-def header_text(text: str) -> str:
-    """Escape '&' for Excel's header/footer codes."""
-    return text.replace("&", "&&")
+def header_text(text: str, limit: int = 110) -> str:
+    """Escape '&' for Excel's header/footer codes, within `limit` characters: a header over
+    255 is dropped by the writer with only a warning (found in review: a long school name)."""
+    escaped = text.replace("&", "&&")
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit - 1]
+    if (len(cut) - len(cut.rstrip("&"))) % 2:  # never half of an escaped '&&'
+        cut = cut[:-1]
+    return cut + "…"
 
 
 def print_wide(sheet, header_row: int | None = None) -> None:
