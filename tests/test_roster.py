@@ -93,3 +93,10 @@ def test_control_characters_in_names_become_spaces(tmp_path):
     workbook = overblik.build(load_spec(kind="overblik"), tmp_path / "o.xlsx", "Skolen", "A", [test],
                               [Student("Anna\x0bHansen", "anna1")])  # straight to the writer: escaped there
     assert openpyxl.load_workbook(workbook)["Elever"]["C5"].value == "Anna_x000B_Hansen"
+
+
+def test_a_name_longer_than_any_name_is_refused(tmp_path):
+    path = tmp_path / "7A.csv"
+    path.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n" + "Bo " * 100 + ";bo2\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="række 3: navnet eller UNI-login er over 200 tegn langt"):
+        read_roster(path)

@@ -27,6 +27,7 @@ class Student:
     uni_login: str = ""
 
 
+MAX_NAME = 200  # characters of a name or UNI-login; a cell holds 32,767
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -112,6 +113,9 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
             name = " ".join(part for part in (cell(row, first_col), cell(row, last_col)) if part)
         if name:
             uni_login = cell(row, uni_col)
+            if len(name) > MAX_NAME or len(uni_login) > MAX_NAME:  # the writer would cut it without a word
+                raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login er over {MAX_NAME} tegn "
+                                  "langt; er kolonnerne blandet sammen? Ret elevlisten.")
             if looks_like_cpr(name) or looks_like_cpr(uni_login):
                 raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login ligner et CPR-nummer. "
                                   "xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
