@@ -212,17 +212,23 @@ def test_wildcard_characters_in_names_are_matched_exactly(tmp_path, spec, libreo
     """* ? ~ in an activity name were wildcards to MATCH and COUNTIFS (found in review: a
     compulsory 'Matematik*' counted as planned when any row began with Matematik, and a
     planned 'Læsetest (uge ~40)' counted as missing)."""
-    renamed = {NFT_M: "Matematik*", LAES: "Læsetest (uge ~40)"}
+    renamed = {NFT_M: "Matematik*", LAES: "Læsetest (uge ~40)", NFT_L: "<Læsning>"}  # < > = made a comparison
     spec = dataclasses.replace(spec, activities=tuple(dataclasses.replace(a, name=renamed.get(a.name, a.name))
                                                       for a in spec.activities))
-    plan = [a for a in complete(spec) if not (a.class_name == "4.A" and a.activity == "Matematik*")]
-    plan += [_a("Matematik?", "5.A", 40), _a("Matematik, skriftlig", "4.A", 41)]
+    plan = [a for a in complete(spec) if not (a.class_name == "4.A" and a.activity in ("Matematik*", "<Læsning>"))]
+    plan += [_a("Matematik?", "5.A", 40), _a("Matematik, skriftlig", "4.A", 41), _a("Læsetest*", "6.B", 43),
+             _a("Matematik*", "2.?", 40)]  # a class typed with a wildcard
     built = aarshjul.build(spec, tmp_path / "plan.xlsx", plan)
-    expected = python_findings(spec, read_workbook(built).plan)
-    assert ("missing-compulsory", "4.A", "Matematik*") in expected
+    data = read_workbook(built)
+    expected = python_findings(spec, data.plan)
+    assert {("missing-compulsory", "4.A", "Matematik*"), ("missing-compulsory", "4.A", "<Læsning>")} <= expected
     assert not [f for f in expected if f[0] == "missing-compulsory" and f[2] == "Læsetest (uge ~40)"]
     [lo] = libreoffice.recalculate([built], tmp_path / "lo")
     assert native_findings(lo, spec) == expected
+    grid = openpyxl.load_workbook(lo, data_only=True)["Årsplan"]  # the grid names only known activities
+    row_6b = 7 + list(spec.classes).index("6.B")
+    column_43 = next(c for c in range(2, 60) if grid.cell(4, c).value == 43)
+    assert (grid.cell(row_6b, column_43).value or "") == aarshjul.grid_text(spec, data.plan, "6.B", 43)
 
 
 # --- suggest never breaks a rule ------------------------------------------------------------

@@ -370,8 +370,14 @@ def _die(*args):
     os._exit(1)
 
 
+def _sleep(*args):
+    """Stands in for a read blocked in the kernel (a hung network share): no CPU is used."""
+    time.sleep(60)
+
+
 @pytest.mark.parametrize("behaviour, message", [
     (_spin, "Læsningen af plan.xlsx brugte over 1 sekunders regnetid og er stoppet"),
+    (_sleep, "Læsningen af plan.xlsx tog over 5 sekunder og er stoppet."),
     (_swell, "Filen kræver mere hukommelse, end xlkit giver én fil"),
     (_die, "Læsningen af plan.xlsx gik ned."),
 ])
@@ -382,6 +388,7 @@ def test_a_single_file_command_reads_in_a_limited_process(tmp_path, monkeypatch,
     import xlkit.isolated
 
     monkeypatch.setattr(xlkit.isolated, "CPU_LIMIT", 1)
+    monkeypatch.setattr(xlkit.isolated, "WALL_LIMIT", 5)
     monkeypatch.setattr(xlkit.isolated, "MEMORY_LIMIT", 1024**3)
     monkeypatch.setattr(xlkit.cli, "read_workbook", behaviour)
     (tmp_path / "plan.xlsx").write_bytes(b"")
@@ -459,6 +466,23 @@ def test_an_older_copy_s_values_outside_the_newest_copy_are_reported_not_merged(
     assert [c.data.file for c in result.classes] == ["7A.xlsx"] and result.classes[0].focus
     [differ] = [p for p in result.problems if p.code == "copies-differ"]
     assert (differ.file, differ.cell) == ("7A_gammel.xlsx", "W6") and "1 værdi i terminer, fag eller opgaver" in differ.message
+
+
+def test_an_older_copy_with_a_season_renamed_is_merged_whole(tmp_path, spec):
+    """The check above must key terms like the merge does, by place: a school that renamed a
+    season between two copies lost every value of the older one (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "A")
+    older = good(spec, tmp_path, "A", cells={"E8": 3, "E6": 2})
+    renamed = with_metadata(older, tmp_path / "renamed.xlsx", "terms", lambda terms: [
+        {**t, "season": {**t["season"], "label": t["season"]["label"] + " (ny)"}} for t in terms])
+    rewrite(renamed, folder / "7A_gammel.xlsx", lambda name, data: re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data) if name == "docProps/core.xml" else data)
+    result = consolidate(folder, workers=2)
+    assert not [p for p in result.problems if p.code == "copies-differ"]
+    [status] = [f for f in result.files if f.file == "7A.xlsx"]
+    assert status.record_count == 5  # the newest copy's four ratings and the older copy's E8
 
 
 def test_the_same_class_in_two_template_kinds_is_no_conflict(tmp_path):

@@ -92,6 +92,10 @@ def test_texts_quoted_in_formulas_have_a_length_limit(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_spec(_write(tmp_path, data))
     assert caught.value.faults == ["subjects[0].label: må højst være 40 tegn", "scale[0].name: må højst være 40 tegn"]
+    data["subjects"][0]["label"], data["scale"][0]["name"] = "DAN\x0bSK", "Rød"  # quoted raw in the formulas' XML
+    with pytest.raises(SpecError) as caught:
+        load_spec(_write(tmp_path, data))
+    assert caught.value.faults == ["subjects[0].label: må ikke indeholde kontroltegn eller ugyldige tegn"]
 
 
 def test_a_spec_whose_fokus_formula_excel_would_refuse_is_not_built(tmp_path):
@@ -103,7 +107,7 @@ def test_a_spec_whose_fokus_formula_excel_would_refuse_is_not_built(tmp_path):
     data = yaml.safe_load((ROOT / "workbook_templates" / "elevvurdering.yaml").read_text(encoding="utf-8"))
     data["grades"] = list(range(10))
     data["subjects"] = [{"id": f"fag{i}", "label": f"FAG{i}", "name": f"Fag {i}"} for i in range(12)]
-    with pytest.raises(XlkitError, match="fokusformlen bliver 8[0-9]{3} tegn lang; Excel tillader 8192"):
+    with pytest.raises(XlkitError, match="fokusformlen bliver 8[.][0-9]{3} tegn lang; Excel tillader 8[.]192"):
         elevvurdering.build(load_spec(_write(tmp_path, data)), tmp_path / "s.xlsx", "Skolen", "A", 2026, 0)
     assert not (tmp_path / "s.xlsx").exists()
 

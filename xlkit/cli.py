@@ -116,7 +116,7 @@ class DanishGroup(click.Group):
         except XlkitError as error:
             raise click.ClickException(printable_lines(str(error))) from None
         except OSError as error:  # no permission, a full disk, a name the file system refuses
-            where = f" ({error.filename})" if error.filename else ""
+            where = f" ({printable(str(error.filename))})" if error.filename else ""
             raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {error.strerror or error}.") from None
 
 
@@ -231,7 +231,11 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     """
     definition = _test(test)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
-    run_alone(workbook.name, overblik.add_test, workbook, definition, output)
+    try:
+        run_alone(workbook.name, overblik.add_test, workbook, definition, output)
+    except BaseException:  # a process stopped while writing leaves no half-written file
+        output.unlink(missing_ok=True)
+        raise
     say(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
         f"{workbook} er uændret. Alle navne og point er kontrolleret; lærerens egne cellefarver og "
         "kommentarer kommer ikke med.")
@@ -438,7 +442,7 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
     else:
         result = consolidate(folder, termin, workers=workers, passwords=passwords, school=school)
     if termin and not result.classes and result.read_count:
-        available = ", ".join(result.terms_with_data) or "ingen"
+        available = printable(", ".join(result.terms_with_data)) or "ingen"
         raise click.ClickException(
             f"Ingen klasser har vurderinger i terminen '{termin}'. Terminer med vurderinger: {available}. "
             "Der er ikke lavet nogen oversigt."

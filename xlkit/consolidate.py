@@ -507,6 +507,7 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
             result.problems.append(Problem(
                 "copies-differ", f"Kopien har {plural(len(unknown), 'værdi', 'værdier')} i terminer, fag eller opgaver, "
                 f"som {newest.file} (gemt senest) ikke har, fx i {unknown[0].cell}.",
+                "Værdien er ikke medtaget. Skriv den i den nyeste kopi, hvis den skal med." if len(unknown) == 1 else
                 "Værdierne er ikke medtaget. Skriv dem i den nyeste kopi, hvis de skal med.",
                 older.file, unknown[0].sheet, unknown[0].cell,
             ))
@@ -543,11 +544,12 @@ def _defined_slots(data: WorkbookData) -> set[tuple]:
     stopped the whole run, or made the class drop out of the summary in silence)."""
     if data.tests:  # overblik: each test's tasks and their maxima
         return {(test.short_name, task.id, task.max) for test in data.tests for task in test.tasks}
-    return {(term, measure) for term in data.terms for measure in data.measures}
+    return {(term.index, measure) for term in data.terms for measure in data.measures}
 
 
 def _slot(record: Record) -> tuple:
-    return (record.test, record.measure, record.max_value) if record.test else (record.term, record.measure)
+    """Keyed like the merge (by the term's place): a season renamed between copies is the same term."""
+    return (record.test, record.measure, record.max_value) if record.test else (record.term.index, record.measure)
 
 
 def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | None:

@@ -16,13 +16,18 @@ from xlkit.plan import Assignment, PlanSpec, school_weeks
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def _one_line(text: str) -> str:
+    """Text without control characters or line breaks, which RFC 5545 does not allow raw."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
+
+
 def _calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//xlkit//årshjul//DA")
     calendar.add("version", "2.0")
     # icalendar writes X- properties as they are: a line break typed in a cell (Alt+Enter)
     # stopped the export, and a lone CR could start lines of its own (found in review)
-    calendar.add("x-wr-calname", " ".join(CONTROL_CHARACTERS.sub(" ", name).split()))
+    calendar.add("x-wr-calname", _one_line(name))
     return calendar
 
 
@@ -54,10 +59,10 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> lis
         identity = f"{spec.id}|{a.activity}|{a.class_name}|{a.week}|{a.row}"
         event.add("uid", hashlib.sha1(identity.encode()).hexdigest() + "@xlkit")
         event.add("dtstamp", stamp)
-        event.add("summary", f"{activity.name} ({a.class_name})")
+        event.add("summary", _one_line(f"{activity.name} ({a.class_name})"))
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=7 * (activity.duration - 1) + 5))  # Monday to Friday, exclusive end
-        event.add("description", f"Ansvarlig: {person}" + (f"\n{a.note}" if a.note else ""))
+        event.add("description", _one_line(f"Ansvarlig: {person}") + "".join(f"\n{_one_line(line)}" for line in a.note.splitlines()))
         event.add("categories", [activity.kind])
         for calendars, key, prefix in ((by_class, a.class_name, "Klasse"), (by_person, person, "Ansvarlig")):
             calendars.setdefault(key, _calendar(f"Årshjul {spec.school_year}/{(spec.school_year + 1) % 100:02d}: "
@@ -66,7 +71,8 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> lis
     for calendars, prefix in ((by_class, "klasse"), (by_person, "ansvarlig")):
         for key, calendar in sorted(calendars.items()):
             name = _file_name(prefix, key)
-            while folder / name in files:  # "Anne-Marie" and "Anne Marie" must not overwrite each other
+            # "Anne-Marie" and "Anne Marie", or "Anne" and "anne" on Windows and macOS, must not overwrite each other
+            while any(name.casefold() == path.name.casefold() for path in files):
                 name = name[:-4] + "_2.ics"
             files[folder / name] = calendar
     existing = [path.name for path in files if path.exists()]

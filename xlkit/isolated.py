@@ -25,6 +25,9 @@ T = TypeVar("T")
 
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one reading process
 CPU_LIMIT = 2 * int(READ_TIMEOUT)  # CPU seconds for one file before its process is killed
+# Seconds on the clock for one process of run_alone: also where the CPU limit does not exist
+# (Windows) or cannot help (a read blocked on a hung network share)
+WALL_LIMIT = 4 * int(READ_TIMEOUT)
 TOO_LONG = "read-too-long"
 CRASHED = "internal-error"
 
@@ -87,7 +90,11 @@ def run_alone(label: str, function: Callable[..., T], *args, context=None) -> T:
     process.start()
     sending.close()  # only the child writes; reading then ends when the child is gone
     try:
-        outcome = receiving.recv_bytes()
+        outcome = receiving.recv_bytes() if receiving.poll(WALL_LIMIT) else None
+        if outcome is None:  # nothing within the limit: the process is stopped
+            process.kill()
+            process.join()
+            raise ProcessDied(TOO_LONG, f"Læsningen af {label} tog over {WALL_LIMIT} sekunder og er stoppet.")
     except EOFError:
         outcome = None
     finally:

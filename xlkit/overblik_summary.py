@@ -117,13 +117,14 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
     sheet = workbook.add_worksheet(title)
     names, left_out = heat_columns(summaries, attribute)
     what = "fagområde" if attribute == "areas" else "signalord"
+    whats = "fagområder" if attribute == "areas" else "signalord"
     sheet.write_string(0, 0, f"Prøveresultater pr. klasse og {what}", formats["title"])
     sheet.write_string(1, 0, f"Klassen står med sit navn i dag; Klassetrin er klassetrinnet ved prøven. "
                              f"Klassens gennemsnitlige andel af maks. Rød under {percent(thresholds.yellow_from)}, "
                              f"gul fra {percent(thresholds.yellow_from)}, grøn fra {percent(thresholds.green_from)}. "
                              "Tom: ikke med i prøven." + (
-                                 f" {left_out} {'fagområder' if attribute == 'areas' else 'signalord'} fra enkelte "
-                                 f"prøver er ikke vist (højst {MAX_HEAT_COLUMNS} kolonner)." if left_out else ""),
+                                 f" {left_out} {what if left_out == 1 else whats} fra enkelte prøver er ikke vist "
+                                 f"(højst {MAX_HEAT_COLUMNS} kolonner)." if left_out else ""),
                        formats["note"])
     headers = ["Klasse", "Fag", "Prøve", "Dato", "Klassetrin", "Elever", "I alt"] + names
     sheet.set_row(3, 32)  # before the rows below: the summary is written row by row (constant memory)

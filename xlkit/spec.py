@@ -20,6 +20,7 @@ from xlkit.rules import FocusRule, Level, PointsThresholds, Scale, TrendRule
 from xlkit.terms import Season
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+CONTROL_OR_SURROGATE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # tab and line breaks are text
 # characters of a label or level name that the fokus and status formulas quote: Excel refuses
 # a string literal over 255 characters (found in review: a long label made 341)
 IN_FORMULAS = 40
@@ -123,6 +124,8 @@ class _Checker:
             return ""
         if max_length is not None and len(value.strip()) > max_length:
             self.fault(_join(path, key), f"må højst være {max_length} tegn")
+        if CONTROL_OR_SURROGATE.search(value):  # a workbook's XML cannot hold them (found in review)
+            self.fault(_join(path, key), "må ikke indeholde kontroltegn eller ugyldige tegn")
         return value.strip()
 
     def identifier(self, data: dict, key: str, path: str) -> str:

@@ -19,14 +19,14 @@ from typing import Any
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.spec import _Checker, read_yaml
 
-FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def usable_sheet_name(name: str) -> bool:
     """Whether Excel takes `name` for a sheet (found in review: an apostrophe at either end,
     31 characters that are more in Excel's UTF-16, or a control character stopped the
     writer with a Python error or broke the formulas that name the sheet)."""
-    return (0 < len(name.encode("utf-16-le")) // 2 <= 31 and not FORBIDDEN_IN_SHEET_NAMES.search(name)
+    return (0 < len(name.encode("utf-16-le", "surrogatepass")) // 2 <= 31 and not FORBIDDEN_IN_SHEET_NAMES.search(name)
             and not name.startswith("'") and not name.endswith("'") and name.casefold() != "history")
 
 

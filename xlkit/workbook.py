@@ -72,10 +72,11 @@ def exact_lookup(cell: str) -> str:
     return f'IF(ISTEXT({cell}),SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({cell},"~","~~"),"*","~*"),"?","~?"),{cell})'
 
 
-def exact_literal(text: str) -> str:
-    """A text as a string literal that MATCH and COUNTIFS compare exactly (see exact_lookup)."""
+def exact_criterion(text: str) -> str:
+    """A text as a COUNTIFS criterion that matches it exactly: wildcards escaped (see
+    exact_lookup), and '=' first, or a name beginning with < > or = would be a comparison."""
     escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
-    return f'"{escaped}"'
+    return f'"={escaped}"'
 
 
 def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], too_big: str = "Del skemaet op i flere."):

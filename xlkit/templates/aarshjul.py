@@ -32,7 +32,7 @@ from xlkit.records import WorkbookData
 from xlkit.problems import Problem
 from xlkit.values import danish_number, looks_like_cpr, without_cpr
 from xlkit.workbook import (
-    MAX_CELL_TEXT, NAME_PREFIX, define_range_name, exact_literal, exact_lookup, generated_at, header_text, new_workbook,
+    MAX_CELL_TEXT, NAME_PREFIX, define_range_name, exact_criterion, exact_lookup, generated_at, header_text, new_workbook,
     write_metadata,
 )
 
@@ -208,7 +208,7 @@ def _row_check_formula(r: int, refs: Refs) -> str:
     tail = (f'IF({inside},"","; {labels["outside-window"]}")&IF({holiday},"; {labels["holiday-week"]}","")'
             f'&IF({grade},"","; {labels["wrong-grade"]}")')
     return (
-        f'IF(AND({a}="",{c}="",{cell}=""),"",IF(ISNA({m}),"{labels["unknown-activity"]}",IF(ISNA(MATCH({c},{refs.classes},0)),'
+        f'IF(AND({a}="",{c}="",{cell}=""),"",IF(ISNA({m}),"{labels["unknown-activity"]}",IF(ISNA(MATCH({exact_lookup(c)},{refs.classes},0)),'
         f'"{labels["unknown-class"]}",IF(ISNA({week_i}),"{labels["not-a-school-week"]}",MID({tail},3,200)))))'
     )
 
@@ -313,7 +313,7 @@ def grid_text(spec: PlanSpec, plan: list[Assignment], class_name: str, week: int
 def _grid_formula(refs: Refs, class_ref: str, week_ref: str) -> str:
     count = f"COUNTIFS({refs.klass},{class_ref},{refs.week},{week_ref})"
     first = f"INDEX({refs.activity},MATCH(1,({refs.klass}={class_ref})*({refs.week}={week_ref}),0))"
-    short = f"IFERROR(INDEX({refs.cat_short},MATCH({first},{refs.cat_name},0)),\"\")"
+    short = f"IFERROR(INDEX({refs.cat_short},MATCH({exact_lookup(first)},{refs.cat_name},0)),\"\")"
     return f'IF({count}=0,"",{short}&IF({count}>1," +"&({count}-1),""))'
 
 
@@ -494,7 +494,7 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
                 sheet.write_string(r, 1 + j, "–", f["num"])
                 continue
             value = "ok" if (activity.name, class_name) in planned else "MANGLER"
-            sheet.write_formula(r, 1 + j, f'IF(COUNTIFS({refs.activity},{exact_literal(activity.name)},{refs.klass},'
+            sheet.write_formula(r, 1 + j, f'IF(COUNTIFS({refs.activity},{exact_criterion(activity.name)},{refs.klass},'
                                           f'$A{r + 1})>0,"ok","MANGLER")',
                                 f["num"], value)
     sheet.conditional_format(layout["compulsory_rows"][0], 1, layout["compulsory_rows"][1], len(compulsory),

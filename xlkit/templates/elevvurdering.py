@@ -26,7 +26,7 @@ from xlkit.roster import Student
 from xlkit.rules import Scale
 from xlkit.spec import ElevvurderingSpec
 from xlkit.terms import Season, Term, class_terms
-from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, names_and_logins_swapped, read_rating, read_text, whole_number
+from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_rating, read_text, whole_number
 from xlkit.workbook import (
     MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
     new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
@@ -193,8 +193,9 @@ def build(
                     sheet.write_string(r, col, str(raw), fmt)
         focus = _focus_formula(layout, r, current_name)
         if len(focus) > MAX_FORMULA:  # Excel would refuse the file (found in review: 12 subjects over grades 0-9)
-            raise XlkitError(f"Skemaet har så mange fag og terminer, at fokusformlen bliver {len(focus)} tegn lang; "
-                             f"Excel tillader {MAX_FORMULA}. Del skemaet op i flere (fx indskoling og udskoling).")
+            raise XlkitError(f"Skemaet har så mange fag og terminer, at fokusformlen bliver {danish_number(len(focus))} "
+                             f"tegn lang; Excel tillader {danish_number(MAX_FORMULA)}. Del skemaet op i flere "
+                             "(fx indskoling og udskoling).")
         sheet.write_formula(r, FOCUS_COL, focus, formats["focus"], cached.focus[row])
 
     _write_summary(sheet, layout, cached, formats)

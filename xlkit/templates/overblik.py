@@ -41,7 +41,7 @@ from xlkit.workbook import (
 )
 
 KIND = "overblik"
-OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|005[Ff])_")  # what Excel writes: control characters and _
 ROSTER_SHEET, OVER_TIME_SHEET, STUDENT_SHEET = "Elever", "Over tid", "Elevark"
 OWN_SHEETS = (OVER_TIME_SHEET, STUDENT_SHEET)  # made by xlkit, no name points to them: not warned about as unread
 RESERVED_SHEETS = {ROSTER_SHEET.lower(), OVER_TIME_SHEET.lower(), STUDENT_SHEET.lower(), "xlkit"}
@@ -992,12 +992,12 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
     students = students[:rows]
     last_named = max((i for i, s in enumerate(students) if s.name not in (None, "") or s.uni_login not in (None, "")),
                      default=-1)
-    build(spec_from_metadata(metadata), output, str(metadata["school"]), str(metadata["class_letter"]),
-          tests + [test], students[: last_named + 1], points)
     try:
+        build(spec_from_metadata(metadata), output, str(metadata["school"]), str(metadata["class_letter"]),
+              tests + [test], students[: last_named + 1], points)
         new_students, new_points, _, _ = typed_inputs(output)
-    except InvalidWorkbook:
-        output.unlink()
+    except BaseException:  # no half-written file is left to block the next attempt
+        output.unlink(missing_ok=True)
         raise
     carried = {key: value for key, value in new_points.items() if key[1] != test.short_name}
     padded = students + [Student(None, None)] * (len(new_students) - len(students))
