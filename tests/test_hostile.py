@@ -977,6 +977,8 @@ def test_the_writer_keeps_rich_looking_text_exact_with_or_without_a_format(tmp_p
     back = openpyxl.load_workbook(tmp_path / "t.xlsx")["A"]
     assert [[cell.value for cell in row] for row in back.iter_rows()] == [[text, text] for text in texts]
     assert back["A1"].font.b
+    rich = openpyxl.load_workbook(tmp_path / "t.xlsx", rich_text=True)["A"]["A1"].value  # every part bold too
+    assert all(part.font.b for part in rich if not isinstance(part, str)) and len(rich) == 3
 
 
 def test_text_from_files_reaches_the_terminal_without_control_characters(tmp_path, spec):

@@ -213,6 +213,12 @@ def _check_kind(check: _Checker, root: dict, kind: str) -> None:
         check.fault("kind", f"'{root['kind']}' er ikke '{kind}'")
 
 
+def rating_column_name(grade: int, season_id: str, subject_id: str) -> str:
+    """Defined name (without prefix) of one grade × season × subject input column; only
+    letters, digits and _ (Excel rejects a name with '-')."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"v_{grade}_{season_id}_{subject_id}")
+
+
 def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
     root = check.mapping(
         data,
@@ -255,11 +261,10 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
         )
     check.unique([s.id for s in subjects], "subjects", "id")
     check.unique([s.label for s in subjects], "subjects", "label")
-    # each grade × season × subject column gets a defined name with - and the joins made _
-    # (elevvurdering.range_name): found in review, 'dansk-1' and 'dansk_1' shared one, and a
-    # rating was read as the other subject's
-    names = [re.sub(r"[^A-Za-z0-9_]", "_", f"{grade}_{season.id}_{subject.id}")
-             for grade in grades for season in seasons for subject in subjects]
+    # found in review: 'dansk-1' and 'dansk_1' shared one defined name, and a rating was read
+    # as the other subject's
+    names = [rating_column_name(grade, season.id, subject.id) for grade in grades for season in seasons
+             for subject in subjects]
     if len(set(names)) < len(names):
         check.fault("subjects", "to fag eller sæsoner får samme navn i skemaet, fordi deres id'er kun adskiller sig "
                                 "ved - og _ (fx 'dansk-1' og 'dansk_1'); giv dem id'er med kun bogstaver og tal")

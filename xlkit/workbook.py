@@ -34,13 +34,15 @@ class TextWorksheet(Worksheet):
     XML of its own and writes it unescaped: a pupil's name typed that way broke the XML of
     the leaders' summary, or added a HYPERLINK formula to it (found in review). Such a
     string is written as a rich string of plain parts, which XlsxWriter escapes: the same
-    text, in the default font. Text stored as a formula's result is escaped like cell text.
+    text, in the cell's font. Text stored as a formula's result is escaped like cell text.
     """
 
     def _write_string(self, row, col, string, cell_format=None):
         if string.startswith("<r>") and string.endswith("</r>"):
-            parts = ("<", "r", string[2:]) + ((cell_format,) if cell_format else ())
-            return self._write_rich_string(row, col, *parts)
+            if cell_format is None:
+                return self._write_rich_string(row, col, "<", "r", string[2:])
+            # each part in the cell's own font, and the cell's format last
+            return self._write_rich_string(row, col, "<", cell_format, "r", cell_format, string[2:], cell_format)
         return super()._write_string(row, col, string, cell_format)
 
     def _write_formula(self, row, col, formula, cell_format=None, value=0):

@@ -12,7 +12,6 @@ filled copy through its defined names. Layout (0-based rows/cols):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
 from xlkit.rules import Scale
-from xlkit.spec import ElevvurderingSpec
+from xlkit.spec import ElevvurderingSpec, rating_column_name
 from xlkit.terms import Season, Term, class_terms
 from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_rating, read_text, whole_number
 from xlkit.workbook import (
@@ -96,9 +95,8 @@ class Layout:
 
 
 def range_name(term: Term, subject_id: str) -> str:
-    """Defined name (without prefix) of one term × subject input column; only letters,
-    digits and _ (Excel rejects a name with '-')."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", f"v_{term.id}_{subject_id}")
+    """Defined name (without prefix) of one term × subject input column."""
+    return rating_column_name(term.grade, term.season.id, subject_id)
 
 
 def build(
