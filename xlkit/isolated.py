@@ -3,8 +3,9 @@
 A read's own time limit (SIGALRM, reader.time_limit) stops Python code, but native code
 (calamine, zlib, the XML parsers) caught in a loop never returns to Python to notice it,
 and nothing in Python caps the memory a forged file makes a parser ask for. A process of
-its own, with a CPU-time limit, a bound on its address space and no core dumps, needs no
-cooperation: whatever the file does, only that process dies, and it is reported in Danish.
+its own, with a CPU-time limit, a bound on its address space and no core dumps (and, for
+run_alone, a limit on the clock), needs no cooperation: whatever the file does, only that
+process dies, and it is reported in Danish.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ CRASHED = "internal-error"
 
 
 class ProcessDied(InvalidWorkbook):
-    """The process working on a file died: killed at its CPU limit, or crashed."""
+    """The process working on a file died: killed at its CPU or clock limit, or crashed."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
