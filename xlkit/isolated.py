@@ -15,6 +15,7 @@ import math
 import multiprocessing
 import pickle
 import signal
+import sys
 import traceback
 from collections.abc import Callable
 from typing import TypeVar
@@ -45,8 +46,9 @@ class ProcessDied(InvalidWorkbook):
 
 
 def process_context():
-    """Forked processes start at once and inherit the imported modules; spawn elsewhere."""
-    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    """On Linux, forked processes start at once and inherit the imported modules; elsewhere
+    spawn, Python's own default there (fork is unsafe with macOS's system libraries)."""
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
 def prepare_process() -> None:
