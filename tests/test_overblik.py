@@ -323,6 +323,35 @@ def test_a_sorted_class_list_or_test_sheet_is_read_by_nr_and_reported(tmp_path, 
     assert {r.test for r in data.records} == {"Prøve 2"}
 
 
+def test_add_test_keeps_points_with_their_student_after_a_sort(tmp_path, workbook):
+    """The new file's test sheets take their students from the class list row by row, so
+    add-test must carry points over by Nr as the reader does; it moved every point to
+    whoever stood in the row, and its own check passed (found in review)."""
+    def points(path):
+        return {(r.test, r.student, r.uni_login, r.measure): r.value for r in read_workbook(path).records}
+
+    third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+    definition = tmp_path / "p3.xlsx"
+    write_definition_sheet(definition, third)
+    for name, sheet, rows, last_col in (("elever", "Elever", (5, 6), 3), ("prove", "Prøve 1", (7, 8), 6)):
+        wb = open_for_filling(workbook)
+        _swap_rows(wb[sheet], *rows, last_col)
+        wb.save(tmp_path / f"{name}.xlsx")
+        out = tmp_path / f"{name}_ny.xlsx"
+        result = CliRunner().invoke(main, ["add-test", str(tmp_path / f"{name}.xlsx"), "--test", str(definition),
+                                           "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert points(out) == points(workbook)
+        assert not [p for p in read_workbook(out).problems if p.code.startswith("rows-")]
+    wb = open_for_filling(tmp_path / "prove.xlsx")
+    wb["Prøve 1"]["A7"] = 1  # two rows say Nr 1: nobody can tell whose points they are
+    wb.save(tmp_path / "uklar.xlsx")
+    out = tmp_path / "uklar_ny.xlsx"
+    result = CliRunner().invoke(main, ["add-test", str(tmp_path / "uklar.xlsx"), "--test", str(definition),
+                                       "-o", str(out)])
+    assert result.exit_code == 1 and "sorteret om" in result.output and not out.exists()
+
+
 def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):
     wb = open_for_filling(workbook)
     cells = [(f"B{r}", f"C{r}") for r in range(5, 9)]  # the overbliksark has UNI-login first

@@ -786,8 +786,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         if test_sorted is not None:
             problem("rows-reordered", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
                     replace(region, left=nr_col), test_sorted)
-        owners = (range(len(students)) if roster_sorted is None and test_sorted is None
-                  else _owners(test_numbers, roster_numbers))
+        owners = point_owners(test_numbers, roster_numbers)
         if owners is None:
             data.problems.append(Problem(
                 "rows-unmatched", f"Prøvens point er ikke medtaget: Nr. viser ikke, hvilken elev hver række i "
@@ -856,6 +855,14 @@ def _first_out_of_order(numbers: list) -> int | None:
                 return position
             previous = value
     return None
+
+
+def point_owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
+    """For each test-sheet row, the class-list row of the student its points belong to
+    (row by row while neither list is sorted); None when the Nr columns cannot tell."""
+    if _first_out_of_order(roster_numbers) is None and _first_out_of_order(test_numbers) is None:
+        return list(range(len(test_numbers)))
+    return _owners(test_numbers, roster_numbers)
 
 
 def _owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
@@ -933,6 +940,8 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
 
         names, logins = typed("elev"), typed("uni_login")
         students = [Student(n[0], u[0]) for n, u in zip(names, logins)]
+        numbers = _named_region(values, "nr")
+        roster_numbers = [row[0].value for row in numbers] if numbers else list(range(1, len(students) + 1))
         points: Points = {}
         titles: dict[str, str] = {}
         for index, test in enumerate(stored_tests(metadata), start=1):
@@ -940,14 +949,28 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
             if region is None or any(len(row) != len(test.tasks) for row in region):
                 raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
             titles[test.short_name] = region[0][0].parent.title
-            for row, cells in enumerate(typed(f"t{index}_point")):
-                for task, value in zip(test.tasks, cells):
+            owners = point_owners(_test_numbers(region), roster_numbers)
+            if owners is None:
+                raise InvalidWorkbook(f"Elevlisten eller prøvearket '{titles[test.short_name]}' er sorteret om, og Nr. "
+                                      "viser ikke, hvilken elev hver række point hører til. Fortryd sorteringen, "
+                                      "eller sortér begge ark efter Nr., og prøv igen.")
+            for row, cells in enumerate(typed(f"t{index}_point")):  # keyed by the student's class-list row,
+                for task, value in zip(test.tasks, cells):  # as the new file's sheets take them row by row
                     if value is not None:
-                        points[(row, test.short_name, task.id)] = value
+                        points[(owners[row], test.short_name, task.id)] = value
     finally:
         values.close()
         formulas.close()
     return students, points, metadata, titles
+
+
+def _test_numbers(region: list[list]) -> list:
+    """The Nr column of a test sheet beside its points (openpyxl cells), as read() finds it."""
+    first = region[0][0]
+    nr_col = first.column - FIRST_TASK_COL
+    if nr_col < 1:
+        return list(range(1, len(region) + 1))
+    return [first.parent.cell(first.row + offset, nr_col).value for offset in range(len(region))]
 
 
 def _typed(raw_cell, shown_cell):
