@@ -250,7 +250,7 @@ def catalogues(draw):
                                classes=("2.A", "4.A", "6.B", "8.A"), plan=())
     weeks = [w.week for w in school_weeks(spec)]
     plan = [Assignment(draw(st.sampled_from(activities)).name, draw(st.sampled_from(spec.classes)),
-                       draw(st.sampled_from(weeks))) for _ in range(draw(st.integers(0, 12)))]
+                       draw(st.sampled_from(weeks + [0]))) for _ in range(draw(st.integers(0, 12)))]  # 0: no week yet
     return spec, plan
 
 
@@ -260,7 +260,8 @@ def test_suggest_never_violates_a_window_holiday_or_limit(case):
     spec, plan = case
     result = suggest(spec, plan)
     weeks = {w.week: w for w in school_weeks(spec)}
-    changed = result.added + [after for _, after in result.moved]
+    changed = result.added + result.dated + [after for _, after in result.moved]
+    assert not [a for a in result.plan if a.week == 0 and a.class_name in spec.classes] or result.impossible
     for a in changed:
         activity = spec.activity(a.activity)
         assert in_window(a.week, activity.window) and not weeks[a.week].holiday
@@ -286,6 +287,25 @@ def test_suggest_says_plainly_when_no_week_is_valid(spec):
         "Juleprøve for 4.A: ingen uge i vinduet uge 52–53 er fri for ferie og under grænserne for prøver pr. uge og måned"]
 
 
+def test_suggest_keeps_what_was_typed_and_gives_a_week_to_a_row_without_one(tmp_path, spec):
+    """A blank or text week came back as week 0 in the suggested årshjul, and a moved row
+    lost its note (found in review). Now a row without a week gets one, text stays text,
+    and xlkit's note goes before the row's own."""
+    plan = [Assignment(NFT_L, "2.A", 0, "", "uge aftales med Hanne"), Assignment(NFT_M, "2.A", 0, typed_week="uge 50"),
+            Assignment(LAES, "4.A", 44, "", "husk lokale"), Assignment(NFT_L, "4.A", 44)]
+    built = aarshjul.build(dataclasses.replace(spec, max_tests_per_week=1), tmp_path / "plan.xlsx", plan)
+    result = CliRunner().invoke(main, ["plan", "suggest", str(built)])
+    assert result.exit_code == 0, result.output
+    assert "Uge foreslået: Nationale færdighedstest, læsning for 2.A i uge" in result.output
+    rows = [[c.value for c in row[:5]] for row in openpyxl.load_workbook(tmp_path / "plan_forslag.xlsx")["Plan"].iter_rows(
+        min_row=aarshjul.PLAN_HEADER + 2, max_row=aarshjul.PLAN_HEADER + 5)]
+    laes = spec.activity(NFT_L)
+    assert in_window(rows[0][2], laes.window) and rows[0][4] == "Uge foreslået af xlkit; uge aftales med Hanne"
+    assert rows[1][2:5] == ["uge 50", None, None]
+    assert rows[2][2] != 44 and rows[2][4] == "Flyttet af xlkit fra uge 44; husk lokale"
+    assert rows[3][2:5] == [44, None, None]
+
+
 def test_suggest_stops_at_once_when_the_plan_would_outgrow_the_sheet(tmp_path, spec):
     """A spec with thousands of classes or activities (it fits in one cell) kept `plan
     suggest` busy for half a minute before the workbook writer refused the plan; now it
@@ -305,9 +325,13 @@ def test_suggest_stops_at_once_when_the_plan_would_outgrow_the_sheet(tmp_path, s
 # --- calendars ------------------------------------------------------------------------------
 
 def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
-    plan = [Assignment(NFT_L, "2.A", 36, "", "Husk høretelefoner"), Assignment("Terminsprøve 8. klasse", "8.A", 3),
-            Assignment(NFT_M, "2.A", 53)]
-    files = write_calendars(spec, plan, tmp_path)
+    plan = [Assignment(NFT_L.lower(), "2.A", 36, "", "Husk høretelefoner"), Assignment("Terminsprøve 8. klasse", "8.A", 3),
+            Assignment(NFT_M, "2.a", 53), Assignment(NFT_M, "2.A", 0, row=9, typed_week="uge 50"),
+            Assignment("Ukendt aktivitet", "2.A", 40, row=10)]
+    # names in other letter case are the same rows, as on the Tjek sheet: they went into no file,
+    # or into a file of their own (found in review); rows that cannot go in are returned
+    files, left_out = write_calendars(spec, plan, tmp_path)
+    assert [a.row for a in left_out] == [9, 10]
     names = sorted(p.name for p in files)
     assert names == ["ansvarlig_Afdelingsleder.ics", "ansvarlig_Læsevejleder.ics", "ansvarlig_Matematikvejleder.ics",
                      "klasse_2_A.ics", "klasse_8_A.ics"]
@@ -326,7 +350,7 @@ def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
 def test_a_line_break_in_a_name_stays_inside_its_calendar_line(tmp_path, spec, person):
     """Found in review: a responsible person typed with Alt+Enter stopped the export with a
     Python error, and a lone CR went into the calendar's name line."""
-    files = write_calendars(spec, [Assignment(NFT_L, "2.A", 36, person)], tmp_path)
+    files, _ = write_calendars(spec, [Assignment(NFT_L, "2.A", 36, person)], tmp_path)
     text = next(path for path in files if path.name.startswith("ansvarlig")).read_bytes()
     assert not any(b"\r" in line or b"\n" in line for line in text.split(b"\r\n"))  # no line of its own
     calendar = icalendar.Calendar.from_ical(text)
@@ -449,7 +473,7 @@ def test_calendars_of_a_long_responsible_name_get_short_distinct_file_names(tmp_
     long = "Læsevejlederen i samarbejde med klasselæreren og matematikvejlederen, " * 4
     plan = [dataclasses.replace(_a(spec.activities[0].name, "4.A", 40), responsible=long),
             dataclasses.replace(_a(spec.activities[0].name, "4.B", 40), responsible=long + "og AKT")]
-    files = write_calendars(spec, plan, tmp_path / "kalender")
+    files, _ = write_calendars(spec, plan, tmp_path / "kalender")
     names = [f.name for f in files if f.name.startswith("ansvarlig_")]
     assert len(names) == 2 and all(len(n.encode()) < 200 for n in names)
     # and a folder that cannot be made is a plain Danish message, not a traceback

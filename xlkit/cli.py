@@ -350,11 +350,13 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
         aarshjul.build(data.plan_spec, output, result.plan)
     for before, after in result.moved:
         say(printable(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}"))
+    for a in result.dated:
+        say(printable(f"Uge foreslået: {a.activity} for {a.class_name} i uge {a.week} (rækken havde ingen uge)"))
     for a in result.added:
         say(printable(f"Tilføjet: {a.activity} for {a.class_name} i uge {a.week}"))
     for message in result.impossible:
         say(f"Ingen gyldig uge: {printable(message)}")
-    changes = len(result.moved) + len(result.added)
+    changes = len(result.moved) + len(result.dated) + len(result.added)
     protected = " med samme adgangskode" if password else ""
     say(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
         f"Plan); {workbook} er uændret.")
@@ -373,8 +375,12 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
     from xlkit.ics import write_calendars  # icalendar is only needed here
 
-    files = write_calendars(data.plan_spec, data.plan, output)
+    files, left_out = write_calendars(data.plan_spec, data.plan, output)
     say(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
+    if left_out:
+        rows = ", ".join(str(a.row) for a in left_out[:20] if a.row) + (" …" if len(left_out) > 20 else "")
+        say(f"{plural(len(left_out), 'række', 'rækker')} kom ikke med, fordi aktiviteten er ukendt eller ugen "
+            f"ikke er en skoleuge" + (f" (arket Plan, række {rows})" if rows else "") + "; kolonnen Tjek viser hvorfor.")
 
 
 @main.command("consolidate", context_settings=CONTEXT)

@@ -11,7 +11,7 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from xlkit.errors import XlkitError
-from xlkit.plan import Assignment, PlanSpec, school_weeks
+from xlkit.plan import Assignment, PlanSpec, canonical, school_weeks
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -43,15 +43,19 @@ def _file_name(prefix: str, name: str) -> str:
     return f"{prefix}_{stem}.ics"
 
 
-def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> list[Path]:
-    """Write klasse_<klasse>.ics and ansvarlig_<navn>.ics; returns the files written."""
+def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tuple[list[Path], list[Assignment]]:
+    """Write klasse_<klasse>.ics and ansvarlig_<navn>.ics; returns the files written and the
+    rows left out (an unknown activity, or no school week). Names are matched without regard
+    to case, as the Tjek sheet and `plan check` do: "2.a" is 2.A's row (found in review)."""
     mondays = {w.week: w.monday for w in school_weeks(spec)}
     by_class: dict[str, Calendar] = {}
     by_person: dict[str, Calendar] = {}
+    left_out: list[Assignment] = []
     stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    for a in plan:
+    for a in canonical(spec, plan):
         activity = spec.activity(a.activity)
         if activity is None or a.week not in mondays:
+            left_out.append(a)
             continue
         start = mondays[a.week]
         person = a.responsible or activity.responsible
@@ -81,4 +85,4 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> lis
     folder.mkdir(parents=True, exist_ok=True)
     for path, calendar in files.items():
         path.write_bytes(calendar.to_ical())
-    return list(files)
+    return list(files), left_out

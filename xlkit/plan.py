@@ -52,6 +52,7 @@ class Assignment:
     responsible: str = ""
     note: str = ""
     row: int | None = None  # the sheet row it came from (for messages)
+    typed_week: object = None  # the week cell when it is not a week number ("uge 50"), kept for a new årshjul
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ class Suggestion:
     plan: list[Assignment]  # the whole plan with the suggestions in it
     added: list[Assignment] = field(default_factory=list)
     moved: list[tuple[Assignment, Assignment]] = field(default_factory=list)  # (before, after)
+    dated: list[Assignment] = field(default_factory=list)  # rows that had no week and got one
     impossible: list[str] = field(default_factory=list)  # Danish messages
 
 
@@ -296,19 +298,31 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
             load.count(a, +1)
             result.impossible.append(f"{activity.name} for {a.class_name} i uge {a.week}: ingen anden tilladt uge")
             continue
-        moved = replace(a, week=target.week, note=f"{MOVED} fra uge {a.week}")
+        moved = replace(a, week=target.week, note=_with_note(f"{MOVED} fra uge {a.week}", a.note))
         load.count(moved, +1)
         plan[index] = moved
         result.moved.append((a, moved))
+    for index, a in enumerate(list(plan)):  # a row planned without a week yet ("uge aftales")
+        activity = spec.activity(a.activity)
+        if activity is None or a.week or a.typed_week is not None or a.class_name not in spec.classes:
+            continue
+        target = load.best_week(activity, a.class_name)
+        if target is None:
+            result.impossible.append(f"{activity.name} for {a.class_name}: ingen uge i vinduet uge "
+                                     f"{activity.window[0]}–{activity.window[1]} {FREE_WEEK}")
+            continue
+        dated = replace(a, week=target.week, note=_with_note(DATED, a.note))
+        load.count(dated, +1)
+        plan[index] = dated
+        result.dated.append(dated)
     for finding in check_plan(spec, plan):
         if finding.check != "missing-compulsory":
             continue
         activity = spec.activity(finding.where)
         week = load.best_week(activity, finding.class_name)
         if week is None:
-            result.impossible.append(
-                f"{activity.name} for {finding.class_name}: ingen uge i vinduet uge {activity.window[0]}–"
-                f"{activity.window[1]} er fri for ferie og under grænserne for prøver pr. uge og måned")
+            result.impossible.append(f"{activity.name} for {finding.class_name}: ingen uge i vinduet uge "
+                                     f"{activity.window[0]}–{activity.window[1]} {FREE_WEEK}")
             continue
         if max_rows is not None and len(plan) >= max_rows:
             raise XlkitError(f"Forslagene kan ikke være i årshjulet: planen ville få over {max_rows} rækker, og "
@@ -321,6 +335,13 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
 
 
 SUGGESTED = "Forslag fra xlkit"
+DATED = "Uge foreslået af xlkit"
+FREE_WEEK = "er fri for ferie og under grænserne for prøver pr. uge og måned"
+
+
+def _with_note(change: str, note: str) -> str:
+    """xlkit's note on a changed row, first (the sheet colours rows by it), then the row's own."""
+    return f"{change}; {note}" if note else change
 SPLIT_ADVICE = "Del planen op i flere årshjul (færre klasser eller aktiviteter i hvert)."  # a plan too big for one
 MOVED = "Flyttet af xlkit"
 

@@ -25,7 +25,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs, xl
 from xlkit import stored
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.plan import (
-    MONTHS, MOVED, SPLIT_ADVICE, SUGGESTED, Assignment, PlanSpec, SchoolWeek, applicable, check_plan,
+    DATED, MONTHS, MOVED, SPLIT_ADVICE, SUGGESTED, Assignment, PlanSpec, SchoolWeek, applicable, check_plan,
     plan_from_data, school_weeks,
 )
 from xlkit.records import WorkbookData
@@ -225,7 +225,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet.write_string(1, 0, "Skriv én række pr. aktivitet og klasse: vælg aktivitet og klasse i listerne, og skriv "
                              "ugenummeret. Årsplanen, årshjulet, tjekket og klassearket følger med.", f["info"])
     columns = ["Aktivitet", "Klasse", "Uge", "Ansvarlig", "Note", "Type", "Tjek"]
-    rows = [[a.activity, a.class_name, a.week, a.responsible, a.note] for a in plan]
+    rows = [[a.activity, a.class_name, a.week or a.typed_week, a.responsible, a.note] for a in plan]
     sheet.add_table(PLAN_HEADER, 0, PLAN_HEADER + PLAN_ROWS, len(columns) - 1, {
         "name": "Plan", "style": "Table Style Light 9", "autofilter": True,
         "columns": [{"header": h} for h in columns],
@@ -237,7 +237,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
             fmt = f["input_week"] if col == 2 else f["input"]
             if value in ("", None):
                 sheet.write_blank(r, col, None, fmt)
-            elif isinstance(value, int):
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(r, col, value, fmt)
             else:
                 sheet.write_string(r, col, str(value), fmt)
@@ -258,7 +258,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     note = f"$E{first + 1}"
     sheet.conditional_format(first, 0, last, 4, {
         "type": "formula", "format": f["suggested"],
-        "criteria": f'=OR({note}="{SUGGESTED}",LEFT({note},{len(MOVED)})="{MOVED}")'})
+        "criteria": f'=OR({note}="{SUGGESTED}",LEFT({note},{len(MOVED)})="{MOVED}",LEFT({note},{len(DATED)})="{DATED}")'})
     sheet.set_column(0, 0, 36)
     sheet.set_column(1, 2, 8)
     sheet.set_column(3, 3, 18)
@@ -662,9 +662,12 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         if isinstance(week, str) and week.strip().isdigit():
             week = int(week.strip())  # as Excel's COUNTIFS reads it
         number = isinstance(week, (int, float)) and not isinstance(week, bool) and float(week).is_integer()
-        # a blank or other text week is week 0, never a school week, exactly as the Tjek column says
+        # a blank or other text week is week 0, never a school week, exactly as the Tjek column says;
+        # what was typed is kept, so `plan suggest` repeats it instead of writing 0 (found in review)
+        typed = None if number or week in (None, "") else week
         plan.append(Assignment("" if activity is None else str(activity), "" if klass is None else str(klass),
-                               int(week) if number else 0, str(responsible or "").strip(), str(note or "").strip(), row))
+                               int(week) if number else 0, str(responsible or "").strip(), str(note or "").strip(), row,
+                               typed))
     data.plan_spec, data.plan = spec, plan
     return data
 
