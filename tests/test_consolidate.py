@@ -202,3 +202,34 @@ def test_two_students_of_the_same_name_stay_two_when_copies_are_merged(tmp_path,
     [summary] = result.classes
     assert summary.counts["DANSK"][2] == 1 and summary.counts["DANSK"][5] == 1 and summary.counts["MAT"][4] == 1
     assert [(f["student"], f["nr"]) for f in summary.focus] == [("Mads Bach", 1)], summary.focus
+
+
+def test_a_name_corrected_in_the_newest_copy_is_still_one_student(tmp_path, spec):
+    """Copies are matched by name, and then by UNI-login: a name corrected in the newest
+    copy made two students of one, counted twice (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    older = elevvurdering.build(spec, folder / "7A_dansk.xlsx", "S", "A", 2026, 7,
+                                [Student("Lucas Kjr", "luca1"), Student("Bo", "bo1")])
+    newer = elevvurdering.build(spec, folder / "7A_mat.xlsx", "S", "A", 2026, 7,
+                                [Student("Lucas Kjær", "luca1"), Student("Bo", "bo1")])
+    fill(older, {"E6": 2, "E7": 4})
+    fill(newer, {"F6": 4, "F7": 3})
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    [summary] = consolidate(folder).classes
+    assert sum(summary.counts["DANSK"].values()) == 2 and sum(summary.counts["MAT"].values()) == 2
+    assert [(f["student"], f["reasons"]) for f in summary.focus] == [("Lucas Kjær", "DANSK 2 (Orange)")]
+
+
+def test_copies_whose_school_differs_only_in_case_are_one_class(tmp_path, spec):
+    """"Bøgebakkeskolen" and "bøgebakkeskolen" counted the class twice (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    fill(elevvurdering.build(spec, folder / "7A_1.xlsx", "Bøgebakkeskolen", "A", 2026, 7, [Student(n) for n in NAMES]),
+         {"E6": 2})
+    fill(elevvurdering.build(spec, folder / "7A_2.xlsx", "bøgebakkeskolen", "a", 2026, 7, [Student(n) for n in NAMES]),
+         {"E7": 4})
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert summary.counts["DANSK"] == {1: 0, 2: 1, 3: 0, 4: 1, 5: 0}
+    assert [p.code for p in result.problems].count("duplicate-class") == 1

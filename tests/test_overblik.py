@@ -3,6 +3,7 @@ reading and the leaders' figures."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zipfile
 
@@ -350,6 +351,20 @@ def test_add_test_keeps_points_with_their_student_after_a_sort(tmp_path, workboo
     result = CliRunner().invoke(main, ["add-test", str(tmp_path / "uklar.xlsx"), "--test", str(definition),
                                        "-o", str(out)])
     assert result.exit_code == 1 and "sorteret om" in result.output and not out.exists()
+
+
+def test_two_classes_with_the_same_letter_and_subject_are_not_taken_for_copies(tmp_path, ospec):
+    """This year's 8.A and 9.A in matematik: an overbliksark has no start year, so they were
+    merged as copies of one class, and 9.A's points went into 8.A (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    students = [Student(f"Elev {i}", f"uni{i:02d}") for i in range(2)]
+    eighth = dataclasses.replace(TEST_1, grade=8)
+    overblik.build(ospec, folder / "8A.xlsx", "Ullerup Bæk", "A", [eighth], students, {(0, "Prøve 1", "1"): 2})
+    overblik.build(ospec, folder / "9A.xlsx", "Ullerup Bæk", "A", [TEST_1], students, {(1, "Prøve 1", "1"): 1})
+    result = consolidate(folder)
+    assert not [p for p in result.problems if p.code == "duplicate-class"]
+    assert sorted((t.class_name, t.students, t.total) for t in result.tests) == [("8.A", 1, 1.0), ("9.A", 1, 0.5)]
 
 
 def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):

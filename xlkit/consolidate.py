@@ -470,8 +470,9 @@ def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tup
     groups: dict[tuple, list[FileResult]] = {}
     for item in read:
         data = item.data
-        key = (data.kind, data.school, data.class_letter, data.metadata.get("start_year"),
-               data.metadata.get("start_grade"), data.metadata.get("subject"))
+        # the cohort, not the start keys: an overbliksark has none, so this year's 8.A and 9.A in
+        # matematik were merged as copies of one class; and "Skolen"/"skolen" is one school (found in review)
+        key = (data.kind, *_cohort(data), data.metadata.get("subject"))
         groups.setdefault(key, []).append(item)
     kept = [copies[0] for copies in groups.values() if len(copies) == 1]
     repeated = [[item.label for item in copies] for copies in groups.values() if len(copies) > 1]
@@ -497,6 +498,8 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
         return newest
     identities = _student_identities(newest.records)
     keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
+    by_login = {r.uni_login.casefold(): identities.get(r.student_key, r.student_key)
+                for r in newest.records if isinstance(r.uni_login, str) and r.uni_login}
     taken = {(identities.get(r.student_key, r.student_key), r.test or r.term.index, r.measure): r for r in newest.records}
     defined = _defined_slots(newest)
     for _, older in copies[1:]:
@@ -515,6 +518,8 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
             if _slot(record) not in defined:
                 continue
             identity = older_identities.get(record.student_key, record.student_key)
+            if identity not in keys and isinstance(record.uni_login, str) and record.uni_login.casefold() in by_login:
+                identity = by_login[record.uni_login.casefold()]  # a name corrected in the newest copy
             slot = (identity, record.test or record.term.index, record.measure)
             if slot in taken:
                 if taken[slot].value != record.value:
