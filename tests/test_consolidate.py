@@ -233,3 +233,19 @@ def test_copies_whose_school_differs_only_in_case_are_one_class(tmp_path, spec):
     [summary] = result.classes
     assert summary.counts["DANSK"] == {1: 0, 2: 1, 3: 0, 4: 1, 5: 0}
     assert [p.code for p in result.problems].count("duplicate-class") == 1
+
+
+def test_a_cpr_number_pasted_over_the_nr_column_is_reported_and_not_copied(tmp_path, spec):
+    """A class list whose first column is CPR, pasted over Nr (the sheet unprotected): the
+    number went into Elever i fokus, with or without pseudonyms (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    fill(elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES]),
+         {"A6": 102031234, "A7": "010203 - 1234", "E6": 1, "E7": 1})
+    result = consolidate(folder)
+    assert [(p.code, p.cell) for p in result.problems if p.code == "cpr-number"] == [
+        ("cpr-number", "A6"), ("cpr-number", "A7")]
+    out = write_summary(result, tmp_path / "o.xlsx")
+    cells = [str(c.value) for ws in openpyxl.load_workbook(out) for row in ws.iter_rows() for c in row if c.value]
+    assert not [c for c in cells if "1234" in c]
+    assert [(f["student"], f["nr"]) for f in result.classes[0].focus] == [("Anna", None), ("Bo", None)]

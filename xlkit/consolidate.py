@@ -847,7 +847,7 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
         for focus in summary.focus:
             row += 1
             sheet.write_string(row, 0, focus["class"], formats["text"])
-            sheet.write_number(row, 1, focus["nr"], formats["int"])
+            _number(sheet, row, 1, focus["nr"], formats["int"])  # no Nr: text typed there, or a CPR number
             sheet.write_string(row, 2, focus["student"], formats["text"])
             sheet.write_string(row, 3, focus["term"], formats["text"])
             sheet.write_string(row, 4, focus["reasons"], formats["wrap"])

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from xlkit.rules import Scale, is_number
 
 SMALLEST_CPR = 101_000_000  # 010100-0000 typed as a number loses its leading zero
-# ddmmyy, then a hyphen, dash, minus, space, no-break space, '/' or '.' (word processors and
-# exports turn the hyphen into the others; found in review), or nothing, then four digits
-CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[-\u2010-\u2015\u2212 \u00a0\u202f./]?\d{4}(?!\d)")
+# ddmmyy, then a hyphen, dash, minus, '/' or '.' (word processors and exports turn the hyphen
+# into the others), perhaps with a space either side, or a space, or nothing, then four digits;
+# the date itself may be written with separators too: 01.02.03-1234 (both found in review)
+_SEPARATOR = r"[-\u2010-\u2015\u2212./]"
+_SPACE = r"[ \u00a0\u202f]"
+CPR_PATTERN = re.compile(rf"(?<!\d)(0[1-9]|[12]\d|3[01])(?:{_SEPARATOR}|{_SPACE})?(0[1-9]|1[0-2])(?:{_SEPARATOR}|{_SPACE})?"
+                         rf"\d{{2}}(?:{_SPACE}?{_SEPARATOR}{_SPACE}?|{_SPACE})?\d{{4}}(?!\d)")
 
 
 @dataclass(slots=True)  # not frozen: created for every filled cell, and frozen is four times slower
@@ -70,8 +74,17 @@ def looks_like_cpr(value: object) -> bool:
 
 
 def whole_number(value: object) -> int | None:
-    """A cell's value as a whole number (the Nr columns), or None."""
-    return int(value) if is_number(value) and float(value).is_integer() else None
+    """A cell's value as a whole number (the Nr columns), or None; never a CPR number."""
+    return int(value) if is_number(value) and float(value).is_integer() and not looks_like_cpr(value) else None
+
+
+def read_nr(value: object, report) -> int | None:
+    """A Nr cell as a whole number; a CPR number pasted there (a class list whose first
+    column is CPR, pasted over the Nr column) is reported and never kept (found in review)."""
+    if looks_like_cpr(value):
+        report("cpr-number", "Nr.-feltet ligner et CPR-nummer.",
+               "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.")
+    return whole_number(value)
 
 
 def without_cpr(text: str) -> str:

@@ -25,7 +25,7 @@ from xlkit.roster import Student
 from xlkit.rules import Scale
 from xlkit.spec import ElevvurderingSpec, rating_column_name
 from xlkit.terms import Season, Term, class_terms
-from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_rating, read_text, whole_number
+from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_nr, read_rating, read_text
 from xlkit.workbook import (
     MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
     new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
@@ -521,7 +521,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     seen_logins: dict[str, str] = {}
     for position in range(rows):
         nr_value = numbers.rows[position][0]
-        nr = whole_number(nr_value)
+        nr = read_nr(nr_value, lambda *p: problem(*p, numbers, position))
         name = read_text(names.rows[position][0], "navn", lambda *p: problem(*p, names, position))
         uni = read_text(logins.rows[position][0], "UNI-login", lambda *p: problem(*p, logins, position))
         row_records = []

@@ -33,8 +33,8 @@ from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition, usable_sheet_name
 from xlkit.values import (
-    SWAPPED_ACTION, SWAPPED_MESSAGE, looks_like_cpr, names_and_logins_swapped, read_points, read_text, whole_number,
-    without_cpr,
+    SWAPPED_ACTION, SWAPPED_MESSAGE, looks_like_cpr, names_and_logins_swapped, read_nr, read_points, read_text,
+    whole_number, without_cpr,
 )
 from xlkit.workbook import (
     METADATA_SHEET, NAME_PREFIX, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
@@ -766,6 +766,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 for i in range(len(roster.rows))]
     numbers = workbook.region(NAME_PREFIX + "nr")
     roster_numbers = numbers.column() if numbers is not None else list(range(1, len(students) + 1))
+    for position, value in enumerate(roster_numbers):
+        read_nr(value, lambda *p: problem(*p, numbers, position))
     roster_sorted = _first_out_of_order(roster_numbers)
     if roster_sorted is not None:
         problem("rows-reordered", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
