@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from pathlib import Path
 
 import click
 import openpyxl
@@ -325,3 +326,36 @@ def test_the_summary_written_row_by_row_holds_everything(tmp_path, demo_folder, 
     expected = content(whole)
     assert content(streamed) == expected
     assert sum(len(rows) for rows, *_ in expected.values()) > 150
+
+
+@pytest.mark.parametrize("encrypt", [[], ["--encrypt", "hemmelig"]])
+def test_a_summary_that_cannot_be_written_keeps_the_last_one_and_says_why_in_danish(tmp_path, monkeypatch, encrypt):
+    """A full disk gave a traceback (XlsxWriter's own error type) and left a truncated file
+    in place of the last good summary (found in review)."""
+    import errno
+
+    from xlsxwriter.exceptions import FileCreateError
+
+    import xlkit.consolidate
+    from xlkit.roster import Student
+    from xlkit.spec import load_spec
+    from xlkit.templates import elevvurdering
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    elevvurdering.build(load_spec(kind="elevvurdering"), folder / "7A.xlsx", "S", "A", 2026, 7, [Student("Anna")])
+    output = tmp_path / "ud" / "skoleoversigt.xlsx"
+    output.parent.mkdir()
+    output.write_bytes(b"the last good summary")
+
+    def full_disk(workbook, result):
+        if isinstance(workbook.filename, str):  # half a file written, as on a full disk
+            Path(workbook.filename).write_bytes(b"PK\x03\x04 half")
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(xlkit.consolidate, "_write_sheets", full_disk)
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(output), *encrypt])
+    assert result.exit_code == 1 and "der er ikke mere plads på disken" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert output.read_bytes() == b"the last good summary"
+    assert [p.name for p in output.parent.iterdir()] == ["skoleoversigt.xlsx"]

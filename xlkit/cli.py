@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
 import os
@@ -117,7 +118,17 @@ class DanishGroup(click.Group):
             raise click.ClickException(printable_lines(str(error))) from None
         except OSError as error:  # no permission, a full disk, a name the file system refuses
             where = f" ({printable(str(error.filename))})" if error.filename else ""
-            raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {error.strerror or error}.") from None
+            reason = OS_REASONS.get(error.errno, error.strerror or str(error))
+            raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {reason}.") from None
+
+
+OS_REASONS = {  # the operating system's own text is English on most machines
+    errno.ENOSPC: "der er ikke mere plads på disken",
+    errno.EACCES: "ingen adgang (er filen åben i Excel, eller er mappen skrivebeskyttet?)",
+    errno.EPERM: "ingen adgang",
+    errno.EROFS: "drevet er skrivebeskyttet",
+    errno.ENOENT: "filen eller mappen findes ikke",
+}
 
 
 @click.group(cls=DanishGroup, context_settings=CONTEXT)

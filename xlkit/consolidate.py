@@ -33,7 +33,7 @@ from xlkit.records import Record, WorkbookData
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
-from xlkit.workbook import new_workbook, print_wide
+from xlkit.workbook import new_workbook, print_wide, written_whole
 
 MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
 MAX_PROBLEM_ROWS = 50_000  # rows of the Problemer sheet, a few seconds to write; every file keeps its first ones
@@ -642,12 +642,17 @@ def write_summary(result: Consolidation, output: str | Path, pseudonym_key: byte
     output.parent.mkdir(parents=True, exist_ok=True)
     if pseudonym_key is not None:
         result = _pseudonymised(result, pseudonym_key)
-    if password:  # assembled in memory only: not even XlsxWriter's temporary files hold the plain text
-        target = io.BytesIO()
-        workbook = new_workbook(target, in_memory=True)
-    else:  # rows go to disk as they are written, so memory does not grow with the rows
-        target = output
-        workbook = new_workbook(target, constant_memory=True)
+    with written_whole(output) as partial:
+        if password:  # assembled in memory only: not even XlsxWriter's temporary files hold the plain text
+            plain = io.BytesIO()
+            _write_sheets(new_workbook(plain, in_memory=True), result)
+            encrypt_to(plain.getvalue(), password, partial)
+        else:  # rows go to disk as they are written, so memory does not grow with the rows
+            _write_sheets(new_workbook(partial, constant_memory=True), result)
+    return output
+
+
+def _write_sheets(workbook, result: Consolidation) -> None:
     formats = _formats(workbook, result.scale)
     _overview_sheet(workbook, result, formats)
     _focus_sheet(workbook, result, formats)
@@ -657,9 +662,6 @@ def write_summary(result: Consolidation, output: str | Path, pseudonym_key: byte
     _files_sheet(workbook, result, formats)
     workbook.set_properties({"title": "Skoleoversigt", "comments": "Lavet med xlkit"})
     workbook.close()
-    if password:
-        encrypt_to(target.getvalue(), password, output)
-    return output
 
 
 def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:

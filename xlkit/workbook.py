@@ -5,9 +5,14 @@ the same way in Excel, Excel on the web and LibreOffice."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import quote_sheetname, xl_range_abs, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
@@ -51,6 +56,23 @@ class TextWorksheet(Worksheet):
         if isinstance(value, str):
             value = self._escape_control_characters(value)
         return super()._write_formula(row, col, formula, cell_format, value)
+
+
+@contextmanager
+def written_whole(path: Path):
+    """A temporary file beside `path` to write to, moved over `path` only once it is
+    complete: a full disk or a stopped run left a truncated summary, in place of the last
+    good one (found in review). The temporary file is readable by its owner only."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        yield partial
+        os.replace(partial, path)
+    except FileCreateError as error:  # XlsxWriter's wrapper round the OSError: the CLI says it in Danish
+        raise (error.args[0] if error.args and isinstance(error.args[0], OSError) else OSError(str(error))) from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def new_workbook(path, **options) -> xlsxwriter.Workbook:
