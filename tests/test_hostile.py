@@ -252,10 +252,10 @@ def test_encrypted_summary(tmp_path, spec, monkeypatch):
     out = out_dir / "o.xlsx"
     temporary = []
     real_mkstemp = tempfile.mkstemp
-    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: temporary.append(a) or real_mkstemp(*a, **k))
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: temporary.append(k.get("dir")) or real_mkstemp(*a, **k))
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--encrypt", "Skole2026!"])
     assert result.exit_code == 0, result.output
-    assert temporary == []
+    assert temporary == [out_dir]  # only the encrypted file, written beside the output and moved into place
     assert is_encrypted(out) and sorted(p.name for p in out_dir.iterdir()) == ["o.xlsx"]
     with pytest.raises(Exception):
         openpyxl.load_workbook(out)
