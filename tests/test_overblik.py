@@ -367,6 +367,33 @@ def test_two_classes_with_the_same_letter_and_subject_are_not_taken_for_copies(t
     assert sorted((t.class_name, t.students, t.total) for t in result.tests) == [("8.A", 1, 1.0), ("9.A", 1, 0.5)]
 
 
+def test_each_class_is_judged_by_its_own_workbooks_limits_in_the_summary(tmp_path, ospec):
+    """The dansk team's spec says yellow from 60 %, green from 90 % and under niveau below
+    60 %; matematik keeps 50/80/50. The summary coloured and judged every class by the
+    first file's limits (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    strict = dataclasses.replace(ospec, thresholds=rules.PointsThresholds(0.6, 0.9), below_level=0.6)
+    points = {(0, "Prøve 1", "1"): 2, (0, "Prøve 1", "2"): 1, (0, "Prøve 1", "3"): 1}  # 50 % in both areas
+    students = [Student("Elev 0", "uni00")]
+    overblik.build(strict, folder / "dansk.xlsx", "S", "A", [dataclasses.replace(TEST_1, subject="Dansk")], students, points)
+    overblik.build(ospec, folder / "mat.xlsx", "S", "A", [TEST_1], students, points)
+    out = write_summary(consolidate(folder), tmp_path / "o.xlsx")
+    wb = openpyxl.load_workbook(out)
+    heat = wb["Prøver – fagområder"]
+    red = {}
+    for cf in heat.conditional_formatting:
+        for rule in cf.rules:
+            if "<" in rule.formula[0] and "AND" not in rule.formula[0]:
+                red[str(cf.sqref).split(":")[0]] = rule.formula[0]
+    subject_of_row = {f"G{row}": heat.cell(row, 2).value for row in range(5, 7)}
+    assert {subject_of_row[top]: formula.split("<")[1].split(",")[0] for top, formula in red.items()} == {
+        "Dansk": "0.6", "Matematik": "0.5"}
+    assert "grøn fra 90 % (Dansk)" in heat["A2"].value and "grøn fra 80 % (Matematik)" in heat["A2"].value
+    below = [[c.value for c in row] for row in wb["Elever under niveau"].iter_rows(min_row=5, values_only=False)]
+    assert [(row[1], row[4]) for row in below] == [("Dansk", "2 af 2 under 60 %: Funktioner, Geometri")]
+
+
 def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):
     wb = open_for_filling(workbook)
     cells = [(f"B{r}", f"C{r}") for r in range(5, 9)]  # the overbliksark has UNI-login first

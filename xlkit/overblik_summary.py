@@ -8,6 +8,7 @@ with the same rules as the workbook's own formulas.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -104,24 +105,40 @@ def below_level(summary: TestSummary, level: float) -> list[tuple[str, list[str]
 def write_sheets(workbook, summaries: list[TestSummary], formats: dict) -> None:
     if not summaries:
         return
-    thresholds = summaries[0].data.thresholds or PointsThresholds()
     colours = {RED: workbook.add_format({"bg_color": "#F4A6A0"}), YELLOW: workbook.add_format({"bg_color": "#FFE699"}),
                GREEN: workbook.add_format({"bg_color": "#A9D59C"})}
     for title, attribute in (("Prøver – fagområder", "areas"), ("Prøver – signalord", "signals")):
-        _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colours)
+        _heat_sheet(workbook, title, attribute, summaries, formats, colours)
     _weakest_sheet(workbook, summaries, formats)
     _below_sheet(workbook, summaries, formats)
 
 
-def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colours) -> None:
+def thresholds_of(summary: TestSummary) -> PointsThresholds:
+    """The colour limits the class's own workbook uses (a school's spec may set its own)."""
+    return summary.data.thresholds or PointsThresholds()
+
+
+def colour_note(summaries: list[TestSummary]) -> str:
+    """The colour limits in words; each workbook's own, when the schools' specs differ."""
+    subjects: dict[PointsThresholds, set[str]] = {}
+    for summary in summaries:
+        subjects.setdefault(thresholds_of(summary), set()).add(summary.test.subject)
+    def limits(t: PointsThresholds) -> str:
+        return f"rød under {percent(t.yellow_from)}, gul fra {percent(t.yellow_from)}, grøn fra {percent(t.green_from)}"
+    if len(subjects) == 1:
+        return limits(next(iter(subjects))).capitalize() + "."
+    return "Farverne følger hvert skemas egne grænser: " + "; ".join(
+        f"{limits(t)} ({', '.join(sorted(names))})" for t, names in subjects.items()) + "."
+
+
+def _heat_sheet(workbook, title, attribute, summaries, formats, colours) -> None:
     sheet = workbook.add_worksheet(title)
     names, left_out = heat_columns(summaries, attribute)
     what = "fagområde" if attribute == "areas" else "signalord"
     whats = "fagområder" if attribute == "areas" else "signalord"
     sheet.write_string(0, 0, f"Prøveresultater pr. klasse og {what}", formats["title"])
     sheet.write_string(1, 0, f"Klassen står med sit navn i dag; Klassetrin er klassetrinnet ved prøven. "
-                             f"Klassens gennemsnitlige andel af maks. Rød under {percent(thresholds.yellow_from)}, "
-                             f"gul fra {percent(thresholds.yellow_from)}, grøn fra {percent(thresholds.green_from)}. "
+                             f"Klassens gennemsnitlige andel af maks. {colour_note(summaries)} "
                              "Tom: ikke med i prøven." + (
                                  f" {left_out} {what if left_out == 1 else whats} fra enkelte prøver er ikke vist "
                                  f"(højst {MAX_HEAT_COLUMNS} kolonner)." if left_out else ""),
@@ -143,11 +160,13 @@ def _heat_sheet(workbook, title, attribute, summaries, thresholds, formats, colo
         for i, name in enumerate(names):
             _share(sheet, row, 7 + i, values.get(name), formats)
     last = 3 + len(ordered)
-    top = "G5"
-    for colour in (RED, YELLOW, GREEN):
-        sheet.conditional_format(4, 6, last, 6 + len(names), {
-            "type": "formula", "format": colours[colour],
-            "criteria": "=" + rules.excel_share_condition(top, thresholds, colour)})
+    # each run of rows with the same limits is coloured by them: a class is coloured as in its own workbook
+    for limits, run in itertools.groupby(enumerate(ordered, start=4), key=lambda item: thresholds_of(item[1])):
+        rows = [row for row, _ in run]
+        for colour in (RED, YELLOW, GREEN):
+            sheet.conditional_format(rows[0], 6, rows[-1], 6 + len(names), {
+                "type": "formula", "format": colours[colour],
+                "criteria": "=" + rules.excel_share_condition(f"G{rows[0] + 1}", limits, colour)})
     sheet.set_column(0, 1, 10)
     sheet.set_column(2, 2, 26)
     sheet.set_column(3, 5, 10)
@@ -193,21 +212,28 @@ def _weakest_sheet(workbook, summaries, formats) -> None:
     sheet.set_column(1, 1, 14)
 
 
+def level_of(summary: TestSummary) -> float:
+    """The share of max under which the class's own workbook calls a student under niveau."""
+    return summary.data.below_level or 0.5
+
+
 def _below_sheet(workbook, summaries, formats) -> None:
     sheet = workbook.add_worksheet("Elever under niveau")
-    level = summaries[0].data.below_level or 0.5
+    levels = sorted({level_of(s) for s in summaries})
+    shown = percent(levels[0]) if len(levels) == 1 else f"skemaets egen grænse ({', '.join(map(percent, levels))})"
     sheet.write_string(0, 0, "Elever under niveau i de fleste fagområder", formats["title"])
-    sheet.write_string(1, 0, f"Seneste prøve pr. klasse og fag: elever under {percent(level)} af maks i mere end halvdelen "
+    sheet.write_string(1, 0, f"Seneste prøve pr. klasse og fag: elever under {shown} af maks i mere end halvdelen "
                              "af fagområderne. Fortroligt: del kun med dem, der skal bruge det.", formats["note"])
     headers = ["Klasse", "Fag", "Prøve", "Elev", "Fagområder under niveau"]
     for col, header in enumerate(headers):
         sheet.write_string(3, col, header, formats["header"])
     row = 3
     for summary in sorted((s for s in summaries if s.latest), key=lambda s: (s.test.subject, s.class_name)):
-        for name, low, measured in below_level(summary, level):
+        level = f" under {percent(level_of(summary))}" if len(levels) > 1 else ""
+        for name, low, measured in below_level(summary, level_of(summary)):
             row += 1
             for col, value in enumerate((summary.class_name, summary.test.subject, summary.test.name, name,
-                                         f"{len(low)} af {measured}: {', '.join(low)}")):
+                                         f"{len(low)} af {measured}{level}: {', '.join(low)}")):
                 sheet.write_string(row, col, value, formats["wrap"] if col == 4 else formats["text"])
     if row == 3:
         sheet.write_string(4, 0, "Ingen elever under niveau i de fleste fagområder.", formats["note"])
