@@ -85,3 +85,11 @@ def test_focus_text_is_cut_where_the_native_formula_cuts_it():
     from xlkit.rules import MAX_FOCUS_TEXT, focus_text
 
     assert focus_text(["x" * 1500, "y" * 1500]) == ("x" * 1500 + ", " + "y" * 1500)[:MAX_FOCUS_TEXT]
+
+
+def test_a_class_mean_on_a_colour_limit_is_on_it_as_in_the_spreadsheet():
+    """A float sum gave 0.4999999999999999 (red) where the spreadsheet's AVERAGE gives 0.5
+    (yellow) for shares 0, 0.6, 0.7, 0.7 (found in review)."""
+    assert rules.mean_of_values([0, 0.6, 0.7, 0.7]) == 0.5
+    assert rules.PointsThresholds().status(rules.mean_of_values([0, 0.6, 0.7, 0.7]), 1) == rules.YELLOW
+    assert rules.mean_of_values([4, 3, 4, 4]) == 3.75 and rules.mean_of_values(["x", None]) is None
