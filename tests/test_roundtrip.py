@@ -53,6 +53,7 @@ def test_round_trip_with_messy_values_and_an_inserted_row(tmp_path, spec, studen
         ("value-out-of-range", "J6"),
         ("unknown-text", "F7"),
         ("value-not-whole", "G7"),
+        ("inserted-row", "B8"),
         ("duplicate-name", "B8"),
         ("duplicate-uni-login", "C10"),
         ("missing-name", "B11"),
@@ -109,6 +110,25 @@ def test_inserted_student_survives_consolidation(tmp_path, spec, students):
     assert [(f["student"], f["nr"], f["reasons"]) for f in summary.focus] == [("Ny Elev", None, "DANSK 1 (Rød)")]
 
 
+def test_a_row_inserted_above_the_first_student_is_reported(tmp_path, spec, students):
+    """Inserted above the first student, a row moves every name past it: the student typed
+    there was in no region, lost from the sheet's counts and the summary unseen (found in
+    review). Reported now, with the cell."""
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2024, students=students)
+    wb = open_for_filling(template)
+    insert_row_like_excel(wb, "Elevvurdering", 6)
+    ws = wb["Elevvurdering"]
+    ws["B6"], ws["E6"], ws["E7"] = "Aase Andersen", 1, 4
+    wb.save(tmp_path / "top.xlsx")
+    data = read_workbook(tmp_path / "top.xlsx")
+    assert [(r.student, r.cell) for r in data.records] == [("Peter Hansen", "E7")]
+    assert [(p.code, p.cell) for p in data.problems] == [("rows-above-list", "B6")]
+    wb = open_for_filling(template)
+    insert_row_like_excel(wb, "Elevvurdering", 6)  # an empty inserted row is nothing to report
+    wb.save(tmp_path / "tom.xlsx")
+    assert read_workbook(tmp_path / "tom.xlsx").problems == []
+
+
 def test_row_inserted_under_the_last_student_is_read(tmp_path, spec):
     from tests.conftest import ROOT  # noqa: F401  (spec fixture comes from conftest)
     from xlkit.roster import Student
@@ -121,6 +141,7 @@ def test_row_inserted_under_the_last_student_is_read(tmp_path, spec):
     wb.save(tmp_path / "ny.xlsx")
     data = read_workbook(tmp_path / "ny.xlsx")
     assert [(r.student, r.cell, r.value) for r in data.records] == [("Nyt barn", "E36", 2)]
+    assert [(p.code, p.cell) for p in data.problems] == [("inserted-row", "B36")]
 
 
 def test_ratings_dragged_onto_another_term_are_read_once(tmp_path, spec, students):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
 from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
@@ -516,12 +517,17 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
 
     if swapped:
         problem("name-login-swapped", SWAPPED_MESSAGE, SWAPPED_ACTION, logins, 0)
+    _rows_above_the_list(workbook, names, columns, data)
 
     seen_names: dict[str, str] = {}
     seen_logins: dict[str, str] = {}
     for position in range(rows):
         nr_value = numbers.rows[position][0]
         nr = read_nr(nr_value, lambda *p: problem(*p, numbers, position))
+        if nr_value is None and names.rows[position][0] not in (None, "") and position < rows - 1:
+            problem("inserted-row", "Rækken er indsat i elevlisten og har ikke skemaets egne formler (Nr. og Fokus), "
+                    "så arket viser ikke, om eleven er i fokus.", "Eleven er læst og regnet med i oversigten. Skriv "
+                    "hellere nye elever i de tomme rækker nederst i listen.", names, position)
         name = read_text(names.rows[position][0], "navn", lambda *p: problem(*p, names, position))
         uni = read_text(logins.rows[position][0], "UNI-login", lambda *p: problem(*p, logins, position))
         row_records = []
@@ -563,6 +569,23 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 max_value=scale.high, from_text=from_text,
             ))
     return data
+
+
+def _rows_above_the_list(workbook, names, columns, data: WorkbookData) -> None:
+    """A row inserted above the first student moves every name down past it (in Excel and
+    LibreOffice alike), so what is typed there is in no region: the student was lost from
+    the sheet's own counts and from the summary, unseen (found in review). Reported here."""
+    first = FIRST_STUDENT_ROW + 1
+    if names.top <= first:
+        return
+    last_col = max([region.left for region, *_ in columns] + [names.left])
+    for offset, line in enumerate(workbook[names.sheet].values(first, 1, names.top - 1, last_col)):
+        typed = [col for col, value in enumerate(line, start=1) if value not in (None, "")]
+        if typed:
+            data.problems.append(Problem(
+                "rows-above-list", "Rækken står over skemaets elevliste (indsat over den første elev) og er ikke læst.",
+                "Skriv eleven i en tom række nederst i listen, og slet rækken.", data.file, names.sheet,
+                f"{get_column_letter(typed[0])}{first + offset}"))
 
 
 def _named_column(workbook, name: str):
