@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.conftest import ROOT, file_hash
-from tests.teacher import open_for_filling
+from tests.teacher import insert_row_like_excel, open_for_filling
 from xlkit import rules
 from xlkit.cli import main
 from xlkit.consolidate import consolidate, write_summary
@@ -392,6 +392,30 @@ def test_each_class_is_judged_by_its_own_workbooks_limits_in_the_summary(tmp_pat
     assert "grøn fra 90 % (Dansk)" in heat["A2"].value and "grøn fra 80 % (Matematik)" in heat["A2"].value
     below = [[c.value for c in row] for row in wb["Elever under niveau"].iter_rows(min_row=5, values_only=False)]
     assert [(row[1], row[4]) for row in below] == [("Dansk", "2 af 2 under 60 %: Funktioner, Geometri")]
+
+
+def test_a_changed_maximum_is_pointed_out(tmp_path, workbook):
+    """Maks changed on the sheet (protection lifted): the sheet's colours and shares use the
+    new maximum, xlkit the test's own, and nothing was said (found in review)."""
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"]["E6"] = 3  # task 2: 4 in the test
+    wb["Prøve 1"]["F6"] = None  # task 3: cleared
+    wb.save(tmp_path / "maks.xlsx")
+    data = read_workbook(tmp_path / "maks.xlsx")
+    changed = [(p.sheet, p.cell, p.message) for p in data.problems if p.code == "max-changed"]
+    assert changed == [("Prøve 1", "E6", "Maks for opgave 2 er ændret i arket fra 4 til 3."),
+                       ("Prøve 1", "F6", "Maks for opgave 3 er ændret i arket fra 2 til ''.")]
+    assert {(r.measure, r.max_value) for r in data.records if r.test == "Prøve 1"} == {("1", 2), ("2", 4), ("3", 2)}
+    assert not [p for p in read_workbook(workbook).problems if p.code == "max-changed"]
+
+
+def test_a_row_inserted_in_the_class_list_is_named_as_the_reason_a_test_is_not_read(tmp_path, workbook):
+    """The message blamed deleted columns, on the test sheet (found in review)."""
+    wb = open_for_filling(workbook)
+    insert_row_like_excel(wb, "Elever", 7)
+    wb.save(tmp_path / "indsat.xlsx")
+    problems = [(p.code, p.sheet) for p in read_workbook(tmp_path / "indsat.xlsx").problems]
+    assert problems == [("rows-changed", "Elever")] * 2
 
 
 def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):

@@ -33,7 +33,7 @@ from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term
 from xlkit.testdef import Task, TestDefinition, usable_sheet_name
 from xlkit.values import (
-    SWAPPED_ACTION, SWAPPED_MESSAGE, looks_like_cpr, names_and_logins_swapped, read_nr, read_points, read_text,
+    SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, looks_like_cpr, names_and_logins_swapped, read_nr, read_points, read_text,
     whole_number, without_cpr,
 )
 from xlkit.workbook import (
@@ -774,12 +774,21 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 numbers, roster_sorted)
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
         region = workbook.region(f"{NAME_PREFIX}t{index}_point")
+        if region is not None and len(region.rows) != len(students) and all(len(r) == len(test.tasks) for r in region.rows):
+            data.problems.append(Problem(  # the old message blamed deleted columns (found in review)
+                "rows-changed", f"Elevlisten har {len(students)} rækker, men prøvearket '{test.short_name}' har "
+                f"{len(region.rows)}: der er indsat eller slettet rækker på et af arkene, så det ikke kan ses, "
+                "hvilke point der hører til hvem.", "Prøven er ikke læst. Fortryd indsættelsen eller sletningen; "
+                "nye elever skrives i de tomme rækker nederst på arket Elever.", file, roster.sheet,
+            ))
+            continue
         if region is None or len(region.rows) != len(students) or any(len(r) != len(test.tasks) for r in region.rows):
             data.problems.append(Problem(
                 "missing-range", f"Prøvearket '{test.short_name}' kan ikke læses (området {NAME_PREFIX}t{index}_point).",
                 "Prøven er ikke læst. Brug add-test eller et nyt skema, hvis kolonner er slettet.", file, test.short_name,
             ))
             continue
+        _changed_maxima(workbook, region, test, problem)
         nr_col = region.left - FIRST_TASK_COL  # the sheet's own Nr column, 1-based
         bottom = region.top + len(region.rows) - 1
         test_numbers = ([row[0] for row in workbook[region.sheet].values(region.top, nr_col, bottom, nr_col)]
@@ -840,6 +849,22 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                         "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.",
                         region, position, 0, name)
     return data
+
+
+def _changed_maxima(workbook, region, test, problem) -> None:
+    """A Maks cell changed on the sheet (protection lifted): the sheet's own colours and
+    shares then use the new maximum, xlkit the test's own; it said nothing (found in review)."""
+    maxima_row = region.top - (FIRST_ROW - MAX_ROW)
+    if maxima_row < 1:
+        return
+    [shown] = workbook[region.sheet].values(maxima_row, region.left, maxima_row, region.left + len(test.tasks) - 1)
+    for column, (task, value) in enumerate(zip(test.tasks, shown)):
+        if not (rules.is_number(value) and float(value) == float(task.max)):
+            now = danish_number(value) if rules.is_number(value) else f"'{without_cpr(str(value or ''))[:20]}'"
+            problem("max-changed", f"Maks for opgave {task.id} er ændret i arket fra {danish_number(task.max)} til "
+                    f"{now}.", f"xlkit regner med prøvens maks ({danish_number(task.max)}), arkets egne farver og "
+                    "procenter med det nye. Sæt maks tilbage, eller ret prøvebeskrivelsen og lav skemaet igen med "
+                    "add-test.", region, maxima_row - region.top, column)
 
 
 REORDERED_ACTION = ("Pointene er knyttet til eleverne efter Nr., men skemaets egne ark i Excel viser nu nogle "
