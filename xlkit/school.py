@@ -31,12 +31,18 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
     overblik_spec = load_spec(kind="overblik") if tests else None
     output.mkdir(parents=True)
     made, skipped = [], []
+    lists_of_class: dict[tuple[int, str], str] = {}
     for path in sorted(p for p in rosters.iterdir() if p.suffix.lower() in {".csv", ".txt", ".xlsx"}):
         match = CLASS_IN_NAME.search(path.stem)
         if not match:
             skipped.append(f"{path.name}: filnavnet siger ikke hvilken klasse (fx 7A.csv)")
             continue
         grade, letter = int(match.group(1)), match.group(2).upper()
+        if (grade, letter) in lists_of_class:  # 7A.csv and 7.A.csv: the second overwrote the first (found in review)
+            skipped.append(f"{path.name}: {lists_of_class[grade, letter]} er også en elevliste til {grade}.{letter}; "
+                           "der er kun lavet skemaer ud fra den. Slet den forkerte liste, og prøv igen i en ny mappe.")
+            continue
+        lists_of_class[grade, letter] = path.name
         try:
             students = run_alone(path.name, read_roster, path)  # in a limited process (isolated.py)
             if grade in spec.grades:
