@@ -231,12 +231,30 @@ def test_pseudonyms_replace_names_and_the_key_stays_outside(tmp_path, spec):
     key = bytes.fromhex(key_file.read_text().strip())
     focus = [row[2] for row in openpyxl.load_workbook(out)["Elever i fokus"].iter_rows(min_row=5, values_only=True)]
     assert pseudonym(key, "Skolen", "A", "anna hansen") in focus
+    numbers = [row[1] for row in openpyxl.load_workbook(out)["Elever i fokus"].iter_rows(min_row=5, values_only=True)]
+    assert set(numbers) == {None}  # class and Nr would find the name on the class list (found in review)
     problems = [row[3] for row in openpyxl.load_workbook(out)["Problemer"].iter_rows(min_row=5, values_only=True)]
     assert any(pseudonym(key, "Skolen", "A", "anna hansen") in message for message in problems)
     assert path.exists()
     again = tmp_path / "ud" / "igen.xlsx"
     CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(again), "--pseudonym", str(key_file)])
     assert [row[2] for row in openpyxl.load_workbook(again)["Elever i fokus"].iter_rows(min_row=5, values_only=True)] == focus
+
+
+@pytest.mark.parametrize("content", ["", "00", "zz", "ab" * 1000])
+def test_a_pseudonym_key_file_that_is_empty_short_or_damaged_is_refused(tmp_path, spec, content):
+    """An empty key file (touch, or a cloud-sync placeholder) gave pseudonyms anyone with
+    the class list could recompute (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "A")
+    key_file = tmp_path / "nøgle" / "pseudonym.key"
+    key_file.parent.mkdir()
+    key_file.write_text(content)
+    out = tmp_path / "ud" / "o.xlsx"
+    out.parent.mkdir()
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--pseudonym", str(key_file)])
+    assert result.exit_code == 1 and "Nøglefilen" in result.output and not out.exists(), result.output
 
 
 def test_encrypted_summary(tmp_path, spec, monkeypatch):

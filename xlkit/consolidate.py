@@ -671,7 +671,9 @@ def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
     def alias(data: WorkbookData | None, name: str) -> str:
         return pseudonym(key, data.school if data else "", data.class_letter if data else "", name.casefold())
 
-    classes = [replace(summary, focus=[{**f, "student": alias(summary.data, f["student"])} for f in summary.focus])
+    # without Nr too: class and Nr find the name on any class list (found in review)
+    classes = [replace(summary, focus=[{**f, "student": alias(summary.data, f["student"]), "nr": None}
+                                       for f in summary.focus])
                for summary in result.classes]
     tests = [replace(test, names={k: alias(test.data, n) for k, n in test.names.items()}) for test in result.tests]
     by_file = {f.file: f.data for f in result.files if f.data}

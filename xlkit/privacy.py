@@ -13,14 +13,23 @@ from pathlib import Path
 from xlkit.errors import XlkitError
 
 
+MIN_KEY_BYTES = 16  # 128 bits; xlkit makes 32-byte keys
+
+
 def load_or_create_key(path: Path) -> bytes:
     """The pseudonym key, kept in its own file outside the summary; created on first use."""
     if path.exists():
-        key = path.read_text(encoding="ascii").strip()
         try:
-            return bytes.fromhex(key)
+            if path.stat().st_size > 1000:
+                raise ValueError("too large")
+            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
         except ValueError:
             raise XlkitError(f"Nøglefilen {path} er beskadiget (forventede en hex-nøgle).") from None
+        if len(key) < MIN_KEY_BYTES:  # an empty key file gave pseudonyms anyone could recompute (found in review)
+            raise XlkitError(f"Nøglefilen {path} er tom eller for kort til at beskytte navnene (en nøgle fra xlkit er "
+                             "32 byte). Brug den rigtige nøglefil; eller slet filen, så laves en ny nøgle (så bliver "
+                             "pseudonymerne nogle andre end før).")
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
     path.write_text(key.hex() + "\n", encoding="ascii")
