@@ -364,3 +364,12 @@ def test_a_summary_that_cannot_be_written_keeps_the_last_one_and_says_why_in_dan
     assert "Traceback" not in result.output
     assert output.read_bytes() == b"the last good summary"
     assert [p.name for p in output.parent.iterdir()] == ["skoleoversigt.xlsx"]
+
+
+def test_an_empty_folder_gives_no_summary_and_a_plain_message(tmp_path):
+    """It wrote an empty summary and exited 0, even with --strict (found in review)."""
+    folder = tmp_path / "tom"
+    (folder / "undermappe").mkdir(parents=True)
+    (folder / "~$lås.xlsx").write_bytes(b"x")  # Excel's lock file is no workbook
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "o.xlsx"), "--strict"])
+    assert result.exit_code == 1 and "Der er ingen skemaer" in result.output and not (tmp_path / "o.xlsx").exists()

@@ -257,6 +257,22 @@ def test_a_pseudonym_key_file_that_is_empty_short_or_damaged_is_refused(tmp_path
     assert result.exit_code == 1 and "Nøglefilen" in result.output and not out.exists(), result.output
 
 
+def test_the_password_prompt_is_danish_and_a_blank_password_is_refused(tmp_path, spec):
+    """The confirmation prompt and its error were English; a lone space was accepted as the
+    password (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "A")
+    out = tmp_path / "o.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--encrypt"],
+                                input="Skole2026!\nSkole2027!\nSkole2026!\nSkole2026!\n")
+    assert result.exit_code == 0, result.output
+    assert "Gentag for at bekræfte" in result.output and "De to indtastninger er ikke ens" in result.output
+    assert is_encrypted(out)
+    blank = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "b.xlsx"), "--encrypt", " "])
+    assert blank.exit_code == 1 and "må ikke være tom" in blank.output and not (tmp_path / "b.xlsx").exists()
+
+
 def test_encrypted_summary(tmp_path, spec, monkeypatch):
     """Encrypted, and no plain copy anywhere: not beside it, and not in XlsxWriter's
     temporary files either (the workbook is assembled in memory)."""

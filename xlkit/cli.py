@@ -400,7 +400,8 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
               show_default=True, help="Oversigten der skal laves.")
 @click.option("--termin", default=None, metavar="TERMIN",
               help="Termin der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
-@click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over.")
+@click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over "
+                                             "(kode 2 betyder også en fejl i selve kommandolinjen; kode 1 andre fejl).")
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
 @click.option("--password", "passwords", multiple=True, is_flag=False, flag_value="", metavar="ADGANGSKODE",
@@ -428,6 +429,8 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     passwords = asked_passwords(passwords, "Adgangskode til de beskyttede skemaer")
     if encrypt == "":
         encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
+    if encrypt is not None and not encrypt.strip():  # a lone space was taken as the password (found in review)
+        raise click.ClickException("Adgangskoden til oversigten må ikke være tom eller kun mellemrum.")
     if not output.parent.is_dir():
         raise click.ClickException(f"Mappen {output.parent} findes ikke. Opret den, eller vælg en anden med -o.")
     key = None
@@ -444,7 +447,10 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
 def run_consolidation(folder: Path, output: Path, termin: str | None, workers: int | None = None,
                       passwords: tuple[str, ...] = (), pseudonym_key: bytes | None = None,
                       encrypt: str | None = None, school: str | None = None) -> Consolidation:
-    workbooks, _ = find_workbooks(folder)
+    workbooks, others = find_workbooks(folder)
+    if not workbooks and not others:  # an empty summary, and exit 0 even with --strict (found in review)
+        raise click.ClickException(f"Der er ingen skemaer (.xlsx, .xlsm eller .ods) i {printable(str(folder))} eller "
+                                   "mappens undermapper. Der er ikke lavet nogen oversigt.")
     if workers is None:
         workers = (os.cpu_count() or 1) if len(workbooks) >= 50 else 1
     if output.resolve() in {p.resolve() for p in workbooks}:

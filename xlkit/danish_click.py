@@ -40,6 +40,9 @@ DANISH = {
     "file": "fil",
     "path": "sti",
     "Aborted!": "Afbrudt!",
+    "Repeat for confirmation": "Gentag for at bekræfte",  # prompts (found in review)
+    "Error: The two entered values do not match.": "Fejl: De to indtastninger er ikke ens.",
+    "Error: invalid input": "Fejl: ugyldigt svar",
 }
 
 CLICK_MODULES = ("core", "exceptions", "formatting", "types", "decorators", "parser", "termui")
