@@ -96,6 +96,9 @@ def test_copies_of_one_class_are_merged(tmp_path, spec):
     codes = [(p.code, p.file, p.cell) for p in result.problems]
     assert ("copies-disagree", "7A_dansk.xlsx", "F8") in codes
     assert [p.code for p in result.problems].count("duplicate-class") == 1
+    [added] = [p for p in result.problems if p.code == "copies-added"]  # deleted values would come back: said
+    assert (added.file, added.cell, added.message) == (
+        "7A_dansk.xlsx", "E6", "Kopien har 2 værdier, som 7A_mat.xlsx (gemt senest) ikke har, fx i E6; de er taget med.")
     assert {f.file: f.read for f in result.files} == {"7A_dansk.xlsx": True, "7A_mat.xlsx": True}
 
 
@@ -249,3 +252,18 @@ def test_a_cpr_number_pasted_over_the_nr_column_is_reported_and_not_copied(tmp_p
     cells = [str(c.value) for ws in openpyxl.load_workbook(out) for row in ws.iter_rows() for c in row if c.value]
     assert not [c for c in cells if "1234" in c]
     assert [(f["student"], f["nr"]) for f in result.classes[0].focus] == [("Anna", None), ("Bo", None)]
+
+
+def test_a_student_only_in_an_older_copy_is_pointed_out(tmp_path, spec):
+    """Without UNI-logins a name corrected in the newest copy is two students; that cannot
+    be known, but it is said (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    older = elevvurdering.build(spec, folder / "7A_dansk.xlsx", "S", "A", 2026, 7, [Student("Mikkel Lund"), Student("Bo")])
+    newer = elevvurdering.build(spec, folder / "7A_mat.xlsx", "S", "A", 2026, 7, [Student("Mikkel Lundt"), Student("Bo")])
+    fill(older, {"E6": 2, "E7": 4})
+    fill(newer, {"F6": 4, "F7": 3})
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    result = consolidate(folder)
+    assert [(p.file, p.cell, p.student) for p in result.problems if p.code == "copies-student-added"] == [
+        ("7A_dansk.xlsx", "E6", "Mikkel Lund")]

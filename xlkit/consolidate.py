@@ -514,6 +514,8 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
                 "Værdierne er ikke medtaget. Skriv dem i den nyeste kopi, hvis de skal med.",
                 older.file, unknown[0].sheet, unknown[0].cell,
             ))
+        added: list[Record] = []  # values only this copy has, taken in
+        only_here: list[Record] = []  # the first value of each student the newest copy does not have
         for record in older.records:
             if _slot(record) not in defined:
                 continue
@@ -530,9 +532,13 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
                         f"Værdien fra {taken[slot].file} (gemt senest) er brugt.", record.file, record.sheet, record.cell,
                     ))
                 continue
+            if identity not in keys:
+                only_here.append(record)
             record = replace(record, student_key=keys.setdefault(identity, f"{older.file}|{record.student_key}"))
             taken[slot] = record
             newest.records.append(record)
+            added.append(record)
+        _report_added(older, newest, added, only_here, result)
         result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest",
                                        merged_into=newest.file))
     result.problems.append(Problem(
@@ -540,6 +546,26 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
         "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
     ))
     return newest
+
+
+def _report_added(older: WorkbookData, newest: WorkbookData, added: list[Record], only_here: list[Record],
+                  result: Consolidation) -> None:
+    """Say what an older copy adds: values deleted on purpose in the newest copy come back
+    from it, and a name corrected only in the newest copy is a second student (both found
+    in review). Nothing to do when the teachers shared the class between their copies."""
+    if added:
+        result.problems.append(Problem(
+            "copies-added", f"Kopien har {plural(len(added), 'værdi', 'værdier')}, som {newest.file} (gemt senest) "
+            f"ikke har, fx i {added[0].cell}; de er taget med.", "Intet at gøre, hvis lærerne har delt skemaet mellem "
+            "sig. Er værdierne slettet med vilje i den nyeste kopi, så slet dem også her.",
+            older.file, added[0].sheet, added[0].cell,
+        ))
+    for record in only_here:
+        result.problems.append(Problem(
+            "copies-student-added", f"{record.student} står kun i denne kopi, ikke i {newest.file} (gemt senest).",
+            "Eleven er taget med. Er navnet rettet i den nyeste kopi, tælles eleven to gange: ret det også her.",
+            older.file, record.sheet, record.cell, record.student,
+        ))
 
 
 def _defined_slots(data: WorkbookData) -> set[tuple]:
