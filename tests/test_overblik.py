@@ -418,6 +418,26 @@ def test_a_row_inserted_in_the_class_list_is_named_as_the_reason_a_test_is_not_r
     assert problems == [("rows-changed", "Elever")] * 2
 
 
+def test_a_test_sheet_sorted_without_its_nr_column_is_not_read_as_if_it_were_not(tmp_path, workbook):
+    """Sorted from the name column rightwards, the Nr column stays 1, 2, 3 while points and
+    the names the sheet shows move: 234 points went to other students unseen (found in
+    review). The names as saved (here typed as the spreadsheet would have saved them) tell."""
+    wb = open_for_filling(workbook)
+    sheet = wb["Prøve 1"]
+    _swap_rows(sheet, 7, 8, 6)
+    sheet["A7"], sheet["A8"] = 1, 2  # Nr left where it was
+    sheet["C7"], sheet["C8"] = "Elev 1", "Elev 0"  # what the moved name formulas show
+    wb.save(tmp_path / "uden_nr.xlsx")
+    data = read_workbook(tmp_path / "uden_nr.xlsx")
+    assert [(p.code, p.sheet, p.cell) for p in data.problems if p.code.startswith("rows-")] == [
+        ("rows-unmatched", "Prøve 1", "C7")]
+    assert {r.test for r in data.records} == {"Prøve 2"}
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"]["C7"], wb["Prøve 1"]["C8"] = "Elev 0", "Elev 1"  # the names in their own rows: nothing to say
+    wb.save(tmp_path / "med_navne.xlsx")
+    assert not [p for p in read_workbook(tmp_path / "med_navne.xlsx").problems if p.code.startswith("rows-")]
+
+
 def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):
     wb = open_for_filling(workbook)
     cells = [(f"B{r}", f"C{r}") for r in range(5, 9)]  # the overbliksark has UNI-login first
