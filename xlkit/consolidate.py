@@ -422,12 +422,15 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
             classes_of.setdefault(uni_login.casefold(), {})[data.file] = (identity, class_name, student)
     for places in classes_of.values():
         if len({identity for identity, _, _ in places.values()}) > 1:
-            where = ", ".join(f"{class_name} ({file})" for file, (_, class_name, _) in sorted(places.items()))
-            name = next(iter(places.values()))[2]
-            result.problems.append(Problem(
-                "student-in-two-classes", f"{name} har samme UNI-login i flere klasser: {where}.",
-                "Eleven er medtaget i begge klasser. Fjern eleven fra den gamle klasses skema, hvis eleven er flyttet.",
-                sorted(places)[0], student=name))
+            # one row per workbook, each naming its own student: a typed-over login is two students, and
+            # the old single row named one of them only, with advice to remove the wrong one (found in review)
+            for file, (identity, class_name, name) in sorted(places.items()):
+                others = ", ".join(f"{other_class} ({other_file})" for other_file, (other, other_class, _)
+                                   in sorted(places.items()) if other != identity)
+                result.problems.append(Problem(
+                    "student-in-two-classes", f"{name} i {class_name} har samme UNI-login som en elev i {others}.",
+                    "Eleven er medtaget begge steder. Er det samme elev, der er flyttet, så fjern eleven fra den gamle "
+                    "klasses skema; er det to elever, så ret det UNI-login, der er skrevet forkert.", file, student=name))
 
 
 def _cohort(data: WorkbookData) -> tuple:
