@@ -100,6 +100,11 @@ def test_copies_of_one_class_are_merged(tmp_path, spec):
     assert (added.file, added.cell, added.message) == (
         "7A_dansk.xlsx", "E6", "Kopien har 2 værdier, som 7A_mat.xlsx (gemt senest) ikke har, fx i E6; de er taget med.")
     assert {f.file: f.read for f in result.files} == {"7A_dansk.xlsx": True, "7A_mat.xlsx": True}
+    assert result.record_count("elevvurdering") == 5  # E6 E7 from the older copy, F6 F7 F8 from the newest
+    out = write_summary(result, tmp_path / "o.xlsx")
+    files = {row[0]: row for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
+    assert files["7A_dansk.xlsx"][2:4] + files["7A_dansk.xlsx"][6:7] == ("elevvurdering", "S", 3)  # its own values
+    assert files["7A_mat.xlsx"][6] == 5 and "alle kopierne af klassen samlet" in files["7A_mat.xlsx"][7]
 
 
 def test_only_copies_are_read_again_and_a_copy_that_fails_then_is_reported(tmp_path, spec, monkeypatch):

@@ -135,7 +135,7 @@ class Consolidation:
         return [f for f in self.files if not f.read]
 
     def record_count(self, kind: str) -> int:
-        return sum(f.record_count for f in self.files if f.data and f.data.kind == kind)
+        return sum(f.record_count for f in self.files if f.data and f.data.kind == kind and not f.merged_into)
 
     @property
     def focus_count(self) -> int:
@@ -294,6 +294,7 @@ def consolidate(
     read = _merge_copies(read, {label: path for path, label, *_ in jobs}, passwords, term_label, workers, result)
     _report_conflicts(read, result)
     result.scale = _common_scale(read)
+    merged = {f.merged_into for f in result.files if f.merged_into}
     for item in read:
         data = item.data
         status = FileStatus(data.file, True, data=data, record_count=item.record_count)
@@ -313,6 +314,8 @@ def consolidate(
                 result.classes.append(item.summary)
         else:
             status.note = "Anden skala end de øvrige skemaer"
+        if data.file in merged:  # the count is the merged class's
+            status.note = "; ".join(filter(None, [status.note, "tallet er for alle kopierne af klassen samlet"]))
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     return result
@@ -543,7 +546,8 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
             added.append(record)
         _report_added(older, newest, added, only_here, result)
         result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest",
-                                       merged_into=newest.file))
+                                       data=replace(older, records=[]), merged_into=newest.file,
+                                       record_count=len(older.records)))
     result.problems.append(Problem(
         "duplicate-class", f"Klassen er sendt i {len(copies)} filer: {', '.join(d.file for _, d in copies)}.",
         "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
@@ -952,10 +956,20 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     print_wide(sheet, 3)
 
 
+def _file_class(status: FileStatus) -> str:
+    """The class a file is about: in the term summarised, or an overbliksark's latest test."""
+    data = status.data
+    if data and status.term:
+        return data.class_name(status.term)
+    if data and data.tests:
+        return f"{data.tests[-1].grade}.{data.class_letter}"
+    return ""
+
+
 def _files_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Filer")
     sheet.write_string(0, 0, "Filer i mappen", formats["title"])
-    _headers(sheet, 2, ["Fil", "Status", "Skabelon", "Skole", "Klasse", "Termin brugt", "Vurderinger", "Bemærkning"],
+    _headers(sheet, 2, ["Fil", "Status", "Skabelon", "Skole", "Klasse", "Termin brugt", "Værdier", "Bemærkning"],
              formats, [34, 12, 14, 20, 8, 14, 11, 60])
     for row, status in enumerate(result.files, start=3):
         data = status.data
@@ -964,7 +978,7 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
             "Læst" if status.read else "Sprunget over",
             data.kind if data else "",
             data.school if data else "",
-            data.class_name(status.term) if data and status.term else "",
+            _file_class(status),
             status.term.label if status.term else "",
         ]
         for col, value in enumerate(cells):
