@@ -195,3 +195,22 @@ def test_a_rating_typed_as_a_percentage_is_reported_in_xlsx_and_ods(tmp_path, sp
             ("percent-typed", "E6", "Cellen er skrevet som procent (100 %), ikke som en vurdering."),
             ("percent-typed", "G7", "Cellen er skrevet som procent (3 %), ikke som en vurdering.")], path
         assert [(r.cell, r.value) for r in data.records] == [("F6", 4)], path
+
+
+def test_a_copied_sheet_whose_original_was_deleted_is_read_by_its_own_names(tmp_path, spec, students):
+    """Copy the sheet, work in the copy, delete the original: the workbook's names say #REF!
+    and the copy has sheet-local ones (Excel and LibreOffice alike). The file was refused
+    with a message about deleted columns (found in review)."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    template = elevvurdering.build(spec, tmp_path / "7A.xlsx", "S", "A", 2024, students=students)
+    wb = open_for_filling(template)
+    wb["Elevvurdering"]["E6"] = 2
+    sheet = wb["Elevvurdering"]
+    for name, defined in list(wb.defined_names.items()):
+        if name.startswith("xlkit_") and defined.attr_text.startswith("Elevvurdering!"):
+            sheet.defined_names[name] = DefinedName(name, attr_text=defined.attr_text)
+            defined.attr_text = "#REF!"
+    wb.save(tmp_path / "kopi.xlsx")
+    data = read_workbook(tmp_path / "kopi.xlsx")
+    assert [(r.student, r.cell, r.value) for r in data.records] == [("Peter Hansen", "E6", 2)]

@@ -699,11 +699,20 @@ class Book(BaseBook):
             raise InvalidWorkbook("Projektmappen har flere ark med samme navn; det laver Excel ikke, så filen er ændret.")
         properties = workbook.findall("m:workbookPr", NS)  # as calamine reads it: the last one, "1" or "true"
         self.date1904 = bool(properties) and properties[-1].get("date1904", "") in ("1", "true")
-        self.defined_names = {
-            element.get("name"): DefinedName(element.get("name"), (element.text or "").strip())
-            for element in workbook.findall("m:definedNames/m:definedName", NS)
-            if element.get("localSheetId") is None
-        }
+        self.defined_names, local = {}, {}
+        for element in workbook.findall("m:definedNames/m:definedName", NS):
+            name = element.get("name")
+            defined = DefinedName(name, (element.text or "").strip())
+            if element.get("localSheetId") is None:
+                self.defined_names[name] = defined
+            elif isinstance(name, str) and name.startswith(NAME_PREFIX):
+                local.setdefault(name, defined)
+        # a sheet copied in Excel or LibreOffice gets sheet-local copies of xlkit's names; with the original
+        # deleted, the workbook's own names say #REF! and the copy's are where the class is (found in review)
+        for name, defined in local.items():
+            kept = self.defined_names.get(name)
+            if kept is None or not any(kept.destinations):
+                self.defined_names[name] = defined
         if len(self.defined_names) > MAX_NAMES:
             raise InvalidWorkbook(f"Projektmappen har over {danish_number(MAX_NAMES)} navngivne områder; "
                                   "det er ikke et klasseskema.")
