@@ -283,6 +283,7 @@ def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
         (lists / f"{name}.csv").write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n", encoding="utf-8")
     # a second list of 7.A (an old and a new export): it overwrote the first's workbook (found in review)
     (lists / "7.A.csv").write_text("Navn;UNI-login\nBo Ek;boek1234\n", encoding="utf-8")
+    (lists / "8 B.xlsx").write_bytes(b"ikke et regneark")  # unreadable: 8.B.csv still makes 8.B's
     (lists / "noter.csv").write_text("Navn\nX\n", encoding="utf-8")
     out = tmp_path / "skole"
     test = "workbook_templates/prover/matematik_9_efteraar.yaml"
@@ -300,6 +301,7 @@ def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
     assert "Sprunget over: 3A.csv: elevvurderingsskemaet dækker 7, 8, 9. klasse" in result.output
     assert "Sprunget over: noter.csv: filnavnet siger ikke hvilken klasse" in result.output
     assert "Sprunget over: 7A.csv: 7.A.csv er også en elevliste til 7.A" in result.output
+    assert "Sprunget over: 8 B.xlsx:" in result.output and "8 B.xlsx er også" not in result.output
     seventh = openpyxl.load_workbook(out / "elevvurdering_7A.xlsx")["Elevvurdering"]
     assert [seventh["B6"].value, seventh["B7"].value] == ["Bo Ek", None]
     assert "5 skemaer er gemt i" in result.output and "skemaer/s" in result.output

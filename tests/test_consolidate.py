@@ -272,3 +272,35 @@ def test_a_student_only_in_an_older_copy_is_pointed_out(tmp_path, spec):
     result = consolidate(folder)
     assert [(p.file, p.cell, p.student) for p in result.problems if p.code == "copies-student-added"] == [
         ("7A_dansk.xlsx", "E6", "Mikkel Lund")]
+
+
+def test_a_classs_workbook_from_each_year_are_two_workbooks_not_copies(tmp_path, spec):
+    """7.A's workbook from 7th grade and its new one from 8th grade have the same cohort,
+    but their terms are numbered from different years: merged as copies, 7th-grade ratings
+    became 8th-grade ones (found in review)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    fill(elevvurdering.build(spec, folder / "7A_2026.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES]), {"E6": 1})
+    fill(elevvurdering.build(spec, folder / "8A_2027.xlsx", "S", "A", 2027, 8, [Student(n) for n in NAMES]), {"E7": 5})
+    result = consolidate(folder)
+    assert sorted((c.data.class_name(c.term), c.term.label) for c in result.classes) == [
+        ("7.A", "Efterår 2026"), ("8.A", "Efterår 2027")]
+    assert not [p for p in result.problems if p.code in ("duplicate-class", "copies-disagree")]
+
+
+def test_the_summary_gets_the_permissions_a_plain_write_gives(tmp_path, spec):
+    """Written through a temporary file: mkstemp's owner-only mode locked other leaders out
+    of a shared folder (found in review). An existing summary keeps its own mode."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    fill(elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES]), {"E6": 1})
+    result = consolidate(folder)
+    mask = os.umask(0o022)
+    try:
+        new = write_summary(result, tmp_path / "ny.xlsx")
+        assert new.stat().st_mode & 0o777 == 0o644
+        (tmp_path / "gammel.xlsx").write_bytes(b"old")
+        (tmp_path / "gammel.xlsx").chmod(0o640)
+        assert write_summary(result, tmp_path / "gammel.xlsx").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(mask)

@@ -476,9 +476,12 @@ def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tup
     groups: dict[tuple, list[FileResult]] = {}
     for item in read:
         data = item.data
-        # the cohort, not the start keys: an overbliksark has none, so this year's 8.A and 9.A in
-        # matematik were merged as copies of one class; and "Skolen"/"skolen" is one school (found in review)
-        key = (data.kind, *_cohort(data), data.metadata.get("subject"))
+        # the cohort too: an overbliksark has no start keys, so this year's 8.A and 9.A in matematik were
+        # merged as copies of one class; and "Skolen"/"skolen" is one school (found in review). The start
+        # keys stay: a class's 7th-grade workbook and its new one from 8th grade are not copies (their
+        # terms are numbered from different years)
+        key = (data.kind, *_cohort(data), data.metadata.get("start_year"), data.metadata.get("start_grade"),
+               data.metadata.get("subject"))
         groups.setdefault(key, []).append(item)
     kept = [copies[0] for copies in groups.values() if len(copies) == 1]
     repeated = [[item.label for item in copies] for copies in groups.values() if len(copies) > 1]

@@ -42,9 +42,9 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
             skipped.append(f"{path.name}: {lists_of_class[grade, letter]} er også en elevliste til {grade}.{letter}; "
                            "der er kun lavet skemaer ud fra den. Slet den forkerte liste, og prøv igen i en ny mappe.")
             continue
-        lists_of_class[grade, letter] = path.name
         try:
             students = run_alone(path.name, read_roster, path)  # in a limited process (isolated.py)
+            lists_of_class[grade, letter] = path.name  # once read: a list that cannot be read makes nothing
             if grade in spec.grades:
                 made.append(elevvurdering.build(spec, output / f"elevvurdering_{grade}{letter}.xlsx", school, letter,
                                                 school_year, grade, students))

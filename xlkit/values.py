@@ -15,12 +15,13 @@ from xlkit.rules import Scale, is_number
 
 SMALLEST_CPR = 101_000_000  # 010100-0000 typed as a number loses its leading zero
 # ddmmyy, then a hyphen, dash, minus, '/' or '.' (word processors and exports turn the hyphen
-# into the others), perhaps with a space either side, or a space, or nothing, then four digits;
-# the date itself may be written with separators too: 01.02.03-1234 (both found in review)
+# into the others), perhaps with a space either side (found in review), or a space, or nothing,
+# then four digits. A date written with separators (01.02.03-1234) is not caught: notes like
+# "Frist 01.03.25 2359" would be taken for CPR numbers (found in the next review)
 _SEPARATOR = r"[-\u2010-\u2015\u2212./]"
 _SPACE = r"[ \u00a0\u202f]"
-CPR_PATTERN = re.compile(rf"(?<!\d)(0[1-9]|[12]\d|3[01])(?:{_SEPARATOR}|{_SPACE})?(0[1-9]|1[0-2])(?:{_SEPARATOR}|{_SPACE})?"
-                         rf"\d{{2}}(?:{_SPACE}?{_SEPARATOR}{_SPACE}?|{_SPACE})?\d{{4}}(?!\d)")
+CPR_PATTERN = re.compile(rf"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{{2}}(?:{_SPACE}?{_SEPARATOR}{_SPACE}?|{_SPACE})?"
+                         rf"\d{{4}}(?!\d)")
 
 
 @dataclass(slots=True)  # not frozen: created for every filled cell, and frozen is four times slower

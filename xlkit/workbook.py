@@ -62,17 +62,25 @@ class TextWorksheet(Worksheet):
 def written_whole(path: Path):
     """A temporary file beside `path` to write to, moved over `path` only once it is
     complete: a full disk or a stopped run left a truncated summary, in place of the last
-    good one (found in review). The temporary file is readable by its owner only."""
+    good one (found in review). The file gets the permissions a plain write would give it
+    (mkstemp's own are owner-only, which locked other leaders out of a shared folder)."""
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
     partial = Path(name)
     try:
         yield partial
+        os.chmod(partial, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(partial, path)
     except FileCreateError as error:  # XlsxWriter's wrapper round the OSError: the CLI says it in Danish
         raise (error.args[0] if error.args and isinstance(error.args[0], OSError) else OSError(str(error))) from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def new_workbook(path, **options) -> xlsxwriter.Workbook:
