@@ -308,9 +308,12 @@ def test_a_sorted_class_list_or_test_sheet_is_read_by_nr_and_reported(tmp_path, 
     assert not [p for p in read_workbook(workbook).problems if p.code == "rows-reordered"]
     wb = open_for_filling(workbook)
     _swap_rows(wb["Elever"], 5, 6, 3)
+    for sheet in ("Prøve 1", "Prøve 2"):  # the names the test sheets' formulas then show (found in review:
+        wb[sheet]["C7"], wb[sheet]["C8"] = "Elev 1", "Elev 0"  # taken for a sheet sorted without Nr)
     wb.save(tmp_path / "elever.xlsx")
     wb = open_for_filling(workbook)
     _swap_rows(wb["Prøve 1"], 7, 8, 6)
+    wb["Prøve 1"]["C7"], wb["Prøve 1"]["C8"] = "Elev 1", "Elev 0"  # the moved formulas show their students
     wb.save(tmp_path / "prove.xlsx")
     for name, where in (("elever.xlsx", ("Elever", "A6")), ("prove.xlsx", ("Prøve 1", "A8"))):
         problems = read_workbook(tmp_path / name).problems
@@ -337,6 +340,8 @@ def test_add_test_keeps_points_with_their_student_after_a_sort(tmp_path, workboo
     for name, sheet, rows, last_col in (("elever", "Elever", (5, 6), 3), ("prove", "Prøve 1", (7, 8), 6)):
         wb = open_for_filling(workbook)
         _swap_rows(wb[sheet], *rows, last_col)
+        for shown in ("Prøve 1", "Prøve 2") if sheet == "Elever" else ("Prøve 1",):  # as recalculated
+            wb[shown]["C7"], wb[shown]["C8"] = "Elev 1", "Elev 0"
         wb.save(tmp_path / f"{name}.xlsx")
         out = tmp_path / f"{name}_ny.xlsx"
         result = CliRunner().invoke(main, ["add-test", str(tmp_path / f"{name}.xlsx"), "--test", str(definition),
@@ -347,10 +352,15 @@ def test_add_test_keeps_points_with_their_student_after_a_sort(tmp_path, workboo
     wb = open_for_filling(tmp_path / "prove.xlsx")
     wb["Prøve 1"]["A7"] = 1  # two rows say Nr 1: nobody can tell whose points they are
     wb.save(tmp_path / "uklar.xlsx")
-    out = tmp_path / "uklar_ny.xlsx"
-    result = CliRunner().invoke(main, ["add-test", str(tmp_path / "uklar.xlsx"), "--test", str(definition),
-                                       "-o", str(out)])
-    assert result.exit_code == 1 and "sorteret om" in result.output and not out.exists()
+    wb = open_for_filling(tmp_path / "prove.xlsx")
+    wb["Prøve 1"]["A7"], wb["Prøve 1"]["A8"] = 1, 2  # sorted without Nr: the names shown tell (found in review)
+    wb["Prøve 1"]["C7"], wb["Prøve 1"]["C8"] = "Elev 1", "Elev 0"
+    wb.save(tmp_path / "uden_nr.xlsx")
+    for name in ("uklar", "uden_nr"):
+        out = tmp_path / f"{name}_ny.xlsx"
+        result = CliRunner().invoke(main, ["add-test", str(tmp_path / f"{name}.xlsx"), "--test", str(definition),
+                                           "-o", str(out)])
+        assert result.exit_code == 1 and "sorteret om" in result.output and not out.exists()
 
 
 def test_two_classes_with_the_same_letter_and_subject_are_not_taken_for_copies(tmp_path, ospec):

@@ -899,14 +899,17 @@ def point_owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
     return _owners(test_numbers, roster_numbers)
 
 
-def _first_shown_elsewhere(shown: list, owners: list[int], students: list[tuple[str, str]]) -> int | None:
+def _first_shown_elsewhere(shown: list, owners: list[int], students: list[tuple]) -> int | None:
     """Where a test sheet's name column (the names its formulas show, as the spreadsheet
-    saved them) names another student than the class-list row the points go to: the sheet
-    was sorted without its Nr column, which Nr cannot tell (found in review: 234 points
-    went to other students unseen). Cells without a saved name say nothing."""
+    saved them) names neither the student the points go to nor the one in the same class-list
+    row: the sheet was sorted without its Nr column, which Nr cannot tell (found in review:
+    234 points went to other students unseen). A class list sorted with its Nr shows the
+    row's new student; a test sheet sorted with its Nr, the owner. Cells without a saved
+    name say nothing."""
     for position, value in enumerate(shown):
         if isinstance(value, str) and value.strip() and not looks_like_cpr(value):
-            if " ".join(value.split()) not in students[owners[position]]:
+            name = " ".join(value.split())
+            if name not in students[owners[position]] and name not in students[position]:
                 return position
     return None
 
@@ -986,6 +989,7 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
 
         names, logins = typed("elev"), typed("uni_login")
         students = [Student(n[0], u[0]) for n, u in zip(names, logins)]
+        listed = [tuple(" ".join(str(v).split()) for v in (s.name, s.uni_login) if v is not None) for s in students]
         numbers = _named_region(values, "nr")
         roster_numbers = [row[0].value for row in numbers] if numbers else list(range(1, len(students) + 1))
         points: Points = {}
@@ -995,11 +999,14 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
             if region is None or any(len(row) != len(test.tasks) for row in region):
                 raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
             titles[test.short_name] = region[0][0].parent.title
-            owners = point_owners(_test_numbers(region), roster_numbers)
+            beside = _beside(region)
+            owners = point_owners([row[0] for row in beside], roster_numbers)
+            if owners is not None and _first_shown_elsewhere([row[-1] for row in beside], owners, listed) is not None:
+                owners = None  # sorted without its Nr column: the reader does not read it either (found in review)
             if owners is None:
-                raise InvalidWorkbook(f"Elevlisten eller prøvearket '{titles[test.short_name]}' er sorteret om, og Nr. "
-                                      "viser ikke, hvilken elev hver række point hører til. Fortryd sorteringen, "
-                                      "eller sortér begge ark efter Nr., og prøv igen.")
+                raise InvalidWorkbook(f"Elevlisten eller prøvearket '{titles[test.short_name]}' er sorteret om, så det "
+                                      "ikke kan ses, hvilken elev hver række point hører til. Fortryd sorteringen "
+                                      "(sortér altid med kolonnen Nr.), og prøv igen.")
             for row, cells in enumerate(typed(f"t{index}_point")):  # keyed by the student's class-list row,
                 for task, value in zip(test.tasks, cells):  # as the new file's sheets take them row by row
                     if value is not None:
@@ -1010,13 +1017,14 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
     return students, points, metadata, titles
 
 
-def _test_numbers(region: list[list]) -> list:
-    """The Nr column of a test sheet beside its points (openpyxl cells), as read() finds it."""
+def _beside(region: list[list]) -> list[list]:
+    """Nr, UNI-login and name beside a test sheet's points (openpyxl cells), as read() finds them."""
     first = region[0][0]
     nr_col = first.column - FIRST_TASK_COL
     if nr_col < 1:
-        return list(range(1, len(region) + 1))
-    return [first.parent.cell(first.row + offset, nr_col).value for offset in range(len(region))]
+        return [[number, None] for number in range(1, len(region) + 1)]
+    return [[_unescaped(first.parent.cell(first.row + offset, col).value) for col in range(nr_col, first.column)]
+            for offset in range(len(region))]
 
 
 def _typed(raw_cell, shown_cell):
@@ -1027,10 +1035,15 @@ def _typed(raw_cell, shown_cell):
                               "Slet det i skemaet, og prøv igen.")
     if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
         return Formula(raw[1:], shown_cell.value)  # (found in review: that came back as a live formula)
-    if isinstance(raw, str) and "_x" in raw:  # Excel's _x000D_ for a carriage return: openpyxl keeps the
-        # escape as text, and XlsxWriter would write it as the visible text '_x000D_' (found in review)
-        return OOXML_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), raw)
-    return raw
+    return _unescaped(raw)
+
+
+def _unescaped(value):
+    """Excel's _x000D_ for a carriage return: openpyxl keeps the escape as text, and
+    XlsxWriter would write it as the visible text '_x000D_' (found in review)."""
+    if isinstance(value, str) and "_x" in value:
+        return OOXML_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), value)
+    return value
 
 
 def spec_from_metadata(metadata: dict) -> OverblikSpec:
