@@ -417,6 +417,10 @@ def test_a_changed_maximum_is_pointed_out(tmp_path, workbook):
                        ("Prøve 1", "F6", "Maks for opgave 3 er ændret i arket fra 2 til ''.")]
     assert {(r.measure, r.max_value) for r in data.records if r.test == "Prøve 1"} == {("1", 2), ("2", 4), ("3", 2)}
     assert not [p for p in read_workbook(workbook).problems if p.code == "max-changed"]
+    wb = open_for_filling(workbook)
+    insert_row_like_excel(wb, "Prøve 1", 7)  # the Maks row is found by its label, not as the row above (review)
+    wb.save(tmp_path / "indsat.xlsx")
+    assert not [p for p in read_workbook(tmp_path / "indsat.xlsx").problems if p.code == "max-changed"]
 
 
 def test_a_row_inserted_in_the_class_list_is_named_as_the_reason_a_test_is_not_read(tmp_path, workbook):

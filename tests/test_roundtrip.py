@@ -127,6 +127,11 @@ def test_a_row_inserted_above_the_first_student_is_reported(tmp_path, spec, stud
     insert_row_like_excel(wb, "Elevvurdering", 6)  # an empty inserted row is nothing to report
     wb.save(tmp_path / "tom.xlsx")
     assert read_workbook(tmp_path / "tom.xlsx").problems == []
+    wb = open_for_filling(template)
+    insert_row_like_excel(wb, "Elevvurdering", 2)  # above the headings: they are no student (found in review)
+    wb["Elevvurdering"]["A2"], wb["Elevvurdering"]["E7"] = "Klasselærer: Hanne", 3
+    wb.save(tmp_path / "titel.xlsx")
+    assert read_workbook(tmp_path / "titel.xlsx").problems == []
 
 
 def test_row_inserted_under_the_last_student_is_read(tmp_path, spec):

@@ -575,17 +575,21 @@ def _rows_above_the_list(workbook, names, columns, data: WorkbookData) -> None:
     """A row inserted above the first student moves every name down past it (in Excel and
     LibreOffice alike), so what is typed there is in no region: the student was lost from
     the sheet's own counts and from the summary, unseen (found in review). Reported here."""
-    first = FIRST_STUDENT_ROW + 1
-    if names.top <= first:
+    if names.top <= FIRST_STUDENT_ROW + 1:
         return
     last_col = max([region.left for region, *_ in columns] + [names.left])
-    for offset, line in enumerate(workbook[names.sheet].values(first, 1, names.top - 1, last_col)):
+    lines = workbook[names.sheet].values(1, 1, names.top - 1, last_col)
+    labels = set(data.measures)  # the row of subject headings; rows inserted above it are no student's
+    header = max((row for row, line in enumerate(lines, start=1) if labels.intersection(map(str, line))), default=None)
+    if header is None:
+        return
+    for row, line in enumerate(lines[header:], start=header + 1):
         typed = [col for col, value in enumerate(line, start=1) if value not in (None, "")]
         if typed:
             data.problems.append(Problem(
                 "rows-above-list", "Rækken står over skemaets elevliste (indsat over den første elev) og er ikke læst.",
                 "Skriv eleven i en tom række nederst i listen, og slet rækken.", data.file, names.sheet,
-                f"{get_column_letter(typed[0])}{first + offset}"))
+                f"{get_column_letter(typed[0])}{row}"))
 
 
 def _named_column(workbook, name: str):

@@ -391,7 +391,7 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     sheet.write_string(1, 0, f"Skriv point pr. opgave ({'hele eller halve' if test.half_points else 'hele'} point). "
                              f"Rød: under {percent(t.yellow_from)} af maks · Gul: fra {percent(t.yellow_from)} · "
                              f"Grøn: fra {percent(t.green_from)}. Tom celle = ikke registreret.", formats["info"])
-    for row, text in ((AREA_ROW, "Fagområde"), (SIGNAL_ROW, "Signalord"), (MAX_ROW, "Maks point")):
+    for row, text in ((AREA_ROW, "Fagområde"), (SIGNAL_ROW, "Signalord"), (MAX_ROW, MAX_LABEL)):
         sheet.merge_range(row, 0, row, 2, text, formats["label"])
     for col, text in enumerate(("Nr", "UNI-login", "Elev")):
         sheet.write_string(TASK_ROW, col, text, formats["head"])
@@ -858,12 +858,19 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     return data
 
 
+MAX_LABEL, MAX_LABEL_SEARCH = "Maks point", 10
+
+
 def _changed_maxima(workbook, region, test, problem) -> None:
     """A Maks cell changed on the sheet (protection lifted): the sheet's own colours and
     shares then use the new maximum, xlkit the test's own; it said nothing (found in review)."""
-    maxima_row = region.top - (FIRST_ROW - MAX_ROW)
-    if maxima_row < 1:
+    label_col, first = region.left - FIRST_TASK_COL, max(1, region.top - MAX_LABEL_SEARCH)
+    if label_col < 1 or region.top <= 1:
         return
+    labels = [row[0] for row in workbook[region.sheet].values(first, label_col, region.top - 1, label_col)]
+    if MAX_LABEL not in labels:  # found by its label: a row inserted above the first student moves it (review)
+        return
+    maxima_row = first + len(labels) - 1 - labels[::-1].index(MAX_LABEL)
     [shown] = workbook[region.sheet].values(maxima_row, region.left, maxima_row, region.left + len(test.tasks) - 1)
     for column, (task, value) in enumerate(zip(test.tasks, shown)):
         if not (rules.is_number(value) and float(value) == float(task.max)):
