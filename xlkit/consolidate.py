@@ -90,7 +90,7 @@ class FileResult:
     @classmethod
     def of(cls, data: WorkbookData, term_label: str | None) -> FileResult:
         identity = {key: data.metadata[key] for key in IDENTITY_KEYS if key in data.metadata}
-        result = cls(data.file, replace(data, records=[], metadata=identity), record_count=len(data.records))
+        result = cls(data.file, replace(data, records=[], metadata=identity, roster=[]), record_count=len(data.records))
         # in record order, so the conflict check names the class of a student's latest term, as before
         result.logins = list(dict.fromkeys((r.uni_login, r.class_name, r.student) for r in data.records if r.uni_login))
         if data.kind == "overblik":
@@ -507,8 +507,11 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
         return newest
     identities = _student_identities(newest.records)
     keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
-    by_login = {r.uni_login.casefold(): identities.get(r.student_key, r.student_key)
-                for r in newest.records if isinstance(r.uni_login, str) and r.uni_login}
+    listed = {name.casefold() for name, _ in newest.roster}  # also those with no value in the newest copy yet
+    names_by_login = {login.casefold(): name for name, login in reversed(newest.roster) if login}  # first wins
+    by_login = {login: name.casefold() for login, name in names_by_login.items()}
+    by_login.update({r.uni_login.casefold(): identities.get(r.student_key, r.student_key)
+                     for r in newest.records if isinstance(r.uni_login, str) and r.uni_login})
     taken = {(identities.get(r.student_key, r.student_key), r.test or r.term.index, r.measure): r for r in newest.records}
     defined = _defined_slots(newest)
     for _, older in copies[1:]:
@@ -529,8 +532,10 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
             if _slot(record) not in defined:
                 continue
             identity = older_identities.get(record.student_key, record.student_key)
-            if identity not in keys and isinstance(record.uni_login, str) and record.uni_login.casefold() in by_login:
-                identity = by_login[record.uni_login.casefold()]  # a name corrected in the newest copy
+            if (identity not in keys and identity not in listed and isinstance(record.uni_login, str)
+                    and record.uni_login.casefold() in by_login):
+                identity = by_login[record.uni_login.casefold()]  # a name corrected in the newest copy,
+                record = replace(record, student=names_by_login.get(record.uni_login.casefold(), record.student))
             slot = (identity, record.test or record.term.index, record.measure)
             if slot in taken:
                 if taken[slot].value != record.value:
@@ -541,7 +546,7 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
                         f"Værdien fra {taken[slot].file} (gemt senest) er brugt.", record.file, record.sheet, record.cell,
                     ))
                 continue
-            if identity not in keys:
+            if identity not in keys and identity not in listed:
                 only_here.append(record)
             record = replace(record, student_key=keys.setdefault(identity, f"{older.file}|{record.student_key}"))
             taken[slot] = record

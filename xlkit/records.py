@@ -57,6 +57,8 @@ class WorkbookData:
     plan: list = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # the class list's named rows (name, UNI-login), to match copies of a class; not kept past reading
+    roster: list[tuple[str, str]] = field(default_factory=list)
 
     def class_name(self, term: Term) -> str:
         return term.class_name(self.class_letter)

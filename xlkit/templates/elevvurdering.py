@@ -539,6 +539,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 problem(reading.code, reading.message, reading.action, region, position)
             if reading.value is not None:
                 row_records.append((region, term, label, class_name, reading.value, reading.code == "text-as-number"))
+        if name:
+            data.roster.append((name, uni))
         if not name and not row_records:
             continue
         row = names.top + position

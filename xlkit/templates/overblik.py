@@ -764,6 +764,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     students = [(read_text(roster.rows[i][0], "navn", lambda *p: problem(*p, roster, i)),
                  read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
                 for i in range(len(roster.rows))]
+    data.roster = [(name, uni) for name, uni in students if name]
     numbers = workbook.region(NAME_PREFIX + "nr")
     roster_numbers = numbers.column() if numbers is not None else list(range(1, len(students) + 1))
     for position, value in enumerate(roster_numbers):
