@@ -452,6 +452,22 @@ def test_a_test_sheet_sorted_without_its_nr_column_is_not_read_as_if_it_were_not
     assert not [p for p in read_workbook(tmp_path / "med_navne.xlsx").problems if p.code.startswith("rows-")]
 
 
+def test_a_student_without_points_in_one_copy_but_with_points_in_another_is_not_reported_missing(tmp_path, ospec):
+    """Two teachers each typed part of a test in their own copy: the newest copy's "has no
+    points" row stayed beside the points merged from the other (found in review)."""
+    import os
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    students = [Student("Elev 0", "uni00"), Student("Elev 1", "uni01"), Student("Elev 2", "uni02")]
+    older = overblik.build(ospec, folder / "a.xlsx", "S", "A", [TEST_1], students, {(1, "Prøve 1", "1"): 1})
+    overblik.build(ospec, folder / "b.xlsx", "S", "A", [TEST_1], students, {(0, "Prøve 1", "1"): 2})
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    result = consolidate(folder)
+    assert sorted((p.file, p.student) for p in result.problems if p.code == "missing-student") == [
+        ("a.xlsx", "Elev 2"), ("b.xlsx", "Elev 2")]
+
+
 def test_a_class_list_pasted_the_other_way_round_is_read_the_right_way(tmp_path, workbook):
     wb = open_for_filling(workbook)
     cells = [(f"B{r}", f"C{r}") for r in range(5, 9)]  # the overbliksark has UNI-login first

@@ -560,7 +560,17 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
         "duplicate-class", f"Klassen er sendt i {len(copies)} filer: {', '.join(d.file for _, d in copies)}.",
         "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
     ))
+    _drop_answered_missing(newest)
     return newest
+
+
+def _drop_answered_missing(merged: WorkbookData) -> None:
+    """A copy's "X har ingen point i prøven" is void once another copy's points for X in that
+    test are merged in (found in review: the row stayed, beside the points)."""
+    test_of_sheet = {(r.file, r.sheet): r.test for r in merged.records if r.test}
+    answered = {(r.student.casefold(), r.test) for r in merged.records if r.test}
+    merged.problems = [p for p in merged.problems if not (
+        p.code == "missing-student" and (p.student.casefold(), test_of_sheet.get((p.file, p.sheet))) in answered)]
 
 
 def _report_added(older: WorkbookData, newest: WorkbookData, added: list[Record], only_here: list[Record],
