@@ -540,3 +540,21 @@ def test_a_suggestion_from_a_protected_plan_keeps_the_password(tmp_path):
     ods.write_bytes(plain.read_bytes())  # the suffix alone decides the default name
     assert runner.invoke(main, ["plan", "suggest", str(ods)]).exit_code == 0
     assert (tmp_path / "plan_forslag.xlsx").exists()
+
+
+def test_a_suggestion_that_cannot_be_written_leaves_no_half_file(tmp_path, spec, monkeypatch):
+    """A full disk left a truncated årshjul that then blocked the next attempt ("findes
+    allerede"); the file is now written beside and moved into place when complete."""
+    import errno
+
+    built = aarshjul.build(spec, tmp_path / "plan.xlsx", [Assignment(NFT_L, "2.A", 36)])
+    real = aarshjul.build
+
+    def full_disk(plan_spec, target, plan):
+        real(plan_spec, target, plan)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(aarshjul, "build", full_disk)
+    result = CliRunner().invoke(main, ["plan", "suggest", str(built)])
+    assert result.exit_code == 1 and "der er ikke mere plads på disken" in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]

@@ -23,6 +23,7 @@ from xlkit.roster import read_roster
 from xlkit.spec import load_spec
 from xlkit.plan import check_plan, load_plan, suggest
 from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
+from xlkit.workbook import written_whole
 from xlkit.problems import problem_count
 from xlkit.isolated import run_alone
 from xlkit.reader import read_workbook
@@ -355,10 +356,11 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     data = _read_plan(workbook, password)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag.xlsx"))
     result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS)
-    if password:  # built in memory: no unprotected copy on disk
-        encrypt_to(aarshjul.build(data.plan_spec, io.BytesIO(), result.plan).getvalue(), password, output)
-    else:
-        aarshjul.build(data.plan_spec, output, result.plan)
+    with written_whole(output) as partial:  # a failed write leaves no half file to block the next attempt
+        if password:  # built in memory: no unprotected copy on disk
+            encrypt_to(aarshjul.build(data.plan_spec, io.BytesIO(), result.plan).getvalue(), password, partial)
+        else:
+            aarshjul.build(data.plan_spec, partial, result.plan)
     for before, after in result.moved:
         say(printable(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}"))
     for a in result.dated:
