@@ -534,7 +534,7 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
             identity = older_identities.get(record.student_key, record.student_key)
             if (identity not in keys and identity not in listed and isinstance(record.uni_login, str)
                     and record.uni_login.casefold() in by_login):
-                identity = by_login[record.uni_login.casefold()]  # a name corrected in the newest copy,
+                identity = by_login[record.uni_login.casefold()]  # a name corrected in the newest copy: its name
                 record = replace(record, student=names_by_login.get(record.uni_login.casefold(), record.student))
             slot = (identity, record.test or record.term.index, record.measure)
             if slot in taken:
