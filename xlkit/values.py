@@ -85,6 +85,7 @@ def read_nr(value: object, report) -> int | None:
     if looks_like_cpr(value):
         report("cpr-number", "Nr.-feltet ligner et CPR-nummer.",
                "Feltet er ikke medtaget og ikke kopieret videre. Slet CPR-nummeret i skemaet.")
+        return None
     return whole_number(value)
 
 

@@ -775,18 +775,18 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 numbers, roster_sorted)
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
         region = workbook.region(f"{NAME_PREFIX}t{index}_point")
-        if region is not None and len(region.rows) != len(students) and all(len(r) == len(test.tasks) for r in region.rows):
-            data.problems.append(Problem(  # the old message blamed deleted columns (found in review)
+        if region is None or any(len(r) != len(test.tasks) for r in region.rows):
+            data.problems.append(Problem(
+                "missing-range", f"Prøvearket '{test.short_name}' kan ikke læses (området {NAME_PREFIX}t{index}_point).",
+                "Prøven er ikke læst. Brug add-test eller et nyt skema, hvis kolonner er slettet.", file, test.short_name,
+            ))
+            continue
+        if len(region.rows) != len(students):  # the old message blamed deleted columns (found in review)
+            data.problems.append(Problem(
                 "rows-changed", f"Elevlisten har {len(students)} rækker, men prøvearket '{test.short_name}' har "
                 f"{len(region.rows)}: der er indsat eller slettet rækker på et af arkene, så det ikke kan ses, "
                 "hvilke point der hører til hvem.", "Prøven er ikke læst. Fortryd indsættelsen eller sletningen; "
                 "nye elever skrives i de tomme rækker nederst på arket Elever.", file, roster.sheet,
-            ))
-            continue
-        if region is None or len(region.rows) != len(students) or any(len(r) != len(test.tasks) for r in region.rows):
-            data.problems.append(Problem(
-                "missing-range", f"Prøvearket '{test.short_name}' kan ikke læses (området {NAME_PREFIX}t{index}_point).",
-                "Prøven er ikke læst. Brug add-test eller et nyt skema, hvis kolonner er slettet.", file, test.short_name,
             ))
             continue
         _changed_maxima(workbook, region, test, problem)
