@@ -307,6 +307,34 @@ def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
     assert "5 skemaer er gemt i" in result.output and "skemaer/s" in result.output
 
 
+def test_new_school_from_one_list_for_the_whole_school(runner, tmp_path):
+    """The administrative system's export of the whole school: one workbook per class in
+    its Hovedgruppe column, however the class is written; rows it cannot place are named."""
+    school_list = tmp_path / "hele_skolen.csv"
+    rows = ["Fornavn;Efternavn;Hovedgruppe;UNI-login",
+            "Åse;Ørum;7.A;aaoe1234", "Bo;Ek;7a;boek1234", "Eja;Møller;8 B;ejam4321",
+            "Ida;Holm;3.A;idah1111", "Ole;Dam;Specialklasse;oled2222", "Per;Lund;;perl3333", "Ulla;Bak;7.A/B;ullb4444"]
+    school_list.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "skole"
+    result = runner.invoke(main, ["new", "skole", "--skole", "Bøgebakkeskolen", "--elevlister", str(school_list),
+                                  "--start-aar", "2026", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["elevvurdering_7A.xlsx", "elevvurdering_8B.xlsx"]
+    seventh = openpyxl.load_workbook(out / "elevvurdering_7A.xlsx")["Elevvurdering"]
+    assert [seventh["B6"].value, seventh["B7"].value, seventh["B8"].value] == ["Åse Ørum", "Bo Ek", None]
+    assert "Sprunget over: hele_skolen.csv, 3.A: elevvurderingsskemaet dækker 7, 8, 9. klasse" in result.output
+    assert "Sprunget over: hele_skolen.csv, række 6: klassen 'Specialklasse' siger ikke klassetrin" in result.output
+    assert "Sprunget over: hele_skolen.csv, række 7: ingen klasse angivet" in result.output
+    assert "Sprunget over: hele_skolen.csv, række 8: klassen '7.A/B'" in result.output
+    assert "2 skemaer er gemt i" in result.output
+
+    school_list.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n", encoding="utf-8")  # a class list given as the school's
+    result = runner.invoke(main, ["new", "skole", "--skole", "Bøgebakkeskolen", "--elevlister", str(school_list),
+                                  "--start-aar", "2026", "-o", str(tmp_path / "igen")])
+    assert result.exit_code == 1 and "mangler en kolonne med elevens klasse" in result.output
+    assert not (tmp_path / "igen").exists()
+
+
 def test_the_summary_written_row_by_row_holds_everything(tmp_path, demo_folder, monkeypatch):
     """write_summary streams rows to disk (constant memory), where XlsxWriter silently drops
     anything written to a row it has passed: every value, row height, merge and chart must be

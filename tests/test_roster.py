@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from xlkit.errors import RosterError
-from xlkit.roster import Student, read_roster
+from xlkit.roster import SchoolRow, Student, read_roster, read_school_roster
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,33 @@ def test_a_name_longer_than_any_name_is_refused(tmp_path):
     path.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n" + "Bo " * 100 + ";bo2\n", encoding="utf-8")
     with pytest.raises(RosterError, match="række 3: navnet eller UNI-login er over 200 tegn langt"):
         read_roster(path)
+
+
+def test_a_whole_school_list_keeps_each_students_class(tmp_path):
+    """One export for the whole school (a column Hovedgruppe or Klasse) instead of a list per class."""
+    path = tmp_path / "skolen.csv"
+    path.write_text("Elevliste, hele skolen\nFornavn;Efternavn;Hovedgruppe;UNI-login;CPR\n"
+                    "Åse;Ørum;7.A;aaoe1234;010203-1234\nBo;Ek;;boek1234;\nEja;Møller; 8b ;ejam4321;\n",
+                    encoding="utf-8-sig")
+    assert read_school_roster(path) == [SchoolRow("7.A", 3, Student("Åse Ørum", "aaoe1234")),
+                                        SchoolRow("", 4, Student("Bo Ek", "boek1234")),
+                                        SchoolRow("8b", 5, Student("Eja Møller", "ejam4321"))]
+
+
+def test_a_school_list_without_a_class_column_is_refused(tmp_path):
+    path = tmp_path / "skolen.csv"
+    path.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="mangler en kolonne med elevens klasse"):
+        read_school_roster(path)
+    assert read_roster(path) == [Student("Åse Ørum", "aaoe1234")]  # a class list needs none
+
+
+def test_a_school_list_in_xlsx_is_read_beyond_a_class_lists_length(tmp_path):
+    path = tmp_path / "skolen.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Klasse", "Navn"])
+    for number in range(1200):
+        wb.active.append([f"{7 + number % 3}.{'ABC'[number % 3]}", f"Elev {number}"])
+    wb.save(path)
+    rows = read_school_roster(path)
+    assert len(rows) == 1200 and rows[-1] == SchoolRow("9.C", 1201, Student("Elev 1199"))

@@ -198,8 +198,9 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
 
 @new.command("skole", context_settings=CONTEXT)
 @click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaerne.")
-@click.option("--elevlister", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
-              metavar="MAPPE", help="Mappe med én elevliste (CSV eller XLSX) pr. klasse, navngivet efter klassen, fx 7A.csv.")
+@click.option("--elevlister", type=click.Path(exists=True, path_type=Path), required=True, metavar="MAPPE|FIL",
+              help="Mappe med én elevliste (CSV eller XLSX) pr. klasse, navngivet efter klassen, fx 7A.csv; eller én "
+                   "elevliste for hele skolen med en kolonne Klasse (eller Hovedgruppe), fx 7.A.")
 @click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
               help="Skoleåret klasserne er i nu, angivet ved første årstal (2026 for 2026/27).")
 @click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, metavar="FIL",

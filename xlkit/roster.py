@@ -1,6 +1,7 @@
-"""Class lists (elevlister) exported from the school's administrative system.
+"""Class lists (elevlister) exported from the school's administrative system: one list per
+class, or one list for the whole school with a class column.
 
-Only the name and the UNI-login are read. Any other column (CPR numbers, addresses) is
+Only the name, the UNI-login and (in a school list) the class are read. Any other column (CPR numbers, addresses) is
 ignored on purpose, so it can never reach a workbook xlkit writes.
 """
 
@@ -19,6 +20,7 @@ NAME_HEADERS = {"navn", "elev", "elevnavn", "elevens navn", "name", "fulde navn"
 FIRST_NAME_HEADERS = {"fornavn", "fornavne"}
 LAST_NAME_HEADERS = {"efternavn"}
 UNI_HEADERS = {"uni-login", "unilogin", "uni login", "uni", "uni_login", "brugernavn"}
+CLASS_HEADERS = {"klasse", "hovedgruppe", "stamklasse", "klassebetegnelse", "class"}
 
 
 @dataclass(frozen=True)
@@ -31,18 +33,40 @@ MAX_NAME = 200  # characters of a name or UNI-login; a cell holds 32,767
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+@dataclass(frozen=True)
+class SchoolRow:
+    """One student of a whole school's list: the class as the export writes it ("7.A",
+    "7a"; blank when missing) and the row number, for messages."""
+    class_text: str
+    row: int
+    student: Student
+
+
+MAX_CLASS_ROWS = 1000  # rows read from an .xlsx class list
+MAX_SCHOOL_ROWS = 5000  # and from a whole school's list: the largest Danish schools have about 1,200 students
+
+
 def read_roster(path: str | Path) -> list[Student]:
     """Students from a CSV (; or , separated) or XLSX class list with a header row."""
     path = Path(path)
+    return [row.student for row in _student_rows(_rows(path, MAX_CLASS_ROWS), path)]
+
+
+def read_school_roster(path: str | Path) -> list[SchoolRow]:
+    """Every student of a whole school's list (one export from the administrative system,
+    with a column Klasse or Hovedgruppe), so a leader need not split it per class."""
+    path = Path(path)
+    return _student_rows(_rows(path, MAX_SCHOOL_ROWS), path, with_class=True)
+
+
+def _rows(path: Path, max_rows: int) -> list[list[str]]:
     if not path.is_file():
         raise RosterError(f"Elevlisten {path} findes ikke.")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        rows = _xlsx_rows(path)
-    elif path.suffix.lower() in {".csv", ".txt"}:
-        rows = _csv_rows(path)
-    else:
-        raise RosterError(f"Elevlisten {path} skal være en .csv- eller .xlsx-fil.")
-    return _students(rows, path)
+        return _xlsx_rows(path, max_rows)
+    if path.suffix.lower() in {".csv", ".txt"}:
+        return _csv_rows(path)
+    raise RosterError(f"Elevlisten {path} skal være en .csv- eller .xlsx-fil.")
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -66,7 +90,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
-def _xlsx_rows(path: Path) -> list[list[str]]:
+def _xlsx_rows(path: Path, max_rows: int) -> list[list[str]]:
     from xlkit.reader import open_workbook  # the safe opener, shared with the reader
 
     workbook = open_workbook(path)
@@ -74,11 +98,11 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     return [
         ["" if value is None else f"{int(value):010d}" if looks_like_cpr(value) and not isinstance(value, str)
          else str(value) for value in row]  # a CPR number typed in Excel lost its leading zero: keep it one
-        for row in sheet.iter_rows(max_row=1000, max_col=30, values_only=True)
+        for row in sheet.iter_rows(max_row=max_rows, max_col=30, values_only=True)
     ]
 
 
-def _students(rows: list[list[str]], path: Path) -> list[Student]:
+def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -> list[SchoolRow]:
     numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     rows = [row for _, row in numbered]
     if not rows:
@@ -90,7 +114,7 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
         def column(names: set[str]) -> int | None:
             return next((i for i, header in enumerate(headers) if header in names), None)
 
-        name_col, uni_col = column(NAME_HEADERS), column(UNI_HEADERS)
+        name_col, uni_col, class_col = column(NAME_HEADERS), column(UNI_HEADERS), column(CLASS_HEADERS)
         first_col, last_col = column(FIRST_NAME_HEADERS), column(LAST_NAME_HEADERS)
         if name_col is not None or first_col is not None:
             break
@@ -99,6 +123,9 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
             f"Elevlisten {path} mangler en kolonne med elevens navn. "
             "Der skal være en overskriftsrække med fx 'Navn' og 'UNI-login'."
         )
+    if with_class and class_col is None:
+        raise RosterError(f"Elevlisten {path} mangler en kolonne med elevens klasse (fx 'Klasse' eller 'Hovedgruppe'). "
+                          "Tilføj den, eller brug en mappe med én elevliste pr. klasse.")
 
     def cell(row: list[str], col: int | None) -> str:
         # a line break or other control character (some exports write line breaks as vertical
@@ -119,7 +146,7 @@ def _students(rows: list[list[str]], path: Path) -> list[Student]:
             if looks_like_cpr(name) or looks_like_cpr(uni_login):
                 raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login ligner et CPR-nummer. "
                                   "xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
-            students.append(Student(name=name, uni_login=uni_login))
+            students.append(SchoolRow(cell(row, class_col) if with_class else "", number, Student(name, uni_login)))
     if not students:
         raise RosterError(f"Elevlisten {path} indeholder ingen elever under overskrifterne.")
     return students

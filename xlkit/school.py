@@ -1,4 +1,5 @@
-"""A whole school's workbooks at once, from a folder of class lists (one file per class)."""
+"""A whole school's workbooks at once: from a folder of class lists (one file per class) or
+from one list for the whole school with a class column."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from pathlib import Path
 
 from xlkit.errors import XlkitError
 from xlkit.isolated import run_alone
-from xlkit.roster import read_roster
+from xlkit.roster import Student, read_roster, read_school_roster
 from xlkit.spec import load_spec
 from xlkit.templates import elevvurdering, overblik
 from xlkit.testdef import TestDefinition
+from xlkit.values import quoted
 
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 CLASS_IN_NAME = re.compile(r"(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})$")
+
+SchoolClass = tuple[str, int, str, list[Student]]  # where the list came from (for messages), grade, letter, students
 
 
 def overblik_file_name(subject: str, class_name: str) -> str:
@@ -24,13 +28,33 @@ def overblik_file_name(subject: str, class_name: str) -> str:
 
 def build_school(school: str, rosters: Path, school_year: int, tests: list[TestDefinition],
                  output: Path) -> tuple[list[Path], list[str]]:
-    """Write one elevvurderingsskema per class list in `rosters` (and one overbliksark per
-    class whose grade the tests are for); returns the files made and Danish notes on what
-    was skipped."""
+    """Write one elevvurderingsskema per class (and one overbliksark per class whose grade
+    the tests are for), the classes from a folder of class lists or one school list;
+    returns the files made and Danish notes on what was skipped."""
     spec = load_spec()
     overblik_spec = load_spec(kind="overblik") if tests else None
+    classes, skipped = classes_in_list(rosters) if rosters.is_file() else classes_in_folder(rosters)
     output.mkdir(parents=True)
-    made, skipped = [], []
+    made = []
+    for source, grade, letter, students in classes:
+        try:
+            if grade in spec.grades:
+                made.append(elevvurdering.build(spec, output / f"elevvurdering_{grade}{letter}.xlsx", school, letter,
+                                                school_year, grade, students))
+            else:
+                skipped.append(f"{source}: elevvurderingsskemaet dækker {', '.join(map(str, spec.grades))}. klasse")
+            class_tests = [t for t in tests if t.grade == grade]
+            if class_tests:
+                made.append(overblik.build(overblik_spec, output / overblik_file_name(class_tests[0].subject, f"{grade}{letter}"),
+                                           school, letter, class_tests, students))
+        except XlkitError as error:
+            skipped.append(f"{source}: {error}")
+    return made, skipped
+
+
+def classes_in_folder(rosters: Path) -> tuple[list[SchoolClass], list[str]]:
+    """One class per readable list in the folder, its class from the file name (7A.csv)."""
+    classes, skipped = [], []
     lists_of_class: dict[tuple[int, str], str] = {}
     for path in sorted(p for p in rosters.iterdir() if p.suffix.lower() in {".csv", ".txt", ".xlsx"}):
         match = CLASS_IN_NAME.search(path.stem)
@@ -44,16 +68,36 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
             continue
         try:
             students = run_alone(path.name, read_roster, path)  # in a limited process (isolated.py)
-            lists_of_class[grade, letter] = path.name  # once read: a list that cannot be read makes nothing
-            if grade in spec.grades:
-                made.append(elevvurdering.build(spec, output / f"elevvurdering_{grade}{letter}.xlsx", school, letter,
-                                                school_year, grade, students))
-            else:
-                skipped.append(f"{path.name}: elevvurderingsskemaet dækker {', '.join(map(str, spec.grades))}. klasse")
-            class_tests = [t for t in tests if t.grade == grade]
-            if class_tests:
-                made.append(overblik.build(overblik_spec, output / overblik_file_name(class_tests[0].subject, f"{grade}{letter}"),
-                                           school, letter, class_tests, students))
         except XlkitError as error:
             skipped.append(f"{path.name}: {error}")
-    return made, skipped
+            continue
+        lists_of_class[grade, letter] = path.name  # once read: a list that cannot be read makes nothing
+        classes.append((path.name, grade, letter, students))
+    return classes, skipped
+
+
+def classes_in_list(roster: Path) -> tuple[list[SchoolClass], list[str]]:
+    """The classes of one list for the whole school, by its Klasse column ("7.A", "7a" and
+    "7 A" are one class). Raises RosterError when the list cannot be used at all."""
+    by_class: dict[tuple[int, str], list[Student]] = {}
+    not_understood: dict[str, list[int]] = {}
+    for entry in run_alone(roster.name, read_school_roster, roster):  # in a limited process (isolated.py)
+        match = CLASS_IN_NAME.search(entry.class_text)
+        if match:
+            by_class.setdefault((int(match.group(1)), match.group(2).upper()), []).append(entry.student)
+        else:
+            not_understood.setdefault(entry.class_text, []).append(entry.row)
+    classes = [(f"{roster.name}, {grade}.{letter}", grade, letter, students)
+               for (grade, letter), students in sorted(by_class.items())]
+    skipped = [f"{roster.name}, {_rows_named(rows)}: " + (f"klassen '{quoted(text)}' siger ikke klassetrin og bogstav (fx 7A)"
+                                                         if text else "ingen klasse angivet")
+               for text, rows in not_understood.items()]
+    return classes, skipped
+
+
+def _rows_named(rows: list[int], shown: int = 10) -> str:
+    """'række 4', 'rækkerne 4, 9, 12' or 'rækkerne 4, …, 40 og 7 rækker mere'."""
+    if len(rows) == 1:
+        return f"række {rows[0]}"
+    more = f" og {len(rows) - shown} rækker mere" if len(rows) > shown else ""
+    return "rækkerne " + ", ".join(map(str, rows[:shown])) + more
