@@ -276,6 +276,33 @@ def test_summary_holds_no_uni_logins_or_cpr_numbers(runner, tmp_path, demo_folde
     assert codes.count("cpr-number") == 3 and "duplicate-uni-login" in codes
 
 
+def test_a_change_is_coloured_as_its_figure_shows(demo_folder):
+    """A share change of -0.26 % was shown as "-0%" on the green of an improvement (found in
+    review): changes are written as their cells show them, so the colour follows the figure."""
+    import math
+
+    folder, _ = demo_folder
+    rows = list(openpyxl.load_workbook(folder / "skoleoversigt.xlsx")["Oversigt"].iter_rows(min_row=4, values_only=True))
+    columns = [i for i, header in enumerate(rows[0]) if str(header).startswith("Ændring")]
+    changes = [row[i] for row in rows[1:] for i in columns if isinstance(row[i], (int, float))]
+    assert len(columns) == 2 and len(changes) > 10
+    assert all(change == round(change, 2) and math.copysign(1, change) == (1 if change >= 0 else -1) for change in changes)
+    assert 0 in changes
+
+
+def test_every_summary_sheet_prints_with_its_name_date_and_page_numbers(demo_folder):
+    """Review: no sheet of the leaders' summary had a header or footer, and Svageste områder
+    had no page setup at all; a printout's page 2 said neither what nor when."""
+    folder, _ = demo_folder
+    with zipfile.ZipFile(folder / "skoleoversigt.xlsx") as archive:
+        sheets = [archive.read(n).decode("utf-8") for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert len(sheets) == 9
+    for xml in sheets:
+        assert "<oddHeader>&amp;LSkoleoversigt&amp;C&amp;A&amp;RUdskrevet &amp;D</oddHeader>" in xml
+        assert "<oddFooter>&amp;LFortroligt: oplysninger om elever&amp;RSide &amp;P af &amp;N</oddFooter>" in xml
+        assert 'orientation="landscape"' in xml and 'paperSize="9"' in xml
+
+
 def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
     lists = tmp_path / "lister"
     lists.mkdir()

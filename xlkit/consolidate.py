@@ -33,7 +33,7 @@ from xlkit.records import Record, WorkbookData
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
-from xlkit.workbook import new_workbook, print_wide, written_whole
+from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, new_workbook, print_wide, written_whole
 
 MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
 MAX_PROBLEM_ROWS = 50_000  # rows of the Problemer sheet, a few seconds to write; every file keeps its first ones
@@ -767,6 +767,13 @@ def _headers(sheet, row: int, headers: list[str], formats, widths: list[float] |
         sheet.set_column(col, col, width)
 
 
+def _as_shown(change: float, decimals: int) -> float:
+    """A change rounded as its cell shows it, so its colour (better/worse than 0) matches
+    the figure: -0.26 % was shown as "-0%" on the green of an improvement (found in review).
+    Adding 0.0 turns -0.0 into 0.0."""
+    return round(change, decimals) + 0.0
+
+
 def _number(sheet, row: int, col: int, value: float | None, fmt) -> None:
     if value is None:
         sheet.write_blank(row, col, None, fmt)
@@ -834,10 +841,11 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
             _number(sheet, row, col, mean, formats["mean"])
             sheet.write_string(row, col + 1, summary.previous.label if summary.previous else "", formats["text"])
             _number(sheet, row, col + 2, mean_before, formats["mean"])
-            _number(sheet, row, col + 3, None if mean is None or mean_before is None else mean - mean_before, formats["change"])
+            _number(sheet, row, col + 3, None if mean is None or mean_before is None else _as_shown(mean - mean_before, 2),
+                    formats["change"])
             _number(sheet, row, col + 4, share, formats["pct"])
             _number(sheet, row, col + 5, share_before, formats["pct"])
-            change = None if share is None or share_before is None else round(share - share_before, 4)
+            change = None if share is None or share_before is None else _as_shown(share - share_before, 2)  # whole %
             _number(sheet, row, col + 6, change, formats["pct_change"])
             sheet.write_number(row, col + 7, in_focus, formats["int"])
             sheet.write_string(row, col + 8, f"{summary.data.class_name(summary.term)} {measure}")
@@ -856,7 +864,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     elif last_row > header_row:
         sheet.write_string(last_row + 2, 0, f"Diagrammet er udeladt, fordi oversigten har over {MAX_CHART_ROWS} rækker. "
                            "Brug filtrene i overskriftsrækken for at se én skole eller ét fag ad gangen.", formats["note"])
-    print_wide(sheet, header_row)
+    print_wide(sheet, header_row, SUMMARY_HEADER, CONFIDENTIAL)
 
 
 def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int, label_col: int) -> None:
@@ -914,7 +922,7 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.write_string(4, 0, "Ingen elever i fokus.", formats["note"])
     sheet.freeze_panes(4, 3)
     sheet.autofilter(3, 0, max(row, 4), len(headers) - 1)
-    print_wide(sheet, 3)
+    print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)
 
 
 def _development_sheet(workbook, result: Consolidation, formats) -> None:
@@ -948,7 +956,7 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
             "max_type": "num", "max_value": high.value, "max_color": "#8CCB7E",
         })
     sheet.freeze_panes(4, 2)
-    print_wide(sheet, 3)
+    print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)
 
 
 def _problems_sheet(workbook, result: Consolidation, formats) -> None:
@@ -971,7 +979,7 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.write_string(4, 0, "Ingen problemer.", formats["note"])
     sheet.freeze_panes(4, 0)
     sheet.autofilter(3, 0, max(3 + len(problems), 4), len(PROBLEM_HEADERS) - 1)
-    print_wide(sheet, 3)
+    print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)
 
 
 def _file_class(status: FileStatus) -> str:
@@ -1004,4 +1012,4 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
         _number(sheet, row, 6, status.record_count if data else None, formats["int"])
         sheet.write_string(row, 7, status.note, formats["wrap"])
     sheet.freeze_panes(3, 0)
-    print_wide(sheet, 2)
+    print_wide(sheet, 2, SUMMARY_HEADER, CONFIDENTIAL)

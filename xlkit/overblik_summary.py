@@ -16,7 +16,7 @@ from xlkit import rules
 from xlkit.records import WorkbookData
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
 from xlkit.templates.overblik import student_result
-from xlkit.workbook import print_wide
+from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, print_wide
 
 
 MAX_HEAT_COLUMNS = 200  # fagområder or signalord side by side; a real subject's tests have 5–20
@@ -173,7 +173,7 @@ def _heat_sheet(workbook, title, attribute, summaries, formats, colours) -> None
     sheet.set_column(6, 6 + len(names), 11)
     sheet.freeze_panes(4, 3)
     sheet.autofilter(3, 0, last, len(headers) - 1)
-    print_wide(sheet, 3)
+    print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)
 
 
 def heat_columns(summaries: list[TestSummary], attribute: str) -> tuple[list[str], int]:
@@ -210,6 +210,7 @@ def _weakest_sheet(workbook, summaries, formats) -> None:
         row += 2
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 14)
+    print_wide(sheet, None, SUMMARY_HEADER, CONFIDENTIAL)
 
 
 def level_of(summary: TestSummary) -> float:
@@ -242,4 +243,4 @@ def _below_sheet(workbook, summaries, formats) -> None:
     sheet.set_column(3, 3, 24)
     sheet.set_column(4, 4, 70)
     sheet.freeze_panes(4, 0)
-    print_wide(sheet, 3)
+    print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)

@@ -193,13 +193,22 @@ def header_text(text: str, limit: int = 110) -> str:
     return cut + "…"
 
 
-def print_wide(sheet, header_row: int | None = None) -> None:
-    """A4 landscape, one page wide, the header row repeated on every page (report sheets)."""
+SUMMARY_HEADER = "Skoleoversigt"
+CONFIDENTIAL = "Fortroligt: oplysninger om elever"
+
+
+def print_wide(sheet, header_row: int | None = None, left: str = "", footer: str = "Lavet med xlkit") -> None:
+    """A4 landscape, one page wide, the header row repeated on every page (report sheets);
+    the sheet's name, the date and page x of y on every page, since a leader's printout
+    is read page by page (review: a summary's page 2 said neither what nor when)."""
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     if header_row is not None:
         sheet.repeat_rows(header_row)
+    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_header(f"&L{header_text(left)}&C&A&RUdskrevet &D", {"margin": 0.3})
+    sheet.set_footer(f"&L{header_text(footer)}&RSide &P af &N", {"margin": 0.3})
 
 
 def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str) -> None:
