@@ -700,3 +700,26 @@ def test_a_long_school_or_test_name_keeps_the_print_header(tmp_path, ospec):
         path = overblik.build(ospec, tmp_path / "o.xlsx", "Skole & " * 40, "A", [TEST_1], [Student("Bo")])
     header = openpyxl.load_workbook(path)[TEST_1.short_name].oddHeader.left.text
     assert header.startswith("Skole && Skole") and header.endswith("…")
+
+
+def test_the_workbook_opens_on_the_newest_test_and_the_elevark_prints_whole(tmp_path, ospec):
+    """Review of what is seen and printed: the file opened on the parents' page, with one
+    test the Elevark's print area cut its charts off at 80 %, the tests' bars were told apart
+    by red and green, and Over tid and the Elevark printed without the school."""
+    path = overblik.build(ospec, tmp_path / "o.xlsx", "Ullerup Bæk", "A", [TEST_1], [Student("Bo")])
+    wb = openpyxl.load_workbook(path)
+    assert wb.active.title == TEST_1.short_name
+    student = wb["Elevark"]
+    assert student.print_area.endswith("$D$51")  # four columns: 187 + 3 x 103 px
+    for title in ("Over tid", "Elevark"):
+        assert wb[title].oddHeader.left.text == "Ullerup Bæk"
+    with zipfile.ZipFile(path) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        drawing = next(archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/drawings/drawing"))
+    assert len(charts) == 2 and all('<c:dLbls>' in c and '<a:srgbClr val="08519C"/>' in c for c in charts)
+    assert drawing.count("<xdr:to><xdr:col>4</xdr:col><xdr:colOff>0</xdr:colOff>") == 2  # ends where column D does
+    two = overblik.build(ospec, tmp_path / "to.xlsx", "Ullerup Bæk", "A", [TEST_2, TEST_1], [Student("Bo")])
+    assert openpyxl.load_workbook(two).active.title == TEST_2.short_name
+    with zipfile.ZipFile(two) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert chart.index('val="3182BD"') < chart.index('val="08519C"')  # the older test lighter, listed first

@@ -30,6 +30,10 @@ def test_layout_follows_the_seed_figure(template):
     legend = {ws.cell(r, 2).value: ws.cell(r, 3).value for r in range(40, 60) if ws.cell(r, 1).value in (1, 2, 3, 4, 5)}
     assert legend["Rød"].startswith("Elevens faglige niveau/sociale trivsel er MEGET bekymrende")
     assert legend["Meget grøn"] == "Eleven ligger fagligt/socialt over niveau."
+    # the grey of an unusable value is explained under the scale, and printed with it (review)
+    [grey] = [r for r in range(40, 60) if ws.cell(r, 2).value == "Grå: ugyldig"]
+    assert ws.cell(grey, 3).value == "Værdien er ikke et helt tal fra 1 til 5 og tælles ikke med. Ret den."
+    assert ws.cell(grey, 2).fill.fgColor.rgb[-6:] == "BFBFBF" and ws.print_area.endswith(f"$V${grey}")
 
 
 def test_inputs_are_validated_coloured_and_the_rest_locked(template):

@@ -181,6 +181,16 @@ def protect_inputs_only(sheet) -> None:
     )
 
 
+# an input cell whose value the sheet cannot use: grey, set apart from every colour of a scale
+INVALID_INPUT = {"bg_color": "#BFBFBF", "font_color": "#9C0006", "bold": True, "italic": True}
+
+
+def column_pixels(width: float) -> int:
+    """A column's width on screen in pixels, as Excel (and XlsxWriter) work it out from the
+    width in characters of the default font."""
+    return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+
+
 def header_text(text: str, limit: int = 110) -> str:
     """Escape '&' for Excel's header/footer codes, within `limit` characters: a header over
     255 is dropped by the writer with only a warning (found in review: a long school name)."""

@@ -29,7 +29,7 @@ from xlkit.terms import Season, Term, class_terms
 from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_nr, read_rating, read_text
 from xlkit.workbook import (
     MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
-    new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
+    INVALID_INPUT, new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
 )
 
 KIND = "elevvurdering"
@@ -220,7 +220,7 @@ def build(
     sheet.set_column(FOCUS_COL, FOCUS_COL, 34)
     sheet.set_column(FIRST_RATING_COL, layout.last_col, 7.2)
     sheet.freeze_panes(FIRST_STUDENT_ROW, FIRST_RATING_COL)
-    sheet.print_area(0, 0, layout.legend_row + len(spec.scale.levels), layout.last_col)
+    sheet.print_area(0, 0, layout.legend_row + len(spec.scale.levels) + 1, layout.last_col)
     print_landscape(sheet, (GRADE_ROW, HEADER_ROW), school, f"{spec.title} {class_span}")
     protect_inputs_only(sheet)
     sheet.activate()
@@ -382,6 +382,14 @@ def _write_legend(sheet, layout: Layout, formats) -> None:
         sheet.write_string(row, NAME_COL, level.name, formats[f"level_{level.value}"])
         sheet.merge_range(row, UNI_COL, row, max(layout.last_col, FOCUS_COL + 6), level.definition, formats["legend_text"])
         sheet.set_row(row, 28)
+    scale = layout.spec.scale  # the grey of a value the sheet cannot use, explained nowhere before (review)
+    row += 1
+    sheet.write_string(row, NR_COL, "", formats["legend_invalid"])
+    sheet.write_string(row, NAME_COL, "Grå: ugyldig", formats["legend_invalid"])
+    sheet.merge_range(row, UNI_COL, row, max(layout.last_col, FOCUS_COL + 6),
+                      f"Værdien er ikke et helt tal fra {scale.low} til {scale.high} og tælles ikke med. Ret den.",
+                      formats["legend_text"])
+    sheet.set_row(row, 20)
 
 
 def _conditional_formats(sheet, layout: Layout, formats) -> None:
@@ -425,7 +433,8 @@ def _formats(workbook, scale: Scale) -> dict:
         "summary_mean": workbook.add_format({**border, **center, "num_format": "0.00", "bold": True}),
         "legend_title": workbook.add_format({"bold": True, "font_size": 12}),
         "legend_text": workbook.add_format({**border, "text_wrap": True, "valign": "vcenter"}),
-        "cf_invalid": workbook.add_format({"bg_color": "#BFBFBF", "font_color": "#9C0006", "bold": True, "italic": True}),
+        "cf_invalid": workbook.add_format(INVALID_INPUT),
+        "legend_invalid": workbook.add_format({**border, **center, **INVALID_INPUT}),
         "cf_focus": workbook.add_format({"bg_color": "#FDE2E1"}),
     }
     for level in scale.levels:

@@ -37,7 +37,7 @@ from xlkit.values import (
     whole_number, without_cpr,
 )
 from xlkit.workbook import (
-    METADATA_SHEET, NAME_PREFIX, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
+    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, column_pixels, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
 )
 
 KIND = "overblik"
@@ -49,6 +49,8 @@ RESERVED_SHEETS = {ROSTER_SHEET.lower(), OVER_TIME_SHEET.lower(), STUDENT_SHEET.
 ROSTER_FIRST_ROW = 4  # 0-based: header on row 3
 AREA_ROW, SIGNAL_ROW, TASK_ROW, MAX_ROW, FIRST_ROW = 2, 3, 4, 5, 6
 FIRST_TASK_COL = 3
+STUDENT_NAME_WIDTH, STUDENT_TEST_WIDTH = 26, 14  # the Elevark's label column and each test's column
+SERIES_SHADES = ("#08519C", "#3182BD", "#6BAED6", "#9ECAE1", "#C6DBEF")  # newest test darkest
 COLOURS = {RED: "#F4A6A0", YELLOW: "#FFE699", GREEN: "#A9D59C"}
 SEASONS = {0: Season("efteraar", "Efterår", "", 0), 1: Season("foraar", "Forår", "", 1)}
 
@@ -192,8 +194,9 @@ def build(
     _roster_sheet(workbook, formats, school, subject, class_name, students, rows)
     for layout in layouts:
         _test_sheet(workbook, formats, spec, layout, school, class_letter, students, rows, points, results)
-    blocks = _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, students, rows, results)
-    _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name, students, rows, results)
+    blocks = _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_name, students, rows, results)
+    _student_sheet(workbook, formats, spec, layouts, blocks, school, subject, class_name, students, rows, results)
+    workbook.get_worksheet_by_name(layouts[-1].sheet).activate()  # where the teacher types next (review: opened on Elevark)
 
     write_metadata(workbook, {
         "kind": KIND,
@@ -284,7 +287,7 @@ def _formats(workbook) -> dict:
         "class_label": workbook.add_format({**border, "bold": True, "bg_color": "#F2F2F2"}),
         "class_pct": workbook.add_format({**border, **center, "num_format": "0%", "bold": True, "bg_color": "#F2F2F2"}),
         "trend": workbook.add_format({**border, **center, "italic": True}),
-        "invalid": workbook.add_format({"bg_color": "#BFBFBF", "font_color": "#9C0006", "bold": True, "italic": True}),
+        "invalid": workbook.add_format(INVALID_INPUT),
         "up": workbook.add_format({"font_color": "#006100", "bold": True}),
         "down": workbook.add_format({"font_color": "#9C0006", "bold": True}),
         "choice": workbook.add_format({**border, "locked": False, "bold": True, "font_size": 12, "bg_color": "#FFF2CC"}),
@@ -390,7 +393,8 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     t = spec.thresholds
     sheet.write_string(1, 0, f"Skriv point pr. opgave ({'hele eller halve' if test.half_points else 'hele'} point). "
                              f"Rød: under {percent(t.yellow_from)} af maks · Gul: fra {percent(t.yellow_from)} · "
-                             f"Grøn: fra {percent(t.green_from)}. Tom celle = ikke registreret.", formats["info"])
+                             f"Grøn: fra {percent(t.green_from)} · Grå: ugyldigt pointtal, tælles ikke med. "
+                             "Tom celle = ikke registreret.", formats["info"])
     for row, text in ((AREA_ROW, "Fagområde"), (SIGNAL_ROW, "Signalord"), (MAX_ROW, MAX_LABEL)):
         sheet.merge_range(row, 0, row, 2, text, formats["label"])
     for col, text in enumerate(("Nr", "UNI-login", "Elev")):
@@ -575,7 +579,7 @@ class Block:
         return layout.area_col(self.title) if self.kind == "area" else layout.signal_col(self.title)
 
 
-def _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, students, rows, results) -> list[Block]:
+def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_name, students, rows, results) -> list[Block]:
     sheet = workbook.add_worksheet(OVER_TIME_SHEET)
     areas = list(dict.fromkeys(a for layout in layouts for a in layout.test.areas))
     signals = list(dict.fromkeys(s for layout in layouts for s in layout.test.signals))
@@ -648,17 +652,23 @@ def _over_time_sheet(workbook, formats, spec, layouts, subject, class_name, stud
     sheet.set_row(SIGNAL_ROW, 30)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     _protect(sheet)
-    _print(sheet, True, (AREA_ROW, MAX_ROW), "", f"Over tid {class_name}", pages_wide=0)
+    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"Over tid {class_name}", pages_wide=0)
     return blocks
 
 
-def _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name, students, rows, results) -> None:
+def series_shade(age: int) -> str:
+    """The bar colour of a test `age` tests before the newest: blues that stay apart in
+    grey print and for red-green colour-blind readers (review: red, blue and green bars, the
+    newest red under a table where red means under 50 %)."""
+    return SERIES_SHADES[min(age, len(SERIES_SHADES) - 1)]
+
+
+def _student_sheet(workbook, formats, spec, layouts, blocks, school, subject, class_name, students, rows, results) -> None:
     """One student on one page: chosen in a dropdown, looked up with INDEX/MATCH."""
     sheet = workbook.add_worksheet(STUDENT_SHEET)
     chosen = choice_label(0, shown(students[0].name)) if students else ""
     sheet.write_string(0, 0, f"Elevark · {subject} · {class_name}", formats["title"])
-    sheet.write_string(1, 0, "Vælg eleven i den gule celle. Arket kan printes til skole-hjem-samtalen og elevplanen.",
-                       formats["info"])
+    sheet.write_string(1, 0, "Vælg eleven i den gule celle, og print arket til skole-hjem-samtalen.", formats["info"])
     choices = f"{quote_sheetname(ROSTER_SHEET)}!{xl_range_abs(ROSTER_FIRST_ROW, 3, ROSTER_FIRST_ROW + rows - 1, 3)}"
     sheet.write_string(3, 0, "Elev:", formats["label"])
     sheet.merge_range(3, 1, 3, len(layouts) + 1, chosen, formats["choice"])
@@ -701,30 +711,34 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, subject, class_name
 
     area_top, area_last = table(7, "Fagområde", ("total", "area"))
     signal_top, signal_last = table(area_last + 2, "Signalord", ("signal",))
+    last_col = max(len(layouts) + 1, 3)  # the page is at least as wide as a readable chart
+    chart_width = column_pixels(STUDENT_NAME_WIDTH) + last_col * column_pixels(STUDENT_TEST_WIDTH)
     for top, last, title, anchor in ((area_top, area_last, "Fagområder", signal_last + 2),
                                      (signal_top, signal_last, "Signalord", signal_last + 19)):
         chart = workbook.add_chart({"type": "bar"})
         for i, layout in enumerate(layouts):
+            shade = series_shade(len(layouts) - 1 - i)
             chart.add_series({
                 "name": [STUDENT_SHEET, top, 1 + i],
                 "categories": [STUDENT_SHEET, top + 1, 0, last, 0],
                 "values": [STUDENT_SHEET, top + 1, 1 + i, last, 1 + i],
                 "gap": 60,
+                "fill": {"color": shade}, "border": {"color": "#404040", "width": 0.5},
+                "data_labels": {"value": True, "num_format": "0%", "font": {"size": 8}},
             })
         chart.set_title({"name": f"{title}: andel af maks", "name_font": {"size": 11}})
         chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 500, "height": 300})
+        chart.set_size({"width": chart_width, "height": 300})
         sheet.insert_chart(anchor, 0, chart)
-    sheet.set_column(0, 0, 26)
-    sheet.set_column(1, len(layouts) + 1, 14)
+    sheet.set_column(0, 0, STUDENT_NAME_WIDTH)
+    sheet.set_column(1, last_col, STUDENT_TEST_WIDTH)
     sheet.set_row(7, 30)
     sheet.set_row(signal_top, 30)
     _protect(sheet)
-    sheet.print_area(0, 0, signal_last + 36, len(layouts) + 1)
-    _print(sheet, False, None, "", f"Elevark {subject} {class_name}")
-    sheet.activate()
+    sheet.print_area(0, 0, signal_last + 36, last_col)
+    _print(sheet, False, None, school, f"Elevark {subject} {class_name}")
 
 
 # ---------------------------------------------------------------------------
