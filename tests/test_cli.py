@@ -91,7 +91,7 @@ def test_new_with_bad_spec_names_file_and_field(runner, tmp_path):
     result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",
                                   "--spec", str(spec), "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 1
-    assert f"Fejl i skabelonbeskrivelsen {spec}" in result.output
+    assert f"Kan ikke bruge skabelonbeskrivelsen {spec}" in result.output
     assert "id: 'Skole' må kun indeholde små bogstaver" in result.output
     assert "subjects: mangler" in result.output
     assert not (tmp_path / "x.xlsx").exists()

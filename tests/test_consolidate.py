@@ -98,7 +98,7 @@ def test_copies_of_one_class_are_merged(tmp_path, spec):
     assert [p.code for p in result.problems].count("duplicate-class") == 1
     [added] = [p for p in result.problems if p.code == "copies-added"]  # deleted values would come back: said
     assert (added.file, added.cell, added.message) == (
-        "7A_dansk.xlsx", "E6", "Kopien har 2 værdier, som 7A_mat.xlsx (gemt senest) ikke har, fx i E6; de er taget med.")
+        "7A_dansk.xlsx", "E6", "2 værdier i denne kopi mangler i 7A_mat.xlsx (gemt senest) og er taget med, fx i E6.")
     assert {f.file: f.read for f in result.files} == {"7A_dansk.xlsx": True, "7A_mat.xlsx": True}
     assert result.record_count("elevvurdering") == 5  # E6 E7 from the older copy, F6 F7 F8 from the newest
     out = write_summary(result, tmp_path / "o.xlsx")

@@ -244,7 +244,7 @@ class BookSheet(Sheet):
         ranges = self.calamine.merged_cell_ranges or []
         if len(ranges) > MAX_MERGED_RANGES:
             raise InvalidWorkbook(f"Arket '{self.title}' har over {danish_number(MAX_MERGED_RANGES)} flettede områder; "
-                                  "filen er ændret.")
+                                  "filen er ændret med et andet program.")
         return [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
 
     def formulas_without_value(self, areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, str]]:
@@ -320,7 +320,7 @@ def percent_styles(styles: bytes) -> frozenset[int]:
     """The cell formats (a cell's s attribute: an index into cellXfs) that show numbers as
     percentages. Every workbook of a template has the same styles, so the answer is kept."""
     if styles.count(b"<") > MAX_STYLE_TAGS:  # each element is parsed in Python
-        raise InvalidWorkbook("Filen har unormalt mange celleformater; den er ændret.")
+        raise InvalidWorkbook("Filen har unormalt mange celleformater; den er ændret med et andet program.")
     return _percent_styles(styles) if len(styles) <= CACHED_STYLES else _percent_styles.__wrapped__(styles)
 
 
@@ -345,7 +345,7 @@ def _percent_styles(styles: bytes) -> frozenset[int]:
         elif name == "xf" and parent == "cellXfs":
             cell_formats.append((element.get("numFmtId") or "0").strip())
         if len(custom) > MAX_CELL_FORMATS or len(cell_formats) > MAX_CELL_FORMATS:
-            raise InvalidWorkbook("Filen har unormalt mange celleformater; den er ændret.")
+            raise InvalidWorkbook("Filen har unormalt mange celleformater; den er ændret med et andet program.")
         if open_elements:
             open_elements[-1].remove(element)
     percent = {number_format for number_format, code in custom.items() if is_percent_format(code)}
@@ -462,7 +462,7 @@ def _placed_cells(xml: bytes):
             if event == "start" and cell_depth:
                 # calamine ends a text value at its first </v> or </is> without counting
                 # nesting, so a cell inside a cell can put the rest of the row out of step
-                raise InvalidWorkbook("en celle ligger inde i en anden celle. Det laver intet regnearksprogram, så filen er ændret.")
+                raise InvalidWorkbook("en celle ligger inde i en anden celle. Det laver intet regnearksprogram, så filen er ændret med et andet program.")
             cell_depth += 1 if event == "start" else -1
             if event == "start" and cell_depth == 1:
                 ref = element.get("r")
@@ -568,9 +568,9 @@ def checked_shared_strings(xml: bytes) -> bytes:
     counts = UNIQUE_COUNT.findall(xml)
     if len(SST_TAG.findall(xml)) > 1 or any(
             not (count.isdigit() and int(count) <= len(xml) // 5) for count in counts):
-        raise InvalidWorkbook("Filens delte tekster (sharedStrings) er beskadigede.")
+        raise InvalidWorkbook("Filens delte tekster er beskadigede.")
     if xml.count(b"<") > MAX_SHARED_STRING_TAGS:
-        raise InvalidWorkbook("Filen har unormalt mange delte tekster (sharedStrings); den er ændret.")
+        raise InvalidWorkbook("Filen har unormalt mange delte tekster; den er ændret med et andet program.")
     return xml
 
 
@@ -604,7 +604,7 @@ def check_shared_text(shared: bytes, sheets: list[bytes]) -> None:
 
     if sum(length(text) for xml in sheets for text in VALUE_TEXT.findall(xml)) > MAX_TEXT_BYTES:
         raise InvalidWorkbook(f"Filens delte tekster ville fylde over {MAX_TEXT_BYTES // 2**20} MB i cellerne; "
-                              "filen er ændret og er ikke læst.")
+                              "filen er ændret med et andet program og er ikke læst.")
 
 
 class BaseBook:
@@ -674,7 +674,7 @@ class Book(BaseBook):
                                   "fx et omdøbt Word-dokument.")
         self._by_folded_name = {name.casefold(): name for name in sorted(names, reverse=True)}
         if self.archive.getinfo("xl/workbook.xml").file_size > MAX_WORKBOOK_PART:
-            raise InvalidWorkbook("Projektmappens oversigt over ark og navne er unormalt stor; filen er ændret.")
+            raise InvalidWorkbook("Projektmappens oversigt over ark og navne er unormalt stor; filen er ændret med et andet program.")
         workbook = ElementTree.fromstring(self.archive.read("xl/workbook.xml"), forbid_dtd=True)
         if workbook.tag == STRICT_WORKBOOK:
             raise InvalidWorkbook("Filen er gemt som 'Strict Open XML-regneark', som xlkit ikke læser. Åbn den i "
@@ -694,9 +694,9 @@ class Book(BaseBook):
         if len(self.sheetnames) > MAX_SHEETS:
             raise InvalidWorkbook(f"Projektmappen har over {danish_number(MAX_SHEETS)} ark; det er ikke et klasseskema.")
         if len(set(self.sheet_parts.values())) != len(self.sheet_parts):  # each would be read and kept again
-            raise InvalidWorkbook("Flere ark peger på samme indhold i filen; det laver Excel ikke, så filen er ændret.")
+            raise InvalidWorkbook("Flere ark peger på samme indhold i filen; det laver Excel ikke, så filen er ændret med et andet program.")
         if len({title.casefold() for title in self.sheetnames}) != len(self.sheetnames):
-            raise InvalidWorkbook("Projektmappen har flere ark med samme navn; det laver Excel ikke, så filen er ændret.")
+            raise InvalidWorkbook("Projektmappen har flere ark med samme navn; det laver Excel ikke, så filen er ændret med et andet program.")
         properties = workbook.findall("m:workbookPr", NS)  # as calamine reads it: the last one, "1" or "true"
         self.date1904 = bool(properties) and properties[-1].get("date1904", "") in ("1", "true")
         self.defined_names, local = {}, {}

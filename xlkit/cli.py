@@ -151,7 +151,7 @@ def new() -> None:
 @click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaet.")
 @click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
 @click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
-              help="Det skoleår klassen starter i skemaet, angivet ved første årstal (2026 for 2026/27).")
+              help="Det skoleår, klassen starter i skemaet, angivet ved første årstal (2026 for 2026/27).")
 @click.option("--klassetrin", type=Year(0, 10), default=None, metavar="TRIN",
               help="Klassetrinnet i start-året, fx 7. Standard: første klassetrin i skabelonen.")
 @click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
@@ -159,7 +159,7 @@ def new() -> None:
 @click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Skabelonbeskrivelse (YAML). Standard: workbook_templates/elevvurdering.yaml.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
-              help="Filen der skal laves. Standard: elevvurdering_<klassetrin><klasse>.xlsx.")
+              help="Filen, der skal laves. Standard: elevvurdering_<klassetrin><klasse>.xlsx.")
 def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, output) -> None:
     """Lav et elevvurderingsskema (1–5 i DANSK, MAT og SOC pr. termin) til én klasse."""
     spec_data = load_spec(spec)
@@ -176,13 +176,13 @@ def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, out
 @click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaet.")
 @click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
 @click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, required=True,
-              metavar="FIL", help="Prøvebeskrivelse (YAML eller .xlsx med ét opgave pr. række). Kan gives flere gange.")
+              metavar="FIL", help="Prøvebeskrivelse (YAML eller .xlsx med én opgave pr. række). Kan gives flere gange.")
 @click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="CSV- eller XLSX-fil med kolonnen Navn og evt. UNI-login. Uden liste bliver navnefelterne tomme.")
 @click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Skolens indstillinger (YAML). Standard: workbook_templates/overblik.yaml.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
-              help="Filen der skal laves. Standard: overblik_<fag>_<klassetrin><klasse>.xlsx.")
+              help="Filen, der skal laves. Standard: overblik_<fag>_<klassetrin><klasse>.xlsx.")
 def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
     """Lav et overbliksark: point pr. opgave efter fagområde og signalord, fulgt over tid."""
     klasse, skole = _class_and_school(klasse, skole)
@@ -202,11 +202,11 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
               help="Mappe med én elevliste (CSV eller XLSX) pr. klasse, navngivet efter klassen, fx 7A.csv; eller én "
                    "elevliste for hele skolen med en kolonne Klasse (eller Hovedgruppe), fx 7.A.")
 @click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
-              help="Skoleåret klasserne er i nu, angivet ved første årstal (2026 for 2026/27).")
+              help="Skoleåret, klasserne er i nu, angivet ved første årstal (2026 for 2026/27).")
 @click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, metavar="FIL",
               help="Prøvebeskrivelse; gives den, laves også et overbliksark pr. klasse på prøvens klassetrin.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="MAPPE",
-              help="Mappen skemaerne skal i (må ikke findes i forvejen).")
+              help="Mappen, skemaerne skal i (må ikke findes i forvejen).")
 def new_school(skole, elevlister, start_aar, tests, output) -> None:
     """Lav skemaer til en hel skole på én gang: et elevvurderingsskema pr. klasse (og
     overbliksark, når der gives prøver)."""
@@ -223,7 +223,7 @@ def new_school(skole, elevlister, start_aar, tests, output) -> None:
 
 @new.command("prove", context_settings=CONTEXT)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("provebeskrivelse.xlsx"),
-              show_default=True, metavar="FIL", help="Filen der skal laves.")
+              show_default=True, metavar="FIL", help="Filen, der skal laves.")
 def new_test_sheet(output: Path) -> None:
     """Lav et tomt ark til at beskrive en prøve: én række pr. opgave med fagområde, signalord og maks."""
     write_definition_sheet(output_file(output))
@@ -258,9 +258,9 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
 @click.option("--spec", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Årshjulets beskrivelse (YAML). Standard: workbook_templates/aarshjul.yaml.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("aarshjul.xlsx"),
-              show_default=True, metavar="FIL", help="Filen der skal laves.")
+              show_default=True, metavar="FIL", help="Filen, der skal laves.")
 def new_aarshjul(spec: Path | None, output: Path) -> None:
-    """Lav årshjulet for prøver og test: en plan-tabel, årsplan, årshjul, tjek og klasseark."""
+    """Lav årshjulet for prøver og test: arkene Plan, Årsplan, Årshjul, Tjek og Klasse."""
     plan_spec = load_plan(spec)
     aarshjul.build(plan_spec, output_file(output))
     say(f"Årshjulet er gemt i {output} ({plural(len(plan_spec.plan), 'planlagt aktivitet', 'planlagte aktiviteter')}).")
@@ -376,7 +376,7 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
         f"Plan); {workbook} er uændret.")
     remaining = [f for f in check_plan(data.plan_spec, result.plan) if f.blocking]
     if remaining:
-        say(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se xlkit plan check.")
+        say(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se dem med xlkit plan check {output}.")
 
 
 @plan.command("ics", context_settings=CONTEXT)
@@ -400,9 +400,9 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
 @main.command("consolidate", context_settings=CONTEXT)
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="MAPPE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("skoleoversigt.xlsx"), metavar="FIL",
-              show_default=True, help="Oversigten der skal laves.")
+              show_default=True, help="Oversigten, der skal laves.")
 @click.option("--termin", default=None, metavar="TERMIN",
-              help="Termin der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
+              help="Terminen, der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
 @click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over "
                                              "(kode 2 betyder også en fejl i selve kommandolinjen; kode 1 andre fejl).")
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",

@@ -580,8 +580,8 @@ def _report_added(older: WorkbookData, newest: WorkbookData, added: list[Record]
     in review). Nothing to do when the teachers shared the class between their copies."""
     if added:
         result.problems.append(Problem(
-            "copies-added", f"Kopien har {plural(len(added), 'værdi', 'værdier')}, som {newest.file} (gemt senest) "
-            f"ikke har, fx i {added[0].cell}; de er taget med.", "Intet at gøre, hvis lærerne har delt skemaet mellem "
+            "copies-added", f"{plural(len(added), 'værdi', 'værdier')} i denne kopi mangler i {newest.file} (gemt senest) "
+            f"og er taget med, fx i {added[0].cell}.", "Intet at gøre, hvis lærerne har delt skemaet mellem "
             "sig. Er værdierne slettet med vilje i den nyeste kopi, så slet dem også her.",
             older.file, added[0].sheet, added[0].cell,
         ))

@@ -20,7 +20,7 @@ class SpecError(XlkitError):
         self.faults = faults
         self.what = what
         lines = "\n".join(f"  - {fault}" for fault in faults)
-        super().__init__(f"Fejl i {what} {path}:\n{lines}")
+        super().__init__(f"Kan ikke bruge {what} {path}:\n{lines}")
 
     def __reduce__(self):  # sent back from the process that read the file (isolated.py)
         return type(self), (self.path, self.faults, self.what)

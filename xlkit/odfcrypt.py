@@ -81,7 +81,7 @@ def decrypted(archive: zipfile.ZipFile, passwords: Sequence[str]) -> bytes | Non
     if passwords:
         names = archive.namelist()
         if len(set(names)) != len(names):  # each copy would cost a key derivation
-            raise InvalidWorkbook("Filen har flere dele med samme navn; det laver LibreOffice ikke, så filen er ændret.")
+            raise InvalidWorkbook("Filen har flere dele med samme navn; det laver LibreOffice ikke, så filen er ændret med et andet program.")
     return opened_with_first_fitting(passwords, lambda password: _opened(archive, entries, password))
 
 
@@ -92,7 +92,7 @@ def _opened(archive: zipfile.ZipFile, entries: dict, password: str) -> bytes:
         raise WrongPassword() from None
     if WHOLE_PACKAGE in archive.NameToInfo:
         if WHOLE_PACKAGE not in entries:
-            raise InvalidWorkbook("Filens krypterede indhold mangler sin beskrivelse; filen er ændret.")
+            raise InvalidWorkbook("Filens krypterede indhold mangler sin beskrivelse; filen er ændret med et andet program.")
         return _plain_part(archive.read(WHOLE_PACKAGE), entries[WHOLE_PACKAGE], secret)
     return _with_parts_decrypted(archive, entries, secret)
 
@@ -142,7 +142,7 @@ def _decrypt(data: bytes, encryption, secret: bytes) -> tuple[bytes, bool]:
     derivation = encryption.find(f"{M}key-derivation")
     start = encryption.find(f"{M}start-key-generation")
     if derivation is None:
-        raise InvalidWorkbook("Filens beskrivelse af krypteringen er ufuldstændig; filen er ændret.")
+        raise InvalidWorkbook("Filens beskrivelse af krypteringen er ufuldstændig; filen er ændret med et andet program.")
     start_name = "" if start is None else start.get(f"{M}start-key-generation-name", "")
     if start_name not in SHA256 | SHA1:
         raise InvalidWorkbook("Filen danner sin krypteringsnøgle på en ukendt måde; filen er ikke læst.")
@@ -200,7 +200,7 @@ def _key_size(derivation, algorithm: str) -> int:
     expected = 16 if "aes128" in algorithm or algorithm in BLOWFISH else 24 if "aes192" in algorithm else 32
     size = _number(derivation.get(f"{M}key-size", str(expected)), expected)
     if size != expected:
-        raise InvalidWorkbook("Filens krypteringsnøgle har en forkert længde; filen er ændret.")
+        raise InvalidWorkbook("Filens krypteringsnøgle har en forkert længde; filen er ændret med et andet program.")
     return size
 
 
@@ -209,7 +209,7 @@ def _derive(derivation, start_key: bytes, size: int) -> bytes:
     kind = derivation.get(f"{M}key-derivation-name", "")
     salt = _base64(derivation.get(f"{M}salt"))
     if not 8 <= len(salt) <= 64:
-        raise InvalidWorkbook("Filens krypteringssalt har en forkert længde; filen er ændret.")
+        raise InvalidWorkbook("Filens krypteringssalt har en forkert længde; filen er ændret med et andet program.")
     if kind == "PBKDF2":
         rounds = _number(derivation.get(f"{M}iteration-count"), MAX_PBKDF2_ITERATIONS)
         return hashlib.pbkdf2_hmac("sha1", start_key, salt, rounds, size)

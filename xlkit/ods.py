@@ -161,11 +161,11 @@ class OdsBook(BaseBook):
             if event == "start":
                 path.append(element)
                 if len(path) > MAX_DEPTH:
-                    raise InvalidWorkbook("Regnearkets indhold er usædvanligt dybt indlejret; filen er ændret.")
+                    raise InvalidWorkbook("Regnearkets indhold er usædvanligt dybt indlejret; filen er ændret med et andet program.")
                 if in_cell:
                     in_cell += 1
                     if in_cell > MAX_CELL_ELEMENTS:
-                        raise InvalidWorkbook("En celle i regnearket har usædvanligt mange dele; filen er ændret.")
+                        raise InvalidWorkbook("En celle i regnearket har usædvanligt mange dele; filen er ændret med et andet program.")
             else:
                 path.pop()
             if event == "end" and tag in EXTERNAL:
@@ -179,11 +179,11 @@ class OdsBook(BaseBook):
                     title, sheet, row_number = "", _SheetCells("", linked=True), 0
                 elif event == "start":
                     if sheet is not None or parent != OFFICE + "spreadsheet":
-                        raise InvalidWorkbook("Et ark ligger et forkert sted i filen; filen er ændret.")
+                        raise InvalidWorkbook("Et ark ligger et forkert sted i filen; filen er ændret med et andet program.")
                     title = element.get(TABLE + "name") or ""
                     sheet, row_number = _SheetCells(title), 0
                     if title.casefold() in titles:  # Excel and LibreOffice ignore case in sheet names
-                        raise InvalidWorkbook("Regnearket har flere ark med samme navn; filen er ændret.")
+                        raise InvalidWorkbook("Regnearket har flere ark med samme navn; filen er ændret med et andet program.")
                     titles.add(title.casefold())
                     if len(titles) > MAX_SHEETS:
                         raise InvalidWorkbook(f"Regnearket har over {danish_number(MAX_SHEETS)} ark; "
@@ -199,7 +199,7 @@ class OdsBook(BaseBook):
                 if event == "start":
                     if in_cell:
                         raise InvalidWorkbook("En celle ligger inde i en anden celle. Det laver intet "
-                                              "regnearksprogram, så filen er ændret.")
+                                              "regnearksprogram, så filen er ændret med et andet program.")
                     in_cell = 1
                     self._parsed += 1
                     if self._parsed > MAX_PARSED_CELLS:  # each costs a few microseconds: the time limit's worth
@@ -215,7 +215,7 @@ class OdsBook(BaseBook):
             elif tag == TABLE + "table-row" and not in_cell:
                 if event == "start":
                     if row is not None:
-                        raise InvalidWorkbook("En række ligger inde i en anden række; filen er ændret.")
+                        raise InvalidWorkbook("En række ligger inde i en anden række; filen er ændret med et andet program.")
                     row = _Row()
                 else:
                     repeat = _count(element.get(TABLE + "number-rows-repeated"))
@@ -242,7 +242,7 @@ class OdsBook(BaseBook):
             sheet.merged.extend((index + 1, col + 1, index + rows, col + columns) for col, rows, columns in row.merges)
             if len(sheet.merged) > MAX_MERGED_RANGES:
                 raise InvalidWorkbook(f"Arket '{sheet.title}' har over {danish_number(MAX_MERGED_RANGES)} flettede områder; "
-                                      "filen er ændret.")
+                                      "filen er ændret med et andet program.")
 
     def _define(self, element) -> None:
         """A workbook-level named range, written the way the .xlsx reader knows names."""
@@ -291,7 +291,7 @@ def _count(text: str | None, what: str = "en ugyldig gentagelse af celler") -> i
     if text is None:
         return 1
     if not REPEAT.fullmatch(text):
-        raise InvalidWorkbook(f"Regnearket har {what}; filen er ændret.")
+        raise InvalidWorkbook(f"Regnearket har {what}; filen er ændret med et andet program.")
     return int(text)
 
 

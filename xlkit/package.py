@@ -46,7 +46,7 @@ def small_part(archive: zipfile.ZipFile, name: str) -> bytes:
     if info is None:
         return b""
     if info.file_size > MAX_SMALL_PART:
-        raise InvalidWorkbook(f"Delen {name} er unormalt stor; filen er ændret.")
+        raise InvalidWorkbook(f"Delen {name} er unormalt stor; filen er ændret med et andet program.")
     return archive.read(info)
 
 

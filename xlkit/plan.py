@@ -176,7 +176,7 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None) -> list[Fin
             continue
         if a.class_name not in spec.classes:
             findings.append(Finding("unknown-class", a.class_name, str(a.week),
-                                    f"Klassen '{a.class_name}' findes ikke i planen", a.row))
+                                    f"Klassen '{a.class_name}' findes ikke på årshjulets liste over klasser (arket Katalog)", a.row))
             continue
         if a.week not in by_week:
             findings.append(Finding("not-a-school-week", a.class_name, str(a.week),
@@ -189,7 +189,7 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None) -> list[Fin
                                     f"{activity.window[0]}–{activity.window[1]}", a.row))
         if by_week[a.week].holiday:
             findings.append(Finding("holiday-week", a.class_name, str(a.week),
-                                    f"{activity.name} ligger i {by_week[a.week].holiday.lower()} (uge {a.week})", a.row))
+                                    f"{activity.name} ligger i en ferieuge ({by_week[a.week].holiday.lower()}, uge {a.week})", a.row))
         if not applicable(activity, a.class_name):
             findings.append(Finding("wrong-grade", a.class_name, str(a.week),
                                     f"{activity.name} er ikke for {grade_of(a.class_name)}. klasse", a.row,

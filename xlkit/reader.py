@@ -236,7 +236,7 @@ def read_metadata(workbook) -> dict:
         if not isinstance(key, str) or not isinstance(value, str):
             continue
         if len(value) > MAX_CELL_TEXT:  # xlkit never writes more (write_metadata); Excel keeps no more in a cell
-            raise InvalidWorkbook("En af skemaets skjulte oplysninger er længere, end en celle kan rumme; filen er ændret.")
+            raise InvalidWorkbook("En af skemaets skjulte oplysninger er længere, end en celle kan rumme; filen er ændret med et andet program.")
         metadata[key] = _hidden_value(key, value)
         # school, class, subject, test and plan texts are repeated in summaries and calendars; the
         # JSON text is scanned first (\u escapes could hide digits from that scan)

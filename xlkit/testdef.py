@@ -200,8 +200,8 @@ def _definition(check: _Checker, data: Any, name: str) -> TestDefinition:
     test_name = check.text(root, "name", "")
     short_name = check.text(root, "short_name", "", default=test_name[:31]) or test_name[:31]
     if not usable_sheet_name(short_name):
-        check.fault("short_name", "må højst være 31 tegn, ikke begynde eller slutte med ' , ikke hedde History "
-                                  "og ikke indeholde [ ] : * ? / \\ eller kontroltegn")
+        check.fault("short_name", "må højst være 31 tegn, ikke begynde eller slutte med en apostrof ('), ikke hedde History "
+                                  "og ikke indeholde tegnene [ ] : * ? / \\ eller kontroltegn")
     tasks = []
     for i, item in enumerate(check.items(root, "tasks", "")):
         path = f"tasks[{i}]"

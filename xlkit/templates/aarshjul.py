@@ -373,7 +373,7 @@ def _wheel_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     starts = {start for _, start, _ in _month_runs(weeks)}
     for i, week in enumerate(weeks):
         r = top + 1 + i
-        label = f"{MONTHS[week.month - 1][:3]}. {week.week}" if i in starts else str(week.week)
+        label = f"{MONTHS[week.month - 1][:3]} {week.week}" if i in starts else str(week.week)
         sheet.write_number(r, 0, week.week, f["num"])
         sheet.write_string(r, 1, label, f["text"])
         sheet.write_string(r, 2, week.holiday, f["text"]) if week.holiday else sheet.write_blank(r, 2, None, f["text"])

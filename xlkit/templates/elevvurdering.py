@@ -561,14 +561,14 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             key = name.casefold()
             if key in seen_names:
                 problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
-                        "Begge rækker er medtaget. Tilføj fx et efternavn, så eleverne kan skelnes.", names, position, name)
+                        "Begge rækker er medtaget. Er det samme elev, så slet den ene række; ellers skriv fx et mellemnavn, så eleverne kan skelnes.", names, position, name)
             else:
                 seen_names[key] = names.where(position)
         if uni:
             uni_key = uni.casefold()
             if uni_key in seen_logins:
                 problem("duplicate-uni-login", f"Samme UNI-login står også i {seen_logins[uni_key]}.",
-                        "Begge rækker er medtaget. Ret UNI-login.", logins, position)
+                        "Begge rækker er medtaget. Ret det UNI-login, der er forkert.", logins, position)
             else:
                 seen_logins[uni_key] = logins.where(position)
         student_key = f"{sheet_name}!{row}"

@@ -589,7 +589,7 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
         col += len(layouts) + 1
     sheet.write_string(0, 0, f"Over tid · {subject} · {class_name}: andel af maks pr. prøve", formats["title"])
     sheet.write_string(1, 0, f"Udvikling sammenligner de to seneste prøver med resultat; en ændring inden for "
-                             f"±{percent(spec.trend.tolerance)} er Stabil. Tom = området var ikke med i prøven.", formats["info"])
+                             f"±{percent(spec.trend.tolerance)}-point er Stabil. Tom = området var ikke med i prøven.", formats["info"])
     for c, text in enumerate(("Nr", "UNI-login", "Elev")):
         sheet.merge_range(AREA_ROW, c, TASK_ROW, c, text, formats["head"])
     first_area = next(b for b in blocks if b.kind == "area")
