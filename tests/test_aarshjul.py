@@ -420,6 +420,7 @@ def test_a_cpr_number_typed_in_the_plan_goes_no_further(tmp_path):
     runner = CliRunner()
     check = runner.invoke(main, ["plan", "check", str(tmp_path / "cpr.xlsx")])
     assert f"OBS  Plan, celle {note.coordinate}: Cellen indeholder noget, der ligner et CPR-nummer" in check.output
+    assert "Slet det" in check.output  # what to do, not only what was found (language review)
     assert runner.invoke(main, ["plan", "suggest", str(tmp_path / "cpr.xlsx"), "-o", str(tmp_path / "ny.xlsx")]).exit_code == 0
     assert runner.invoke(main, ["plan", "ics", str(tmp_path / "cpr.xlsx"), "-o", str(tmp_path / "ics")]).exit_code == 0
     written = [tmp_path / "ny.xlsx", *(tmp_path / "ics").iterdir()]

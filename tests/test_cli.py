@@ -217,8 +217,10 @@ def test_consolidate_an_unknown_term(runner, tmp_path, demo_folder):
         (["--klasse", "A/B"], "skal være klassens bogstav"),
         (["--klasse", ""], "skal være klassens bogstav"),
         (["--skole", " "], "'--skole': må ikke være tom."),
-        (["--start-aar", "99999"], "99999 ligger ikke i intervallet"),
+        (["--start-aar", "99999"], "99999 skal være fra 2000 til 2100."),
         (["--start-aar", "abc"], "'abc' er ikke et gyldigt årstal."),
+        (["--klassetrin", "x"], "'x' er ikke et gyldigt helt tal."),  # was "årstal" (language review)
+        (["--klassetrin", "11"], "11 skal være fra 0 til 10."),
     ],
 )
 def test_new_rejects_bad_options(runner, tmp_path, args, message):

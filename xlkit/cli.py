@@ -40,12 +40,16 @@ CLASS_LETTER = re.compile(r"^[A-ZÆØÅ0-9]{1,3}$")
 TERM_TEXT = re.compile(r"^\s*\S+\s+\d{4}\s*$")
 
 
-class Year(click.IntRange):
-    name = "årstal"
-
-
 class Count(click.IntRange):
+    """A whole number in a closed range, described in words ("fra 0 til 10"), not as click's "0<=x<=10"."""
     name = "helt tal"
+
+    def _describe_range(self) -> str:
+        return f"fra {self.min} til {self.max}"
+
+
+class Year(Count):
+    name = "årstal"
 
 
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -152,7 +156,7 @@ def new() -> None:
 @click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
 @click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
               help="Det skoleår, klassen starter i skemaet, angivet ved første årstal (2026 for 2026/27).")
-@click.option("--klassetrin", type=Year(0, 10), default=None, metavar="TRIN",
+@click.option("--klassetrin", type=Count(0, 10), default=None, metavar="TRIN",
               help="Klassetrinnet i start-året, fx 7. Standard: første klassetrin i skabelonen.")
 @click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="CSV- eller XLSX-fil med kolonnen Navn og evt. UNI-login. Uden liste bliver navnefelterne tomme.")
@@ -329,7 +333,7 @@ def plan_check(workbook: Path, password: str | None) -> None:
     findings = check_plan(data.plan_spec, data.plan)
     for problem in data.problems:  # about the file itself: merged cells, a CPR number
         where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
-        say(printable(f"OBS  {where}{problem.message}"))
+        say(printable(f"OBS  {where}{problem.message} {problem.action}"))
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
         where = f"række {finding.row}: " if finding.row else ""

@@ -27,7 +27,7 @@ from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401 
 from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, password_list
 from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context, run_alone, unexpected
 from xlkit.privacy import encrypt_to, pseudonym
-from xlkit.values import looks_like_cpr, quoted
+from xlkit.values import danish_number, looks_like_cpr, quoted
 from xlkit.problems import PROBLEM_HEADERS, Problem, first_of_each_file
 from xlkit.records import Record, WorkbookData
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
@@ -541,7 +541,7 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
                 if taken[slot].value != record.value:
                     result.problems.append(Problem(
                         "copies-disagree",
-                        f"Kopierne af klassens skema er uenige: {taken[slot].file} har {taken[slot].value:g} "
+                        f"Kopierne af klassens skema er uenige: {taken[slot].file} har {danish_number(taken[slot].value)} "
                         f"i {taken[slot].cell}.",
                         f"Værdien fra {taken[slot].file} (gemt senest) er brugt.", record.file, record.sheet, record.cell,
                     ))

@@ -27,7 +27,7 @@ DANISH = {
     "Invalid value for {param_hint}: {message}": "Ugyldig værdi for {param_hint}: {message}",
     "Invalid value: {message}": "Ugyldig værdi: {message}",
     "{value!r} is not a valid {number_type}.": "{value!r} er ikke et gyldigt {number_type}.",
-    "{value} is not in the range {range}.": "{value} ligger ikke i intervallet {range}.",
+    "{value} is not in the range {range}.": "{value} skal være {range}.",
     "{value!r} is not a valid integer.": "{value!r} er ikke et helt tal.",
     "{name} {filename!r} does not exist.": "{name} {filename!r} findes ikke.",
     "{name} {filename!r} is a directory.": "{name} {filename!r} er en mappe.",

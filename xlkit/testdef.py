@@ -264,7 +264,8 @@ def write_definition_sheet(path: str | Path, definition: TestDefinition | None =
         "validate": "decimal", "criteria": ">", "value": 0,
         "error_title": "Maks point", "error_message": "Skriv opgavens maksimale antal point (større end 0).",
     })
-    sheet.data_validation(len(keys) - 1, 1, len(keys) - 1, 1, {"validate": "list", "source": ["ja", "nej"]})
+    sheet.data_validation(len(keys) - 1, 1, len(keys) - 1, 1, {"validate": "list", "source": ["ja", "nej"],
+                                                               "error_title": "Halve point", "error_message": "Vælg ja eller nej."})
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, 2, 26)
     sheet.set_column(3, 3, 8)

@@ -553,7 +553,8 @@ def _class_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     sheet.write_string(1, 0, "Vælg klassen i den gule celle.", f["info"])
     sheet.write_string(2, 0, "Klasse:", f["head"])
     sheet.write_string(2, 1, chosen, f["choice"])
-    sheet.data_validation(2, 1, 2, 1, {"validate": "list", "source": f"={refs.classes}"})
+    sheet.data_validation(2, 1, 2, 1, {"validate": "list", "source": f"={refs.classes}", "error_title": "Klasse",
+                                       "error_message": "Vælg en klasse fra listen."})
     for col, text in enumerate(("Uge", "Mandag", "Måned", "Ferie og helligdage", "Aktiviteter")):
         sheet.write_string(4, col, text, f["head"])
     for i, week in enumerate(weeks):
