@@ -308,3 +308,66 @@ def test_the_summary_gets_the_permissions_a_plain_write_gives(tmp_path, spec):
         assert write_summary(result, tmp_path / "gammel.xlsx").stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(mask)
+
+
+def _saved(src, dst, modified: str | None) -> None:
+    """A copy of `src` saved at `modified` (UTC, in its document properties), or, with None,
+    by a program that writes no document properties, so only the file's own time tells."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                if modified is None:
+                    continue
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified.encode(), data)
+            new.writestr(item, data)
+
+
+@pytest.mark.parametrize(("zone", "mat_saved", "kept"), [
+    ("America/Los_Angeles", "10:30", 5), ("Pacific/Kiritimati", "10:30", 5),
+    ("Europe/Copenhagen", "09:30", 2), ("UTC", "09:30", 2),
+])
+def test_the_newest_copy_does_not_depend_on_the_machines_time_zone(tmp_path, spec, monkeypatch, zone, mat_saved, kept):
+    """Found in review: a copy's saved time (UTC) was compared with another copy's file time
+    read as local time, so which copy won depended on the time zone."""
+    import calendar
+    import datetime as dt
+    import time
+
+    source = tmp_path / "kilde"
+    source.mkdir()
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    for name, rating in (("dansk", 2), ("mat", 5)):
+        path = elevvurdering.build(spec, source / f"{name}.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+        fill(path, {"F6": rating})
+    _saved(source / "dansk.xlsx", folder / "7A_dansk.xlsx", "2026-11-24T10:00:00Z")
+    _saved(source / "mat.xlsx", folder / "7A_mat.xlsx", None)
+    hour, minute = map(int, mat_saved.split(":"))
+    stamp = calendar.timegm(dt.datetime(2026, 11, 24, hour, minute).timetuple())
+    os.utime(folder / "7A_mat.xlsx", (stamp, stamp))
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        [summary] = consolidate(folder, workers=1).classes
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert summary.counts["MAT"][kept] == 1
+
+
+def test_a_saved_time_with_an_offset_is_taken_in_utc():
+    from xml.etree.ElementTree import Element
+
+    from xlkit.book import document_date
+
+    def at(text):
+        element = Element("modified")
+        element.text = text
+        return document_date(element)
+
+    assert at("2026-11-24T12:00:00+02:00") == at("2026-11-24T10:00:00Z") == at("2026-11-24T10:00:00")
+    assert at("i går") is None

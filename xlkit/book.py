@@ -861,8 +861,13 @@ class Book(BaseBook):
 
 def document_date(element) -> dt.datetime | None:
     """When the file was last saved, from its document properties (an ISO date element),
-    as a naive datetime; None when absent or unreadable."""
+    as a naive datetime in UTC; None when absent or unreadable. Excel writes UTC ("Z");
+    a time with another offset is converted (review: dropping the offset made an older copy
+    of a class win), and one without an offset is taken as UTC."""
     try:
-        return dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00")).replace(tzinfo=None)
+        saved = dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00"))
     except (AttributeError, ValueError):
         return None
+    if saved.tzinfo is not None:
+        saved = saved.astimezone(dt.timezone.utc)
+    return saved.replace(tzinfo=None)

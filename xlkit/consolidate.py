@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
@@ -499,9 +499,17 @@ def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tup
     return sorted(kept, key=lambda item: item.data.file)
 
 
+def saved_time(path: Path, data: WorkbookData) -> datetime:
+    """When a copy was last saved, in UTC: its document properties, or else the file's own
+    time (a workbook saved without properties). Both in UTC, so the newest copy does not
+    depend on the machine's time zone (found in review)."""
+    if data.saved_at is not None:
+        return data.saved_at
+    return datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc).replace(tzinfo=None)
+
+
 def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> WorkbookData:
-    copies.sort(key=lambda item: (item[1].saved_at or datetime.fromtimestamp(os.stat(item[0]).st_mtime), item[1].file),
-                reverse=True)
+    copies.sort(key=lambda item: (saved_time(*item), item[1].file), reverse=True)
     newest = copies[0][1]
     if len(copies) == 1:
         return newest
