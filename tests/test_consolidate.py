@@ -71,12 +71,15 @@ def test_a_stray_rating_in_the_next_term_is_pointed_out(tmp_path, spec):
     assert result.classes[0].term.label == "Forår 2027"
     [warning] = [p for p in result.problems if p.code == "few-ratings-in-term"]
     assert (warning.sheet, warning.cell) == ("Elevvurdering", "H7")
-    assert warning.message == ("Klassen er opgjort for forår 2027, men kun 1 elev har vurderinger i den termin "
-                               "(mod 4 elever i efterår 2026).")
-    chosen = consolidate(folder, "efterår 2026")  # the leader's way round it: no warning then
+    assert warning.message == ("Klassen er opgjort for forår 2027, men i den termin har færre end halvt så mange "
+                               "elever som i efterår 2026 vurderinger i DANSK (1 mod 4) og MAT (0 mod 2). Elever i "
+                               "fokus i de fag kan derfor mangle i oversigten.")
+    chosen = consolidate(folder, "efterår 2026")  # the leader's way round it; SOC was never rated: said too
     assert chosen.classes[0].term.label == "Efterår 2026"
-    assert not [p for p in chosen.problems if p.code == "few-ratings-in-term"]
-    fill(path, {"H6": 2, "H8": 4})  # three of four: the new term is under way, nothing to say
+    assert [p.message.split(", men ")[1] for p in chosen.problems if p.code == "few-ratings-in-term"] == [
+        "i den termin har under halvdelen af klassens elever vurderinger i SOC (0 af 4). Elever i fokus i de fag kan "
+        "derfor mangle i oversigten."]
+    fill(path, {"H6": 2, "H8": 4, "I6": 3})  # the new term is under way in DANSK and MAT: nothing to say
     assert not [p for p in consolidate(folder).problems if p.code == "few-ratings-in-term"]
 
 
@@ -371,3 +374,21 @@ def test_a_saved_time_with_an_offset_is_taken_in_utc():
 
     assert at("2026-11-24T12:00:00+02:00") == at("2026-11-24T10:00:00Z") == at("2026-11-24T10:00:00")
     assert at("i går") is None
+
+
+def test_ratings_in_a_term_that_has_not_begun_are_pointed_out(tmp_path, spec, monkeypatch):
+    """Found in review: in November, an autumn's ratings typed one block to the right made
+    the class's summary a spring's, without a word."""
+    import datetime as dt
+
+    import xlkit.consolidate
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    path = elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+    fill(path, {"H6": 4, "H7": 3, "H8": 5, "H9": 2})  # forår 2027's column
+    monkeypatch.setattr(xlkit.consolidate, "today", lambda: dt.date(2026, 11, 24))
+    [warning] = [p for p in consolidate(folder).problems if p.code == "future-term"]
+    assert (warning.message, warning.cell) == ("Klassen har vurderinger i forår 2027, som først begynder 01.01.2027.", "H6")
+    monkeypatch.setattr(xlkit.consolidate, "today", lambda: dt.date(2027, 1, 1))
+    assert not [p for p in consolidate(folder).problems if p.code == "future-term"]

@@ -630,8 +630,8 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
         return None
     term = chosen[0]
     previous = data.terms[term.index - 2] if term.index > 1 else None
-    if previous is not None and not term_label:
-        _few_ratings_warning(data, term, previous)
+    _few_ratings_warning(data, term, previous)
+    _future_term_warning(data, term)
 
     values: dict[tuple[int, str], dict[str, float]] = {}  # (term, measure) -> student key -> value
     students: dict[str, Record] = {}
@@ -667,24 +667,57 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means)
 
 
-def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term) -> None:
-    """One rating typed a column too far, in the next term, makes that term the class's
-    latest with data, and the summary would show the class by one student. Said plainly,
-    with the cells when they are few."""
-    rated: dict[int, set[str]] = {}
+def today() -> date:
+    return date.today()  # one place, so tests can fix the day
+
+
+def _future_term_warning(data: WorkbookData, term: Term) -> None:
+    """Ratings in a term that has not begun (an autumn term begins 1 August, a spring term 1
+    January) are most likely typed a block too far to the right: the sheet and the summary
+    would show the class in that term without a word (found in review)."""
+    begins = date(term.calendar_year, 8 if term.season.year_offset == 0 else 1, 1)
+    if begins <= today():
+        return
+    first = next(r for r in data.records if r.term.index == term.index)
+    data.problems.append(Problem(
+        "future-term", f"Klassen har vurderinger i {term.label.lower()}, som først begynder {begins:%d.%m.%Y}.",
+        "Vurderingerne er talt med i den termin. Er de skrevet en termin for langt til højre, så flyt dem til den "
+        "rigtige termin.", data.file, first.sheet, first.cell,
+    ))
+
+
+def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term | None) -> None:
+    """A subject with ratings for fewer than half as many students as the term before (or,
+    in the class's first term, as its class list) is said plainly, with the cells when they
+    are few: one rating typed a column too far, in the next term, makes that term the
+    class's latest, and a term half-way through drops the students in focus of the subjects
+    not rated yet (found in review: without a word, also under --termin)."""
+    rated: dict[tuple[int, str], set[str]] = {}
     for record in data.records:
         if not record.from_text:
-            rated.setdefault(record.term.index, set()).add(record.student_key)
-    now, before = len(rated.get(term.index, ())), len(rated.get(previous.index, ()))
-    if now * 2 >= before:
+            rated.setdefault((record.term.index, record.measure), set()).add(record.student_key)
+    listed = len({name.casefold() for name, _ in data.roster})
+    few = []
+    for measure in data.measures:
+        now = len(rated.get((term.index, measure), ()))
+        before = len(rated.get((previous.index, measure), ())) if previous else listed
+        if now * 2 < before:
+            few.append(f"{measure} ({now} {'mod' if previous else 'af'} {before})")
+    if not few:
         return
+    subjects = " og ".join([", ".join(few[:-1]), few[-1]] if len(few) > 1 else few)
+    if previous:
+        whom = f"færre end halvt så mange elever som i {previous.label.lower()}"
+    else:
+        whom = "under halvdelen af klassens elever"
     records = [r for r in data.records if r.term.index == term.index and not r.from_text]
     cells = ", ".join(r.cell for r in records) if len(records) <= 3 else ""
     data.problems.append(Problem(
-        "few-ratings-in-term", f"Klassen er opgjort for {term.label.lower()}, men kun {plural(now, 'elev', 'elever')} "
-        f"har vurderinger i den termin (mod {plural(before, 'elev', 'elever')} i {previous.label.lower()}).",
-        "Er en vurdering skrevet i en forkert kolonne, så flyt den. Er terminen ikke færdig, kan oversigten laves for "
-        "en tidligere termin med --termin (for alle klasser).", data.file, records[0].sheet, cells,
+        "few-ratings-in-term", f"Klassen er opgjort for {term.label.lower()}, men i den termin har {whom} "
+        f"vurderinger i {subjects}. Elever i fokus i de fag kan derfor mangle i oversigten.",
+        "Er en vurdering skrevet i en forkert kolonne, så flyt den. Er terminen ikke færdig, så lav oversigten, når den "
+        "er, eller for en tidligere termin med --termin (for alle klasser).",
+        data.file, next(r.sheet for r in data.records if r.term.index == term.index), cells,
     ))
 
 
