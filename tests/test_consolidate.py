@@ -392,3 +392,15 @@ def test_ratings_in_a_term_that_has_not_begun_are_pointed_out(tmp_path, spec, mo
     assert (warning.message, warning.cell) == ("Klassen har vurderinger i forår 2027, som først begynder 01.01.2027.", "H6")
     monkeypatch.setattr(xlkit.consolidate, "today", lambda: dt.date(2027, 1, 1))
     assert not [p for p in consolidate(folder).problems if p.code == "future-term"]
+
+
+def test_a_class_left_out_of_the_summary_is_named_under_problems(school, spec):
+    """Found in review: with --termin, a class without ratings in that term was left out and
+    only the Filer sheet said so; the command printed "0 problemer"."""
+    chosen = consolidate(school, "forår 2027")
+    assert [c.data.file for c in chosen.classes] == ["7A.xlsx"]
+    assert [(p.code, p.file, p.message) for p in chosen.problems if p.code.startswith("no-ratings")] == [
+        ("no-ratings-in-term", "8B.xlsx", "Klassen har ingen vurderinger i forår 2027.")]
+    elevvurdering.build(spec, school / "9C.xlsx", "S", "C", 2026, 9, [Student(n) for n in NAMES])  # not begun
+    assert [(p.code, p.file) for p in consolidate(school).problems if p.code.startswith("no-ratings")] == [
+        ("no-ratings", "9C.xlsx")]

@@ -309,6 +309,7 @@ def consolidate(
         elif _same_scale(data, result):
             if item.summary is None:
                 status.note = "Ingen vurderinger i den valgte termin"
+                result.problems.append(_no_ratings(data, term_label))
             else:
                 status.term = item.summary.term
                 result.classes.append(item.summary)
@@ -665,6 +666,18 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     labels = {t.index: t.label for t in data.terms}
     means = {(m, labels[i]): sum(v.values()) / len(v) for (i, m), v in values.items() if v}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means)
+
+
+def _no_ratings(data: WorkbookData, term_label: str | None) -> Problem:
+    """A class left out of the summary, said where the leader looks: on the Problemer sheet
+    and in the count the command prints (review: only the Filer sheet said so)."""
+    if term_label:
+        return Problem("no-ratings-in-term", f"Klassen har ingen vurderinger i {term_label.strip().lower()}.",
+                       "Klassen er ikke med i oversigten for den termin. Er den vurderet i skemaet, så send skemaet igen.",
+                       data.file)
+    return Problem("no-ratings", "Skemaet har ingen vurderinger endnu.",
+                   "Klassen er ikke med i oversigten. Er den vurderet, så er det måske i en anden kopi af skemaet.",
+                   data.file)
 
 
 def today() -> date:
