@@ -28,7 +28,7 @@ class TestSummary:
 
     data: WorkbookData
     test: object  # TestDefinition
-    class_name: str  # the class today (the grade of its latest test), e.g. 9.A
+    class_name: str  # the class at its latest test (the workbook knows no start year), e.g. 9.A
     students: int  # students with points
     total: float | None
     areas: dict[str, float | None]
@@ -137,7 +137,7 @@ def _heat_sheet(workbook, title, attribute, summaries, formats, colours) -> None
     what = "fagområde" if attribute == "areas" else "signalord"
     whats = "fagområder" if attribute == "areas" else "signalord"
     sheet.write_string(0, 0, f"Prøveresultater pr. klasse og {what}", formats["title"])
-    sheet.write_string(1, 0, f"Klassen står med sit navn i dag; Klassetrin er klassetrinnet ved prøven. "
+    sheet.write_string(1, 0, f"Klassen står med klassetrinnet ved sin seneste prøve; Klassetrin er klassetrinnet ved prøven. "
                              f"Klassens gennemsnitlige andel af maks. {colour_note(summaries)} "
                              "Tom: ikke med i prøven." + (
                                  f" {left_out} {what if left_out == 1 else whats} fra enkelte prøver er ikke vist "
