@@ -321,6 +321,17 @@ def test_suggest_keeps_what_was_typed_and_gives_a_week_to_a_row_without_one(tmp_
     assert rows[3][2:5] == [44, None, None]
 
 
+def test_a_week_that_is_not_a_number_is_named_as_it_was_typed(spec):
+    """Found in review: a week typed as "uge 53" or as a date was called "Uge 0"."""
+    plan = [Assignment(NFT_L, "2.A", 0, typed_week="uge 53"), Assignment(NFT_L, "4.A", 0, typed_week=dt.datetime(2026, 12, 28)),
+            Assignment(NFT_L, "6.B", 0), Assignment(NFT_L, "8.A", 27)]
+    messages = [f.message for f in check_plan(spec, plan) if f.check == "not-a-school-week"]
+    assert messages == ["Ugen 'uge 53' er ikke et ugenummer; skriv et tal fra 1 til 53",
+                        "Ugen er skrevet som en dato (28.12.2026); skriv ugenummeret (53) i stedet",
+                        "Rækken har ingen uge endnu (xlkit plan suggest kan foreslå en)",
+                        "Uge 27 er ikke en skoleuge i 2026/27"]
+
+
 def test_suggest_stops_at_once_when_the_plan_would_outgrow_the_sheet(tmp_path, spec):
     """A spec with thousands of classes or activities (it fits in one cell) kept `plan
     suggest` busy for half a minute before the workbook writer refused the plan; now it
@@ -361,6 +372,15 @@ def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
         write_calendars(spec, plan, tmp_path)
 
 
+def test_calendars_made_from_a_plan_with_errors_say_so(tmp_path, spec):
+    """Found in review: a test in a holiday week went into the calendars without a word."""
+    holiday = next(w.week for w in school_weeks(spec) if w.holiday)
+    path = aarshjul.build(spec, tmp_path / "plan.xlsx", [Assignment(NFT_L, "2.A", holiday), Assignment(NFT_L, "4.A", 36)])
+    result = CliRunner().invoke(main, ["plan", "ics", str(path), "-o", str(tmp_path / "kalender")])
+    assert result.exit_code == 0, result.output
+    assert f"OBS: 1 række i kalenderne har fejl (arket Plan, række {aarshjul.PLAN_HEADER + 2})" in result.output
+
+
 @pytest.mark.parametrize("person", ["Hanne\nJensen", "Hanne\rBEGIN:VEVENT", "Hanne\r\nJensen\x0b"])
 def test_a_line_break_in_a_name_stays_inside_its_calendar_line(tmp_path, spec, person):
     """Found in review: a responsible person typed with Alt+Enter stopped the export with a
@@ -393,7 +413,7 @@ def test_plan_commands_on_the_demo_plan(tmp_path):
     again = runner.invoke(main, ["plan", "check", str(out)])
     assert again.exit_code == 0 and "0 fejl" in again.output
     ics = runner.invoke(main, ["plan", "ics", str(out), "-o", str(tmp_path / "kalender")])
-    assert ics.exit_code == 0 and "kalenderfiler er gemt" in ics.output
+    assert ics.exit_code == 0 and "kalenderfiler er gemt" in ics.output and "OBS" not in ics.output
     assert file_hash(path) == before
     not_a_plan = runner.invoke(main, ["plan", "check", str(tmp_path / "forslag.xlsx"), "--help"])
     assert not_a_plan.exit_code == 0

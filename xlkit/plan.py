@@ -17,6 +17,7 @@ from typing import Any
 
 from xlkit.errors import SpecError, XlkitError
 from xlkit.spec import COLOR_PATTERN, _Checker, read_yaml, shipped_file
+from xlkit.values import quoted
 
 KINDS = ("prøve", "samtale", "andet")
 MAX_ACTIVITY_NAME = 100  # quoted in the Tjek sheet's COUNTIFS, where Excel refuses literals over 255 characters
@@ -179,9 +180,7 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None) -> list[Fin
                                     f"Klassen '{a.class_name}' findes ikke på årshjulets liste over klasser (arket Katalog)", a.row))
             continue
         if a.week not in by_week:
-            findings.append(Finding("not-a-school-week", a.class_name, str(a.week),
-                                    f"Uge {a.week} er ikke en skoleuge i {spec.school_year}/{spec.school_year + 1 - 2000:02d}",
-                                    a.row))
+            findings.append(Finding("not-a-school-week", a.class_name, str(a.week), _not_a_school_week(spec, a), a.row))
             continue
         if not in_window(a.week, activity.window):
             findings.append(Finding("outside-window", a.class_name, str(a.week),
@@ -271,6 +270,20 @@ class _Load:
                     self.school_week[week.week], week.index)
             candidates.append((load, week))
         return min(candidates, key=lambda item: item[0])[1] if candidates else None
+
+
+def _not_a_school_week(spec: PlanSpec, a: Assignment) -> str:
+    """What is wrong with the row's week, in the words it was typed in (review: a week typed
+    as "uge 53" or as a date was called "Uge 0")."""
+    school_year = f"{spec.school_year}/{spec.school_year + 1 - 2000:02d}"
+    if a.week:
+        return f"Uge {a.week} er ikke en skoleuge i {school_year}"
+    if isinstance(a.typed_week, (dt.date, dt.datetime)):
+        return (f"Ugen er skrevet som en dato ({a.typed_week:%d.%m.%Y}); skriv ugenummeret "
+                f"({a.typed_week.isocalendar()[1]}) i stedet")
+    if a.typed_week not in (None, ""):
+        return f"Ugen '{quoted(str(a.typed_week))}' er ikke et ugenummer; skriv et tal fra 1 til 53"
+    return "Rækken har ingen uge endnu (xlkit plan suggest kan foreslå en)"
 
 
 def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int | None = None) -> Suggestion:
