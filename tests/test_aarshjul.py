@@ -157,7 +157,7 @@ def native_findings(path, spec) -> set:
                 found.add(("too-many-in-month", class_name, MONTHS[month - 1]))
         compulsory = [a for a in spec.activities if a.compulsory]
         for j, activity in enumerate(compulsory):
-            if tjek.cell(layout["compulsory_rows"][0] + 1 + i, 2 + j).value == "MANGLER":
+            if tjek.cell(layout["compulsory_rows"][0] + 1 + i, 2 + j).value == aarshjul.MISSING:
                 found.add(("missing-compulsory", class_name, activity.name))
         for j, term in enumerate(("efterår", "forår")):
             if tjek.cell(layout["term_rows"][0] + 1 + i, 2 + j).value == 0:
@@ -200,6 +200,11 @@ def test_cli_and_native_tjek_report_the_same(tmp_path, spec, libreoffice):
     [lo] = libreoffice.recalculate([path, built], tmp_path / "lo")[:1]
     assert native_findings(lo, spec) == expected
     assert native_findings(built, spec) == python_findings(spec, read_workbook(built).plan)  # cached = computed
+    totals = openpyxl.load_workbook(lo, data_only=True)["Tjek"]  # one total a row, its label readable
+    found = [f for f in check_plan(spec, data.plan)]
+    assert [(totals.cell(r, 1).value, totals.cell(r, aarshjul.TOTAL_COL + 1).value) for r in (5, 7)] == [
+        ("Uger med for mange prøver", sum(f.check == "too-many-in-week" for f in found)),
+        ("Manglende obligatoriske aktiviteter", sum(f.check == "missing-compulsory" for f in found))]
     grid = openpyxl.load_workbook(lo, data_only=True)["Årsplan"]  # the grid shows the same clash
     row_4a = 7 + list(spec.classes).index("4.A")
     column_44 = next(c for c in range(2, 60) if grid.cell(4, c).value == 44)
@@ -243,7 +248,7 @@ def catalogues(draw):
         grades = tuple(sorted(draw(st.sets(st.integers(0, 9), min_size=1, max_size=4))))
         activities.append(Activity(f"a{i}", f"Aktivitet {i}", f"A{i}", draw(st.sampled_from(["prøve", "prøve", "samtale"])),
                                    "", grades, (start, end), 1, draw(st.sampled_from(["Læsevejleder", "Ledelsen"])),
-                                   draw(st.booleans()) or i == 0, "#F4B183"))
+                                   draw(st.booleans()) or i == 0))
     holiday_weeks = (HolidayWeeks("Ferie", tuple(draw(st.sets(st.sampled_from([42, 52, 53, 1, 7, 8, 44]), max_size=4)))),)
     spec = dataclasses.replace(base, activities=tuple(activities), holiday_weeks=holiday_weeks,
                                max_tests_per_week=draw(st.integers(1, 2)), max_tests_per_month=draw(st.integers(1, 4)),
@@ -285,7 +290,7 @@ def test_a_row_without_a_week_that_cannot_get_one_is_named_once(spec):
     """Found by the property test above (in a review): a row without a week that no week
     fits is named, but it is not a missing compulsory activity, since the class is not in
     the activity's grades and the activity is planned for it already."""
-    only = Activity("a0", "Aktivitet 0", "A0", "prøve", "", (0,), (33, 35), 1, "Læsevejleder", True, "#F4B183")
+    only = Activity("a0", "Aktivitet 0", "A0", "prøve", "", (0,), (33, 35), 1, "Læsevejleder", True)
     spec = dataclasses.replace(spec, activities=(only,), holiday_weeks=(), max_tests_per_week=1, max_tests_per_month=1,
                                classes=("2.A",), plan=())
     result = suggest(spec, [Assignment("Aktivitet 0", "2.A", 33), Assignment("Aktivitet 0", "2.A", 0)])
@@ -295,7 +300,7 @@ def test_a_row_without_a_week_that_cannot_get_one_is_named_once(spec):
 
 def test_suggest_says_plainly_when_no_week_is_valid(spec):
     only_holidays = dataclasses.replace(
-        spec, activities=(Activity("x", "Juleprøve", "Jul", "prøve", "", (4,), (52, 53), 1, "Læsevejleder", True, "#F4B183"),),
+        spec, activities=(Activity("x", "Juleprøve", "Jul", "prøve", "", (4,), (52, 53), 1, "Læsevejleder", True),),
         classes=("4.A",), plan=())
     result = suggest(only_holidays)
     assert result.added == [] and result.impossible == [

@@ -153,6 +153,8 @@ def _formats(workbook, spec: PlanSpec) -> dict:
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "info": workbook.add_format({"italic": True, "font_color": "#444444"}),
         "head": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
+        "head_up": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "rotation": 90}),
+        "label": workbook.add_format({**border, "valign": "vcenter"}),
         "month": workbook.add_format({**border, **center, "bold": True, "bg_color": "#B4C6E7"}),
         "week": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "font_size": 8}),
         "week_holiday": workbook.add_format({**border, **center, "bold": True, "bg_color": HOLIDAY_FILL, "font_size": 8}),
@@ -183,10 +185,12 @@ def _protect(sheet, allow_rows: bool = False) -> None:
                        "select_unlocked_cells": True, "sort": allow_rows, "autofilter": allow_rows})
 
 
-def _page(sheet, landscape: bool, title: str) -> None:
+def _page(sheet, landscape: bool, title: str, pages_wide: int = 1, pages_tall: int = 1) -> None:
+    """A4 with the title, date and page numbers; the big grids get more than one page (review:
+    the Tjek sheet and the Årsplan on one page each printed at 4–5 pt)."""
     sheet.set_paper(9)
     sheet.set_landscape() if landscape else sheet.set_portrait()
-    sheet.fit_to_pages(1, 1)
+    sheet.fit_to_pages(pages_wide, pages_tall)
     sheet.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.5)
     sheet.set_header(f"&C{header_text(title)}&RUdskrevet &D", {"margin": 0.3})
     sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
@@ -342,14 +346,16 @@ def _grid_sheet(workbook, f, spec, weeks, plan, refs) -> None:
             "criteria": f'=COUNTIFS({refs.klass},$A{GRID_FIRST_ROW + 1},{refs.week},'
                         f'{xl_col_to_name(GRID_FIRST_COL)}$4,{refs.type},"{kind}")>0',
         })
-    sheet.set_column(0, 0, 6)
+    sheet.set_column(0, 0, 8)
     sheet.set_column(GRID_FIRST_COL, last_col, 5.2)
     sheet.set_row(5, 58)
     for r in range(GRID_FIRST_ROW, last_row + 1):
         sheet.set_row(r, 22)
     sheet.freeze_panes(GRID_FIRST_ROW, GRID_FIRST_COL)
     _protect(sheet)
-    _page(sheet, True, f"Årsplan {spec.school_year}/{(spec.school_year + 1) % 100:02d}")
+    sheet.repeat_columns(0, 0)
+    sheet.repeat_rows(2, 5)
+    _page(sheet, True, f"Årsplan {spec.school_year}/{(spec.school_year + 1) % 100:02d}", pages_wide=2, pages_tall=0)
 
 
 # --- Årshjul (the circle) ----------------------------------------------------------------------
@@ -414,7 +420,9 @@ def _wheel_sheet(workbook, f, spec, weeks, plan, refs) -> None:
 
 # --- Tjek -------------------------------------------------------------------------------
 
-CHECK_WEEK_TOP = 6  # 0-based header rows of the week grid
+CHECK_WEEK_TOP = 10  # 0-based header rows of the week grid, under the totals
+TOTAL_COL = 8  # the Tjek sheet's totals: labels in the columns before
+MISSING = "X"  # a compulsory activity not planned for a class: fits the Tjek sheet's narrow columns
 
 
 def check_layout(spec: PlanSpec, weeks: list[SchoolWeek]) -> dict:
@@ -483,9 +491,10 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
     # Obligatoriske aktiviteter
     ct = layout["compulsory_top"]
     compulsory = [a for a in spec.activities if a.compulsory]
-    sheet.write_string(ct, 0, "Obligatoriske aktiviteter (MANGLER = ikke planlagt)", f["head"])
+    sheet.write_string(ct, 0, f"Obligatoriske aktiviteter ({MISSING} = ikke planlagt, – = ikke klassetrinnet)", f["head"])
     for j, activity in enumerate(compulsory):
-        sheet.write_string(ct, 1 + j, activity.short, f["head"])
+        sheet.write_string(ct, 1 + j, activity.short, f["head_up"])
+    sheet.set_row(ct, 80)
     planned = {(a.activity, a.class_name) for a in plan}
     for r, class_name in enumerate(spec.classes, start=layout["compulsory_rows"][0]):
         sheet.write_string(r, 0, class_name, f["class"])
@@ -493,16 +502,17 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
             if not applicable(activity, class_name):
                 sheet.write_string(r, 1 + j, "–", f["num"])
                 continue
-            value = "ok" if (activity.name, class_name) in planned else "MANGLER"
+            value = "ok" if (activity.name, class_name) in planned else MISSING
             sheet.write_formula(r, 1 + j, f'IF(COUNTIFS({refs.activity},{exact_criterion(activity.name)},{refs.klass},'
-                                          f'$A{r + 1})>0,"ok","MANGLER")',
+                                          f'$A{r + 1})>0,"ok","{MISSING}")',
                                 f["num"], value)
     sheet.conditional_format(layout["compulsory_rows"][0], 1, layout["compulsory_rows"][1], len(compulsory),
-                             {"type": "cell", "criteria": "==", "value": '"MANGLER"', "format": f["bad"]})
+                             {"type": "cell", "criteria": "==", "value": f'"{MISSING}"', "format": f["bad"]})
     # Prøver i hver termin
     tt = layout["term_top"]
     for col, text in enumerate(("Prøver pr. termin", "Efterår", "Forår")):
-        sheet.write_string(tt, col, text, f["head"])
+        sheet.write_string(tt, col, text, f["head_up"] if col else f["head"])
+    sheet.set_row(tt, 50)
     autumn = "{" + ",".join("1" if w.term == "efterår" else "0" for w in weeks) + "}"
     spring = "{" + ",".join("1" if w.term == "forår" else "0" for w in weeks) + "}"
     for r, class_name in enumerate(spec.classes, start=layout["term_rows"][0]):
@@ -523,7 +533,7 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
     counts = [
         (summary["too-many-in-week"], f"COUNTIF({week_area},\">{spec.max_tests_per_week}\")", "too-many-in-week"),
         (summary["too-many-in-month"], f"COUNTIF({month_area},\">{spec.max_tests_per_month}\")", "too-many-in-month"),
-        (summary["missing-compulsory"], f'COUNTIF({comp_area},"MANGLER")', "missing-compulsory"),
+        (summary["missing-compulsory"], f'COUNTIF({comp_area},"{MISSING}")', "missing-compulsory"),
         (summary["row"], f'SUMPRODUCT(--(LEN({plan_checks})>0))', "row"),
         (summary["no-tests-in-term"], f"COUNTIF({term_area},0)", "no-tests-in-term"),
     ]
@@ -532,16 +542,18 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
             expected = len({x.row for x in findings if x.check in ROW_CHECK_LABELS and x.row})
         else:
             expected = sum(1 for x in findings if x.check == code)
-        sheet.write_string(3, 1 + 2 * j, label, f["text"])
-        sheet.write_formula(3, 2 + 2 * j, formula, f["num"], expected)
-        sheet.conditional_format(3, 2 + 2 * j, 3, 2 + 2 * j, {"type": "cell", "criteria": ">", "value": 0,
-                                                               "format": f["bad"] if code != "no-tests-in-term" else f["warn"]})
+        row = 4 + j  # one total a row, its label across the narrow week columns (review: cut to "Uger m")
+        sheet.merge_range(row, 0, row, TOTAL_COL - 1, label, f["label"])
+        sheet.write_formula(row, TOTAL_COL, formula, f["num"], expected)
+        sheet.conditional_format(row, TOTAL_COL, row, TOTAL_COL, {"type": "cell", "criteria": ">", "value": 0,
+                                                                 "format": f["bad"] if code != "no-tests-in-term" else f["warn"]})
     sheet.set_column(0, 0, 14)
     sheet.set_column(1, n_weeks, 4.5)
     sheet.set_row(CHECK_WEEK_TOP + 3, 58)
     sheet.freeze_panes(0, 1)
     _protect(sheet)
-    _page(sheet, True, "Tjek af årshjulet")
+    sheet.repeat_columns(0, 0)
+    _page(sheet, True, "Tjek af årshjulet", pages_wide=1, pages_tall=0)
 
 
 # --- Klasse (one class's årshjul) -----------------------------------------------------------
@@ -597,7 +609,8 @@ def _class_week_formula(refs: Refs, class_ref: str, week_ref: str) -> str:
 def _catalogue_sheet(workbook, f, spec) -> None:
     sheet = workbook.add_worksheet(CATALOGUE)
     sheet.write_string(0, 0, "Katalog over aktiviteter", f["title"])
-    sheet.write_string(1, 0, "Kataloget rettes i skolens årshjul-fil (YAML) og laves med xlkit new aarshjul.", f["info"])
+    sheet.write_string(1, 0, "Kataloget rettes i skolens årshjul-fil (YAML) og laves med xlkit new aarshjul. Farven "
+                             "viser typen, som på de andre ark: " + ", ".join(TYPE_COLOURS) + ".", f["info"])
     headers = ["Aktivitet", "Kort navn", "Type", "Klassetrin", "Fra uge", "Til uge", "Varighed (uger)", "Ansvarlig",
                "Obligatorisk", "Fag"]
     for col, text in enumerate(headers):
@@ -610,7 +623,7 @@ def _catalogue_sheet(workbook, f, spec) -> None:
                 sheet.write_number(r, col, value, f["num"])
             else:
                 sheet.write_string(r, col, value, f["text"])
-        sheet.conditional_format(r, 0, r, 0, {"type": "no_errors", "format": workbook.add_format({"bg_color": a.colour})})
+        sheet.conditional_format(r, 0, r, 0, {"type": "no_errors", "format": f[a.kind]})  # as on every other sheet
     top = 5 + len(spec.activities)
     sheet.write_string(top, 0, "Klasser", f["head"])
     for r, class_name in enumerate(spec.classes, start=top + 1):
@@ -618,6 +631,7 @@ def _catalogue_sheet(workbook, f, spec) -> None:
     sheet.set_column(0, 0, 38)
     sheet.set_column(1, 9, 12)
     _protect(sheet)
+    _page(sheet, True, "Katalog over aktiviteter", pages_wide=1, pages_tall=0)
 
 
 def _weeks_sheet(workbook, f, weeks) -> None:
@@ -635,7 +649,9 @@ def _weeks_sheet(workbook, f, weeks) -> None:
         sheet.write_number(r, 6, week.month, f["num"])
         sheet.write_string(r, 7, week.term, f["text"])
     sheet.set_column(0, 7, 11)
+    sheet.repeat_rows(3)
     _protect(sheet)
+    _page(sheet, False, "Skoleugerne", pages_wide=1, pages_tall=0)
 
 
 # --- Reading ---------------------------------------------------------------------------------
