@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import zipfile
 
 import icalendar
@@ -597,3 +598,14 @@ def test_a_suggestion_that_cannot_be_written_leaves_no_half_file(tmp_path, spec,
     result = CliRunner().invoke(main, ["plan", "suggest", str(built)])
     assert result.exit_code == 1 and "der er ikke mere plads på disken" in result.output, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
+
+
+def test_the_plan_offers_filtering_but_not_a_sort_excel_would_refuse(tmp_path, spec):
+    """Excel will not sort a range holding locked cells on a protected sheet, whatever the
+    protection allows (review); the Type and Tjek columns are locked formulas."""
+    path = aarshjul.build(spec, tmp_path / "plan.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        plan_part = next(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet1"))
+        protection = re.search(r"<sheetProtection[^>]*>", archive.read(plan_part).decode()).group(0)
+    assert 'autoFilter="0"' in protection and 'sort="0"' not in protection
+    assert "Fjern arkbeskyttelse" in openpyxl.load_workbook(path)["Plan"]["A2"].value

@@ -180,9 +180,12 @@ def _formats(workbook, spec: PlanSpec) -> dict:
     return f
 
 
-def _protect(sheet, allow_rows: bool = False) -> None:
+def _protect(sheet, filter_rows: bool = False) -> None:
+    """No password. Sorting is not offered: Excel refuses to sort a range with locked cells on
+    a protected sheet whatever the setting says, and the plan's Type and Tjek columns are
+    locked formulas (found in review); the Plan sheet's note says how to sort."""
     sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                       "select_unlocked_cells": True, "sort": allow_rows, "autofilter": allow_rows})
+                       "select_unlocked_cells": True, "autofilter": filter_rows})
 
 
 def _page(sheet, landscape: bool, title: str, pages_wide: int = 1, pages_tall: int = 1) -> None:
@@ -227,7 +230,8 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet = workbook.add_worksheet(PLAN)
     sheet.write_string(0, 0, f"{spec.title} · {spec.school_year}/{(spec.school_year + 1) % 100:02d}", f["title"])
     sheet.write_string(1, 0, "Skriv én række pr. aktivitet og klasse: vælg aktivitet og klasse i listerne, og skriv "
-                             "ugenummeret. Årsplanen, årshjulet, tjekket og klassearket følger med.", f["info"])
+                             "ugenummeret. Årsplanen, årshjulet, tjekket og klassearket følger med. Sortér: fjern "
+                             "først arkbeskyttelsen (Gennemse > Fjern arkbeskyttelse; der er ingen adgangskode).", f["info"])
     columns = ["Aktivitet", "Klasse", "Uge", "Ansvarlig", "Note", "Type", "Tjek"]
     rows = [[a.activity, a.class_name, a.week or a.typed_week, a.responsible, a.note] for a in plan]
     sheet.add_table(PLAN_HEADER, 0, PLAN_HEADER + PLAN_ROWS, len(columns) - 1, {
@@ -270,7 +274,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet.set_column(5, 5, 9)
     sheet.set_column(6, 6, 30)
     sheet.freeze_panes(PLAN_HEADER + 1, 0)
-    _protect(sheet, allow_rows=True)
+    _protect(sheet, filter_rows=True)
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(PLAN_HEADER)
