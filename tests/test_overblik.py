@@ -17,7 +17,7 @@ from tests.teacher import insert_row_like_excel, open_for_filling
 from xlkit import rules
 from xlkit.cli import main
 from xlkit.consolidate import consolidate, write_summary
-from xlkit.errors import SpecError
+from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.overblik_summary import below_level, weakest
 from xlkit.reader import read_workbook
 from xlkit.roster import Student
@@ -723,3 +723,23 @@ def test_the_workbook_opens_on_the_newest_test_and_the_elevark_prints_whole(tmp_
     with zipfile.ZipFile(two) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
     assert chart.index('val="3182BD"') < chart.index('val="08519C"')  # the older test lighter, listed first
+
+
+def test_add_test_carries_an_array_formula_and_names_one_it_cannot(tmp_path, workbook):
+    """Excel 365 saves a formula that takes ranges as an array formula, as does Ctrl+Shift+Enter;
+    add-test failed on it with "not every value came along", naming no cell (review)."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"]["D9"] = ArrayFormula("D9", "=MAX({1,2}-0)")
+    filled = tmp_path / "udfyldt.xlsx"
+    wb.save(filled)
+    third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+    out = overblik.add_test(filled, third, tmp_path / "ny.xlsx")
+    carried = openpyxl.load_workbook(out)["Prøve 1"]["D9"].value
+    assert isinstance(carried, ArrayFormula) and (carried.ref, carried.text) == ("D9", "=MAX({1,2}-0)")
+    wb["Prøve 1"]["D10"] = ArrayFormula("D10:D11", "=MAX({1,2}-0)")
+    wb.save(filled)
+    with pytest.raises(InvalidWorkbook, match=r"Cellen Prøve 1!D10 har en matrixformel over flere celler"):
+        overblik.add_test(filled, third, tmp_path / "ny2.xlsx")
+    assert not (tmp_path / "ny2.xlsx").exists()

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from openpyxl.worksheet.formula import ArrayFormula
 from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
@@ -520,7 +521,11 @@ def _write_input(sheet, row: int, col: int, raw, fmt) -> None:
 def _write_typed(sheet, row: int, col: int, raw, formats) -> None:
     """A value as the teacher typed it (add-test carries wrong values over unchanged)."""
     if isinstance(raw, Formula):
-        sheet.write_formula(row, col, raw.text, formats["points"], "" if raw.cached is None else raw.cached)
+        cached = "" if raw.cached is None else raw.cached
+        if raw.array:
+            sheet.write_array_formula(row, col, row, col, "{=" + raw.text + "}", formats["points"], cached)
+        else:
+            sheet.write_formula(row, col, raw.text, formats["points"], cached)
     elif isinstance(raw, bool):
         sheet.write_boolean(row, col, raw, formats["points"])
     elif rules.is_number(raw):
@@ -981,6 +986,7 @@ class Formula:
 
     text: str  # without the leading "="
     cached: object = field(compare=False)  # the last calculated value, if the file has one
+    array: bool = False  # entered as an array formula (Ctrl+Shift+Enter, or Excel 365 saving one that takes ranges)
 
 
 def shown(value) -> str:
@@ -1057,6 +1063,12 @@ def _typed(raw_cell, shown_cell):
                               "Slet det i skemaet, og prøv igen.")
     if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
         return Formula(raw[1:], shown_cell.value)  # (found in review: that came back as a live formula)
+    if isinstance(raw, ArrayFormula):  # found in review: add-test failed on one, naming no cell
+        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
+        if (raw.ref or raw_cell.coordinate).split(":")[0] != (raw.ref or raw_cell.coordinate).split(":")[-1]:
+            raise InvalidWorkbook(f"Cellen {where} har en matrixformel over flere celler, som xlkit ikke kan flytte. "
+                                  "Skriv værdierne i stedet, og prøv igen.")
+        return Formula((raw.text or "").removeprefix("="), shown_cell.value, array=True)
     return _unescaped(raw)
 
 
