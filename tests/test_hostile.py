@@ -128,7 +128,7 @@ def test_hostile_corpus(corpus, tmp_path):
     assert set(reasons) == {"skidt/tom.xlsx", "skidt/tekst.xlsx", "skidt/gammel.xls", "skidt/regneark.ods",
                             "skidt/binær.XLSB", "skidt/skemaer.zip", "skidt/bombe.xlsx", "skidt/beskyttet.xlsx",
                             "skidt/beskyttet.ods"}
-    assert "zip-bombe" in reasons["skidt/bombe.xlsx"]
+    assert "lægge computeren ned" in reasons["skidt/bombe.xlsx"]
     assert "--password" in reasons["skidt/beskyttet.xlsx"] and "--password" in reasons["skidt/beskyttet.ods"]
     assert "~$7A.xlsx" not in str(files)
     read = {name for name, (status, _) in files.items() if status == "Læst"}

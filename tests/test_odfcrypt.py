@@ -152,7 +152,7 @@ def test_an_encrypted_bomb_stops_at_the_package_limit(tmp_path):
     path = tmp_path / "bombe.ods"
     path.write_bytes(wholesome(b"\0" * 200_000_000, PASSWORD))  # 200 MB of zeros: 0.2 MB deflated
     start = time.perf_counter()
-    with pytest.raises(InvalidWorkbook, match="zip-bombe"):
+    with pytest.raises(InvalidWorkbook, match="lægge computeren ned"):
         open_book(path, (PASSWORD,))
     assert time.perf_counter() - start < 10
     inner = io.BytesIO()  # a plain package inside, with a bomb of its own: the usual limits apply
@@ -160,7 +160,7 @@ def test_an_encrypted_bomb_stops_at_the_package_limit(tmp_path):
         package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         package.writestr("content.xml", b"<a>" + b" " * 20_000_000 + b"</a>")
     path.write_bytes(wholesome(inner.getvalue(), PASSWORD))
-    with pytest.raises(InvalidWorkbook, match="zip-bombe"):
+    with pytest.raises(InvalidWorkbook, match="lægge computeren ned"):
         open_book(path, (PASSWORD,))
 
 

@@ -17,7 +17,7 @@ MAX_ZIP_ENTRIES = 1_000
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 BOMB_ENTRY_BYTES = 100 * 1024  # a part this large ...
 BOMB_RATIO = 100  # ... that inflates more than this many times is treated as a bomb
-TOO_LARGE = "Filen fylder for meget, når den pakkes ud; den er ikke læst (mulig zip-bombe)."
+TOO_LARGE = "Filen fylder for meget, når den pakkes ud; den er ikke læst (den kan være lavet til at lægge computeren ned)."
 MAX_SMALL_PART = 2 * 1024 * 1024  # a manifest or document properties: a few kB
 MAX_OLE_BYTES = 20 * 1024 * 1024  # a password-protected class workbook is well under 1 MB
 OLE_VERSIONS = {(3, 9), (4, 12)}  # major version and sector shift: 512- or 4096-byte sectors
@@ -56,7 +56,7 @@ def check_ratio(inflated: int, compressed: int) -> None:
     ratio = inflated / max(compressed, 1)
     if inflated > BOMB_ENTRY_BYTES and ratio > BOMB_RATIO:
         raise InvalidWorkbook(f"En del af filen pakker sig {ratio:.0f} gange større ud; filen er ikke læst "
-                              "(mulig zip-bombe).")
+                              "(den kan være lavet til at lægge computeren ned).")
 
 
 def ole_streams(data: bytes) -> set[str]:

@@ -35,7 +35,7 @@ class Problem:
         return [self.file, self.sheet, self.cell, self.message, self.action, self.code]
 
 
-PROBLEM_HEADERS = ["Fil", "Ark", "Celle", "Problem", "Hvad xlkit gjorde", "Kode"]
+PROBLEM_HEADERS = ["Fil", "Ark", "Celle", "Problem", "Hvad xlkit gjorde", "Kode (til support)"]
 
 
 def problem_count(problems: list[Problem]) -> int:

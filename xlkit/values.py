@@ -163,7 +163,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     return Reading(
         None, "unknown-text",
         f"Cellen indeholder tekst ({len(text)} tegn), som ikke er en vurdering. Skriv et helt tal fra {scale_text}.",
-        "Ikke medtaget. Noter hører til andetsteds end i vurderingsfelterne.",
+        "Ikke medtaget. Skriv noter et andet sted end i vurderingsfelterne.",
     )
 
 
