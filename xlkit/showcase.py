@@ -37,7 +37,8 @@ def build_showcase(path: str | Path) -> Path:
     sheet.set_column(9, 9, 6)
     sheet.write_string(0, 0, "xlkit-funktioner: xlwings ved siden af Excels egne formler", title)
     sheet.write_string(1, 0, "Kolonnen Excel-formel virker altid. Kolonnen xlwings (UDF) kræver xlwings (se macros/README.md) "
-                             "og viser ellers #NAVN?. Ens viser, om de to giver det samme.", note)
+                             "og viser ellers #NAVN?; er xlwings installeret, så genberegn med Ctrl+Alt+F9. Ens viser, om "
+                             "de to giver det samme.", note)
     row = 3
 
     def compare(r: int, native_col: int, native: str, native_value, udf: str, udf_value) -> None:
