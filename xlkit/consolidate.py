@@ -795,6 +795,8 @@ def _formats(workbook, scale: Scale | None) -> dict:
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "note": workbook.add_format({"italic": True, "font_color": "#444444"}),
         "header": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "valign": "top"}),
+        "header_up": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True,
+                                          "rotation": 90, "align": "center", "valign": "bottom"}),
         "text": workbook.add_format({**border, "valign": "top"}),
         "wrap": workbook.add_format({**border, "text_wrap": True, "valign": "top"}),
         "int": workbook.add_format({**border, "num_format": "0", "align": "center"}),
@@ -871,7 +873,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     for i, level in enumerate(scale.levels):
         sheet.write_string(header_row, 4 + i, headers[4 + i], formats[f"level_{level.value}"])
         sheet.write_string(header_row, 4 + len(scale.levels) + i, headers[4 + len(scale.levels) + i], formats[f"level_{level.value}"])
-    sheet.set_row(header_row, 32)
+    sheet.set_row(header_row, 45)  # three lines: "Ændring andel 1–2" was cut (review)
     row = header_row
     for summary in result.classes:
         for measure in summary.data.measures:
