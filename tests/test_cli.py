@@ -303,6 +303,9 @@ def test_every_summary_sheet_prints_with_its_name_date_and_page_numbers(demo_fol
         assert "<oddHeader>&amp;LSkoleoversigt&amp;C&amp;A&amp;RUdskrevet &amp;D</oddHeader>" in xml
         assert "<oddFooter>&amp;LFortroligt: oplysninger om elever&amp;RSide &amp;P af &amp;N</oddFooter>" in xml
         assert 'orientation="landscape"' in xml and 'paperSize="9"' in xml
+    signal = openpyxl.load_workbook(folder / "skoleoversigt.xlsx")["Prøver – signalord"]  # names upright, columns narrow
+    assert signal.cell(4, 8).value == "Find information" and signal.cell(4, 8).alignment.textRotation == 90
+    assert signal.column_dimensions["H"].width < 8 and signal.row_dimensions[4].height > 100
 
 
 def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
