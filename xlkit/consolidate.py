@@ -924,16 +924,20 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
 
 
 def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int, label_col: int) -> None:
-    """Stacked bars: share of students at each level per class and subject."""
+    """Stacked bars: share of students at each level per class and subject. The lower half of
+    the scale is striped, so red and green stay apart in grey print and for red-green
+    colour-blind readers (review)."""
     chart = workbook.add_chart({"type": "bar", "subtype": "percent_stacked"})
     chart.show_hidden_data()
     for i, level in enumerate(scale.levels):
         col = 4 + i
+        look = ({"pattern": {"pattern": "wide_upward_diagonal", "fg_color": level.color, "bg_color": "#FFFFFF"}}
+                if i < len(scale.levels) // 2 else {"fill": {"color": level.color}})
         chart.add_series({
             "name": ["Oversigt", header_row, col],
             "categories": ["Oversigt", header_row + 1, label_col, last_row, label_col],
             "values": ["Oversigt", header_row + 1, col, last_row, col],
-            "fill": {"color": level.color},
+            **look,
             "border": {"color": "#FFFFFF"},
             "gap": 40,
         })
