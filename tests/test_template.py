@@ -133,3 +133,5 @@ def test_indskoling_spec_builds_four_grades(tmp_path):
     path = elevvurdering.build(spec, tmp_path / "0A.xlsx", "S", "A", 2026)
     ws = openpyxl.load_workbook(path)["Elevvurdering"]
     assert ws["E3"].value == "0.A · 2026/27" and ws.cell(5, 5 + 8 * 3 - 1).value == "SOC"
+    # four years do not fit one page at a readable size (review: ~5 pt): two pages, names on both
+    assert ws.page_setup.fitToWidth == 2 and ws.print_title_cols == "$A:$B"

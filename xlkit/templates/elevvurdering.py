@@ -37,6 +37,7 @@ SHEET = "Elevvurdering"
 TITLE_ROW, INFO_ROW, GRADE_ROW, TERM_ROW, HEADER_ROW = 0, 1, 2, 3, 4
 OWN_SHEETS: tuple[str, ...] = ()  # every sheet xlkit makes here is named (or the metadata sheet)
 FIRST_STUDENT_ROW = 5
+MAX_RATINGS_ON_ONE_PAGE = 18  # rating columns: three years of two terms and three subjects fit one A4 page
 NR_COL, NAME_COL, UNI_COL, FOCUS_COL, FIRST_RATING_COL = 0, 1, 2, 3, 4
 CURRENT_TERM_CELL = (0, 3)  # on the metadata sheet
 
@@ -222,6 +223,9 @@ def build(
     sheet.freeze_panes(FIRST_STUDENT_ROW, FIRST_RATING_COL)
     sheet.print_area(0, 0, layout.legend_row + len(spec.scale.levels) + 1, layout.last_col)
     print_landscape(sheet, (GRADE_ROW, HEADER_ROW), school, f"{spec.title} {class_span}")
+    if layout.last_col - FIRST_RATING_COL + 1 > MAX_RATINGS_ON_ONE_PAGE:  # four years (indskoling) printed at ~5 pt
+        sheet.fit_to_pages(2, 0)  # (review); two pages wide, each with the students' names
+        sheet.repeat_columns(NR_COL, NAME_COL)
     protect_inputs_only(sheet)
     sheet.activate()
 
