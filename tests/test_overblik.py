@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import zipfile
 
 import openpyxl
@@ -743,3 +744,48 @@ def test_add_test_carries_an_array_formula_and_names_one_it_cannot(tmp_path, wor
     with pytest.raises(InvalidWorkbook, match=r"Cellen Prøve 1!D10 har en matrixformel over flere celler"):
         overblik.add_test(filled, third, tmp_path / "ny2.xlsx")
     assert not (tmp_path / "ny2.xlsx").exists()
+
+
+class _PageSetup:
+    def set_print_scale(self, scale):
+        self.scale = scale
+
+    def set_v_pagebreaks(self, breaks):
+        self.breaks = breaks
+
+
+def test_wide_sheets_break_only_between_groups():
+    """Excel ignores manual page breaks under "fit to page", so print_in_groups works out a
+    scale and breaks before each group that would not fit (review: Over tid broke inside
+    a fagområde, a test sheet inside its summary)."""
+    from xlkit.workbook import print_in_groups
+
+    sheet = _PageSetup()
+    widths = [4, 11, 22] + [8.5, 8.5, 11.5] * 12  # Over tid: twelve groups of two tests and a trend
+    print_in_groups(sheet, overblik.MARGINS, widths, [15] * 30, [3 + 3 * i for i in range(12)], repeated=3)
+    assert sheet.scale == 100 and sheet.breaks == [9, 15, 21, 27, 33]  # two groups a page beside the names
+    print_in_groups(sheet, overblik.MARGINS, widths, [15] * 60, [3 + 3 * i for i in range(12)], repeated=3)
+    assert sheet.scale == 55 and sheet.breaks == [21]  # 60 rows on one page tall: smaller, more groups a page
+    print_in_groups(sheet, overblik.MARGINS, [4, 11, 22] + [5.2] * 80, [15] * 30, [3], repeated=3)
+    assert sheet.scale == 50 and sheet.breaks == []  # too wide even at the smallest scale: the printer splits it
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_each_group_whole(tmp_path, ospec, libreoffice):
+    """Each wide sheet prints one page per run of groups xlkit worked out, so no group was
+    split by the printer (with Calibri's metrics; the Carlito font stands in for Calibri)."""
+    import os
+    import subprocess
+
+    font = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True).stdout
+    if not re.search("carlito|calibri", font, re.IGNORECASE):
+        if os.environ.get("CI"):
+            pytest.fail("Skrifttypen Carlito mangler i CI; .ci/run skal installere fonts-crosextra-carlito")
+        pytest.skip("Carlito (Calibri-kompatibel skrifttype) er ikke installeret")
+    terminsprove = load_test(PROVER / "matematik_8_terminsprove.yaml")
+    path = overblik.build(ospec, tmp_path / "o.xlsx", "Skole", "A", [terminsprove, TEST_1], [Student("Bo")])
+    with zipfile.ZipFile(path) as archive:
+        sheets = [archive.read(n) for n in archive.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n)]
+    expected = sum(1 + len(re.findall(rb"<brk ", xml)) for xml in sheets[:-1])  # the very hidden sheet never prints
+    [pdf] = libreoffice.convert([path], tmp_path / "pdf", "pdf")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())) == expected

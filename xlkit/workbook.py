@@ -191,6 +191,38 @@ def column_pixels(width: float) -> int:
     return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
 
 
+A4_LANDSCAPE_PT = (11.69 * 72, 8.27 * 72)  # width, height
+MIN_PRINT_SCALE = 50  # per cent: below this a group is split by the printer rather than shrunk further
+WIDTH_SAFETY = 0.88  # of the page: programs and printers measure a column a little wider than Excel's pixels
+
+
+def print_in_groups(sheet, margins_in: tuple[float, float, float, float], widths: list[float],
+                    heights: list[float], groups: list[int], repeated: int) -> None:
+    """A fixed print scale and a page break before each group of columns that would not
+    fit on the page, so a group (a test's tasks, a fagområde over time) is never cut in two.
+    Excel ignores manual page breaks under "fit to page", so the scale is worked out here
+    (review: the Over tid sheet broke inside a group, a test sheet inside its summary).
+
+    margins_in: left, right, top, bottom in inches; widths: every column's width in
+    characters; heights: every printed row's height in points; groups: the first column of
+    each group, in order; repeated: columns 0..repeated-1 are printed on every page."""
+    page_width = (A4_LANDSCAPE_PT[0] - 72 * (margins_in[0] + margins_in[1])) * WIDTH_SAFETY
+    page_height = A4_LANDSCAPE_PT[1] - 72 * (margins_in[2] + margins_in[3])
+    points = [column_pixels(width) * 0.75 for width in widths]
+    kept = sum(points[:repeated])
+    spans = [sum(points[start:end]) for start, end in zip(groups, groups[1:] + [len(points)])]
+    fitting = min(page_height / sum(heights), page_width / (kept + max(spans)))
+    scale = max(MIN_PRINT_SCALE, min(100, int(100 * fitting)))
+    room, used, breaks = page_width * 100 / scale - kept, 0.0, []
+    for start, span in zip(groups, spans):
+        if used and used + span > room:
+            breaks.append(start)
+            used = 0.0
+        used += span
+    sheet.set_print_scale(scale)
+    sheet.set_v_pagebreaks(breaks)
+
+
 def header_text(text: str, limit: int = 110) -> str:
     """Escape '&' for Excel's header/footer codes, within `limit` characters: a header over
     255 is dropped by the writer with only a warning (found in review: a long school name)."""

@@ -38,7 +38,7 @@ from xlkit.values import (
     whole_number, without_cpr,
 )
 from xlkit.workbook import (
-    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, column_pixels, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
+    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, column_pixels, print_in_groups, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
 )
 
 KIND = "overblik"
@@ -304,25 +304,37 @@ def _protect(sheet) -> None:
                        "select_locked_cells": True, "select_unlocked_cells": True})
 
 
+MARGINS = (0.4, 0.4, 0.7, 0.6)  # inches: left, right, top, bottom
+
+
 def _print(sheet, landscape: bool, header_rows: tuple[int, int] | None, school: str, title: str,
-           pages_wide: int = 1) -> None:
-    """A4; the wide sheets repeat the student columns on every page instead of shrinking
-    to unreadable type (pages_wide 0 = as many pages as the width needs, one page tall)."""
+           groups: tuple[list[float], list[float], list[int]] | None = None) -> None:
+    """A4. A wide sheet (`groups`: its column widths, row heights and the first column of
+    each group) repeats the student columns on every page and breaks only between groups,
+    instead of shrinking to unreadable type; the others fit one page wide."""
     sheet.set_paper(9)
     if landscape:
         sheet.set_landscape()
     else:
         sheet.set_portrait()
-    if pages_wide == 1:
+    if groups is None:
         sheet.fit_to_pages(1, 0 if landscape else 1)
     else:
-        sheet.fit_to_pages(pages_wide, 0 if pages_wide else 1)
-        sheet.repeat_columns(0, 2)
+        sheet.repeat_columns(0, FIRST_TASK_COL - 1)
+        print_in_groups(sheet, MARGINS, *groups, repeated=FIRST_TASK_COL)
     if header_rows:
         sheet.repeat_rows(*header_rows)
-    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_margins(*MARGINS)
     sheet.set_header(f"&L{header_text(school)}&C{header_text(title)}&RUdskrevet &D", {"margin": 0.3})
     sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
+
+
+STUDENT_WIDTHS = [4, 11, 22]  # Nr, UNI-login, Elev on the test sheets and Over tid
+
+
+def _row_heights(last_row: int, set_heights: dict[int, float]) -> list[float]:
+    """The printed rows' heights in points: Excel's default 15 where none is set."""
+    return [set_heights.get(row, 15) for row in range(last_row + 1)]
 
 
 def _roster_ref(row: int, col: int) -> str:
@@ -490,17 +502,17 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     }
     sheet.data_validation(*inputs, validation)
 
-    sheet.set_column(0, 0, 4)
-    sheet.set_column(1, 1, 11)
-    sheet.set_column(2, 2, 22)
-    sheet.set_column(FIRST_TASK_COL, layout.last_task_col, 5.2)
-    sheet.set_column(layout.total_points_col, layout.total_share_col, 7)
-    sheet.set_column(layout.area_col(test.areas[0]), layout.last_col, 9.5)
-    sheet.set_row(SIGNAL_ROW, 120)
-    sheet.set_row(AREA_ROW, 30)
+    widths = STUDENT_WIDTHS + [5.2] * len(test.tasks) + [7, 7] + [9.5] * (layout.last_col - layout.total_share_col)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    heights = {SIGNAL_ROW: 120, AREA_ROW: 30}
+    for row, height in heights.items():
+        sheet.set_row(row, height)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     _protect(sheet)
-    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"{test.name} {class_name}", pages_wide=2)
+    groups = [FIRST_TASK_COL, layout.total_points_col] + ([layout.signal_col(test.signals[0])] if test.signals else [])
+    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"{test.name} {class_name}",
+           (widths, _row_heights(class_row, heights), groups))
 
 
 def _array(sheet, row: int, col: int, formula: str, fmt, value) -> None:
@@ -647,17 +659,16 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
         trend_area = (FIRST_ROW, block.trend_col, class_row, block.trend_col)
         sheet.conditional_format(*trend_area, {"type": "cell", "criteria": "==", "value": f'"{rules.UP}"', "format": formats["up"]})
         sheet.conditional_format(*trend_area, {"type": "cell", "criteria": "==", "value": f'"{rules.DOWN}"', "format": formats["down"]})
-    sheet.set_column(0, 0, 4)
-    sheet.set_column(1, 1, 11)
-    sheet.set_column(2, 2, 22)
-    sheet.set_column(FIRST_TASK_COL, blocks[-1].trend_col, 8.5)
-    for block in blocks:
-        sheet.set_column(block.trend_col, block.trend_col, 11.5)
-    sheet.set_row(TASK_ROW, 135)
-    sheet.set_row(SIGNAL_ROW, 30)
+    widths = STUDENT_WIDTHS + [w for _ in blocks for w in [8.5] * len(layouts) + [11.5]]
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    heights = {TASK_ROW: 135, SIGNAL_ROW: 30}
+    for row, height in heights.items():
+        sheet.set_row(row, height)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     _protect(sheet)
-    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"Over tid {class_name}", pages_wide=0)
+    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"Over tid {class_name}",
+           (widths, _row_heights(class_row, heights), [block.first_col for block in blocks]))
     return blocks
 
 
