@@ -143,6 +143,7 @@ def test_blank_definition_sheet_from_the_cli(tmp_path):
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out)["Prøve"]
     assert [ws.cell(9, c).value for c in range(1, 5)] == ["Opgave", "Fagområde", "Signalord", "Maks"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$9:$9"  # Maks on the page (review)
 
 
 # --- the generated workbook ----------------------------------------------------------------

@@ -269,5 +269,8 @@ def write_definition_sheet(path: str | Path, definition: TestDefinition | None =
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, 2, 26)
     sheet.set_column(3, 3, 8)
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)  # review: the Maks column printed alone on a second page
+    sheet.repeat_rows(header_row)
     workbook.close()
     return path
