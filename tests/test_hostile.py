@@ -129,6 +129,7 @@ def test_hostile_corpus(corpus, tmp_path):
                             "skidt/binær.XLSB", "skidt/skemaer.zip", "skidt/bombe.xlsx", "skidt/beskyttet.xlsx",
                             "skidt/beskyttet.ods"}
     assert "lægge computeren ned" in reasons["skidt/bombe.xlsx"]
+    assert reasons["skidt/tom.xlsx"].startswith("Filen er tom (0 byte)")
     assert "--password" in reasons["skidt/beskyttet.xlsx"] and "--password" in reasons["skidt/beskyttet.ods"]
     assert "~$7A.xlsx" not in str(files)
     read = {name for name, (status, _) in files.items() if status == "Læst"}

@@ -28,7 +28,7 @@ def test_defusedxml_is_active():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "ikke et regneark"),
+        (b"", "Filen er tom"),
         (b"Navn;UNI\nPeter;p1\n", "ikke et regneark"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "beskadiget"),
         (b"PK\x03\x04garbage", "ikke et regneark"),

@@ -73,6 +73,9 @@ def _file_bytes(path: str | Path, passwords: Sequence[str]) -> bytes:
         data = path.read_bytes()
     except OSError as error:
         raise InvalidWorkbook(f"Filen kan ikke åbnes ({error.strerror or error}).") from None
+    if not data:  # said plainly (review: it was called damaged or renamed)
+        raise InvalidWorkbook("Filen er tom (0 byte); den blev måske ikke gemt færdig eller kopieret helt. "
+                              "Bed om en ny kopi.")
     if data.startswith(OLE_SIGNATURE):
         data = _decrypt(data, passwords)
     if not zipfile.is_zipfile(io.BytesIO(data)):
