@@ -609,3 +609,11 @@ def test_the_plan_offers_filtering_but_not_a_sort_excel_would_refuse(tmp_path, s
         protection = re.search(r"<sheetProtection[^>]*>", archive.read(plan_part).decode()).group(0)
     assert 'autoFilter="0"' in protection and 'sort="0"' not in protection
     assert "Fjern arkbeskyttelse" in openpyxl.load_workbook(path)["Plan"]["A2"].value
+
+
+def test_the_katalog_shows_grades_as_a_list(tmp_path, spec):
+    """Review: the Katalog showed its lookup form ",2,3,4,6,8,"; that now sits in a hidden column."""
+    katalog = openpyxl.load_workbook(aarshjul.build(spec, tmp_path / "plan.xlsx"))["Katalog"]
+    row = next(r for r in range(5, 40) if katalog.cell(r, 1).value == NFT_L)
+    assert katalog.cell(row, 4).value == "2, 3, 4, 6, 8" and katalog.cell(row, aarshjul.GRADES_LOOKUP_COL + 1).value == ",2,3,4,6,8,"
+    assert katalog.column_dimensions["K"].hidden

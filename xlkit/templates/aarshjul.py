@@ -37,6 +37,7 @@ from xlkit.workbook import (
 )
 
 KIND = "aarshjul"
+GRADES_LOOKUP_COL = 10  # the Katalog's hidden ",2,3,4," form of the grades; column D shows "2, 3, 4" (review)
 PLAN, GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS = "Plan", "Årsplan", "Årshjul", "Tjek", "Klasse", "Katalog", "Uger"
 OWN_SHEETS = (GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS)  # made by xlkit, no name points to them
 PLAN_ROWS = 600  # capacity of the plan table (about 75 classes with the default catalogue)
@@ -66,7 +67,7 @@ class Refs:
         self.cat_name = _abs(CATALOGUE, 4, 0, 3 + n, 0)
         self.cat_short = _abs(CATALOGUE, 4, 1, 3 + n, 1)
         self.cat_kind = _abs(CATALOGUE, 4, 2, 3 + n, 2)
-        self.cat_grades = _abs(CATALOGUE, 4, 3, 3 + n, 3)
+        self.cat_grades = _abs(CATALOGUE, 4, GRADES_LOOKUP_COL, 3 + n, GRADES_LOOKUP_COL)
         self.cat_from = _abs(CATALOGUE, 4, 4, 3 + n, 4)
         self.cat_to = _abs(CATALOGUE, 4, 5, 3 + n, 5)
         c = len(spec.classes)
@@ -620,8 +621,9 @@ def _catalogue_sheet(workbook, f, spec) -> None:
     for col, text in enumerate(headers):
         sheet.write_string(3, col, text, f["head"])
     for r, a in enumerate(spec.activities, start=4):
-        values = [a.name, a.short, a.kind, "," + ",".join(map(str, a.grades)) + ",", a.window[0], a.window[1], a.duration,
+        values = [a.name, a.short, a.kind, ", ".join(map(str, a.grades)), a.window[0], a.window[1], a.duration,
                   a.responsible, "ja" if a.compulsory else "nej", a.subject]
+        sheet.write_string(r, GRADES_LOOKUP_COL, "," + ",".join(map(str, a.grades)) + ",")  # what SEARCH looks in
         for col, value in enumerate(values):
             if isinstance(value, int):
                 sheet.write_number(r, col, value, f["num"])
@@ -634,6 +636,7 @@ def _catalogue_sheet(workbook, f, spec) -> None:
         sheet.write_string(r, 0, class_name, f["text"])
     sheet.set_column(0, 0, 38)
     sheet.set_column(1, 9, 12)
+    sheet.set_column(GRADES_LOOKUP_COL, GRADES_LOOKUP_COL, None, None, {"hidden": True})
     _protect(sheet)
     _page(sheet, True, "Katalog over aktiviteter", pages_wide=1, pages_tall=0)
 
