@@ -381,10 +381,14 @@ def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
 def test_calendars_made_from_a_plan_with_errors_say_so(tmp_path, spec):
     """Found in review: a test in a holiday week went into the calendars without a word."""
     holiday = next(w.week for w in school_weeks(spec) if w.holiday)
-    path = aarshjul.build(spec, tmp_path / "plan.xlsx", [Assignment(NFT_L, "2.A", holiday), Assignment(NFT_L, "4.A", 36)])
+    plan = [Assignment(NFT_L, "2.A", holiday), Assignment(NFT_L, "4.A", 36), Assignment(NFT_L, "6.B", 0, typed_week="uge 41")]
+    path = aarshjul.build(spec, tmp_path / "plan.xlsx", plan)
     result = CliRunner().invoke(main, ["plan", "ics", str(path), "-o", str(tmp_path / "kalender")])
     assert result.exit_code == 0, result.output
-    assert f"OBS: 1 række i kalenderne har fejl (arket Plan, række {aarshjul.PLAN_HEADER + 2})" in result.output
+    first = aarshjul.PLAN_HEADER + 2
+    assert f"1 række kom ikke med, fordi aktiviteten er ukendt eller ugen ikke er en skoleuge (arket Plan, række {first + 2})" \
+        in result.output  # and it is not said to be in the calendars (review)
+    assert f"OBS: 1 række i kalenderne har fejl (arket Plan, række {first})" in result.output
 
 
 @pytest.mark.parametrize("person", ["Hanne\nJensen", "Hanne\rBEGIN:VEVENT", "Hanne\r\nJensen\x0b"])

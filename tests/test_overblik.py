@@ -724,7 +724,9 @@ def test_the_workbook_opens_on_the_newest_test_and_the_elevark_prints_whole(tmp_
     assert openpyxl.load_workbook(two).active.title == TEST_2.short_name
     with zipfile.ZipFile(two) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
-    assert chart.index('val="3182BD"') < chart.index('val="08519C"')  # the older test lighter, listed first
+    assert chart.index('val="C6DBEF"') < chart.index('val="08519C"')  # the older test lighter, listed first
+    eight = overblik.series_shades(8)  # as many shades as tests (review: the fifth and older were one colour)
+    assert len(set(eight)) == 8 and (eight[0], eight[-1]) == ("#C6DBEF", "#08519C")
 
 
 def test_add_test_carries_an_array_formula_and_names_one_it_cannot(tmp_path, workbook):
@@ -759,15 +761,15 @@ def test_wide_sheets_break_only_between_groups():
     """Excel ignores manual page breaks under "fit to page", so print_in_groups works out a
     scale and breaks before each group that would not fit (review: Over tid broke inside
     a fagområde, a test sheet inside its summary)."""
-    from xlkit.workbook import print_in_groups
+    from xlkit.workbook import PRINT_MARGINS, print_in_groups
 
     sheet = _PageSetup()
     widths = [4, 11, 22] + [8.5, 8.5, 11.5] * 12  # Over tid: twelve groups of two tests and a trend
-    print_in_groups(sheet, overblik.MARGINS, widths, [15] * 30, [3 + 3 * i for i in range(12)], repeated=3)
+    print_in_groups(sheet, PRINT_MARGINS, widths, [15] * 30, [3 + 3 * i for i in range(12)], repeated=3)
     assert sheet.scale == 100 and sheet.breaks == [9, 15, 21, 27, 33]  # two groups a page beside the names
-    print_in_groups(sheet, overblik.MARGINS, widths, [15] * 60, [3 + 3 * i for i in range(12)], repeated=3)
+    print_in_groups(sheet, PRINT_MARGINS, widths, [15] * 60, [3 + 3 * i for i in range(12)], repeated=3)
     assert sheet.scale == 55 and sheet.breaks == [21]  # 60 rows on one page tall: smaller, more groups a page
-    print_in_groups(sheet, overblik.MARGINS, [4, 11, 22] + [5.2] * 80, [15] * 30, [3], repeated=3)
+    print_in_groups(sheet, PRINT_MARGINS, [4, 11, 22] + [5.2] * 80, [15] * 30, [3], repeated=3)
     assert sheet.scale == 50 and sheet.breaks == []  # too wide even at the smallest scale: the printer splits it
 
 

@@ -133,5 +133,9 @@ def test_indskoling_spec_builds_four_grades(tmp_path):
     path = elevvurdering.build(spec, tmp_path / "0A.xlsx", "S", "A", 2026)
     ws = openpyxl.load_workbook(path)["Elevvurdering"]
     assert ws["E3"].value == "0.A · 2026/27" and ws.cell(5, 5 + 8 * 3 - 1).value == "SOC"
-    # four years do not fit one page at a readable size (review: ~5 pt): two pages, names on both
-    assert ws.page_setup.fitToWidth == 2 and ws.print_title_cols == "$A:$B"
+    # four years do not fit one page at a readable size (review: ~5 pt): pages break between years
+    # (review: not inside one), each with the names
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_cols == "$A:$B"
+    year_starts = [ws.cell(3, c).column - 1 for c in range(5, 29) if ws.cell(3, c).value]  # 0-based first columns
+    assert [b.id for b in ws.col_breaks.brk] and {b.id for b in ws.col_breaks.brk} <= set(year_starts)
+    assert 50 <= ws.page_setup.scale <= 100

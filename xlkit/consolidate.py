@@ -309,7 +309,8 @@ def consolidate(
         elif _same_scale(data, result):
             if item.summary is None:
                 status.note = "Ingen vurderinger i den valgte termin"
-                result.problems.append(_no_ratings(data, term_label))
+                if _covers(data, term_label):  # a workbook begun later than the term is not missing it
+                    result.problems.append(_no_ratings(data, term_label))
             else:
                 status.term = item.summary.term
                 result.classes.append(item.summary)
@@ -668,6 +669,14 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means)
 
 
+def _covers(data: WorkbookData, term_label: str | None) -> bool:
+    """Whether the workbook has a column for the chosen term (any workbook, without one)."""
+    if not term_label:
+        return True
+    wanted = parse_term_label(term_label, [t.season for t in data.terms])
+    return any((t.season.id, t.calendar_year) == wanted for t in data.terms)
+
+
 def _no_ratings(data: WorkbookData, term_label: str | None) -> Problem:
     """A class left out of the summary, said where the leader looks: on the Problemer sheet
     and in the count the command prints (review: only the Filer sheet said so)."""
@@ -709,7 +718,9 @@ def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term | None) 
     for record in data.records:
         if not record.from_text:
             rated.setdefault((record.term.index, record.measure), set()).add(record.student_key)
-    listed = len({name.casefold() for name, _ in data.roster})
+    # in a first term: the class list, or the best-rated subject when the list has no names (review)
+    listed = max([len({name.casefold() for name, _ in data.roster})]
+                 + [len(rated.get((term.index, measure), ())) for measure in data.measures])
     few = []
     for measure in data.measures:
         now = len(rated.get((term.index, measure), ()))
@@ -720,14 +731,14 @@ def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term | None) 
         return
     subjects = " og ".join([", ".join(few[:-1]), few[-1]] if len(few) > 1 else few)
     if previous:
-        whom = f"færre end halvt så mange elever som i {previous.label.lower()}"
+        rated_text = f"færre end halvt så mange elever vurderet i {subjects} som i {previous.label.lower()}"
     else:
-        whom = "under halvdelen af klassens elever"
+        rated_text = f"under halvdelen af klassens elever vurderet i {subjects}"
     records = [r for r in data.records if r.term.index == term.index and not r.from_text]
     cells = ", ".join(r.cell for r in records) if len(records) <= 3 else ""
     data.problems.append(Problem(
-        "few-ratings-in-term", f"Klassen er opgjort for {term.label.lower()}, men i den termin har {whom} "
-        f"vurderinger i {subjects}. Elever i fokus i de fag kan derfor mangle i oversigten.",
+        "few-ratings-in-term", f"Klassen er opgjort for {term.label.lower()}, men i den termin er {rated_text}. "
+        "Elever i fokus i de fag kan derfor mangle i oversigten.",
         "Er en vurdering skrevet i en forkert kolonne, så flyt den. Er terminen ikke færdig, så lav oversigten, når den "
         "er, eller for en tidligere termin med --termin (for alle klasser).",
         data.file, next(r.sheet for r in data.records if r.term.index == term.index), cells,
@@ -824,10 +835,10 @@ def _headers(sheet, row: int, headers: list[str], formats, widths: list[float] |
 
 
 def _as_shown(change: float, decimals: int) -> float:
-    """A change rounded as its cell shows it, so its colour (better/worse than 0) matches
-    the figure: -0.26 % was shown as "-0%" on the green of an improvement (found in review).
-    Adding 0.0 turns -0.0 into 0.0."""
-    return round(change, decimals) + 0.0
+    """A change its cell shows as 0 is written as 0, so its colour (better/worse than 0)
+    matches the figure: -0.26 % was shown as "-0%" on the green of an improvement (found
+    in review). Other changes stay exact; Excel rounds them for display itself."""
+    return 0.0 if abs(change) < 0.5 * 10 ** -decimals else change
 
 
 def _number(sheet, row: int, col: int, value: float | None, fmt) -> None:
@@ -931,7 +942,7 @@ def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row
     chart.show_hidden_data()
     for i, level in enumerate(scale.levels):
         col = 4 + i
-        look = ({"pattern": {"pattern": "wide_upward_diagonal", "fg_color": level.color, "bg_color": "#FFFFFF"}}
+        look = ({"pattern": {"pattern": "light_upward_diagonal", "fg_color": "#FFFFFF", "bg_color": level.color}}
                 if i < len(scale.levels) // 2 else {"fill": {"color": level.color}})
         chart.add_series({
             "name": ["Oversigt", header_row, col],

@@ -138,7 +138,7 @@ def _heat_sheet(workbook, title, attribute, summaries, formats, colours) -> None
     what = "fagområde" if attribute == "areas" else "signalord"
     whats = "fagområder" if attribute == "areas" else "signalord"
     sheet.write_string(0, 0, f"Prøveresultater pr. klasse og {what}", formats["title"])
-    sheet.write_string(1, 0, f"Klassen står med klassetrinnet ved sin seneste prøve; Klassetrin er klassetrinnet ved prøven. "
+    sheet.write_string(1, 0, f"Klasse: klassens navn ved dens seneste prøve; Klassetrin: klassetrinnet ved prøven. "
                              f"Klassens gennemsnitlige andel af maks. {colour_note(summaries)} "
                              "Tom: ikke med i prøven." + (
                                  f" {left_out} {what if left_out == 1 else whats} fra enkelte prøver er ikke vist "

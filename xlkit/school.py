@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xlkit.errors import XlkitError
+from xlkit.errors import RosterError, XlkitError
 from xlkit.isolated import run_alone
 from xlkit.roster import Student, read_roster, read_school_roster
 from xlkit.spec import load_spec
@@ -34,6 +34,10 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
     spec = load_spec()
     overblik_spec = load_spec(kind="overblik") if tests else None
     classes, skipped = classes_in_list(rosters) if rosters.is_file() else classes_in_folder(rosters)
+    if not classes:  # an empty output folder would only block the next attempt (review)
+        reasons = "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else "")
+        raise RosterError(f"Ingen klasse kunne bruges i {rosters.name}, så der er ikke lavet noget"
+                          + (f" ({reasons})." if reasons else ". Mappen har ingen elevlister (.csv eller .xlsx)."))
     output.mkdir(parents=True)
     made = []
     for source, grade, letter, students in classes:

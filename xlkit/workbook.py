@@ -253,13 +253,24 @@ def print_wide(sheet, header_row: int | None = None, left: str = "", footer: str
     sheet.set_footer(f"&L{header_text(footer)}&RSide &P af &N", {"margin": 0.3})
 
 
-def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str) -> None:
-    """A4 landscape, one page wide, header rows repeated, school/class/date in the header."""
+PRINT_MARGINS = (0.4, 0.4, 0.7, 0.6)  # inches: left, right, top, bottom
+
+
+def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str,
+                    groups: tuple[list[float], list[float], list[int], int] | None = None) -> None:
+    """A4 landscape, header rows repeated, school/class/date in the header; one page wide,
+    or with `groups` (column widths, row heights, first column of each group, repeated
+    columns) as many pages as print_in_groups needs."""
     sheet.set_paper(9)
     sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    if groups is None:
+        sheet.fit_to_pages(1, 0)
+    else:
+        widths, heights, starts, repeated = groups
+        sheet.repeat_columns(0, repeated - 1)
+        print_in_groups(sheet, PRINT_MARGINS, widths, heights, starts, repeated)
     sheet.repeat_rows(*header_rows)
-    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_margins(*PRINT_MARGINS)
     sheet.set_header(f"&L{header_text(left)}&C{header_text(center)}&RUdskrevet &D", {"margin": 0.3})
     sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
 

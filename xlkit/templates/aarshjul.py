@@ -496,7 +496,7 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
     # Obligatoriske aktiviteter
     ct = layout["compulsory_top"]
     compulsory = [a for a in spec.activities if a.compulsory]
-    sheet.write_string(ct, 0, f"Obligatoriske aktiviteter ({MISSING} = ikke planlagt, – = ikke klassetrinnet)", f["head"])
+    sheet.write_string(ct, 0, f"Obligatoriske aktiviteter ({MISSING} = ikke planlagt, – = ikke for klassetrinnet)", f["head"])
     for j, activity in enumerate(compulsory):
         sheet.write_string(ct, 1 + j, activity.short, f["head_up"])
     sheet.set_row(ct, 80)

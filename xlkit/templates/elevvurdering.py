@@ -38,6 +38,9 @@ TITLE_ROW, INFO_ROW, GRADE_ROW, TERM_ROW, HEADER_ROW = 0, 1, 2, 3, 4
 OWN_SHEETS: tuple[str, ...] = ()  # every sheet xlkit makes here is named (or the metadata sheet)
 FIRST_STUDENT_ROW = 5
 MAX_RATINGS_ON_ONE_PAGE = 18  # rating columns: three years of two terms and three subjects fit one A4 page
+COLUMN_WIDTHS = (4.5, 26, 12, 34)  # Nr, Elev, UNI-login, Fokus
+RATING_WIDTH = 7.2
+ROW_HEIGHTS = {TITLE_ROW: 24, TERM_ROW: 30}  # points; the scale's rows are 28
 NR_COL, NAME_COL, UNI_COL, FOCUS_COL, FIRST_RATING_COL = 0, 1, 2, 3, 4
 CURRENT_TERM_CELL = (0, 3)  # on the metadata sheet
 
@@ -143,7 +146,7 @@ def build(
     # Title and instructions.
     title = f"{spec.title} · {spec.group_label} · {school} · {class_span}".replace(" ·  · ", " · ")
     sheet.write_string(TITLE_ROW, NR_COL, title, formats["title"])
-    sheet.set_row(TITLE_ROW, 24)
+    sheet.set_row(TITLE_ROW, ROW_HEIGHTS[TITLE_ROW])
     levels_text = ", ".join(f"{lv.value} = {lv.name}" for lv in spec.scale.levels)
     sheet.write_string(
         INFO_ROW, NR_COL,
@@ -171,7 +174,7 @@ def build(
                f"{term.season.label} · {term.season.termin}", formats["term"])
         for i, subject in enumerate(spec.subjects):
             sheet.write_string(HEADER_ROW, first + i, subject.label, formats["subject_first" if i == 0 else "subject"])
-    sheet.set_row(TERM_ROW, 30)
+    sheet.set_row(TERM_ROW, ROW_HEIGHTS[TERM_ROW])
 
     # Student rows: inputs unlocked, fokus as a native formula.
     for row in range(layout.rows):
@@ -215,17 +218,12 @@ def build(
     )
 
     # Columns, panes, print, protection.
-    sheet.set_column(NR_COL, NR_COL, 4.5)
-    sheet.set_column(NAME_COL, NAME_COL, 26)
-    sheet.set_column(UNI_COL, UNI_COL, 12)
-    sheet.set_column(FOCUS_COL, FOCUS_COL, 34)
-    sheet.set_column(FIRST_RATING_COL, layout.last_col, 7.2)
+    for col, width in enumerate(COLUMN_WIDTHS):
+        sheet.set_column(col, col, width)
+    sheet.set_column(FIRST_RATING_COL, layout.last_col, RATING_WIDTH)
     sheet.freeze_panes(FIRST_STUDENT_ROW, FIRST_RATING_COL)
     sheet.print_area(0, 0, layout.legend_row + len(spec.scale.levels) + 1, layout.last_col)
-    print_landscape(sheet, (GRADE_ROW, HEADER_ROW), school, f"{spec.title} {class_span}")
-    if layout.last_col - FIRST_RATING_COL + 1 > MAX_RATINGS_ON_ONE_PAGE:  # four years (indskoling) printed at ~5 pt
-        sheet.fit_to_pages(2, 0)  # (review); two pages wide, each with the students' names
-        sheet.repeat_columns(NR_COL, NAME_COL)
+    print_landscape(sheet, (GRADE_ROW, HEADER_ROW), school, f"{spec.title} {class_span}", _year_groups(layout))
     protect_inputs_only(sheet)
     sheet.activate()
 
@@ -375,6 +373,20 @@ def _write_summary(sheet, layout: Layout, cached: CachedValues, formats) -> None
             mean = rules.mean_of(counts)
             sheet.write_formula(layout.mean_row, col, rules.excel_mean_formula(count_cells, total_cell),
                                 formats["summary_mean"], "" if mean is None else mean)
+
+
+def _year_groups(layout: Layout) -> tuple[list[float], list[float], list[int], int] | None:
+    """For a sheet of more than three school years (indskoling: one page printed at ~5 pt,
+    review): pages that break between years, each with the students' names; else None,
+    one page wide."""
+    if layout.last_col - FIRST_RATING_COL + 1 <= MAX_RATINGS_ON_ONE_PAGE:
+        return None
+    widths = list(COLUMN_WIDTHS) + [RATING_WIDTH] * (layout.last_col - FIRST_RATING_COL + 1)
+    last_row = layout.legend_row + len(layout.spec.scale.levels) + 1
+    legend = {row: 28 for row in range(layout.legend_row + 1, last_row)} | {last_row: 20}
+    heights = [(ROW_HEIGHTS | legend).get(row, 15) for row in range(last_row + 1)]
+    years = [layout.col(t, 0) for t in layout.terms if t.season.year_offset == 0 and t.index > 1]
+    return widths, heights, [UNI_COL] + years, NAME_COL + 1
 
 
 def _write_legend(sheet, layout: Layout, formats) -> None:

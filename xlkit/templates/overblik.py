@@ -38,7 +38,7 @@ from xlkit.values import (
     whole_number, without_cpr,
 )
 from xlkit.workbook import (
-    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, column_pixels, print_in_groups, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
+    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, PRINT_MARGINS, column_pixels, print_in_groups, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
 )
 
 KIND = "overblik"
@@ -51,7 +51,7 @@ ROSTER_FIRST_ROW = 4  # 0-based: header on row 3
 AREA_ROW, SIGNAL_ROW, TASK_ROW, MAX_ROW, FIRST_ROW = 2, 3, 4, 5, 6
 FIRST_TASK_COL = 3
 STUDENT_NAME_WIDTH, STUDENT_TEST_WIDTH = 26, 14  # the Elevark's label column and each test's column
-SERIES_SHADES = ("#08519C", "#3182BD", "#6BAED6", "#9ECAE1", "#C6DBEF")  # newest test darkest
+NEWEST_SHADE, OLDEST_SHADE = (0x08, 0x51, 0x9C), (0xC6, 0xDB, 0xEF)  # the Elevark's bars: blues
 COLOURS = {RED: "#F4A6A0", YELLOW: "#FFE699", GREEN: "#A9D59C"}
 SEASONS = {0: Season("efteraar", "Efterår", "", 0), 1: Season("foraar", "Forår", "", 1)}
 
@@ -304,9 +304,6 @@ def _protect(sheet) -> None:
                        "select_locked_cells": True, "select_unlocked_cells": True})
 
 
-MARGINS = (0.4, 0.4, 0.7, 0.6)  # inches: left, right, top, bottom
-
-
 def _print(sheet, landscape: bool, header_rows: tuple[int, int] | None, school: str, title: str,
            groups: tuple[list[float], list[float], list[int]] | None = None) -> None:
     """A4. A wide sheet (`groups`: its column widths, row heights and the first column of
@@ -321,10 +318,10 @@ def _print(sheet, landscape: bool, header_rows: tuple[int, int] | None, school: 
         sheet.fit_to_pages(1, 0 if landscape else 1)
     else:
         sheet.repeat_columns(0, FIRST_TASK_COL - 1)
-        print_in_groups(sheet, MARGINS, *groups, repeated=FIRST_TASK_COL)
+        print_in_groups(sheet, PRINT_MARGINS, *groups, repeated=FIRST_TASK_COL)
     if header_rows:
         sheet.repeat_rows(*header_rows)
-    sheet.set_margins(*MARGINS)
+    sheet.set_margins(*PRINT_MARGINS)
     sheet.set_header(f"&L{header_text(school)}&C{header_text(title)}&RUdskrevet &D", {"margin": 0.3})
     sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
 
@@ -672,11 +669,13 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
     return blocks
 
 
-def series_shade(age: int) -> str:
-    """The bar colour of a test `age` tests before the newest: blues that stay apart in
-    grey print and for red-green colour-blind readers (review: red, blue and green bars, the
-    newest red under a table where red means under 50 %)."""
-    return SERIES_SHADES[min(age, len(SERIES_SHADES) - 1)]
+def series_shades(count: int) -> list[str]:
+    """The bar colours of `count` tests, oldest first: blues from light to dark that stay
+    apart in grey print and for red-green colour-blind readers (review: red, blue and green
+    bars, the newest red under a table where red means under 50 %), however many tests."""
+    steps = [i / (count - 1) if count > 1 else 1.0 for i in range(count)]
+    return ["#" + "".join(f"{round(old + (new - old) * step):02X}" for old, new in zip(OLDEST_SHADE, NEWEST_SHADE))
+            for step in steps]
 
 
 def _student_sheet(workbook, formats, spec, layouts, blocks, school, subject, class_name, students, rows, results) -> None:
@@ -732,8 +731,7 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, school, subject, cl
     for top, last, title, anchor in ((area_top, area_last, "Fagområder", signal_last + 2),
                                      (signal_top, signal_last, "Signalord", signal_last + 19)):
         chart = workbook.add_chart({"type": "bar"})
-        for i, layout in enumerate(layouts):
-            shade = series_shade(len(layouts) - 1 - i)
+        for i, (layout, shade) in enumerate(zip(layouts, series_shades(len(layouts)))):
             chart.add_series({
                 "name": [STUDENT_SHEET, top, 1 + i],
                 "categories": [STUDENT_SHEET, top + 1, 0, last, 0],
