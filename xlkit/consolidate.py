@@ -670,7 +670,7 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
 
 
 def _covers(data: WorkbookData, term_label: str | None) -> bool:
-    """Whether the workbook has a column for the chosen term (any workbook, without one)."""
+    """Whether the workbook has a column for the chosen term (True when none is chosen)."""
     if not term_label:
         return True
     wanted = parse_term_label(term_label, [t.season for t in data.terms])

@@ -1,8 +1,8 @@
 """Class lists (elevlister) exported from the school's administrative system: one list per
 class, or one list for the whole school with a class column.
 
-Only the name, the UNI-login and (in a school list) the class are read. Any other column (CPR numbers, addresses) is
-ignored on purpose, so it can never reach a workbook xlkit writes.
+Only the name, the UNI-login and (in a school list) the class are read. Any other column
+(CPR numbers, addresses) is ignored on purpose, so it can never reach a workbook xlkit writes.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -
         # tabs) becomes one space: in a cached formula value it broke the workbook's XML (review)
         return " ".join(CONTROL_CHARACTERS.sub(" ", row[col]).split()) if col is not None and col < len(row) else ""
 
-    students = []
+    found = []
     for number, row in numbered[header_index + 1:]:
         if name_col is not None:
             name = cell(row, name_col)
@@ -146,7 +146,7 @@ def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -
             if looks_like_cpr(name) or looks_like_cpr(uni_login):
                 raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login ligner et CPR-nummer. "
                                   "xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
-            students.append(SchoolRow(cell(row, class_col) if with_class else "", number, Student(name, uni_login)))
-    if not students:
+            found.append(SchoolRow(cell(row, class_col) if with_class else "", number, Student(name, uni_login)))
+    if not found:
         raise RosterError(f"Elevlisten {path} indeholder ingen elever under overskrifterne.")
-    return students
+    return found

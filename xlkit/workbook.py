@@ -192,6 +192,7 @@ def column_pixels(width: float) -> int:
 
 
 A4_LANDSCAPE_PT = (11.69 * 72, 8.27 * 72)  # width, height
+PRINT_MARGINS = (0.4, 0.4, 0.7, 0.6)  # inches: left, right, top, bottom
 MIN_PRINT_SCALE = 50  # per cent: below this a group is split by the printer rather than shrunk further
 WIDTH_SAFETY = 0.88  # of the page: programs and printers measure a column a little wider than Excel's pixels
 
@@ -248,12 +249,9 @@ def print_wide(sheet, header_row: int | None = None, left: str = "", footer: str
     sheet.fit_to_pages(1, 0)
     if header_row is not None:
         sheet.repeat_rows(header_row)
-    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_margins(*PRINT_MARGINS)
     sheet.set_header(f"&L{header_text(left)}&C&A&RUdskrevet &D", {"margin": 0.3})
     sheet.set_footer(f"&L{header_text(footer)}&RSide &P af &N", {"margin": 0.3})
-
-
-PRINT_MARGINS = (0.4, 0.4, 0.7, 0.6)  # inches: left, right, top, bottom
 
 
 def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str,
