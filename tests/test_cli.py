@@ -309,6 +309,26 @@ def test_every_summary_sheet_prints_with_its_name_date_and_page_numbers(demo_fol
     assert signal.column_dimensions["H"].width < 8 and signal.row_dimensions[4].height > 100
 
 
+def test_the_demo_folder_itself_consolidates_without_false_reports(tmp_path, demo_folder):
+    """Review: consolidating the demo folder called xlkit's own summary and showcase "not made
+    with xlkit" and merged its two årshjul as copies of one class; with --strict it exited 2."""
+    folder, _ = demo_folder
+    copy = tmp_path / "demo"
+    shutil.copytree(folder, copy)
+    (copy / "skabeloner" / "elevliste_7C.csv").unlink()  # a class list is not a workbook: that report is right
+    shutil.copy(copy / "aarshjul.xlsx", copy / "aarshjul_kopi.xlsx")
+    result = CliRunner().invoke(main, ["consolidate", str(copy), "-o", str(tmp_path / "o.xlsx"), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "Læste 12 af 12 filer" in result.output and "2 filer lavet af xlkit" in result.output
+    wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
+    files = {row[0]: (row[1], row[7]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
+    assert files["skoleoversigt.xlsx"][0] == files["xlwings_funktioner.xlsx"][0] == "Ikke et skema"
+    assert files["aarshjul_kopi.xlsx"][0] == "Læst" and not files["aarshjul_kopi.xlsx"][1].startswith("Kopi")
+    codes = [row[5] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)]
+    assert "duplicate-class" not in codes and codes.count("no-ratings") == 1  # the empty 7C template
+    assert files["skabeloner/elevvurdering_7C_tom.xlsx"][1] == "Ingen vurderinger endnu"
+
+
 def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
     lists = tmp_path / "lister"
     lists.mkdir()

@@ -405,7 +405,9 @@ def test_a_class_left_out_of_the_summary_is_named_under_problems(school, spec):
     assert [(p.code, p.file) for p in consolidate(school).problems if p.code.startswith("no-ratings")] == [
         ("no-ratings", "9C.xlsx")]
     # a workbook begun after the chosen term does not miss it (review: every newer class was flagged)
-    assert not [p for p in consolidate(school, "efterår 2025").problems if p.code.startswith("no-ratings")]
+    earlier = consolidate(school, "efterår 2025")
+    assert not [p for p in earlier.problems if p.code.startswith("no-ratings")]
+    assert {f.note for f in earlier.files} == {"Skemaet dækker ikke den valgte termin"}
 
 
 def test_a_first_term_without_names_is_compared_with_its_best_rated_subject(tmp_path, spec):

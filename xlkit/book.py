@@ -607,6 +607,9 @@ def check_shared_text(shared: bytes, sheets: list[bytes]) -> None:
                               "filen er ændret med et andet program og er ikke læst.")
 
 
+OUTPUT_KIND_PROPERTY = "xlkit_kind"  # a custom document property on every file xlkit writes
+
+
 class BaseBook:
     """What the readers and the file warnings use of a workbook, whatever its format:
     sheet titles, workbook-level names, named regions, sheets by title and file-level facts
@@ -620,6 +623,7 @@ class BaseBook:
     external_links: list[str]
     trimmed_sheets: list[str]  # sheets read with cells far outside the template cut away
     modified: dt.datetime | None
+    output_kind: str | None = None  # set on a summary or showcase xlkit wrote (OUTPUT_KIND_PROPERTY)
     _sheets: dict[str, Sheet]  # made when first asked for
 
     def region(self, name: str) -> Region | None:
@@ -719,6 +723,7 @@ class Book(BaseBook):
         self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
         self.modified = self._modified(names)
+        self.output_kind = self._output_kind(names)
         self.trimmed_sheets: list[str] = []  # titles of sheets with cells far outside the template, cut away
         self._sheet_xml: dict[str, bytes] = {}
         self._file_xml: dict[str, bytes] = {}  # the same sheets as the file has them
@@ -851,6 +856,16 @@ class Book(BaseBook):
             for i, title in enumerate(titles, 1):
                 package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))
         return out.getvalue()
+
+    def _output_kind(self, names: set[str]) -> str | None:
+        """The xlkit_kind custom property xlkit gives the files it writes (see OUTPUT_KINDS)."""
+        if "docProps/custom.xml" not in names:
+            return None
+        custom = ElementTree.fromstring(small_part(self.archive, "docProps/custom.xml"), forbid_dtd=True)
+        for prop in custom:
+            if prop.get("name") == OUTPUT_KIND_PROPERTY and len(prop):
+                return prop[0].text
+        return None
 
     def _modified(self, names: set[str]) -> dt.datetime | None:
         if "docProps/core.xml" not in names:

@@ -494,9 +494,13 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
 
 def describe(result: Consolidation, folder: Path, output: Path) -> str:
     """The short Danish summary printed after consolidation."""
-    total = len(result.files)
+    own = sum(1 for status in result.files if status.own_output)
+    total = len(result.files) - own
     lines = [f"Læste {result.read_count} af {plural(total, 'fil', 'filer')} i {folder}"
              + (f" ({len(result.skipped)} sprunget over)." if result.skipped else ".")]
+    if own:  # a summary written into the folder the last time, say
+        lines.append(f"{plural(own, 'fil', 'filer')} lavet af xlkit (en oversigt eller et eksempel) er ikke skemaer "
+                     "og er ikke læst; se arket Filer.")
     lines.append(
         f"{plural(result.record_count('elevvurdering'), 'vurdering', 'vurderinger')} fra "
         f"{plural(len(result.classes), 'klasse', 'klasser')}; {plural(result.focus_count, 'elev', 'elever')} i fokus."

@@ -24,12 +24,13 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
-from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, password_list
+from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, XlkitOutput, password_list
 from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context, run_alone, unexpected
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import danish_number, looks_like_cpr, quoted
 from xlkit.problems import PROBLEM_HEADERS, Problem, first_of_each_file
 from xlkit.records import Record, WorkbookData
+from xlkit.book import OUTPUT_KIND_PROPERTY
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
@@ -56,6 +57,7 @@ class FileStatus:
     term: Term | None = None
     merged_into: str = ""  # a copy of a class merged into this file
     record_count: int = 0
+    own_output: bool = False  # a file xlkit wrote (a summary): not read, and not counted as skipped
 
 
 @dataclass
@@ -132,7 +134,7 @@ class Consolidation:
 
     @property
     def skipped(self) -> list[FileStatus]:
-        return [f for f in self.files if not f.read]
+        return [f for f in self.files if not f.read and not f.own_output]
 
     def record_count(self, kind: str) -> int:
         return sum(f.record_count for f in self.files if f.data and f.data.kind == kind and not f.merged_into)
@@ -188,6 +190,8 @@ def _read_one(job: Job) -> FileResult:
         if keep_records:
             return FileResult(label, data)
         return FileResult.of(data, term_label)
+    except XlkitOutput as error:
+        return FileResult(label, None, XLKIT_OUTPUT, str(error))
     except XlkitError as error:
         return FileResult(label, None, "unreadable-file", str(error))
     except (KeyboardInterrupt, SystemExit):
@@ -307,10 +311,11 @@ def consolidate(
             result.tests.extend(item.tests)
             status.note = f"Seneste prøve: {item.tests[-1].test.name}" if item.tests else "Ingen point endnu"
         elif _same_scale(data, result):
-            if item.summary is None:
-                status.note = "Ingen vurderinger i den valgte termin"
-                if _covers(data, term_label):  # a workbook begun later than the term is not missing it
-                    result.problems.append(_no_ratings(data, term_label))
+            if item.summary is None and not _covers(data, term_label):  # begun after the term: not missing it
+                status.note = "Skemaet dækker ikke den valgte termin"
+            elif item.summary is None:
+                status.note = "Ingen vurderinger i den valgte termin" if term_label else "Ingen vurderinger endnu"
+                result.problems.append(_no_ratings(data, term_label))
             else:
                 status.term = item.summary.term
                 result.classes.append(item.summary)
@@ -342,7 +347,13 @@ def _share_equal_values(item: FileResult, shared: dict) -> FileResult:
     return item
 
 
+XLKIT_OUTPUT = "xlkit-output"  # a summary or showcase xlkit wrote, in the folder read: left out, not a problem
+
+
 def _skip(item: FileResult, result: Consolidation) -> None:
+    if item.code == XLKIT_OUTPUT:
+        result.files.append(FileStatus(item.label, False, item.message, own_output=True))
+        return
     problem = Problem(item.code, item.message, "Filen er sprunget over.", item.label)
     result.files.append(FileStatus(item.label, False, problem.message))  # as the problem has it: no CPR number
     result.problems.append(problem)
@@ -484,6 +495,8 @@ def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tup
         # terms are numbered from different years)
         key = (data.kind, *_cohort(data), data.metadata.get("start_year"), data.metadata.get("start_grade"),
                data.metadata.get("subject"))
+        if data.kind == "aarshjul":  # a school's plan, not a class: two årshjul are never copies (review)
+            key = (data.kind, item.label)
         groups.setdefault(key, []).append(item)
     kept = [copies[0] for copies in groups.values() if len(copies) == 1]
     repeated = [[item.label for item in copies] for copies in groups.values() if len(copies) > 1]
@@ -777,6 +790,7 @@ def _write_sheets(workbook, result: Consolidation) -> None:
     _problems_sheet(workbook, result, formats)
     _files_sheet(workbook, result, formats)
     workbook.set_properties({"title": "Skoleoversigt", "comments": "Lavet med xlkit"})
+    workbook.set_custom_property(OUTPUT_KIND_PROPERTY, "skoleoversigt")  # left out when a folder holding it is read
     workbook.close()
 
 
@@ -1072,7 +1086,7 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
         data = status.data
         cells = [
             status.file,
-            "Læst" if status.read else "Sprunget over",
+            "Læst" if status.read else "Ikke et skema" if status.own_output else "Sprunget over",
             data.kind if data else "",
             data.school if data else "",
             _file_class(status),

@@ -25,7 +25,8 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.book import BaseBook, Book, area_bounds
-from xlkit.errors import DAMAGED_BEHIND_PASSWORD, InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, opened_with_first_fitting, password_list
+from xlkit.errors import (DAMAGED_BEHIND_PASSWORD, InvalidWorkbook, PasswordNeeded, WrongPassword, XlkitError, XlkitOutput,
+                          opened_with_first_fitting, password_list)
 from xlkit.odfcrypt import decrypted
 from xlkit.ods import OdsBook, is_ods
 from xlkit.package import check_zip, ole_streams
@@ -35,6 +36,7 @@ from xlkit.records import WorkbookData
 from xlkit.values import CPR_PATTERN, danish_number, without_cpr
 from xlkit.workbook import MAX_CELL_TEXT, METADATA_LABELS, METADATA_SHEET, NAME_PREFIX, holds_cpr
 
+OUTPUT_KINDS = {"skoleoversigt": "en skoleoversigt", "xlwings-eksempel": "eksemplet med xlwings-funktioner"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_SPIN_COUNT = 1_000_000  # hash rounds per password in a protected .xlsx: Excel writes 100,000 (~0.1 s)
@@ -232,6 +234,8 @@ def _hidden_value(key: str, text: str) -> object:
 
 def read_metadata(workbook) -> dict:
     """The identity xlkit stored on its very hidden sheet; InvalidWorkbook when absent."""
+    if METADATA_SHEET not in workbook.sheetnames and workbook.output_kind in OUTPUT_KINDS:
+        raise XlkitOutput(f"Filen er {OUTPUT_KINDS[workbook.output_kind]} lavet af xlkit, ikke et skema; den er ikke læst.")
     if METADATA_SHEET not in workbook.sheetnames:
         raise InvalidWorkbook("Filen er ikke lavet med xlkit (de skjulte skabelonoplysninger mangler).")
     metadata = {}

@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
 from xlkit import rules, udfs
 from xlkit.spec import load_spec
+from xlkit.book import OUTPUT_KIND_PROPERTY
 from xlkit.workbook import new_workbook, print_wide
 
 HEADERS = ("Excel-formel", "xlwings (UDF)", "Ens")
@@ -147,5 +148,6 @@ def build_showcase(path: str | Path) -> Path:
             else:
                 write_input(row + r, 6 + c, value)
     print_wide(sheet)
+    workbook.set_custom_property(OUTPUT_KIND_PROPERTY, "xlwings-eksempel")  # left out when a folder holding it is read
     workbook.close()
     return Path(path)
