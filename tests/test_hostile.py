@@ -258,12 +258,19 @@ def test_a_pseudonym_key_file_that_is_empty_short_or_damaged_is_refused(tmp_path
     assert result.exit_code == 1 and "Nøglefilen" in result.output and not out.exists(), result.output
 
 
-def test_the_password_prompt_is_danish_and_a_blank_password_is_refused(tmp_path, spec):
+def test_the_password_prompt_is_danish_and_a_blank_password_is_refused(tmp_path, spec, monkeypatch):
     """The confirmation prompt and its error were English; a lone space was accepted as the
-    password (found in review)."""
+    password (found in review). Piped, the password is one line, with no English warning
+    from Python's own prompt (review)."""
+    import xlkit.cli
+
     folder = tmp_path / "ind"
     folder.mkdir()
     good(spec, folder, "A")
+    piped = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "p.xlsx"), "--encrypt"],
+                               input="Skole2026!\n")
+    assert piped.exit_code == 0 and "Warning" not in piped.output and is_encrypted(tmp_path / "p.xlsx"), piped.output
+    monkeypatch.setattr(xlkit.cli, "_at_keyboard", lambda: True)
     out = tmp_path / "o.xlsx"
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--encrypt"],
                                 input="Skole2026!\nSkole2027!\nSkole2026!\nSkole2026!\n")

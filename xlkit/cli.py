@@ -285,8 +285,18 @@ def password_option(what: str):
 
 
 def asked_password(password: str | None, prompt: str) -> str | None:
-    """The password given, or asked for when --password came without a value."""
-    return click.prompt(prompt, hide_input=True) if password == "" else password
+    """The password given, or asked for when --password came without a value (read from
+    standard input when that is piped: Python's own prompt then warns in English)."""
+    if password != "":
+        return password
+    return click.prompt(prompt, hide_input=True) if _at_keyboard() else _piped_line("--password")
+
+
+def _piped_line(option: str) -> str:
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.UsageError(f"{option} uden værdi venter på en adgangskode på standardinput, men der kom ingen.")
+    return line
 
 
 def asked_passwords(given: tuple[str, ...], prompt: str) -> tuple[str, ...]:
@@ -440,8 +450,10 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
         raise click.BadParameter("skal være en sæson og et årstal, fx 'efterår 2026' eller 'forår 2027'.",
                                  param_hint="'--termin'")
     passwords = asked_passwords(passwords, "Adgangskode til de beskyttede skemaer")
-    if encrypt == "":
+    if encrypt == "" and _at_keyboard():
         encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
+    elif encrypt == "":
+        encrypt = _piped_line("--encrypt")
     if encrypt is not None and not encrypt.strip():  # a lone space was taken as the password (found in review)
         raise click.ClickException("Adgangskoden til oversigten må ikke være tom eller kun mellemrum.")
     if not output.parent.is_dir():
