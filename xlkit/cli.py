@@ -148,7 +148,7 @@ def main() -> None:
 
 @main.group(cls=DanishGroup, context_settings=CONTEXT)
 def new() -> None:
-    """Lav et nyt skema (en .xlsx-fil) til en klasse."""
+    """Lav nye skemaer (.xlsx): til en klasse, til en hel skole, årshjulet eller et prøveark."""
 
 
 @new.command("elevvurdering", context_settings=CONTEXT)
@@ -264,7 +264,7 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("aarshjul.xlsx"),
               show_default=True, metavar="FIL", help="Filen, der skal laves.")
 def new_aarshjul(spec: Path | None, output: Path) -> None:
-    """Lav årshjulet for prøver og test: arkene Plan, Årsplan, Årshjul, Tjek og Klasse."""
+    """Lav årshjulet for prøver og test: arkene Plan, Årsplan, Årshjul, Tjek, Klasse, Katalog og Uger."""
     plan_spec = load_plan(spec)
     aarshjul.build(plan_spec, output_file(output))
     say(f"Årshjulet er gemt i {output} ({plural(len(plan_spec.plan), 'planlagt aktivitet', 'planlagte aktiviteter')}).")
@@ -361,7 +361,8 @@ def plan_check(workbook: Path, password: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Det nye årshjul (.xlsx). Standard: ÅRSHJUL med _forslag bagerst i navnet.")
 def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> None:
-    """Foreslå uger til obligatoriske aktiviteter, der mangler; skriver et nyt årshjul.
+    """Flyt prøver ud af for travle uger og måneder, og foreslå uger til manglende obligatoriske
+    aktiviteter og til rækker uden uge; skriver et nyt årshjul.
 
     Forslagene holder sig inden for vinduet, uden for ferieuger og under grænserne for
     prøver pr. uge og måned, og spreder prøverne over ugerne. ÅRSHJUL ændres ikke. Med
@@ -537,7 +538,8 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=Path("xlkit-demo"), metavar="MAPPE")
 @click.option("--seed", type=int, default=2026, show_default=True, metavar="TAL", help="Startværdi for de tilfældige data.")
 def demo_command(folder: Path, seed: int) -> None:
-    """Lav en demo-skole i MAPPE: udfyldte skemaer for 6 klasser og en samlet oversigt."""
+    """Lav en demo-skole i MAPPE: udfyldte elevvurderingsskemaer for 6 klasser, 3 overbliksark,
+    et årshjul, et tomt skema med elevliste og en samlet oversigt."""
     if folder.exists() and any(folder.iterdir()):
         raise click.ClickException(f"Mappen {folder} er ikke tom. Vælg en ny mappe, så intet overskrives.")
     from xlkit.demo import build_demo  # imports xlwings (and through it pandas, if installed): only here
