@@ -515,8 +515,9 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
         lines.append(f"{plural(own, 'fil', 'filer')} lavet af xlkit (en oversigt eller et eksempel) er ikke skemaer "
                      "og er ikke læst; se arket Filer.")
     lines.append(
-        f"{plural(result.record_count('elevvurdering'), 'vurdering', 'vurderinger')} fra "
-        f"{plural(len(result.classes), 'klasse', 'klasser')}; {plural(result.focus_count, 'elev', 'elever')} i fokus."
+        f"{plural(result.record_count('elevvurdering'), 'vurdering', 'vurderinger')} læst; "  # in every term (review:
+        f"{plural(len(result.classes), 'klasse', 'klasser')} i oversigten; "  # "fra 4 klasser" under --termin was wrong)
+        f"{plural(result.focus_count, 'elev', 'elever')} i fokus."
     )
     if result.tests:
         lines.append(f"{plural(result.record_count('overblik'), 'opgavesvar', 'opgavesvar')} fra "
