@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
 from xlkit.values import Percent, danish_number
-from xlkit.workbook import METADATA_SHEET, NAME_PREFIX
+from xlkit.workbook import METADATA_SHEET, NAME_PREFIX, OUTPUT_KIND_PROPERTY
 
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -607,9 +607,6 @@ def check_shared_text(shared: bytes, sheets: list[bytes]) -> None:
                               "filen er ændret med et andet program og er ikke læst.")
 
 
-OUTPUT_KIND_PROPERTY = "xlkit_kind"  # a custom document property on every file xlkit writes
-
-
 class BaseBook:
     """What the readers and the file warnings use of a workbook, whatever its format:
     sheet titles, workbook-level names, named regions, sheets by title and file-level facts
@@ -623,8 +620,10 @@ class BaseBook:
     external_links: list[str]
     trimmed_sheets: list[str]  # sheets read with cells far outside the template cut away
     modified: dt.datetime | None
-    output_kind: str | None = None  # set on a summary or showcase xlkit wrote (OUTPUT_KIND_PROPERTY)
     _sheets: dict[str, Sheet]  # made when first asked for
+
+    def output_kind(self) -> str | None:
+        return None  # only .xlsx files are written by xlkit
 
     def region(self, name: str) -> Region | None:
         """The values a workbook-level name points to, or None when it points to no single
@@ -723,7 +722,6 @@ class Book(BaseBook):
         self.has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
         self.external_links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
         self.modified = self._modified(names)
-        self.output_kind = self._output_kind(names)
         self.trimmed_sheets: list[str] = []  # titles of sheets with cells far outside the template, cut away
         self._sheet_xml: dict[str, bytes] = {}
         self._file_xml: dict[str, bytes] = {}  # the same sheets as the file has them
@@ -857,15 +855,17 @@ class Book(BaseBook):
                 package.writestr(f"xl/worksheets/sheet{i}.xml", self.sheet_xml(title))
         return out.getvalue()
 
-    def _output_kind(self, names: set[str]) -> str | None:
-        """The xlkit_kind custom property xlkit gives the files it writes (see OUTPUT_KINDS)."""
-        if "docProps/custom.xml" not in names:
+    def output_kind(self) -> str | None:
+        """The kind xlkit wrote in the file's custom properties (OUTPUT_KIND_PROPERTY), asked
+        only of a file without xlkit's hidden sheet: a summary or the showcase is left out,
+        and a damaged properties part in a class workbook is never even parsed."""
+        if "docProps/custom.xml" not in self.archive.NameToInfo:
             return None
-        custom = ElementTree.fromstring(small_part(self.archive, "docProps/custom.xml"), forbid_dtd=True)
-        for prop in custom:
-            if prop.get("name") == OUTPUT_KIND_PROPERTY and len(prop):
-                return prop[0].text
-        return None
+        try:
+            custom = ElementTree.fromstring(small_part(self.archive, "docProps/custom.xml"), forbid_dtd=True)
+        except Exception:  # damaged or forged: then it is simply not one of xlkit's outputs
+            return None
+        return next((prop[0].text for prop in custom if prop.get("name") == OUTPUT_KIND_PROPERTY and len(prop)), None)
 
     def _modified(self, names: set[str]) -> dt.datetime | None:
         if "docProps/core.xml" not in names:

@@ -30,11 +30,10 @@ from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.values import danish_number, looks_like_cpr, quoted
 from xlkit.problems import PROBLEM_HEADERS, Problem, first_of_each_file
 from xlkit.records import Record, WorkbookData
-from xlkit.book import OUTPUT_KIND_PROPERTY
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
-from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, new_workbook, print_wide, written_whole
+from xlkit.workbook import CONFIDENTIAL, OUTPUT_KIND_PROPERTY, SUMMARY_HEADER, new_workbook, print_wide, written_whole
 
 MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
 MAX_PROBLEM_ROWS = 50_000  # rows of the Problemer sheet, a few seconds to write; every file keeps its first ones

@@ -234,9 +234,9 @@ def _hidden_value(key: str, text: str) -> object:
 
 def read_metadata(workbook) -> dict:
     """The identity xlkit stored on its very hidden sheet; InvalidWorkbook when absent."""
-    if METADATA_SHEET not in workbook.sheetnames and workbook.output_kind in OUTPUT_KINDS:
-        raise XlkitOutput(f"Filen er {OUTPUT_KINDS[workbook.output_kind]} lavet af xlkit, ikke et skema; den er ikke læst.")
     if METADATA_SHEET not in workbook.sheetnames:
+        if isinstance(workbook, BaseBook) and (kind := workbook.output_kind()) in OUTPUT_KINDS:  # not openpyxl's
+            raise XlkitOutput(f"Filen er {OUTPUT_KINDS[kind]} lavet af xlkit, ikke et skema; den er ikke læst.")
         raise InvalidWorkbook("Filen er ikke lavet med xlkit (de skjulte skabelonoplysninger mangler).")
     metadata = {}
     for key, value in workbook[METADATA_SHEET].iter_rows(min_row=1, max_row=200, max_col=2, values_only=True):

@@ -14,8 +14,7 @@ from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
 from xlkit import rules, udfs
 from xlkit.spec import load_spec
-from xlkit.book import OUTPUT_KIND_PROPERTY
-from xlkit.workbook import new_workbook, print_wide
+from xlkit.workbook import OUTPUT_KIND_PROPERTY, new_workbook, print_wide
 
 HEADERS = ("Excel-formel", "xlwings (UDF)", "Ens")
 RESULT_COL = 7  # native formula, UDF and "Ens" sit side by side from here

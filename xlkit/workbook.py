@@ -22,6 +22,7 @@ from xlkit.values import looks_like_cpr
 
 METADATA_SHEET = "xlkit"
 NAME_PREFIX = "xlkit_"
+OUTPUT_KIND_PROPERTY = "xlkit_kind"  # a custom document property on every file xlkit writes: its kind
 MAX_CELL_TEXT = 32_767  # characters Excel keeps in one cell
 MAX_FORMULA = 8_192  # characters Excel takes in one formula
 METADATA_LABELS = {  # the hidden values a user can be told about, in Danish
@@ -132,7 +133,7 @@ def write_metadata(workbook: xlsxwriter.Workbook, metadata: dict[str, object], t
         sheet.write_string(row, 1, text)
     sheet.very_hidden()
     sheet.protect()
-    workbook.set_custom_property("xlkit_kind", str(metadata.get("kind", "")))
+    workbook.set_custom_property(OUTPUT_KIND_PROPERTY, str(metadata.get("kind", "")))
     workbook.set_custom_property("xlkit_version", __version__)
     return sheet
 
