@@ -1125,3 +1125,12 @@ def test_piped_passwords_are_read_one_per_line_and_their_number_is_capped(corpus
     result = CliRunner().invoke(main, ["consolidate", str(folder / "skidt"), "-o", str(tmp_path / "p.xlsx"), *many])
     assert result.exit_code == 2 and "Højst 20 forskellige adgangskoder ad gangen (her 21)." in result.output
     assert not (tmp_path / "p.xlsx").exists()
+
+
+def test_a_damaged_properties_part_does_not_stop_a_class_workbook(tmp_path, spec):
+    """xlkit's own outputs are known by a custom property; that part is parsed only for a
+    file without the hidden sheet, so a damaged one in a class workbook changes nothing."""
+    source = good(spec, tmp_path, "A")
+    damaged = rewrite(source, tmp_path / "skadet.xlsx",
+                      lambda name, data: b"<Properties><property name='xlkit_kind'>" if name == "docProps/custom.xml" else data)
+    assert [(r.cell, r.value) for r in read_workbook(damaged).records] == [(r.cell, r.value) for r in read_workbook(source).records]
