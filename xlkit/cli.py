@@ -407,15 +407,19 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     files, left_out = write_calendars(data.plan_spec, data.plan, output)
     say(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
     if left_out:
-        rows = ", ".join(str(a.row) for a in left_out[:20] if a.row) + (" …" if len(left_out) > 20 else "")
+        rows = _first_rows([a.row for a in left_out if a.row])
         say(f"{plural(len(left_out), 'række', 'rækker')} kom ikke med, fordi aktiviteten er ukendt eller ugen "
             f"ikke er en skoleuge" + (f" (arket Plan, række {rows})" if rows else "") + "; kolonnen Tjek viser hvorfor.")
     faulty = sorted({f.row for f in check_plan(data.plan_spec, data.plan) if f.blocking and f.row}
                     - {a.row for a in left_out})
     if faulty:  # in the calendars as planned, but the plan has errors there (review: a test in the Christmas holiday)
-        shown = ", ".join(map(str, faulty[:20])) + (" …" if len(faulty) > 20 else "")
-        say(f"OBS: {plural(len(faulty), 'række', 'rækker')} i kalenderne har fejl (arket Plan, række {shown}), fx en "
-            f"ferieuge eller en uge uden for vinduet; se dem med xlkit plan check {workbook}.")
+        say(f"OBS: {plural(len(faulty), 'række', 'rækker')} i kalenderne har fejl (arket Plan, række "
+            f"{_first_rows(faulty)}), fx en ferieuge eller en uge uden for vinduet; se dem med xlkit plan check {workbook}.")
+
+
+def _first_rows(rows: list[int], shown: int = 20) -> str:
+    """'4, 9, 12' or the first `shown` and '…'."""
+    return ", ".join(map(str, rows[:shown])) + (" …" if len(rows) > shown else "")
 
 
 @main.command("consolidate", context_settings=CONTEXT)

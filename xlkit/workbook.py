@@ -241,37 +241,33 @@ SUMMARY_HEADER = "Skoleoversigt"
 CONFIDENTIAL = "Fortroligt: oplysninger om elever"
 
 
-def print_wide(sheet, header_row: int | None = None, left: str = "", footer: str = "Lavet med xlkit") -> None:
-    """A4 landscape, one page wide, the header row repeated on every page (report sheets);
-    the sheet's name, the date and page x of y on every page, since a leader's printout
-    is read page by page (review: a summary's page 2 said neither what nor when)."""
-    sheet.set_landscape()
+def print_page(sheet, left: str, center: str | None = None, header_rows: tuple[int, int] | None = None,
+               landscape: bool = True, groups: tuple[list[float], list[float], list[int], int] | None = None,
+               footer: str = "Lavet med xlkit") -> None:
+    """A4 with `left` (the school), `center` (a title; None: the sheet's name), the date and
+    page x of y on every page, and the header rows repeated: a printout is read page by page
+    (review: a summary's page 2 said neither what nor when). One page wide (portrait: one
+    page), or with `groups` (column widths, row heights, first column of each group,
+    repeated columns) as many pages as print_in_groups needs."""
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    if header_row is not None:
-        sheet.repeat_rows(header_row)
-    sheet.set_margins(*PRINT_MARGINS)
-    sheet.set_header(f"&L{header_text(left)}&C&A&RUdskrevet &D", {"margin": 0.3})
-    sheet.set_footer(f"&L{header_text(footer)}&RSide &P af &N", {"margin": 0.3})
-
-
-def print_landscape(sheet, header_rows: tuple[int, int], left: str, center: str,
-                    groups: tuple[list[float], list[float], list[int], int] | None = None) -> None:
-    """A4 landscape, header rows repeated, school/class/date in the header; one page wide,
-    or with `groups` (column widths, row heights, first column of each group, repeated
-    columns) as many pages as print_in_groups needs."""
-    sheet.set_paper(9)
-    sheet.set_landscape()
+    sheet.set_landscape() if landscape else sheet.set_portrait()
     if groups is None:
-        sheet.fit_to_pages(1, 0)
+        sheet.fit_to_pages(1, 0 if landscape else 1)
     else:
         widths, heights, starts, repeated = groups
         sheet.repeat_columns(0, repeated - 1)
         print_in_groups(sheet, PRINT_MARGINS, widths, heights, starts, repeated)
-    sheet.repeat_rows(*header_rows)
+    if header_rows:
+        sheet.repeat_rows(*header_rows)
     sheet.set_margins(*PRINT_MARGINS)
-    sheet.set_header(f"&L{header_text(left)}&C{header_text(center)}&RUdskrevet &D", {"margin": 0.3})
-    sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
+    title = "&A" if center is None else header_text(center)
+    sheet.set_header(f"&L{header_text(left)}&C{title}&RUdskrevet &D", {"margin": 0.3})
+    sheet.set_footer(f"&L{header_text(footer)}&RSide &P af &N", {"margin": 0.3})
+
+
+def print_wide(sheet, header_row: int | None = None, left: str = "", footer: str = "Lavet med xlkit") -> None:
+    """A report sheet (the summary, the showcase): landscape, titled by the sheet's name."""
+    print_page(sheet, left, header_rows=None if header_row is None else (header_row, header_row), footer=footer)
 
 
 def generated_at(now: datetime | None = None) -> str:

@@ -29,7 +29,7 @@ from xlkit.terms import Season, Term, class_terms
 from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_nr, read_rating, read_text
 from xlkit.workbook import (
     MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
-    INVALID_INPUT, new_workbook, print_landscape, protect_inputs_only, write_metadata, write_text_or_blank,
+    INVALID_INPUT, new_workbook, print_page, protect_inputs_only, write_metadata, write_text_or_blank,
 )
 
 KIND = "elevvurdering"
@@ -223,7 +223,7 @@ def build(
     sheet.set_column(FIRST_RATING_COL, layout.last_col, RATING_WIDTH)
     sheet.freeze_panes(FIRST_STUDENT_ROW, FIRST_RATING_COL)
     sheet.print_area(0, 0, layout.legend_row + len(spec.scale.levels) + 1, layout.last_col)
-    print_landscape(sheet, (GRADE_ROW, HEADER_ROW), school, f"{spec.title} {class_span}", _year_groups(layout))
+    print_page(sheet, school, f"{spec.title} {class_span}", (GRADE_ROW, HEADER_ROW), groups=_year_groups(layout))
     protect_inputs_only(sheet)
     sheet.activate()
 

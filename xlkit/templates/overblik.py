@@ -38,7 +38,8 @@ from xlkit.values import (
     whole_number, without_cpr,
 )
 from xlkit.workbook import (
-    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, PRINT_MARGINS, column_pixels, print_in_groups, define_range_name, exact_lookup, generated_at, header_text, new_workbook, write_metadata,
+    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, column_pixels, define_range_name, exact_lookup, generated_at, new_workbook,
+    print_page, write_metadata,
 )
 
 KIND = "overblik"
@@ -304,28 +305,6 @@ def _protect(sheet) -> None:
                        "select_locked_cells": True, "select_unlocked_cells": True})
 
 
-def _print(sheet, landscape: bool, header_rows: tuple[int, int] | None, school: str, title: str,
-           groups: tuple[list[float], list[float], list[int]] | None = None) -> None:
-    """A4. A wide sheet (`groups`: its column widths, row heights and the first column of
-    each group) repeats the student columns on every page and breaks only between groups,
-    instead of shrinking to unreadable type; the others fit one page wide."""
-    sheet.set_paper(9)
-    if landscape:
-        sheet.set_landscape()
-    else:
-        sheet.set_portrait()
-    if groups is None:
-        sheet.fit_to_pages(1, 0 if landscape else 1)
-    else:
-        sheet.repeat_columns(0, FIRST_TASK_COL - 1)
-        print_in_groups(sheet, PRINT_MARGINS, *groups, repeated=FIRST_TASK_COL)
-    if header_rows:
-        sheet.repeat_rows(*header_rows)
-    sheet.set_margins(*PRINT_MARGINS)
-    sheet.set_header(f"&L{header_text(school)}&C{header_text(title)}&RUdskrevet &D", {"margin": 0.3})
-    sheet.set_footer("&LLavet med xlkit&RSide &P af &N", {"margin": 0.3})
-
-
 STUDENT_WIDTHS = [4, 11, 22]  # Nr, UNI-login, Elev on the test sheets and Over tid
 
 
@@ -371,7 +350,7 @@ def _roster_sheet(workbook, formats, school, subject, class_name, students, rows
     sheet.set_column(2, 3, 28)
     sheet.freeze_panes(ROSTER_FIRST_ROW, 0)
     _protect(sheet)
-    _print(sheet, False, (ROSTER_FIRST_ROW - 1, ROSTER_FIRST_ROW - 1), school, f"Elever {class_name}")
+    print_page(sheet, school, f"Elever {class_name}", (ROSTER_FIRST_ROW - 1, ROSTER_FIRST_ROW - 1), landscape=False)
 
 
 def _merge(sheet, row: int, first: int, last: int, text: str, fmt) -> None:
@@ -508,8 +487,8 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     _protect(sheet)
     groups = [FIRST_TASK_COL, layout.total_points_col] + ([layout.signal_col(test.signals[0])] if test.signals else [])
-    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"{test.name} {class_name}",
-           (widths, _row_heights(class_row, heights), groups))
+    print_page(sheet, school, f"{test.name} {class_name}", (AREA_ROW, MAX_ROW),
+               groups=(widths, _row_heights(class_row, heights), groups, FIRST_TASK_COL))
 
 
 def _array(sheet, row: int, col: int, formula: str, fmt, value) -> None:
@@ -664,8 +643,8 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
         sheet.set_row(row, height)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     _protect(sheet)
-    _print(sheet, True, (AREA_ROW, MAX_ROW), school, f"Over tid {class_name}",
-           (widths, _row_heights(class_row, heights), [block.first_col for block in blocks]))
+    print_page(sheet, school, f"Over tid {class_name}", (AREA_ROW, MAX_ROW),
+               groups=(widths, _row_heights(class_row, heights), [block.first_col for block in blocks], FIRST_TASK_COL))
     return blocks
 
 
@@ -752,7 +731,7 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, school, subject, cl
     sheet.set_row(signal_top, 30)
     _protect(sheet)
     sheet.print_area(0, 0, signal_last + 36, last_col)
-    _print(sheet, False, None, school, f"Elevark {subject} {class_name}")
+    print_page(sheet, school, f"Elevark {subject} {class_name}", landscape=False)
 
 
 # ---------------------------------------------------------------------------
