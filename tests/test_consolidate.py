@@ -52,11 +52,37 @@ def test_hand_computed_figures(school, tmp_path):
     out = write_summary(result, tmp_path / "o.xlsx")
     rows = {(r[0], r[1]): r for r in openpyxl.load_workbook(out)["Oversigt"].iter_rows(min_row=5, values_only=True) if r[0]}
     dansk = rows[("7.A", "DANSK")]
-    assert dansk[2:9] == ("Forår 2027", 4, 0, 1, 1, 1, 1)
-    assert dansk[9:14] == (0, 0.25, 0.25, 0.25, 0.25)
-    assert dansk[14:21] == (3.5, "Efterår 2026", 3.5, 0, 0.25, 0.25, 0)
-    assert dansk[21] == 1
-    assert rows[("8.B", "DANSK")][14] == 3 and rows[("8.B", "DANSK")][15] in ("", None)
+    assert dansk[2:10] == ("Forår 2027", 4, 0, 0, 1, 1, 1, 1)  # rated, not rated, then 1-5
+    assert dansk[10:15] == (0, 0.25, 0.25, 0.25, 0.25)
+    # mean, share 1-2, the term before, then the four rated in both terms and how they moved
+    assert dansk[15:24] == (3.5, 0.25, "Efterår 2026", 3.5, 0.25, 4, 0, 0, 1)
+    mat = rows[("7.A", "MAT")]
+    assert mat[3:5] == (1, 3) and mat[20:23] == (0, None, None)  # Anna's MAT 4 has no term before it
+    assert rows[("8.B", "DANSK")][15] == 3 and rows[("8.B", "DANSK")][17] in ("", None)
+    assert rows[("8.B", "DANSK")][20] is None  # a first term has nothing to compare with
+
+
+def test_changes_are_counted_for_the_same_students(tmp_path, spec):
+    """Dina (2 in DANSK, so in focus) is left blank a term later: comparing everyone rated
+    then with everyone rated now shows the class better than it is (seed 003), and Dina would
+    drop off the focus list without a word (found in review)."""
+    folder = tmp_path / "skole"
+    folder.mkdir()
+    path = elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+    fill(path, {"E6": 4, "E7": 3, "E8": 5, "E9": 2, "H6": 2, "H7": 3, "H8": 5})
+    result = consolidate(folder)
+    [summary] = result.classes
+    change = summary.changes["DANSK"]
+    assert (change.students, round(change.mean, 4), round(change.share_low, 4)) == (3, -0.6667, 0.3333)
+    assert summary.not_rated["DANSK"] == 1
+    [problem] = [p for p in result.problems if p.code == "focus-not-rated"]
+    assert (problem.sheet, problem.cell, problem.student) == ("Elevvurdering", "H9", "Dina")
+    assert problem.message == ("Dina var i fokus i efterår 2026 med DANSK 2 (Orange), men har ingen vurdering i "
+                               "DANSK i forår 2027.")
+    row = next(r for r in openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))["Oversigt"]
+               .iter_rows(min_row=5, values_only=True) if r[1] == "DANSK")
+    assert row[3:5] == (3, 1) and row[15] == pytest.approx(10 / 3) and row[18] == 3.5  # all rated, each term
+    assert row[20:23] == (3, pytest.approx(-2 / 3), pytest.approx(1 / 3))
 
 
 def test_a_stray_rating_in_the_next_term_is_pointed_out(tmp_path, spec):
@@ -193,8 +219,10 @@ def test_the_focus_list_shows_the_ratings_also_with_an_aarshjul_first_in_the_fol
 
     aarshjul.build(load_plan(), school / "2026-27 årshjul.xlsx")  # sorts before 7A.xlsx
     sheet = openpyxl.load_workbook(write_summary(consolidate(school), tmp_path / "o.xlsx"))["Elever i fokus"]
-    assert [c.value for c in sheet[4]] == ["Klasse", "Nr", "Elev", "Termin", "Begrundelse", "DANSK", "MAT", "SOC"]
-    assert [c.value for c in sheet[5]][:3] + [c.value for c in sheet[5]][5:] == ["7.A", 1, "Anna", 2, 4, 4]
+    assert [c.value for c in sheet[4]] == ["Klasse", "Nr", "Elev", "Termin", "Begrundelse", "I fokus i terminen før",
+                                           "DANSK", "MAT", "SOC"]
+    assert [c.value for c in sheet[5]][:3] + [c.value for c in sheet[5]][5:] == ["7.A", 1, "Anna", "Nej", 2, 4, 4]
+    assert sheet["A3"].value == "2 elever i fokus (hver elev én gang). 7.A: 1 af 4; 8.B: 1 af 2."
 
 
 def test_two_students_of_the_same_name_stay_two_when_copies_are_merged(tmp_path, spec):

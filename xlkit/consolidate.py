@@ -70,6 +70,10 @@ class ClassSummary:
     previous_counts: dict[str, dict[int, int]]
     focus: list[dict]  # one row per student in focus
     means: dict[tuple[str, str], float] = field(default_factory=dict)  # (subject, term label) -> mean, every term
+    changes: dict[str, rules.SameStudentsChange] = field(default_factory=dict)  # subject -> since the term before
+    not_rated: dict[str, int] = field(default_factory=dict)  # subject -> students on the list without a rating
+    from_text: int = 0  # ratings in the term read from text ("gul"): counted here, not by the class's sheet
+    students: int = 0  # on the class list, or rated in the term
 
 
 @dataclass
@@ -643,7 +647,7 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     if not chosen or not any(r.term.index == chosen[0].index for r in data.records):
         return None
     term = chosen[0]
-    previous = data.terms[term.index - 2] if term.index > 1 else None
+    previous = _term_before(data, term)
     _few_ratings_warning(data, term, previous)
     _future_term_warning(data, term)
 
@@ -653,32 +657,63 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
         values.setdefault((record.term.index, record.measure), {})[record.student_key] = record.value
         students.setdefault(record.student_key, record)
 
+    def rated(t: Term | None, measure: str) -> dict[str, float]:
+        return values.get((t.index, measure), {}) if t else {}
+
+    def reasons(t: Term | None, measure: str, key: str) -> list[str]:
+        """Why the student is in focus in `t` (the sheet's own rule: that term against the one before)."""
+        return data.focus_rule.reasons(data.scale, measure, rated(t, measure).get(key),
+                                       rated(_term_before(data, t), measure).get(key)) if t else []
+
     def counts(t: Term | None) -> dict[str, dict[int, int]]:
-        return {
-            m: data.scale.distribution(list(values.get((t.index, m), {}).values()) if t else [])
-            for m in data.measures
-        }
+        return {m: data.scale.distribution(list(rated(t, m).values())) for m in data.measures}
 
     focus = []
     for key, student in students.items():
-        ratings = [
-            (m, values.get((term.index, m), {}).get(key),
-             values.get((previous.index, m), {}).get(key) if previous else None)
-            for m in data.measures
-        ]
-        per_measure = {m: data.focus_rule.reasons(data.scale, m, now, before) for m, now, before in ratings}
-        reasons = [reason for m in data.measures for reason in per_measure[m]]
-        if reasons:
+        per_measure = {m: reasons(term, m, key) for m in data.measures}
+        if any(per_measure.values()):
+            before = [reason for m in data.measures for reason in reasons(previous, m, key)]
             focus.append({
                 "class": data.class_name(term), "nr": student.student_nr, "student": student.student,
-                "term": term.label, "reasons": rules.focus_text(reasons),
+                "term": term.label, "reasons": rules.focus_text([r for m in data.measures for r in per_measure[m]]),
                 "measures": {m for m, found in per_measure.items() if found},
-                "current": {m: now for m, now, _ in ratings},
+                "current": {m: rated(term, m).get(key) for m in data.measures},
+                "before": None if previous is None else rules.focus_text(before) or "Nej",
             })
     focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
     labels = {t.index: t.label for t in data.terms}
     means = {(m, labels[i]): sum(v.values()) / len(v) for (i, m), v in values.items() if v}
-    return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means)
+    changes = {m: rules.change_for_same_students(rated(term, m), rated(previous, m), data.focus_rule.at_or_below)
+               for m in data.measures}
+    listed = {name.casefold() for name, _ in data.roster}
+    not_rated = {m: len(listed - {students[key].student.casefold() for key in rated(term, m)}) for m in data.measures}
+    in_class = len(listed | {students[key].student.casefold() for m in data.measures for key in rated(term, m)})
+    # a student in focus last term and unrated now would drop off the focus list without a word (found in
+    # review: two students rated 2 in DANSK, left blank a term later); subjects not rated at all this term
+    # are said by the few-ratings warning
+    for measure in (m for m in data.measures if previous and rated(term, m)):
+        column = re.sub(r"[0-9]+$", "", next(r.cell for r in data.records if r.term.index == term.index and r.measure == measure))
+        for key in sorted(rated(previous, measure).keys() - rated(term, measure).keys(), key=_row_of_key):
+            if found := reasons(previous, measure, key):
+                data.problems.append(_unrated_in_focus(data, students[key], measure, found, previous, term,
+                                                       f"{column}{_row_of_key(key)[0]}"))
+    from_text = sum(1 for record in data.records if record.term.index == term.index and record.from_text)
+    return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means, changes, not_rated,
+                        from_text, in_class)
+
+
+def _term_before(data: WorkbookData, term: Term | None) -> Term | None:
+    return data.terms[term.index - 2] if term and term.index > 1 else None
+
+
+def _unrated_in_focus(data: WorkbookData, student: Record, measure: str, reasons: list[str], previous: Term,
+                      term: Term, cell: str) -> Problem:
+    return Problem(
+        "focus-not-rated", f"{student.student} var i fokus i {previous.label.lower()} med "
+        f"{rules.focus_text(reasons)}, men har ingen vurdering i {measure} i {term.label.lower()}.",
+        "Eleven er ikke på listen over elever i fokus. Skriv elevens vurdering, så oversigten viser, om eleven "
+        "stadig er i fokus.", data.file, student.sheet, cell, student.student,
+    )
 
 
 def _covers(data: WorkbookData, term_label: str | None) -> bool:
@@ -873,13 +908,20 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.write_string(
         1, 0,
         f"{', '.join(schools) or 'Ingen skemaer med vurderinger'} · lavet {date.today():%d.%m.%Y} ud fra "
-        f"{plural(result.read_count, 'skema', 'skemaer')}. Fordeling pr. klasse og fag i den valgte termin, "
-        "ændring siden terminen før.",
+        f"{plural(result.read_count, 'skema', 'skemaer')}. Fordeling pr. klasse og fag i den valgte termin; "
+        "ændringer er regnet for de elever, der er vurderet i både den og terminen før.",
         formats["note"],
     )
+    notes = []
     if len(result.terms_used) > 1:
-        sheet.write_string(2, 0, "Bemærk: klasserne er ikke opgjort i samme termin ("
-                           + ", ".join(result.terms_used) + "); se kolonnen Termin.", formats["bad"])
+        notes.append("klasserne er ikke opgjort i samme termin (" + ", ".join(result.terms_used) + "); se kolonnen Termin")
+    from_text = [c for c in result.classes if c.from_text]
+    if from_text:
+        notes.append(f"{plural(sum(c.from_text for c in from_text), 'vurdering', 'vurderinger')} skrevet som tekst (i "
+                     + ", ".join(c.data.class_name(c.term) for c in from_text) + ") er talt med her, men ikke i "
+                     "klassernes egne ark; se arket Problemer")
+    if notes:
+        sheet.write_string(2, 0, "Bemærk: " + ". ".join(notes) + ".", formats["bad"])
     scale = result.scale
     if scale is None:
         sheet.write_string(3, 0, "Der var ingen vurderinger at opsummere. Se arket Problemer.", formats["note"])
@@ -887,74 +929,80 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     rule = result.focus_rule or rules.FocusRule()
     low = tuple(v for v in scale.values if v <= rule.at_or_below)
     low_text = "–".join(str(v) for v in (low[0], low[-1])) if len(low) > 1 else "".join(map(str, low)) or "i fokus"
-    headers = ["Klasse", "Fag", "Termin", "Vurderet"]
+    levels = len(scale.levels)
+    headers = ["Klasse", "Fag", "Termin", "Vurderet", "Ikke vurderet"]
     headers += [f"{lv.value} {lv.name}" for lv in scale.levels]
     headers += [f"Andel {lv.value}" for lv in scale.levels]
-    headers += ["Gennemsnit", "Forrige termin", "Gns. forrige", "Ændring i gns.",
-                f"Andel {low_text} nu", f"Andel {low_text} før", f"Ændring andel {low_text}", "Elever i fokus"]
+    headers += ["Gennemsnit", f"Andel {low_text}", "Forrige termin", "Gns. forrige", f"Andel {low_text} før",
+                "Vurderet begge terminer", "Ændring i gns., samme elever", f"Ændring andel {low_text}, samme elever",
+                "Elever i fokus i faget"]
     header_row = 3
-    _headers(sheet, header_row, headers, formats, [8, 10, 14, 9] + [9] * (2 * len(scale.levels)) + [11, 14, 10, 10, 10, 10, 11, 9])
+    _headers(sheet, header_row, headers, formats,
+             [8, 10, 14, 9, 9] + [9] * (2 * levels) + [11, 9, 14, 10, 10, 10, 11, 12, 9])
+    first_level_col = 5
     for i, level in enumerate(scale.levels):
-        sheet.write_string(header_row, 4 + i, headers[4 + i], formats[f"level_{level.value}"])
-        sheet.write_string(header_row, 4 + len(scale.levels) + i, headers[4 + len(scale.levels) + i], formats[f"level_{level.value}"])
-    sheet.set_row(header_row, 45)  # three lines: "Ændring andel 1–2" was cut (review)
+        sheet.write_string(header_row, first_level_col + i, headers[first_level_col + i], formats[f"level_{level.value}"])
+        sheet.write_string(header_row, first_level_col + levels + i, headers[first_level_col + levels + i],
+                           formats[f"level_{level.value}"])
+    sheet.set_row(header_row, 60)  # four lines: "Ændring andel 1–2, samme elever" (review: cut at three)
+    change_col = first_level_col + 2 * levels + 6
     row = header_row
     for summary in result.classes:
         for measure in summary.data.measures:
             row += 1
             counts, before = summary.counts[measure], summary.previous_counts[measure]
-            mean, mean_before = rules.mean_of(counts), rules.mean_of(before)
-            share, share_before = _share(counts, low), _share(before, low)
+            change = summary.changes.get(measure, rules.SameStudentsChange(0, None, None))
             in_focus = sum(1 for f in summary.focus if measure in f["measures"])
             sheet.write_string(row, 0, summary.data.class_name(summary.term), formats["text"])
             sheet.write_string(row, 1, measure, formats["text"])
             sheet.write_string(row, 2, summary.term.label, formats["text"])
-            sheet.write_number(row, 3, sum(counts.values()), formats["int"])
-            col = 4
+            total = sum(counts.values())
+            sheet.write_number(row, 3, total, formats["int"])
+            _number(sheet, row, 4, summary.not_rated.get(measure), formats["int"])
+            col = first_level_col
             for level in scale.levels:
                 sheet.write_number(row, col, counts[level.value], formats["int"])
                 col += 1
-            total = sum(counts.values())
             for level in scale.levels:
                 _number(sheet, row, col, counts[level.value] / total if total else None, formats["pct"])
                 col += 1
-            _number(sheet, row, col, mean, formats["mean"])
-            sheet.write_string(row, col + 1, summary.previous.label if summary.previous else "", formats["text"])
-            _number(sheet, row, col + 2, mean_before, formats["mean"])
-            _number(sheet, row, col + 3, None if mean is None or mean_before is None else _as_shown(mean - mean_before, 2),
-                    formats["change"])
-            _number(sheet, row, col + 4, share, formats["pct"])
-            _number(sheet, row, col + 5, share_before, formats["pct"])
-            change = None if share is None or share_before is None else _as_shown(share - share_before, 2)  # whole %
-            _number(sheet, row, col + 6, change, formats["pct_change"])
-            sheet.write_number(row, col + 7, in_focus, formats["int"])
-            sheet.write_string(row, col + 8, f"{summary.data.class_name(summary.term)} {measure}")
+            _number(sheet, row, col, rules.mean_of(counts), formats["mean"])
+            _number(sheet, row, col + 1, _share(counts, low), formats["pct"])
+            sheet.write_string(row, col + 2, summary.previous.label if summary.previous else "", formats["text"])
+            _number(sheet, row, col + 3, rules.mean_of(before), formats["mean"])
+            _number(sheet, row, col + 4, _share(before, low), formats["pct"])
+            _number(sheet, row, col + 5, change.students if summary.previous else None, formats["int"])
+            _number(sheet, row, col + 6, None if change.mean is None else _as_shown(change.mean, 2), formats["change"])
+            _number(sheet, row, col + 7, None if change.share_low is None else _as_shown(change.share_low, 2),  # whole %
+                    formats["pct_change"])
+            sheet.write_number(row, col + 8, in_focus, formats["int"])
+            sheet.write_string(row, col + 9, f"{summary.data.class_name(summary.term)} {measure}")
     last_row = row
     label_col = len(headers)
     sheet.set_column(label_col, label_col, None, None, {"hidden": True})  # chart labels only
-    change_col = 4 + 2 * len(scale.levels) + 3
-    for col, good_when in ((change_col, ">"), (change_col + 3, "<")):
+    for col, good_when in ((change_col, ">"), (change_col + 1, "<")):
         bad_when = "<" if good_when == ">" else ">"
         sheet.conditional_format(header_row + 1, col, last_row, col, {"type": "cell", "criteria": good_when, "value": 0, "format": formats["good"]})
         sheet.conditional_format(header_row + 1, col, last_row, col, {"type": "cell", "criteria": bad_when, "value": 0, "format": formats["bad"]})
     sheet.freeze_panes(header_row + 1, 2)
     sheet.autofilter(header_row, 0, last_row, len(headers) - 1)
     if header_row < last_row <= header_row + MAX_CHART_ROWS:
-        _distribution_chart(workbook, sheet, scale, header_row, last_row, label_col)
+        _distribution_chart(workbook, sheet, scale, header_row, last_row, label_col, first_level_col)
     elif last_row > header_row:
         sheet.write_string(last_row + 2, 0, f"Diagrammet er udeladt, fordi oversigten har over {MAX_CHART_ROWS} rækker. "
                            "Brug filtrene i overskriftsrækken for at se én skole eller ét fag ad gangen.", formats["note"])
     print_wide(sheet, header_row, SUMMARY_HEADER, CONFIDENTIAL)
 
 
-def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int, label_col: int) -> None:
+def _distribution_chart(workbook, sheet, scale: Scale, header_row: int, last_row: int, label_col: int,
+                        first_level_col: int) -> None:
     """Stacked bars: share of students at each level per class and subject. The lower half of
     the scale is striped, so red and green stay apart in grey print and for red-green
     colour-blind readers (review)."""
     chart = workbook.add_chart({"type": "bar", "subtype": "percent_stacked"})
     chart.show_hidden_data()
     for i, level in enumerate(scale.levels):
-        col = 4 + i
+        col = first_level_col + i
         look = ({"pattern": {"pattern": "light_upward_diagonal", "fg_color": "#FFFFFF", "bg_color": level.color}}
                 if i < len(scale.levels) // 2 else {"fill": {"color": level.color}})
         chart.add_series({
@@ -979,7 +1027,9 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     # every rated subject, in the order the classes have them (an årshjul or overbliksark
     # in the folder has none, and a school's own template may have other subjects)
     measures = list(dict.fromkeys(m for summary in result.classes for m in summary.data.measures))
-    headers = ["Klasse", "Nr", "Elev", "Termin", "Begrundelse"] + measures
+    # without Nr when none is known: pseudonyms leave it out, as class and Nr would name the student
+    with_nr = any(f["nr"] is not None for summary in result.classes for f in summary.focus)
+    headers = ["Klasse"] + ["Nr"] * with_nr + ["Elev", "Termin", "Begrundelse", "I fokus i terminen før"] + measures
     sheet.write_string(0, 0, "Elever i fokus", formats["title"])
     rule = result.focus_rule or rules.FocusRule()
     sheet.write_string(
@@ -988,23 +1038,32 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
         f"{rule.drop_steps} trin eller mere siden terminen før. Fortroligt: del kun med dem, der skal bruge det.",
         formats["note"],
     )
-    _headers(sheet, 3, headers, formats, [8, 5, 26, 14, 48] + [8] * len(measures))
+    per_class = [f"{summary.data.class_name(summary.term)}: {len(summary.focus)} af {summary.students}"
+                 for summary in result.classes]
+    if per_class:
+        sheet.write_string(2, 0, f"{plural(result.focus_count, 'elev', 'elever')} i fokus (hver elev én gang). "
+                           + "; ".join(per_class) + ".", formats["note"])
+    _headers(sheet, 3, headers, formats, [8] + [5] * with_nr + [26, 14, 48, 30] + [8] * len(measures))
+    first_measure = len(headers) - len(measures)
     row = 3
     for summary in result.classes:
         for focus in summary.focus:
             row += 1
-            sheet.write_string(row, 0, focus["class"], formats["text"])
-            _number(sheet, row, 1, focus["nr"], formats["int"])  # no Nr: text typed there, or a CPR number
-            sheet.write_string(row, 2, focus["student"], formats["text"])
-            sheet.write_string(row, 3, focus["term"], formats["text"])
-            sheet.write_string(row, 4, focus["reasons"], formats["wrap"])
+            cells = [focus["class"]] + [focus["nr"]] * with_nr + [focus["student"], focus["term"]]
+            for col, value in enumerate(cells):
+                if col == 1 and with_nr:
+                    _number(sheet, row, col, value, formats["int"])  # no Nr: text typed there, or a CPR number
+                else:
+                    sheet.write_string(row, col, value, formats["text"])
+            sheet.write_string(row, len(cells), focus["reasons"], formats["wrap"])
+            sheet.write_string(row, len(cells) + 1, focus["before"] or "", formats["wrap"])
             for i, measure in enumerate(measures):
                 value = focus["current"].get(measure)
                 fmt = formats.get(f"cell_{int(value)}", formats["int"]) if value is not None else formats["blank"]
-                _number(sheet, row, 5 + i, value, fmt)
+                _number(sheet, row, first_measure + i, value, fmt)
     if row == 3:
         sheet.write_string(4, 0, "Ingen elever i fokus.", formats["note"])
-    sheet.freeze_panes(4, 3)
+    sheet.freeze_panes(4, 2 + with_nr)
     sheet.autofilter(3, 0, max(row, 4), len(headers) - 1)
     print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)
 

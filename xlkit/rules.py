@@ -90,6 +90,29 @@ def mean_of(counts: dict[int, int]) -> float | None:
 
 
 @dataclass(frozen=True)
+class SameStudentsChange:
+    """How the students rated in both of two terms moved: how many they are, the change of
+    their mean rating and of their share rated in focus (at or below the focus limit)."""
+
+    students: int
+    mean: float | None
+    share_low: float | None
+
+
+def change_for_same_students(now: dict[str, float], before: dict[str, float], at_or_below: int) -> SameStudentsChange:
+    """The change of a class between two terms, counted only for the students rated in
+    both (keyed by student). A class's students come and go, and a student left unrated
+    drops out of one term's average, so comparing everyone rated then with everyone rated
+    now misleads (seed 003: "forskellige elevgrupper")."""
+    both = now.keys() & before.keys()
+    if not both:
+        return SameStudentsChange(0, None, None)
+    mean = sum(now[key] - before[key] for key in both) / len(both)
+    share = sum((now[key] <= at_or_below) - (before[key] <= at_or_below) for key in both) / len(both)
+    return SameStudentsChange(len(both), mean, share)
+
+
+@dataclass(frozen=True)
 class FocusRule:
     """When a student is 'i fokus' for a subject in a term.
 
