@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import shutil
 import zipfile
 from pathlib import Path
@@ -200,6 +202,16 @@ def test_consolidate_a_chosen_term(runner, tmp_path, demo_folder):
     # Classes carry the name they had then; today's 7th graders had no forår 2026.
     assert {r[0] for r in rows} == {"7.A", "7.B", "8.A", "8.B"}
     assert {r[2] for r in rows} == {"Forår 2026"}
+    # the tests too: none taken after the term, each class named as it was then (review: the
+    # November test and today's 9.A stood next to the spring's 8.A)
+    wb = openpyxl.load_workbook(out)
+    tests = [r for r in wb["Prøver – fagområder"].iter_rows(min_row=5, max_col=4, values_only=True) if r[0]]
+    assert {(r[0], r[1]) for r in tests} == {("7.A", "Dansk"), ("8.A", "Matematik"), ("8.B", "Matematik")}
+    assert all(dt.datetime.strptime(r[3], "%d.%m.%Y").date() <= dt.date(2026, 7, 31) for r in tests)
+    assert {r[0] for r in wb["Elever under niveau"].iter_rows(min_row=5, values_only=True) if r[0]} == {"7.A", "8.A", "8.B"}
+    files = {r[0]: r for r in wb["Filer"].iter_rows(min_row=4, values_only=True)}
+    assert files["overblik_matematik_9A.xlsx"][4] == "8.A"
+    assert "3 prøver i oversigten" in result.output
 
 
 def test_consolidate_an_unknown_term(runner, tmp_path, demo_folder):

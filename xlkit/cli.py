@@ -524,8 +524,8 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
         f"{plural(result.focus_count, 'elev', 'elever')} i fokus."
     )
     if result.tests:
-        lines.append(f"{plural(result.record_count('overblik'), 'opgavesvar', 'opgavesvar')} fra "
-                     f"{plural(len(result.tests), 'prøve', 'prøver')} i overbliksark.")
+        lines.append(f"{plural(result.record_count('overblik'), 'opgavesvar', 'opgavesvar')} læst i overbliksark; "
+                     f"{plural(len(result.tests), 'prøve', 'prøver')} i oversigten.")
         for item in weakest(result.tests):
             if item.kind == "signalord" and item.ranking:
                 name, share = item.ranking[0]

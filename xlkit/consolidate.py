@@ -57,6 +57,7 @@ class FileStatus:
     merged_into: str = ""  # a copy of a class merged into this file
     record_count: int = 0
     own_output: bool = False  # a file xlkit wrote (a summary): not read, and not counted as skipped
+    class_name: str = ""  # an overbliksark's class at its latest test summarised
 
 
 @dataclass
@@ -99,7 +100,7 @@ class FileResult:
         # in record order, so the conflict check names the class of a student's latest term, as before
         result.logins = list(dict.fromkeys((r.uni_login, r.class_name, r.student) for r in data.records if r.uni_login))
         if data.kind == "overblik":
-            result.tests = overblik_summary.summarise(data)
+            result.tests = overblik_summary.summarise(data, term_label)
             for test in result.tests:
                 test.data = result.data
         elif data.kind == "elevvurdering":
@@ -312,7 +313,14 @@ def consolidate(
             status.note = "Årshjul: tjekkes med xlkit plan check"
         elif data.kind == "overblik":
             result.tests.extend(item.tests)
-            status.note = f"Seneste prøve: {item.tests[-1].test.name}" if item.tests else "Ingen point endnu"
+            if item.tests:
+                status.class_name = item.tests[-1].class_name
+                status.note = f"Seneste prøve{' i eller før terminen' * bool(term_label)}: {item.tests[-1].test.name}"
+            elif term_label:
+                status.note = "Ingen prøver med point i eller før den valgte termin"
+            else:
+                status.class_name = f"{data.tests[-1].grade}.{data.class_letter}" if data.tests else ""
+                status.note = "Ingen point endnu"
         elif _same_scale(data, result):
             if item.summary is None and not _covers(data, term_label):  # begun after the term: not missing it
                 status.note = "Skemaet dækker ikke den valgte termin"
@@ -1126,13 +1134,10 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
 
 
 def _file_class(status: FileStatus) -> str:
-    """The class a file is about: in the term summarised, or an overbliksark's latest test."""
-    data = status.data
-    if data and status.term:
-        return data.class_name(status.term)
-    if data and data.tests:
-        return f"{data.tests[-1].grade}.{data.class_letter}"
-    return ""
+    """The class a file is about: in the term summarised, or at an overbliksark's latest test."""
+    if status.data and status.term:
+        return status.data.class_name(status.term)
+    return status.class_name
 
 
 def _files_sheet(workbook, result: Consolidation, formats) -> None:

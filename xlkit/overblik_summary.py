@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from xlkit import rules
 from xlkit.records import WorkbookData
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
-from xlkit.templates.overblik import student_result
+from xlkit.templates.overblik import SEASONS, school_term, student_result
+from xlkit.terms import parse_term_label
 from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, print_wide
 
 
@@ -29,7 +30,7 @@ class TestSummary:
 
     data: WorkbookData
     test: object  # TestDefinition
-    class_name: str  # the class at its latest test (the workbook knows no start year), e.g. 9.A
+    class_name: str  # the class at its latest test summarised (the workbook knows no start year), e.g. 9.A
     students: int  # students with points
     total: float | None
     areas: dict[str, float | None]
@@ -46,9 +47,14 @@ class Weakest:
     ranking: list[tuple[str, float]] = field(default_factory=list)  # weakest first
 
 
-def summarise(data: WorkbookData) -> list[TestSummary]:
+def summarise(data: WorkbookData, term_label: str | None = None) -> list[TestSummary]:
+    """Each test's class figures. With `term_label` ('forår 2026') only the tests taken in
+    that term or before it count, and the class has the name it had then: the summary shows
+    the school as it was (review: the latest test, months after the chosen term, and
+    today's class names stood next to that term's ratings)."""
+    tests = [test for test in data.tests if not term_label or _not_after(test, term_label)]
     summaries = []
-    for test in data.tests:
+    for test in tests:
         records = [r for r in data.records if r.test == test.short_name]
         if not records:
             continue
@@ -60,7 +66,7 @@ def summarise(data: WorkbookData) -> list[TestSummary]:
         shares = {key: student_result(test, [points.get(task.id) for task in test.tasks])
                   for key, points in by_student.items()}
         summaries.append(TestSummary(
-            data=data, test=test, class_name=f"{data.tests[-1].grade}.{data.class_letter}", students=len(shares),
+            data=data, test=test, class_name=f"{tests[-1].grade}.{data.class_letter}", students=len(shares),
             total=rules.mean_of_values([v.total for v in shares.values()]),
             areas={a: rules.mean_of_values([v.areas[a] for v in shares.values()]) for a in test.areas},
             signals={s: rules.mean_of_values([v.signals[s] for v in shares.values()]) for s in test.signals},
@@ -69,6 +75,16 @@ def summarise(data: WorkbookData) -> list[TestSummary]:
     if summaries:
         summaries[-1].latest = True
     return summaries
+
+
+def _not_after(test, term_label: str) -> bool:
+    """Whether the test was taken in the chosen term or before it (an unknown term: every test)."""
+    wanted = parse_term_label(term_label, list(SEASONS.values()))
+    if wanted is None:
+        return True
+    season = next(s for s in SEASONS.values() if s.id == wanted[0])
+    taken = school_term(test.date)
+    return (taken.school_year, taken.season.year_offset) <= (wanted[1] - season.year_offset, season.year_offset)
 
 
 def weakest(summaries: list[TestSummary]) -> list[Weakest]:
