@@ -130,6 +130,7 @@ def test_demo_builds_and_consolidates_a_school(demo_folder):
     problems = {row[5] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}
     assert {"text-as-number", "value-out-of-range", "unknown-text", "value-not-whole", "duplicate-name",
             "focus-not-rated"} <= problems
+    assert "ud fra 6 elevvurderingsskemaer og 3 overbliksark." in overview["A2"].value
     # the class sheets do not count "gul" typed as text; the summary does, and says so (review)
     assert overview["A3"].value.startswith("Bemærk: 3 vurderinger skrevet som tekst (i 8.B, 9.A) er talt med her")
     focus_rows = list(wb["Elever i fokus"].iter_rows(min_row=5, values_only=True))
@@ -336,7 +337,7 @@ def test_the_demo_folder_itself_consolidates_without_false_reports(tmp_path, dem
     assert result.exit_code == 0, result.output
     assert "Læste 12 af 12 filer" in result.output and "2 filer lavet af xlkit" in result.output
     wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
-    files = {row[0]: (row[1], row[7]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
+    files = {row[0]: (row[1], row[8]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
     assert files["skoleoversigt.xlsx"][0] == files["xlwings_funktioner.xlsx"][0] == "Ikke et skema"
     assert files["aarshjul_kopi.xlsx"][0] == "Læst" and not files["aarshjul_kopi.xlsx"][1].startswith("Kopi")
     codes = [row[5] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)]

@@ -132,8 +132,10 @@ def test_copies_of_one_class_are_merged(tmp_path, spec):
     assert result.record_count("elevvurdering") == 5  # E6 E7 from the older copy, F6 F7 F8 from the newest
     out = write_summary(result, tmp_path / "o.xlsx")
     files = {row[0]: row for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)}
-    assert files["7A_dansk.xlsx"][2:4] + files["7A_dansk.xlsx"][6:7] == ("elevvurdering", "S", 3)  # its own values
-    assert files["7A_mat.xlsx"][6] == 5 and "alle kopierne af klassen samlet" in files["7A_mat.xlsx"][7]
+    assert files["7A_dansk.xlsx"][2:4] + files["7A_dansk.xlsx"][6:7] == ("elevvurderingsskema", "S", 3)  # its own values
+    assert files["7A_mat.xlsx"][6] == 5 and "alle kopierne af klassen samlet" in files["7A_mat.xlsx"][8]
+    # when each copy was saved: the leaders' deadline is four working days before the samtale (seed 000)
+    assert files["7A_mat.xlsx"][7] == f"{result.files[1].data.saved_at:%d.%m.%Y}"
 
 
 def test_only_copies_are_read_again_and_a_copy_that_fails_then_is_reported(tmp_path, spec, monkeypatch):

@@ -123,7 +123,7 @@ def test_hostile_corpus(corpus, tmp_path):
     assert result.exit_code == 2, result.output
     assert {p: file_hash(p) for p in folder.rglob("*") if p.is_file()} == hashes
     wb = openpyxl.load_workbook(out)
-    files = {row[0]: (row[1], row[7]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
+    files = {row[0]: (row[1], row[8]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
     reasons = {name: note for name, (status, note) in files.items() if status == "Sprunget over"}
     assert set(reasons) == {"skidt/tom.xlsx", "skidt/tekst.xlsx", "skidt/gammel.xls", "skidt/regneark.ods",
                             "skidt/binær.XLSB", "skidt/skemaer.zip", "skidt/bombe.xlsx", "skidt/beskyttet.xlsx",
@@ -271,6 +271,7 @@ def test_the_password_prompt_is_danish_and_a_blank_password_is_refused(tmp_path,
     piped = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "p.xlsx"), "--encrypt"],
                                input="Skole2026!\n")
     assert piped.exit_code == 0 and "Warning" not in piped.output and is_encrypted(tmp_path / "p.xlsx"), piped.output
+    assert "Oversigten er gemt krypteret i" in piped.output  # the leader is told (review)
     monkeypatch.setattr(xlkit.cli, "_at_keyboard", lambda: True)
     out = tmp_path / "o.xlsx"
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--encrypt"],
@@ -723,7 +724,7 @@ def test_a_cpr_number_from_a_sheet_name_or_hidden_value_is_not_copied(tmp_path, 
         written = b" ".join(archive.read(n) for n in archive.namelist())
     assert not re.search(rb"(?:010203|020304|030405|040506)-?\d{4}", written)
     wb = openpyxl.load_workbook(out)
-    files = {row[0]: row[7] for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
+    files = {row[0]: row[8] for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
     assert "oplysning om skolens navn indeholder noget, der ligner et CPR-nummer" in files["skole.xlsx"]
     assert "oplysning om fagene indeholder noget, der ligner et CPR-nummer" in files["fag.xlsx"]
     problems = {(row[0], row[1], row[5]) for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)}

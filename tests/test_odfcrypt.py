@@ -246,12 +246,12 @@ def test_consolidate_reads_protected_ods_with_the_prompted_password(tmp_path):
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out), "--password"],
                                 input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
-    files = {row[0]: (row[1], row[7]) for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)
+    files = {row[0]: (row[1], row[8]) for row in openpyxl.load_workbook(out)["Filer"].iter_rows(min_row=4, values_only=True)
              if row[0]}
     assert [files[name][0] for name in ENCRYPTED] == ["Læst"] * 3
     assert {p: file_hash(p) for p in folder.iterdir()} == hashes
     without = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "uden.xlsx")])
-    files = {row[0]: row[7] for row in openpyxl.load_workbook(tmp_path / "uden.xlsx")["Filer"].iter_rows(
+    files = {row[0]: row[8] for row in openpyxl.load_workbook(tmp_path / "uden.xlsx")["Filer"].iter_rows(
         min_row=4, values_only=True) if row[0]}
     assert without.exit_code == 0 and "--password" in files["elevvurdering-argon2.ods"]
 

@@ -570,8 +570,9 @@ def test_consolidation_of_a_hand_computed_example(tmp_path, ospec):
     assert a2.areas == pytest.approx({"Geometri": (1 + 0.25) / 2, "Funktioner": (0.5 + 0) / 2})
     assert b2.signals == pytest.approx({"Vis": 0.5, "Undersøg": 0.25}) and b2.latest and not a1.latest
     ranking = {w.kind: w.ranking for w in weakest(result.tests)}
-    assert [name for name, _ in ranking["signalord"]] == ["Undersøg", "Vis"]
-    assert [share for _, share in ranking["signalord"]] == pytest.approx([(0.25 + 0.25) / 2, (0.625 + 0.5) / 2])
+    assert [name for name, _, _ in ranking["signalord"]] == ["Undersøg", "Vis"]
+    assert [share for _, share, _ in ranking["signalord"]] == pytest.approx([(0.25 + 0.25) / 2, (0.625 + 0.5) / 2])
+    assert [classes for *_, classes in ranking["signalord"]] == [2, 2]  # what each figure rests on (review)
     assert ranking["fagområde"][0][0] == "Funktioner"
     assert ranking["fagområde"][0][1] == pytest.approx((0.25 + 0.25) / 2)
     assert below_level(a2, 0.5) == [("Bo", ["Geometri", "Funktioner"], 2)]

@@ -469,7 +469,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
             raise click.ClickException("Gem nøglefilen et andet sted end oversigten, så de ikke sendes sammen.")
         key = load_or_create_key(pseudonym_key)
     result = run_consolidation(folder, output, termin, workers, passwords, key, encrypt, school)
-    say(describe(result, folder, output))
+    say(describe(result, folder, output, encrypted=encrypt is not None))
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
 
@@ -509,7 +509,7 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
     return result
 
 
-def describe(result: Consolidation, folder: Path, output: Path) -> str:
+def describe(result: Consolidation, folder: Path, output: Path, encrypted: bool = False) -> str:
     """The short Danish summary printed after consolidation."""
     own = sum(1 for status in result.files if status.own_output)
     total = len(result.files) - own
@@ -528,14 +528,14 @@ def describe(result: Consolidation, folder: Path, output: Path) -> str:
                      f"{plural(len(result.tests), 'prøve', 'prøver')} i oversigten.")
         for item in weakest(result.tests):
             if item.kind == "signalord" and item.ranking:
-                name, share = item.ranking[0]
+                name, share, _ = item.ranking[0]
                 lines.append(printable(f"Svageste signalord i {item.subject.lower()}: {name} ({percent(share)} af maks)."))
     lines.append(f"{plural(problem_count(result.problems), 'problem', 'problemer')} (se arket Problemer).")
     if len(result.terms_used) > 1:
         lines.append(printable(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)})."))
     for status in result.skipped:
         lines.append(printable(f"  Sprunget over: {status.file}: {status.note}"))
-    lines.append(f"Oversigten er gemt i {output}")
+    lines.append(f"Oversigten er gemt{' krypteret' * encrypted} i {output}")
     return "\n".join(lines)
 
 

@@ -152,6 +152,11 @@ def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def danish_list(items: list[str]) -> str:
+    """'a, b og c'."""
+    return " og ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
     """Workbooks under `folder` (recursive, sorted), and other spreadsheet files found.
 
@@ -784,7 +789,7 @@ def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term | None) 
             few.append(f"{measure} ({now} {'mod' if previous else 'af'} {before})")
     if not few:
         return
-    subjects = " og ".join([", ".join(few[:-1]), few[-1]] if len(few) > 1 else few)
+    subjects = danish_list(few)
     if previous:
         rated_text = f"færre end halvt så mange elever vurderet i {subjects} som i {previous.label.lower()}"
     else:
@@ -909,6 +914,18 @@ def _share(counts: dict[int, int], levels: tuple[int, ...]) -> float | None:
     return None if total == 0 else sum(counts[v] for v in levels) / total
 
 
+KIND_NAMES = {"elevvurdering": "elevvurderingsskema", "overblik": "overbliksark", "aarshjul": "årshjul"}
+KIND_PLURALS = {"elevvurdering": "elevvurderingsskemaer", "overblik": "overbliksark", "aarshjul": "årshjul"}
+
+
+def _read_kinds(result: Consolidation) -> str:
+    """'6 elevvurderingsskemaer og 3 overbliksark': what the summary is made from (review:
+    "9 skemaer" counted the overbliksark among the ratings)."""
+    kinds = Counter(f.data.kind for f in result.files if f.read and f.data)
+    return danish_list([plural(kinds[kind], KIND_NAMES[kind], KIND_PLURALS[kind]) for kind in KIND_NAMES if kinds[kind]]) \
+        or "ingen skemaer"
+
+
 def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Oversigt")
     sheet.write_string(0, 0, "Skoleoversigt · elevvurderinger", formats["title"])
@@ -916,7 +933,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.write_string(
         1, 0,
         f"{', '.join(schools) or 'Ingen skemaer med vurderinger'} · lavet {date.today():%d.%m.%Y} ud fra "
-        f"{plural(result.read_count, 'skema', 'skemaer')}. Fordeling pr. klasse og fag i den valgte termin; "
+        f"{_read_kinds(result)}. Fordeling pr. klasse og fag i den valgte termin; "
         "ændringer er regnet for de elever, der er vurderet i både den og terminen før.",
         formats["note"],
     )
@@ -1086,8 +1103,8 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
         formats["note"],
     )
     labels = result.terms_with_data
-    sheet.set_row(3, 32)  # "Klasse (valgt termin)" takes two lines
-    _headers(sheet, 3, ["Klasse (valgt termin)", "Fag"] + labels, formats, [12, 10] + [12] * len(labels))
+    sheet.set_row(3, 45)  # "Klasse (navn i den valgte termin)" takes three lines
+    _headers(sheet, 3, ["Klasse (navn i den valgte termin)", "Fag"] + labels, formats, [12, 10] + [12] * len(labels))
     row = 3
     for summary in result.classes:
         data = summary.data
@@ -1112,7 +1129,7 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
 
 def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Problemer")
-    sheet.write_string(0, 0, "Problemer fundet under læsningen", formats["title"])
+    sheet.write_string(0, 0, "Problemer fundet, da skemaerne blev læst", formats["title"])
     sheet.write_string(1, 0, "Send rækkerne til den lærer, der har udfyldt skemaet. Cellen viser, hvor i filen problemet er.", formats["note"])
     widths = [34, 14, 8, 60, 50, 20]
     _headers(sheet, 3, PROBLEM_HEADERS, formats, widths)
@@ -1143,14 +1160,16 @@ def _file_class(status: FileStatus) -> str:
 def _files_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Filer")
     sheet.write_string(0, 0, "Filer i mappen", formats["title"])
-    _headers(sheet, 2, ["Fil", "Status", "Skabelon", "Skole", "Klasse", "Termin brugt", "Værdier", "Bemærkning"],
-             formats, [34, 12, 14, 20, 8, 14, 11, 60])
+    sheet.write_string(1, 0, "Senest gemt: den dato, skemaet sidst blev gemt i Excel eller LibreOffice (UTC).",
+                       formats["note"])
+    _headers(sheet, 2, ["Fil", "Status", "Skabelon", "Skole", "Klasse", "Opgjort for termin", "Læste værdier",
+                        "Senest gemt", "Bemærkning"], formats, [34, 12, 14, 20, 8, 14, 11, 12, 60])
     for row, status in enumerate(result.files, start=3):
         data = status.data
         cells = [
             status.file,
             "Læst" if status.read else "Ikke et skema" if status.own_output else "Sprunget over",
-            data.kind if data else "",
+            KIND_NAMES.get(data.kind, data.kind) if data else "",
             data.school if data else "",
             _file_class(status),
             status.term.label if status.term else "",
@@ -1158,6 +1177,8 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
         for col, value in enumerate(cells):
             sheet.write_string(row, col, value, formats["text"])
         _number(sheet, row, 6, status.record_count if data else None, formats["int"])
-        sheet.write_string(row, 7, status.note, formats["wrap"])
+        # the leaders' deadline (seed 000: sent four working days before the samtale) is checked by this date
+        sheet.write_string(row, 7, f"{data.saved_at:%d.%m.%Y}" if data and data.saved_at else "", formats["text"])
+        sheet.write_string(row, 8, status.note, formats["wrap"])
     sheet.freeze_panes(3, 0)
     print_wide(sheet, 2, SUMMARY_HEADER, CONFIDENTIAL)

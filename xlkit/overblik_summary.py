@@ -44,7 +44,7 @@ class TestSummary:
 class Weakest:
     subject: str
     kind: str  # "fagområde" | "signalord"
-    ranking: list[tuple[str, float]] = field(default_factory=list)  # weakest first
+    ranking: list[tuple[str, float, int]] = field(default_factory=list)  # (name, mean share, classes), weakest first
 
 
 def summarise(data: WorkbookData, term_label: str | None = None) -> list[TestSummary]:
@@ -98,20 +98,21 @@ def weakest(summaries: list[TestSummary]) -> list[Weakest]:
                 for name, share in getattr(summary, attribute).items():
                     if share is not None:
                         values.setdefault(name, []).append(share)
-            ranking = sorted(((name, sum(v) / len(v)) for name, v in values.items()), key=lambda item: item[1])
+            ranking = sorted(((name, rules.mean_of_values(v), len(v)) for name, v in values.items()), key=lambda item: item[1])
             result.append(Weakest(subject, kind, ranking))
     return result
 
 
 def below_level(summary: TestSummary, level: float) -> list[tuple[str, list[str], int]]:
-    """Students below `level` in more than half of the fagområder they have results in."""
+    """Students below `level` in more than half of the fagområder they have results in, those
+    below in the most first (the ones to talk about first)."""
     students = []
     for key, areas in summary.student_areas.items():
         measured = {a: v for a, v in areas.items() if v is not None}
         low = [a for a, v in measured.items() if v < level]
         if measured and len(low) * 2 > len(measured):
             students.append((summary.names[key], low, len(measured)))
-    return sorted(students)
+    return sorted(students, key=lambda student: (-len(student[1]) / student[2], student[0]))
 
 
 # ---------------------------------------------------------------------------
@@ -218,18 +219,21 @@ def _share(sheet, row, col, value, formats) -> None:
 def _weakest_sheet(workbook, summaries, formats) -> None:
     sheet = workbook.add_worksheet("Svageste områder")
     sheet.write_string(0, 0, "Skolens svageste signalord og fagområder", formats["title"])
-    sheet.write_string(1, 0, "Gennemsnit af klassernes seneste prøve i faget; laveste først.", formats["note"])
+    sheet.write_string(1, 0, "Gennemsnit af klassernes seneste prøve i faget; laveste først. Klasser: hvor mange "
+                             "klassers prøve tallet bygger på.", formats["note"])
     row = 3
     for item in weakest(summaries):
         sheet.write_string(row, 0, f"{item.subject}: {item.kind}", formats["header"])
         sheet.write_string(row, 1, "Andel af maks", formats["header"])
-        for name, share in item.ranking:
+        sheet.write_string(row, 2, "Klasser", formats["header"])
+        for name, share, classes in item.ranking:
             row += 1
             sheet.write_string(row, 0, name, formats["text"])
             sheet.write_number(row, 1, share, formats["pct"])
+            sheet.write_number(row, 2, classes, formats["int"])
         row += 2
     sheet.set_column(0, 0, 34)
-    sheet.set_column(1, 1, 14)
+    sheet.set_column(1, 2, 14)
     print_wide(sheet, None, SUMMARY_HEADER, CONFIDENTIAL)
 
 
@@ -242,10 +246,11 @@ def _below_sheet(workbook, summaries, formats) -> None:
     sheet = workbook.add_worksheet("Elever under niveau")
     levels = sorted({level_of(s) for s in summaries})
     shown = percent(levels[0]) if len(levels) == 1 else f"skemaets egen grænse ({', '.join(map(percent, levels))})"
-    sheet.write_string(0, 0, "Elever under niveau i de fleste fagområder", formats["title"])
+    sheet.write_string(0, 0, f"Elever under {shown} af maks i de fleste fagområder", formats["title"])
     sheet.write_string(1, 0, f"Seneste prøve pr. klasse og fag: elever under {shown} af maks i mere end halvdelen "
-                             "af fagområderne. Fortroligt: del kun med dem, der skal bruge det.", formats["note"])
-    headers = ["Klasse", "Fag", "Prøve", "Elev", "Fagområder under niveau"]
+                             "af fagområderne, de fleste fagområder først. Fortroligt: del kun med dem, der skal bruge "
+                             "det.", formats["note"])
+    headers = ["Klasse", "Fag", "Prøve", "Elev", f"Fagområder under {shown if len(levels) == 1 else 'grænsen'}"]
     for col, header in enumerate(headers):
         sheet.write_string(3, col, header, formats["header"])
     row = 3
