@@ -60,6 +60,11 @@ def test_hand_computed_figures(school, tmp_path):
     assert mat[3:5] == (1, 3) and mat[20:23] == (0, None, None)  # Anna's MAT 4 has no term before it
     assert rows[("8.B", "DANSK")][15] == 3 and rows[("8.B", "DANSK")][17] in ("", None)
     assert rows[("8.B", "DANSK")][20] is None  # a first term has nothing to compare with
+    # all classes together: what the leaders added up by hand (review)
+    everyone = rows[("Alle klasser", "DANSK")]
+    assert everyone[2:10] == ("Flere terminer", 6, 0, 1, 1, 1, 1, 2)
+    assert everyone[15] == pytest.approx(20 / 6) and everyone[17:24] == ("Efterår 2026", 3.5, 0.25, 4, 0, 0, 2)
+    assert list(rows)[-3:] == [("Alle klasser", "DANSK"), ("Alle klasser", "MAT"), ("Alle klasser", "SOC")]
 
 
 def test_changes_are_counted_for_the_same_students(tmp_path, spec):

@@ -870,6 +870,7 @@ def _formats(workbook, scale: Scale | None) -> dict:
         "header_up": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True,
                                           "rotation": 90, "align": "center", "valign": "bottom"}),
         "text": workbook.add_format({**border, "valign": "top"}),
+        "total_text": workbook.add_format({**border, "valign": "top", "bold": True}),
         "wrap": workbook.add_format({**border, "text_wrap": True, "valign": "top"}),
         "int": workbook.add_format({**border, "num_format": "0", "align": "center"}),
         "pct": workbook.add_format({**border, "num_format": "0%", "align": "center"}),
@@ -926,6 +927,59 @@ def _read_kinds(result: Consolidation) -> str:
         or "ingen skemaer"
 
 
+@dataclass
+class OverviewRow:
+    """One row of the Oversigt sheet: a class's subject, or all classes' together."""
+
+    class_name: str
+    measure: str
+    term: str
+    previous: str  # the term compared with; empty in a class's first term
+    counts: dict[int, int]
+    before: dict[int, int]
+    change: rules.SameStudentsChange
+    not_rated: int
+    in_focus: int
+    all_classes: bool = False
+
+
+ALL_CLASSES = "Alle klasser"
+
+
+def _overview_rows(result: Consolidation) -> list[OverviewRow]:
+    """A row per class and subject, then, with more than one class, a row per subject for all
+    of them (review: the leaders added the classes up by hand for their meeting)."""
+    rows = []
+    for summary in result.classes:
+        for measure in summary.data.measures:
+            rows.append(OverviewRow(
+                summary.data.class_name(summary.term), measure, summary.term.label,
+                summary.previous.label if summary.previous else "", summary.counts[measure],
+                summary.previous_counts[measure], summary.changes.get(measure, rules.SameStudentsChange(0, None, None)),
+                summary.not_rated.get(measure, 0), sum(1 for f in summary.focus if measure in f["measures"]),
+            ))
+    if len(result.classes) < 2:
+        return rows
+    totals = []
+    for measure in dict.fromkeys(row.measure for row in rows):
+        same = [row for row in rows if row.measure == measure]
+        totals.append(OverviewRow(
+            ALL_CLASSES, measure, _one_or_several({row.term for row in same}),
+            _one_or_several({row.previous for row in same if row.previous}), _added([row.counts for row in same]),
+            _added([row.before for row in same]), rules.SameStudentsChange.pooled([row.change for row in same]),
+            sum(row.not_rated for row in same), sum(row.in_focus for row in same), all_classes=True,
+        ))
+    return rows + totals
+
+
+def _one_or_several(terms: set[str]) -> str:
+    return "" if not terms else next(iter(terms)) if len(terms) == 1 else "Flere terminer"
+
+
+def _added(distributions: list[dict[int, int]]) -> dict[int, int]:
+    return {level: sum(d.get(level, 0) for d in distributions) for level in distributions[0]}
+
+
 def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet = workbook.add_worksheet("Oversigt")
     sheet.write_string(0, 0, "Skoleoversigt · elevvurderinger", formats["title"])
@@ -963,7 +1017,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
                 "Elever i fokus i faget"]
     header_row = 3
     _headers(sheet, header_row, headers, formats,
-             [8, 10, 14, 9, 9] + [9] * (2 * levels) + [11, 9, 14, 10, 10, 10, 11, 12, 9])
+             [12, 10, 14, 9, 9] + [9] * (2 * levels) + [11, 9, 14, 10, 10, 10, 11, 12, 9])
     first_level_col = 5
     for i, level in enumerate(scale.levels):
         sheet.write_string(header_row, first_level_col + i, headers[first_level_col + i], formats[f"level_{level.value}"])
@@ -972,36 +1026,34 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.set_row(header_row, 60)  # four lines: "Ændring andel 1–2, samme elever" (review: cut at three)
     change_col = first_level_col + 2 * levels + 6
     row = header_row
-    for summary in result.classes:
-        for measure in summary.data.measures:
-            row += 1
-            counts, before = summary.counts[measure], summary.previous_counts[measure]
-            change = summary.changes.get(measure, rules.SameStudentsChange(0, None, None))
-            in_focus = sum(1 for f in summary.focus if measure in f["measures"])
-            sheet.write_string(row, 0, summary.data.class_name(summary.term), formats["text"])
-            sheet.write_string(row, 1, measure, formats["text"])
-            sheet.write_string(row, 2, summary.term.label, formats["text"])
-            total = sum(counts.values())
-            sheet.write_number(row, 3, total, formats["int"])
-            _number(sheet, row, 4, summary.not_rated.get(measure), formats["int"])
-            col = first_level_col
-            for level in scale.levels:
-                sheet.write_number(row, col, counts[level.value], formats["int"])
-                col += 1
-            for level in scale.levels:
-                _number(sheet, row, col, counts[level.value] / total if total else None, formats["pct"])
-                col += 1
-            _number(sheet, row, col, rules.mean_of(counts), formats["mean"])
-            _number(sheet, row, col + 1, _share(counts, low), formats["pct"])
-            sheet.write_string(row, col + 2, summary.previous.label if summary.previous else "", formats["text"])
-            _number(sheet, row, col + 3, rules.mean_of(before), formats["mean"])
-            _number(sheet, row, col + 4, _share(before, low), formats["pct"])
-            _number(sheet, row, col + 5, change.students if summary.previous else None, formats["int"])
-            _number(sheet, row, col + 6, None if change.mean is None else _as_shown(change.mean, 2), formats["change"])
-            _number(sheet, row, col + 7, None if change.share_low is None else _as_shown(change.share_low, 2),  # whole %
-                    formats["pct_change"])
-            sheet.write_number(row, col + 8, in_focus, formats["int"])
-            sheet.write_string(row, col + 9, f"{summary.data.class_name(summary.term)} {measure}")
+    for figures in _overview_rows(result):
+        row += 1
+        text = formats["total_text"] if figures.all_classes else formats["text"]
+        sheet.write_string(row, 0, figures.class_name, text)
+        sheet.write_string(row, 1, figures.measure, text)
+        sheet.write_string(row, 2, figures.term, text)
+        counts, before, change = figures.counts, figures.before, figures.change
+        total = sum(counts.values())
+        sheet.write_number(row, 3, total, formats["int"])
+        _number(sheet, row, 4, figures.not_rated, formats["int"])
+        col = first_level_col
+        for level in scale.levels:
+            sheet.write_number(row, col, counts[level.value], formats["int"])
+            col += 1
+        for level in scale.levels:
+            _number(sheet, row, col, counts[level.value] / total if total else None, formats["pct"])
+            col += 1
+        _number(sheet, row, col, rules.mean_of(counts), formats["mean"])
+        _number(sheet, row, col + 1, _share(counts, low), formats["pct"])
+        sheet.write_string(row, col + 2, figures.previous, formats["text"])
+        _number(sheet, row, col + 3, rules.mean_of(before), formats["mean"])
+        _number(sheet, row, col + 4, _share(before, low), formats["pct"])
+        _number(sheet, row, col + 5, change.students if figures.previous else None, formats["int"])
+        _number(sheet, row, col + 6, None if change.mean is None else _as_shown(change.mean, 2), formats["change"])
+        _number(sheet, row, col + 7, None if change.share_low is None else _as_shown(change.share_low, 2),  # whole %
+                formats["pct_change"])
+        sheet.write_number(row, col + 8, figures.in_focus, formats["int"])
+        sheet.write_string(row, col + 9, f"{figures.class_name} {figures.measure}")
     last_row = row
     label_col = len(headers)
     sheet.set_column(label_col, label_col, None, None, {"hidden": True})  # chart labels only

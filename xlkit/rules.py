@@ -98,6 +98,16 @@ class SameStudentsChange:
     mean: float | None
     share_low: float | None
 
+    @classmethod
+    def pooled(cls, changes: list[SameStudentsChange]) -> SameStudentsChange:
+        """The change of several classes together, each student counted once."""
+        measured = [c for c in changes if c.students]
+        students = sum(c.students for c in measured)
+        if not students:
+            return cls(0, None, None)
+        return cls(students, sum(c.mean * c.students for c in measured) / students,
+                   sum(c.share_low * c.students for c in measured) / students)
+
 
 def change_for_same_students(now: dict[str, float], before: dict[str, float], at_or_below: int) -> SameStudentsChange:
     """The change of a class between two terms, counted only for the students rated in
