@@ -575,13 +575,44 @@ def test_consolidation_of_a_hand_computed_example(tmp_path, ospec):
     assert [classes for *_, classes in ranking["signalord"]] == [2, 2]  # what each figure rests on (review)
     assert ranking["fagområde"][0][0] == "Funktioner"
     assert ranking["fagområde"][0][1] == pytest.approx((0.25 + 0.25) / 2)
-    assert below_level(a2, 0.5) == [("Bo", ["Geometri", "Funktioner"], 2)]
+    assert [student[1:] for student in below_level(a2, 0.5)] == [("Bo", ["Geometri", "Funktioner"], 2)]
     out = write_summary(result, tmp_path / "o.xlsx")
     heat = openpyxl.load_workbook(out)["Prøver – signalord"]
     rows = {(r[0], r[2]): r for r in heat.iter_rows(min_row=5, values_only=True)}
     # elever, i alt (Anna 6/8, Bo 1/8), Undersøg (2/4, 0/4), Vis (4/4, 1/4)
     assert rows[("9.A", "Prøve 2")][4] == "9. klasse"
     assert rows[("9.A", "Prøve 2")][5:] == pytest.approx((2, (0.75 + 0.125) / 2, (0.5 + 0) / 2, (1 + 0.25) / 2))
+
+
+def test_ratings_and_test_results_stand_side_by_side(tmp_path, ospec, spec):
+    """The leader matched names across sheets by hand (review): a student in focus gets the
+    latest test result, and a student under niveau the teacher's ratings. Anna is found by
+    name, Bo by UNI-login; Cai's login is Dina's in the other workbook: said, and not matched."""
+    from tests.test_consolidate import fill
+    from xlkit.templates import elevvurdering
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    pa = {(0, "Prøve 2", "1"): 4, (0, "Prøve 2", "2"): 2,   # Anna 6/8
+          (1, "Prøve 2", "1"): 1, (1, "Prøve 2", "2"): 0,   # Bo 1/8: under 50 % in both fagområder
+          (2, "Prøve 2", "1"): 0, (2, "Prøve 2", "2"): 1}   # Cai 1/8
+    overblik.build(ospec, folder / "ob.xlsx", "S", "A", [TEST_2],
+                   [Student("Anna"), Student("Bo", "bo9a"), Student("Cai", "x9a")], pa)
+    ratings = elevvurdering.build(spec, folder / "ev.xlsx", "S", "A", 2026, 9,
+                                  [Student("Anna"), Student("Bo", "BO9A"), Student("Dina", "x9a")])
+    fill(ratings, {"E6": 2, "F6": 4, "E7": 4, "F7": 3, "E8": 1})  # Anna DANSK 2 and Dina DANSK 1: in focus
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert {f["student"]: f["latest_test"] for f in summary.focus} == {"Anna": "Matematik 75 %", "Dina": ""}
+    [test] = [t for t in result.tests if t.latest]
+    assert sorted(test.ratings.values()) == ["", "I fokus: DANSK 2 (Orange)", "Ikke i fokus: DANSK 4, MAT 3"]
+    assert {p.message for p in result.problems if p.code == "login-two-names"} == {
+        "Dina i 9.A har samme UNI-login som Cai (ob.xlsx).", "Cai i 9.A har samme UNI-login som Dina (ev.xlsx)."}
+    wb = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))
+    assert [row[5] for row in wb["Elever under niveau"].iter_rows(min_row=4, values_only=True) if row[3] == "Bo"] == [
+        "Ikke i fokus: DANSK 4, MAT 3"]
+    focus = {row[2]: row[6] for row in wb["Elever i fokus"].iter_rows(min_row=5, values_only=True)}
+    assert focus == {"Anna": "Matematik 75 %", "Dina": None}
 
 
 @pytest.mark.parametrize("key, change", [

@@ -33,7 +33,9 @@ from xlkit.records import Record, WorkbookData
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label
-from xlkit.workbook import CONFIDENTIAL, OUTPUT_KIND_PROPERTY, SUMMARY_HEADER, new_workbook, print_wide, written_whole
+from xlkit.workbook import (
+    CONFIDENTIAL, OUTPUT_KIND_PROPERTY, SUMMARY_HEADER, new_workbook, print_wide, write_text_or_blank, written_whole,
+)
 
 MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
 MAX_PROBLEM_ROWS = 50_000  # rows of the Problemer sheet, a few seconds to write; every file keeps its first ones
@@ -75,6 +77,8 @@ class ClassSummary:
     not_rated: dict[str, int] = field(default_factory=dict)  # subject -> students on the list without a rating
     from_text: int = 0  # ratings in the term read from text ("gul"): counted here, not by the class's sheet
     students: int = 0  # on the class list, or rated in the term
+    ratings: dict[str, tuple[str, str, dict[str, float]]] = field(default_factory=dict)  # student key -> (name,
+    # UNI-login, subject -> rating) in the term: to put ratings next to test results; the login is never written
 
 
 @dataclass
@@ -341,7 +345,56 @@ def consolidate(
             status.note = "; ".join(filter(None, [status.note, "tallet er for alle kopierne af klassen samlet"]))
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
+    _ratings_next_to_tests(result)
     return result
+
+
+def _ratings_next_to_tests(result: Consolidation) -> None:
+    """Each student in focus gets the latest test results, and each test result the teacher's
+    ratings: learning and well-being followed together (review: the leader matched names
+    across sheets by hand, and found a student rated MAT 4 at 15 % of the points). A student
+    is the same UNI-login at the same school, or else the same name in a class of the same
+    name (a name twice in a class, or a login under two names, is not matched)."""
+    tests = [(t, t.data.school, t.class_name, t.names, t.logins) for t in result.tests if t.latest]
+    classes = [(s, s.data.school, s.data.class_name(s.term), {key: name for key, (name, _, _) in s.ratings.items()},
+                {key: login for key, (_, login, _) in s.ratings.items()}) for s in result.classes]
+    names_of: dict[str, set[str]] = {}
+    for *_, names, logins in tests + classes:
+        for key, login in logins.items():
+            names_of.setdefault(login.casefold(), set()).add(names[key].casefold())
+    unsure = {login for login, names in names_of.items() if len(names) > 1}  # said as login-two-names
+    results: dict[tuple, list[str]] = {}
+    for test, *student_list in tests:
+        for key, identity in _identities(*student_list, unsure).items():
+            if (total := test.student_totals.get(key)) is not None:
+                for found in identity:
+                    results.setdefault(found, []).append(f"{test.test.subject} {rules.percent(total)}")
+    ratings: dict[tuple, str] = {}
+    for summary, *student_list in classes:
+        in_focus = {f["key"]: f for f in summary.focus}
+        for key, identity in _identities(*student_list, unsure).items():
+            values = summary.ratings[key][2]
+            text = (f"I fokus: {in_focus[key]['reasons']}" if key in in_focus else
+                    "Ikke i fokus: " + ", ".join(f"{m} {danish_number(v)}" for m, v in values.items()))
+            ratings.update(dict.fromkeys(identity, text))
+            if key in in_focus:
+                in_focus[key]["latest_test"] = "; ".join(next((results[i] for i in identity if i in results), []))
+    for test, *student_list in tests:
+        for key, identity in _identities(*student_list, unsure).items():
+            test.ratings[key] = next((ratings[i] for i in identity if i in ratings), "")
+
+
+def _identities(school: str, class_name: str, names: dict[str, str], logins: dict[str, str],
+                unsure: set[str]) -> dict[str, list[tuple]]:
+    """Per student key, what finds the student in another workbook: the UNI-login first (not
+    one in `unsure`), then the name in the class (not when two students of the class share it)."""
+    counted = Counter(name.casefold() for name in names.values())
+    found = {}
+    for key, name in names.items():
+        login = logins.get(key, "").casefold()
+        found[key] = ([("login", school.casefold(), login)] if login and login not in unsure else []) + (
+            [("name", school.casefold(), class_name, name.casefold())] if counted[name.casefold()] == 1 else [])
+    return found
 
 
 def _share_equal_values(item: FileResult, shared: dict) -> FileResult:
@@ -438,8 +491,8 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
-    """The same UNI-login in two classes (a student who moved) and workbooks made by a newer
-    xlkit: both are kept and reported."""
+    """The same UNI-login in two classes (a student who moved) or under two names in one class,
+    and workbooks made by a newer xlkit: all are kept and reported."""
     classes_of: dict[str, dict[str, tuple[tuple, str, str]]] = {}
     for item in read:
         data = item.data
@@ -463,6 +516,16 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
                     "student-in-two-classes", f"{name} i {class_name} har samme UNI-login som en elev i {others}.",
                     "Eleven er medtaget begge steder. Er det samme elev, der er flyttet, så fjern eleven fra den gamle "
                     "klasses skema; er det to elever, så ret det UNI-login, der er skrevet forkert.", file, student=name))
+        elif len({name.casefold() for _, _, name in places.values()}) > 1:
+            # review: the login of one student typed under another's name; the summary then puts one student's
+            # test results next to the other's ratings
+            for file, (_, class_name, name) in sorted(places.items()):
+                others = ", ".join(f"{other_name} ({other_file})" for other_file, (_, _, other_name)
+                                   in sorted(places.items()) if other_name.casefold() != name.casefold())
+                result.problems.append(Problem(
+                    "login-two-names", f"{name} i {class_name} har samme UNI-login som {others}.",
+                    "Begge er medtaget. Ret navnet eller UNI-loginet, der er skrevet forkert, så eleven kan findes "
+                    "på tværs af skemaerne.", file, student=name))
 
 
 def _cohort(data: WorkbookData) -> tuple:
@@ -692,6 +755,7 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
                 "measures": {m for m, found in per_measure.items() if found},
                 "current": {m: rated(term, m).get(key) for m in data.measures},
                 "before": None if previous is None else rules.focus_text(before) or "Nej",
+                "key": key, "latest_test": "",
             })
     focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
     labels = {t.index: t.label for t in data.terms}
@@ -711,8 +775,11 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
                 data.problems.append(_unrated_in_focus(data, students[key], measure, found, previous, term,
                                                        f"{column}{_row_of_key(key)[0]}"))
     from_text = sum(1 for record in data.records if record.term.index == term.index and record.from_text)
+    now = {key: {m: rated(term, m)[key] for m in data.measures if key in rated(term, m)}
+           for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
+    ratings = {key: (students[key].student, students[key].uni_login, values) for key, values in now.items()}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means, changes, not_rated,
-                        from_text, in_class)
+                        from_text, in_class, ratings)
 
 
 def _term_before(data: WorkbookData, term: Term | None) -> Term | None:
@@ -1106,7 +1173,9 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     measures = list(dict.fromkeys(m for summary in result.classes for m in summary.data.measures))
     # without Nr when none is known: pseudonyms leave it out, as class and Nr would name the student
     with_nr = any(f["nr"] is not None for summary in result.classes for f in summary.focus)
-    headers = ["Klasse"] + ["Nr"] * with_nr + ["Elev", "Termin", "Begrundelse", "I fokus i terminen før"] + measures
+    with_tests = bool(result.tests)  # an overbliksark in the folder: the student's latest test results too
+    headers = (["Klasse"] + ["Nr"] * with_nr + ["Elev", "Termin", "Begrundelse", "I fokus i terminen før"]
+               + ["Seneste prøve, andel af maks"] * with_tests + measures)
     sheet.write_string(0, 0, "Elever i fokus", formats["title"])
     rule = result.focus_rule or rules.FocusRule()
     sheet.write_string(
@@ -1120,7 +1189,7 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     if per_class:
         sheet.write_string(2, 0, f"{plural(result.focus_count, 'elev', 'elever')} i fokus (hver elev én gang). "
                            + "; ".join(per_class) + ".", formats["note"])
-    _headers(sheet, 3, headers, formats, [8] + [5] * with_nr + [26, 14, 48, 30] + [8] * len(measures))
+    _headers(sheet, 3, headers, formats, [8] + [5] * with_nr + [26, 14, 48, 30] + [22] * with_tests + [8] * len(measures))
     first_measure = len(headers) - len(measures)
     row = 3
     for summary in result.classes:
@@ -1133,7 +1202,9 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
                 else:
                     sheet.write_string(row, col, value, formats["text"])
             sheet.write_string(row, len(cells), focus["reasons"], formats["wrap"])
-            sheet.write_string(row, len(cells) + 1, focus["before"] or "", formats["wrap"])
+            write_text_or_blank(sheet, row, len(cells) + 1, focus["before"], formats["wrap"])
+            if with_tests:
+                write_text_or_blank(sheet, row, len(cells) + 2, focus["latest_test"], formats["wrap"])
             for i, measure in enumerate(measures):
                 value = focus["current"].get(measure)
                 fmt = formats.get(f"cell_{int(value)}", formats["int"]) if value is not None else formats["blank"]

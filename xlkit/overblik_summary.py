@@ -17,7 +17,7 @@ from xlkit.records import WorkbookData
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
 from xlkit.templates.overblik import SEASONS, school_term, student_result
 from xlkit.terms import parse_term_label
-from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, print_wide
+from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, print_wide, write_text_or_blank
 
 
 MAX_HEAT_COLUMNS = 200  # fagområder or signalord side by side; a real subject's tests have 5–20
@@ -38,6 +38,9 @@ class TestSummary:
     student_areas: dict[str, dict[str, float | None]]  # student key -> area -> share
     names: dict[str, str]  # student key -> name
     latest: bool = False
+    student_totals: dict[str, float | None] = field(default_factory=dict)  # student key -> share of the maximum
+    logins: dict[str, str] = field(default_factory=dict)  # student key -> UNI-login: to find the ratings, never written
+    ratings: dict[str, str] = field(default_factory=dict)  # student key -> the teacher's ratings in words (consolidate)
 
 
 @dataclass
@@ -60,9 +63,11 @@ def summarise(data: WorkbookData, term_label: str | None = None) -> list[TestSum
             continue
         by_student: dict[str, dict[str, float]] = {}
         names: dict[str, str] = {}
+        logins: dict[str, str] = {}
         for record in records:
             by_student.setdefault(record.student_key, {})[record.measure] = record.value
             names[record.student_key] = record.student
+            logins[record.student_key] = record.uni_login
         shares = {key: student_result(test, [points.get(task.id) for task in test.tasks])
                   for key, points in by_student.items()}
         summaries.append(TestSummary(
@@ -71,6 +76,7 @@ def summarise(data: WorkbookData, term_label: str | None = None) -> list[TestSum
             areas={a: rules.mean_of_values([v.areas[a] for v in shares.values()]) for a in test.areas},
             signals={s: rules.mean_of_values([v.signals[s] for v in shares.values()]) for s in test.signals},
             student_areas={k: v.areas for k, v in shares.items()}, names=names,
+            student_totals={k: v.total for k, v in shares.items()}, logins=logins,
         ))
     if summaries:
         summaries[-1].latest = True
@@ -111,8 +117,8 @@ def below_level(summary: TestSummary, level: float) -> list[tuple[str, list[str]
         measured = {a: v for a, v in areas.items() if v is not None}
         low = [a for a, v in measured.items() if v < level]
         if measured and len(low) * 2 > len(measured):
-            students.append((summary.names[key], low, len(measured)))
-    return sorted(students, key=lambda student: (-len(student[1]) / student[2], student[0]))
+            students.append((key, summary.names[key], low, len(measured)))
+    return sorted(students, key=lambda student: (-len(student[2]) / student[3], student[1]))
 
 
 # ---------------------------------------------------------------------------
@@ -251,21 +257,25 @@ def _below_sheet(workbook, summaries, formats) -> None:
                              "af fagområderne, de fleste fagområder først. Fortroligt: del kun med dem, der skal bruge "
                              "det.", formats["note"])
     headers = ["Klasse", "Fag", "Prøve", "Elev", f"Fagområder under {shown if len(levels) == 1 else 'grænsen'}"]
+    with_ratings = any(text for summary in summaries for text in summary.ratings.values())
+    headers += ["Lærerens vurdering (elevvurdering)"] * with_ratings
     for col, header in enumerate(headers):
         sheet.write_string(3, col, header, formats["header"])
     row = 3
     for summary in sorted((s for s in summaries if s.latest), key=lambda s: (s.test.subject, s.class_name)):
         level = f" under {percent(level_of(summary))}" if len(levels) > 1 else ""
-        for name, low, measured in below_level(summary, level_of(summary)):
+        for key, name, low, measured in below_level(summary, level_of(summary)):
             row += 1
-            for col, value in enumerate((summary.class_name, summary.test.subject, summary.test.name, name,
-                                         f"{len(low)} af {measured}{level}: {', '.join(low)}")):
-                sheet.write_string(row, col, value, formats["wrap"] if col == 4 else formats["text"])
+            cells = [summary.class_name, summary.test.subject, summary.test.name, name,
+                     f"{len(low)} af {measured}{level}: {', '.join(low)}"] + [summary.ratings.get(key, "")] * with_ratings
+            for col, value in enumerate(cells):
+                write_text_or_blank(sheet, row, col, value, formats["wrap"] if col >= 4 else formats["text"])
     if row == 3:
         sheet.write_string(4, 0, "Ingen elever under niveau i de fleste fagområder.", formats["note"])
     sheet.set_column(0, 1, 10)
     sheet.set_column(2, 2, 26)
     sheet.set_column(3, 3, 24)
-    sheet.set_column(4, 4, 70)
+    sheet.set_column(4, 4, 70 - 22 * with_ratings)
+    sheet.set_column(5, 5, 44)
     sheet.freeze_panes(4, 0)
     print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)

@@ -275,7 +275,7 @@ def generated_at(now: datetime | None = None) -> str:
 
 
 def write_text_or_blank(sheet, row: int, col: int, text: str, fmt) -> None:
-    """An input cell: the text, or a truly blank (formatted) cell rather than an empty string."""
+    """The text, or a truly blank (formatted) cell rather than an empty string."""
     if text:
         sheet.write_string(row, col, text, fmt)
     else:
