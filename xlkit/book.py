@@ -3,7 +3,7 @@
 Values come from python-calamine (Rust, far faster than openpyxl); the small parts calamine
 does not expose (defined names, sheet files, document dates) are parsed here with
 defusedxml. Before anything is parsed the caller has checked the zip directory
-(reader.check_zip).
+(package.check_zip).
 
 calamine never opens the teacher's file: it reads a small package written here from the
 sheets the readers ask for, each checked first, so a forged cell at XFD1048576 is cut away
@@ -667,7 +667,7 @@ class Book(BaseBook):
     sheet_type = BookSheet
 
     def __init__(self, archive: zipfile.ZipFile):
-        self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
+        self.archive = archive  # checked against the zip limits by the reader (package.check_zip)
         names = set(self.archive.namelist())
         if "xl/workbook.bin" in names:
             raise InvalidWorkbook("Filen er en binær Excel-projektmappe (.xlsb). Åbn den i Excel, og gem den som "

@@ -68,7 +68,7 @@ def printable_lines(text: str) -> str:
 
 
 def say(text: str) -> None:
-    """click.echo for every message."""
+    """Every message goes out through here: click.echo, with unprintable characters removed."""
     click.echo(printable_lines(text))
 
 

@@ -405,8 +405,7 @@ def _share_equal_values(item: FileResult, shared: dict) -> FileResult:
         return None if value is None else shared.setdefault(value, value)
 
     data = item.data
-    data.scale, data.focus_rule, data.thresholds, data.trend = map(one, (data.scale, data.focus_rule,
-                                                                        data.thresholds, data.trend))
+    data.scale, data.focus_rule, data.thresholds = map(one, (data.scale, data.focus_rule, data.thresholds))
     data.terms = [one(term) for term in data.terms]
     data.tests = [one(test) for test in data.tests]
     if item.summary is not None:
@@ -759,7 +758,7 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
             })
     focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
     labels = {t.index: t.label for t in data.terms}
-    means = {(m, labels[i]): sum(v.values()) / len(v) for (i, m), v in values.items() if v}
+    means = {(m, labels[i]): rules.mean_of_values(list(v.values())) for (i, m), v in values.items() if v}
     changes = {m: rules.change_for_same_students(rated(term, m), rated(previous, m), data.focus_rule.at_or_below)
                for m in data.measures}
     listed = {name.casefold() for name, _ in data.roster}

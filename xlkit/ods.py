@@ -116,7 +116,7 @@ class OdsBook(BaseBook):
     sheet_type = OdsSheet
 
     def __init__(self, archive: zipfile.ZipFile):
-        self.archive = archive  # checked against the zip limits by the reader (reader.check_zip)
+        self.archive = archive  # checked against the zip limits by the reader (package.check_zip)
         if "content.xml" not in archive.NameToInfo:
             raise InvalidWorkbook("Regnearket (.ods) mangler sit indhold (content.xml); filen er beskadiget.")
         self.sheet_cells: dict[str, _SheetCells] = {}

@@ -468,6 +468,3 @@ def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
         classes=tuple(classes), activities=tuple(activities), plan=tuple(plan),
     )
 
-
-def with_plan(spec: PlanSpec, plan: list[Assignment]) -> PlanSpec:
-    return replace(spec, plan=tuple(plan))

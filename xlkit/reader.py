@@ -53,14 +53,6 @@ def require_defusedxml() -> None:
         raise XlkitError("Pakken defusedxml mangler; xlkit læser ikke regneark uden den. Installér xlkit igen.")
 
 
-def read_bytes(path: str | Path, passwords: Sequence[str] = ()) -> bytes:
-    """The file's bytes, once, checked: size, password protection (decrypted in memory
-    with the first of `passwords` that fits), old binary formats, zip structure and bomb limits."""
-    data = _file_bytes(path, passwords)
-    check_zip(data).close()
-    return data
-
-
 def _file_bytes(path: str | Path, passwords: Sequence[str]) -> bytes:
     """The file's bytes (decrypted), refused when too large, encrypted without a password,
     an old binary format or not a zip file at all."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from xlkit.problems import Problem
-from xlkit.rules import FocusRule, PointsThresholds, Scale, TrendRule
+from xlkit.rules import FocusRule, PointsThresholds, Scale
 from xlkit.terms import Term
 
 
@@ -22,7 +22,6 @@ class Record:
     student_nr: int | None  # the Nr column, for display; None for a row a teacher inserted
     student: str
     uni_login: str
-    instrument: str  # template kind, e.g. elevvurdering
     measure: str  # e.g. the subject label DANSK
     term: Term
     value: float
@@ -47,9 +46,8 @@ class WorkbookData:
     scale: Scale | None = None
     focus_rule: FocusRule | None = None
     saved_at: datetime | None = None  # when the workbook was last saved (document properties)
-    # overblik only: the workbook's own colour thresholds, trend rule, level and tests
+    # overblik only: the workbook's own colour thresholds, level and tests
     thresholds: PointsThresholds | None = None
-    trend: TrendRule | None = None
     below_level: float | None = None
     tests: list = field(default_factory=list)
     # aarshjul only: the plan spec stored in the workbook and the table's rows

@@ -1,7 +1,7 @@
 """The single source of truth for status, trend and focus rules.
 
 Every rule exists twice on purpose: as a Python function (used by the reader, the
-consolidation and, later, the xlwings UDFs) and as the text of the native Excel formula
+consolidation and the xlwings UDFs) and as the text of the native Excel formula
 that templates write. Tests recalculate the formulas in LibreOffice and compare them with
 the Python functions, so the two faces cannot drift apart.
 """
@@ -414,15 +414,14 @@ def excel_points_status_formula(points_ref: str, max_ref: str, thresholds: Point
     )
 
 
-def excel_trend_formula(range_ref: str, length: int, rule: TrendRule, vertical: bool = False) -> str:
-    """Native twin of `trend` over a one-row (or one-column) range of `length` cells.
+def excel_trend_formula(range_ref: str, length: int, rule: TrendRule) -> str:
+    """Native twin of `trend` over a one-row range of `length` cells.
 
     SUMPRODUCT treats text as zero in its array arguments and ISNUMBER masks out gaps, so
     blanks and text drop out exactly as in Python; an error value gives blank.
     """
-    sep = ";" if vertical else ","
-    xs = "{" + sep.join(str(x) for x in range(1, length + 1)) + "}"
-    xxs = "{" + sep.join(str(x * x) for x in range(1, length + 1)) + "}"
+    xs = "{" + ",".join(str(x) for x in range(1, length + 1)) + "}"
+    xxs = "{" + ",".join(str(x * x) for x in range(1, length + 1)) + "}"
     mask = f"ISNUMBER({range_ref})"
     n = f"SUMPRODUCT(--{mask})"
     last = f"INDEX({range_ref},SUMPRODUCT(MAX({mask}*{xs})))"
@@ -446,8 +445,8 @@ def excel_trend_formula(range_ref: str, length: int, rule: TrendRule, vertical: 
 
 
 def excel_share_formula(points_range: str, max_range: str, mask: list[bool] | None = None,
-                        vertical: bool = False, step: float | None = None) -> str:
-    """Native twin of `share_of_max` over a one-row (or one-column) range.
+                        step: float | None = None) -> str:
+    """Native twin of `share_of_max` over a one-row range.
 
     Written as an ARRAY formula (write_array_formula): IF(ISNUMBER(...)) turns blanks,
     text and error values into 'not usable' cell by cell, so one pasted #N/A does not
@@ -455,8 +454,7 @@ def excel_share_formula(points_range: str, max_range: str, mask: list[bool] | No
     """
     usable = _usable(points_range, max_range, step)
     if mask is not None:
-        sep = ";" if vertical else ","
-        usable += "*{" + sep.join("1" if m else "0" for m in mask) + "}"
+        usable += "*{" + ",".join("1" if m else "0" for m in mask) + "}"
     possible = f"SUM({usable}*{max_range})"
     earned = f"SUM({usable}*IF(ISNUMBER({points_range}),{points_range},0))"
     return f'IFERROR(IF({possible}=0,"",{earned}/{possible}),"")'

@@ -29,10 +29,6 @@ class Term:
     school_year: int  # calendar year the school year starts in (2026 for 2026/27)
 
     @property
-    def id(self) -> str:
-        return f"{self.grade}-{self.season.id}"
-
-    @property
     def calendar_year(self) -> int:
         return self.school_year + self.season.year_offset
 

@@ -270,8 +270,8 @@ def print_wide(sheet, header_row: int | None = None, left: str = "", footer: str
     print_page(sheet, left, header_rows=None if header_row is None else (header_row, header_row), footer=footer)
 
 
-def generated_at(now: datetime | None = None) -> str:
-    return (now or datetime.now()).replace(microsecond=0).isoformat()
+def generated_at() -> str:
+    return datetime.now().replace(microsecond=0).isoformat()
 
 
 def write_text_or_blank(sheet, row: int, col: int, text: str, fmt) -> None:

@@ -91,7 +91,7 @@ def build(spec: PlanSpec, path: str | Path | BinaryIO, plan: list[Assignment] | 
     in_memory = hasattr(path, "write")  # a file object: nothing is written to disk
     path = path if in_memory else Path(path)
     workbook = new_workbook(path, in_memory=in_memory)
-    f = _formats(workbook, spec)
+    f = _formats(workbook)
     _plan_sheet(workbook, f, spec, plan, refs, findings)
     _grid_sheet(workbook, f, spec, weeks, plan, refs)
     _wheel_sheet(workbook, f, spec, weeks, plan, refs)
@@ -147,7 +147,7 @@ def spec_from_json(data: object, path: str = "(skemaet)") -> PlanSpec:
     return plan_from_data(shaped, path)
 
 
-def _formats(workbook, spec: PlanSpec) -> dict:
+def _formats(workbook) -> dict:
     border = {"border": 1, "border_color": "#9E9E9E"}
     center = {"align": "center", "valign": "vcenter"}
     f = {
@@ -583,7 +583,7 @@ def _class_sheet(workbook, f, spec, weeks, plan, refs) -> None:
                            f["cell_holiday"] if week.holiday else f["text"])
         formula = _class_week_formula(refs, "$B$3", f"$A{r + 1}")
         sheet.write_array_formula(r, 4, r, 4, "{=" + formula + "}", f["wrap"],
-                                  class_week_text(spec, plan, chosen, week.week))
+                                  class_week_text(plan, chosen, week.week))
     for kind in ("prøve", "samtale", "andet"):
         sheet.conditional_format(5, 4, 4 + len(weeks), 4, {
             "type": "formula", "format": f[kind],
@@ -596,7 +596,7 @@ def _class_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     _page(sheet, False, "Klassens årshjul")
 
 
-def class_week_text(spec: PlanSpec, plan: list[Assignment], class_name: str, week: int) -> str:
+def class_week_text(plan: list[Assignment], class_name: str, week: int) -> str:
     planned = [a.activity for a in plan if a.class_name == class_name and a.week == week]
     if not planned:
         return ""

@@ -44,7 +44,7 @@ ROW_HEIGHTS = {TITLE_ROW: 24, TERM_ROW: 30}  # points; the scale's rows are 28
 NR_COL, NAME_COL, UNI_COL, FOCUS_COL, FIRST_RATING_COL = 0, 1, 2, 3, 4
 CURRENT_TERM_CELL = (0, 3)  # on the metadata sheet
 
-# (term index, subject id) -> what the teacher typed, per student position
+# (student position, term index, subject id) -> what the teacher typed
 Ratings = dict[tuple[int, int, str], object]
 
 
@@ -466,7 +466,7 @@ def _formats(workbook, scale: Scale) -> dict:
 
 
 def read(workbook, metadata: dict, file: str) -> WorkbookData:
-    """Tidy records and problems from a filled elevvurderingsskema (openpyxl workbook).
+    """Tidy records and problems from a filled elevvurderingsskema (a view from reader.open_book).
 
     A student is identified by their row within the named region (`student_key`), never by
     the Nr column: a row a teacher inserts has no Nr.
@@ -592,7 +592,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             data.records.append(Record(
                 file=file, sheet=region.sheet, cell=region.where(position), school=school,
                 class_name=class_name, student_key=student_key, student_nr=nr,
-                student=name, uni_login=uni, instrument=KIND, measure=measure, term=term, value=value,
+                student=name, uni_login=uni, measure=measure, term=term, value=value,
                 max_value=scale.high, from_text=from_text,
             ))
     return data

@@ -556,7 +556,7 @@ class Block:
     def trend_col(self) -> int:
         return self.first_col + len(self.tests)
 
-    def value(self, layout: TestLayout, result: StudentResult) -> float | None:
+    def value(self, result: StudentResult) -> float | None:
         if self.kind == "total":
             return result.total
         if self.kind == "area":
@@ -606,7 +606,7 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
             series = []
             for i, layout in enumerate(layouts):
                 source = block.source_col(layout)
-                value = block.value(layout, results[(layout.index, row)]) if source is not None else None
+                value = block.value(results[(layout.index, row)]) if source is not None else None
                 series.append(value)
                 if source is None:  # the area was not in this test: text "", so lookups give "" not 0
                     sheet.write_formula(r, block.first_col + i, '""', formats["pct"], "")
@@ -621,11 +621,11 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
     for block in blocks:
         for i, layout in enumerate(layouts):
             col = block.first_col + i
-            values = [block.value(layout, results[(layout.index, row)]) if block.source_col(layout) is not None else None
+            values = [block.value(results[(layout.index, row)]) if block.source_col(layout) is not None else None
                       for row in range(rows)]
             sheet.write_formula(class_row, col, rules.excel_mean_formula_of(xl_range(FIRST_ROW, col, FIRST_ROW + rows - 1, col)),
                                 formats["class_pct"], _blank(rules.mean_of_values(values)))
-        means = [rules.mean_of_values([block.value(layout, results[(layout.index, row)]) for row in range(rows)])
+        means = [rules.mean_of_values([block.value(results[(layout.index, row)]) for row in range(rows)])
                  if block.source_col(layout) is not None else None for layout in layouts]
         area = xl_range(class_row, block.first_col, class_row, block.trend_col - 1)
         sheet.write_formula(class_row, block.trend_col, rules.excel_trend_formula(area, len(layouts), spec.trend),
@@ -691,11 +691,11 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, school, subject, cl
             for i, layout in enumerate(layouts):
                 col = block.first_col + i
                 source = f"{quote_sheetname(OVER_TIME_SHEET)}!{xl_range_abs(FIRST_ROW, col, FIRST_ROW + rows - 1, col)}"
-                value = block.value(layout, results[(layout.index, row_of_chosen)]) if block.source_col(layout) is not None else None
+                value = block.value(results[(layout.index, row_of_chosen)]) if block.source_col(layout) is not None else None
                 sheet.write_formula(r, 1 + i, f'IFERROR(INDEX({source},{index_cell}),"")',
                                     formats["pct"], _blank(value) if students else "")
             trend_source = f"{quote_sheetname(OVER_TIME_SHEET)}!{xl_range_abs(FIRST_ROW, block.trend_col, FIRST_ROW + rows - 1, block.trend_col)}"
-            series = [block.value(layout, results[(layout.index, row_of_chosen)]) if block.source_col(layout) is not None else None
+            series = [block.value(results[(layout.index, row_of_chosen)]) if block.source_col(layout) is not None else None
                       for layout in layouts]
             sheet.write_formula(r, 1 + len(layouts), f'IFERROR(INDEX({trend_source},{index_cell}),"")',
                                 formats["trend"], (rules.trend(series, spec.trend) or "") if students else "")
@@ -747,13 +747,12 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         limits = stored.mapping(metadata["thresholds"], "Farvegrænserne")
         thresholds = PointsThresholds(stored.number(limits["yellow_from"], 0, 1, "Grænsen for gul"),
                                       stored.number(limits["green_from"], 0, 1, "Grænsen for grøn"))
-        trend = TrendRule(stored.number(metadata["trend_tolerance"], 0, 1, "Tolerancen for udvikling"), "seneste")
         below_level = stored.number(metadata["below_level"], 0, 1, "Grænsen for under niveau")
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
     terms = [test_term(i, t) for i, t in enumerate(tests, start=1)]
     data = WorkbookData(file, KIND, school, letter, metadata, terms, measures=[t.short_name for t in tests],
-                        thresholds=thresholds, trend=trend, below_level=below_level, tests=tests)
+                        thresholds=thresholds, below_level=below_level, tests=tests)
     roster, logins = workbook.region(NAME_PREFIX + "elev"), workbook.region(NAME_PREFIX + "uni_login")
     if roster is None or logins is None or len(roster.rows) != len(logins.rows):
         raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes; brug et nyt skema.")
@@ -853,7 +852,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 data.records.append(Record(
                     file=file, sheet=region.sheet, cell=region.where(position, column), school=school,
                     class_name=class_name, student_key=student_key,
-                    student_nr=student_nr, student=name, uni_login=uni, instrument=KIND,
+                    student_nr=student_nr, student=name, uni_login=uni,
                     measure=task.id, term=term, value=reading.value, max_value=task.max,
                     from_text=reading.code == "text-as-number", test=test.short_name, area=task.area,
                     signal=task.signal,
