@@ -134,7 +134,8 @@ def generate(root: Path, files: int, small: int, seed: int) -> tuple[Path, Path]
 # Each runs inside a fresh `--measure` subprocess and returns the seconds taken (or a dict).
 
 def measure_xlkit(folder: Path, out: Path, workers: int | None) -> dict:
-    from xlkit.consolidate import consolidate, write_summary
+    from xlkit.consolidate import consolidate
+    from xlkit.summary import write_summary
     start = time.perf_counter()
     result = consolidate(folder) if workers is None else consolidate(folder, workers=workers)
     read = time.perf_counter() - start

@@ -235,7 +235,8 @@ def test_a_long_number_typed_as_text_is_quoted_short(spec):
 def test_problem_cells_of_the_summary_are_bounded(tmp_path):
     import openpyxl
 
-    from xlkit.consolidate import MAX_PROBLEM_TEXT, Consolidation, write_summary
+    from xlkit.consolidate import Consolidation
+    from xlkit.summary import MAX_PROBLEM_TEXT, write_summary
     from xlkit.problems import Problem
 
     result = Consolidation(problems=[Problem("unknown-text", "x" * 20_000, "Ikke medtaget.", "a.xlsx", "Ark", "A1")])

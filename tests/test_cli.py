@@ -415,13 +415,14 @@ def test_the_summary_written_row_by_row_holds_everything(tmp_path, demo_folder, 
     anything written to a row it has passed: every value, row height, merge and chart must be
     the same as when the whole workbook is kept in memory."""
     import xlkit.consolidate
-    from xlkit.consolidate import consolidate, write_summary
+    from xlkit.consolidate import consolidate
+    from xlkit.summary import write_summary
     from xlkit.workbook import new_workbook
 
     folder, _ = demo_folder
     result = consolidate(folder / "klasser")
     streamed = write_summary(result, tmp_path / "streamed.xlsx")
-    monkeypatch.setattr(xlkit.consolidate, "new_workbook",
+    monkeypatch.setattr(xlkit.summary, "new_workbook",
                         lambda target, **options: new_workbook(target, in_memory=True))
     whole = write_summary(result, tmp_path / "whole.xlsx")
 
@@ -463,7 +464,7 @@ def test_a_summary_that_cannot_be_written_keeps_the_last_one_and_says_why_in_dan
             Path(workbook.filename).write_bytes(b"PK\x03\x04 half")
         raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
 
-    monkeypatch.setattr(xlkit.consolidate, "_write_sheets", full_disk)
+    monkeypatch.setattr(xlkit.summary, "_write_sheets", full_disk)
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(output), *encrypt])
     assert result.exit_code == 1 and "der er ikke mere plads på disken" in result.output, result.output
     assert "Traceback" not in result.output

@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from tests.teacher import open_for_filling
-from xlkit.consolidate import consolidate, write_summary
+from xlkit.consolidate import consolidate
+from xlkit.summary import write_summary
 from xlkit.roster import Student
 from xlkit.templates import elevvurdering
 
@@ -181,7 +182,7 @@ def test_the_chart_is_left_out_for_a_municipality(school, tmp_path, monkeypatch)
     result = consolidate(school)
     write_summary(result, tmp_path / "skole.xlsx")
     assert openpyxl.load_workbook(tmp_path / "skole.xlsx")["Oversigt"]._charts
-    monkeypatch.setattr(xlkit.consolidate, "MAX_CHART_ROWS", 1)
+    monkeypatch.setattr(xlkit.summary, "MAX_CHART_ROWS", 1)
     write_summary(result, tmp_path / "kommune.xlsx")
     overview = openpyxl.load_workbook(tmp_path / "kommune.xlsx")["Oversigt"]
     assert not overview._charts

@@ -921,7 +921,7 @@ def test_untyped_metadata_is_one_file_s_problem(tmp_path, spec, case):
     status = {f.file: f for f in result.files}
     assert not status["0_bad.xlsx"].read and "skjulte oplysninger" in status["0_bad.xlsx"].note
     assert status["7B.xlsx"].read and [c.data.class_letter for c in result.classes] == ["B"]
-    from xlkit.consolidate import write_summary
+    from xlkit.summary import write_summary
 
     assert write_summary(result, tmp_path / "oversigt.xlsx").exists()
 
@@ -1089,7 +1089,7 @@ def test_the_summary_lists_problems_of_every_file_within_its_limit(tmp_path, spe
     Excel's sheet ends at 1,048,576) share the Problemer sheet; the count stays whole."""
     import xlkit.consolidate
 
-    monkeypatch.setattr(xlkit.consolidate, "MAX_PROBLEM_ROWS", 12)
+    monkeypatch.setattr(xlkit.summary, "MAX_PROBLEM_ROWS", 12)
     folder = tmp_path / "ind"
     folder.mkdir()
     for letter in "ABC":

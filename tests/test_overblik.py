@@ -17,7 +17,8 @@ from tests.conftest import ROOT, file_hash
 from tests.teacher import insert_row_like_excel, open_for_filling
 from xlkit import rules
 from xlkit.cli import main
-from xlkit.consolidate import consolidate, write_summary
+from xlkit.consolidate import consolidate
+from xlkit.summary import write_summary
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.overblik_summary import below_level, weakest
 from xlkit.reader import read_workbook

@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 
 from xlkit import __version__, danish_click
-from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural, write_summary
+from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural
+from xlkit.summary import write_summary
 from xlkit.school import build_school, overblik_file_name
 from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
