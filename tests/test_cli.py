@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import file_hash
+from tests.conftest import ROOT, file_hash
 from xlkit.cli import main
+from xlkit.reader import read_workbook
 
 
 @pytest.fixture
@@ -364,16 +365,15 @@ def test_new_school_from_a_folder_of_class_lists(runner, tmp_path):
     result = runner.invoke(main, ["new", "skole", "--skole", "Bøgebakkeskolen", "--elevlister", str(lists),
                                   "--start-aar", "2026", "--test", str(ROOT / test), "--test", str(physics), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["elevvurdering_7A.xlsx", "elevvurdering_8B.xlsx",
-                                                     "elevvurdering_9A.xlsx", "overblik_fysik-kemi_8B.xlsx",
-                                                     "overblik_matematik_9A.xlsx"]
-    assert "Sprunget over: 3A.csv: elevvurderingsskemaet dækker 7, 8, 9. klasse" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["elevvurdering_3A.xlsx", "elevvurdering_7A.xlsx",
+                                                     "elevvurdering_8B.xlsx", "elevvurdering_9A.xlsx",
+                                                     "overblik_fysik-kemi_8B.xlsx", "overblik_matematik_9A.xlsx"]
     assert "Sprunget over: noter.csv: filnavnet siger ikke hvilken klasse" in result.output
     assert "Sprunget over: 7A.csv: 7.A.csv er også en elevliste til 7.A" in result.output
     assert "Sprunget over: 8 B.xlsx:" in result.output and "8 B.xlsx er også" not in result.output
     seventh = openpyxl.load_workbook(out / "elevvurdering_7A.xlsx")["Elevvurdering"]
     assert [seventh["B6"].value, seventh["B7"].value] == ["Bo Ek", None]
-    assert "5 skemaer er gemt i" in result.output and "skemaer/s" in result.output
+    assert "6 skemaer er gemt i" in result.output and "skemaer/s" in result.output
 
 
 def test_new_school_from_one_list_for_the_whole_school(runner, tmp_path):
@@ -382,20 +382,28 @@ def test_new_school_from_one_list_for_the_whole_school(runner, tmp_path):
     school_list = tmp_path / "hele_skolen.csv"
     rows = ["Fornavn;Efternavn;Hovedgruppe;UNI-login",
             "Åse;Ørum;7.A;aaoe1234", "Bo;Ek;7a;boek1234", "Eja;Møller;8 B;ejam4321",
-            "Ida;Holm;3.A;idah1111", "Ole;Dam;Specialklasse;oled2222", "Per;Lund;;perl3333", "Ulla;Bak;7.A/B;ullb4444"]
+            "Ida;Holm;3.A;idah1111", "Ole;Dam;Specialklasse;oled2222", "Per;Lund;;perl3333", "Ulla;Bak;7.A/B;ullb4444",
+            "Liv;Bro;5.C;livb5555", "Tor;Ask;10.A;tora6666"]
     school_list.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "skole"
     result = runner.invoke(main, ["new", "skole", "--skole", "Bøgebakkeskolen", "--elevlister", str(school_list),
                                   "--start-aar", "2026", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["elevvurdering_7A.xlsx", "elevvurdering_8B.xlsx"]
+    # a 0.–9. school: indskoling, mellemtrin and udskoling each get their own schema (review: 0.–6. were skipped)
+    assert sorted(p.name for p in out.iterdir()) == ["elevvurdering_3A.xlsx", "elevvurdering_5C.xlsx",
+                                                     "elevvurdering_7A.xlsx", "elevvurdering_8B.xlsx"]
     seventh = openpyxl.load_workbook(out / "elevvurdering_7A.xlsx")["Elevvurdering"]
     assert [seventh["B6"].value, seventh["B7"].value, seventh["B8"].value] == ["Åse Ørum", "Bo Ek", None]
-    assert "Sprunget over: hele_skolen.csv, 3.A: elevvurderingsskemaet dækker 7, 8, 9. klasse" in result.output
+    groups = [read_workbook(out / f"elevvurdering_{name}.xlsx").metadata["spec_id"] for name in ("3A", "5C", "7A")]
+    assert groups == ["indskoling", "mellemtrin", "dagnaes-udskoling"]
+    assert "Sprunget over: hele_skolen.csv, 10.A: elevvurderingsskemaerne dækker 0, 1, 2, 3, 4, 5, 6, 7, 8, 9. klasse" in result.output
+    only = runner.invoke(main, ["new", "skole", "--skole", "B", "--elevlister", str(school_list), "--start-aar", "2026",
+                                "--spec", str(ROOT / "workbook_templates" / "elevvurdering.yaml"), "-o", str(tmp_path / "u")])
+    assert "Sprunget over: hele_skolen.csv, 3.A: elevvurderingsskemaerne dækker 7, 8, 9. klasse" in only.output
     assert "Sprunget over: hele_skolen.csv, række 6: klassen 'Specialklasse' siger ikke klassetrin" in result.output
     assert "Sprunget over: hele_skolen.csv, række 7: ingen klasse angivet" in result.output
     assert "Sprunget over: hele_skolen.csv, række 8: klassen '7.A/B'" in result.output
-    assert "2 skemaer er gemt i" in result.output
+    assert "4 skemaer er gemt i" in result.output
 
     school_list.write_text("Navn;Klasse\nÅse Ørum;Specialklasse\n", encoding="utf-8")  # no class understood (review)
     result = runner.invoke(main, ["new", "skole", "--skole", "Bøgebakkeskolen", "--elevlister", str(school_list),

@@ -210,15 +210,19 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
               help="Skoleåret, klasserne er i nu, angivet ved første årstal (2026 for 2026/27).")
 @click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, metavar="FIL",
               help="Prøvebeskrivelse; gives den, laves også et overbliksark pr. klasse på prøvens klassetrin.")
+@click.option("--spec", "specs", type=click.Path(dir_okay=False, path_type=Path), multiple=True, metavar="FIL",
+              help="Skabelonbeskrivelse (YAML) for elevvurderingsskemaerne; kan gentages, og hver klasse får den "
+                   "første, der dækker dens klassetrin. Standard: indskoling (0.–3.), mellemtrin (4.–6.) og "
+                   "udskoling (7.–9.) fra workbook_templates.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="MAPPE",
               help="Mappen, skemaerne skal i (må ikke findes i forvejen).")
-def new_school(skole, elevlister, start_aar, tests, output) -> None:
+def new_school(skole, elevlister, start_aar, tests, specs, output) -> None:
     """Lav skemaer til en hel skole på én gang: et elevvurderingsskema pr. klasse (og
     overbliksark, når der gives prøver)."""
     if output.exists():
         raise click.ClickException(f"Mappen {output} findes allerede. Vælg en ny, så intet overskrives.")
     started = time.perf_counter()
-    made, skipped = build_school(skole, elevlister, start_aar, [_test(t) for t in tests], output)
+    made, skipped = build_school(skole, elevlister, start_aar, [_test(t) for t in tests], output, specs)
     seconds = time.perf_counter() - started
     for message in skipped:
         say(f"Sprunget over: {printable(message)}")

@@ -4,12 +4,13 @@ from one list for the whole school with a class column."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from xlkit.errors import RosterError, XlkitError
 from xlkit.isolated import run_alone
 from xlkit.roster import Student, read_roster, read_school_roster
-from xlkit.spec import load_spec
+from xlkit.spec import load_spec, shipped_file
 from xlkit.templates import elevvurdering, overblik
 from xlkit.testdef import TestDefinition
 from xlkit.values import quoted
@@ -26,12 +27,17 @@ def overblik_file_name(subject: str, class_name: str) -> str:
     return f"overblik_{UNSAFE_IN_FILE_NAMES.sub('-', subject.lower())}_{class_name}.xlsx"
 
 
+SCHOOL_SPECS = ("elevvurdering_indskoling.yaml", "elevvurdering_mellemtrin.yaml", "elevvurdering.yaml")  # 0.–9.
+
+
 def build_school(school: str, rosters: Path, school_year: int, tests: list[TestDefinition],
-                 output: Path) -> tuple[list[Path], list[str]]:
+                 output: Path, spec_files: Sequence[Path] = ()) -> tuple[list[Path], list[str]]:
     """Write one elevvurderingsskema per class (and one overbliksark per class whose grade
     the tests are for), the classes from a folder of class lists or one school list;
-    returns the files made and Danish notes on what was skipped."""
-    spec = load_spec()
+    returns the files made and Danish notes on what was skipped. Each class gets the first
+    of `spec_files` that covers its grade (default: indskoling, mellemtrin and udskoling,
+    so a whole 0.–9. school is covered)."""
+    specs = [load_spec(path) for path in spec_files or [shipped_file(name) for name in SCHOOL_SPECS]]
     overblik_spec = load_spec(kind="overblik") if tests else None
     classes, skipped = classes_in_list(rosters) if rosters.is_file() else classes_in_folder(rosters)
     if not classes:  # an empty output folder would only block the next attempt (review)
@@ -42,11 +48,13 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
     made = []
     for source, grade, letter, students in classes:
         try:
-            if grade in spec.grades:
+            spec = next((spec for spec in specs if grade in spec.grades), None)
+            if spec is not None:
                 made.append(elevvurdering.build(spec, output / f"elevvurdering_{grade}{letter}.xlsx", school, letter,
                                                 school_year, grade, students))
             else:
-                skipped.append(f"{source}: elevvurderingsskemaet dækker {', '.join(map(str, spec.grades))}. klasse")
+                covered = sorted({grade for spec in specs for grade in spec.grades})
+                skipped.append(f"{source}: elevvurderingsskemaerne dækker {', '.join(map(str, covered))}. klasse")
             class_tests = [t for t in tests if t.grade == grade]
             if class_tests:
                 made.append(overblik.build(overblik_spec, output / overblik_file_name(class_tests[0].subject, f"{grade}{letter}"),
