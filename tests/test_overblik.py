@@ -737,6 +737,17 @@ def test_a_long_school_or_test_name_keeps_the_print_header(tmp_path, ospec):
     assert header.startswith("Skole && Skole") and header.endswith("…")
 
 
+def test_a_fagomraade_band_is_as_wide_as_its_longest_word(tmp_path, ospec):
+    """A word cannot wrap: 'Sandsynlighed' over two 5.2-wide task columns printed as
+    'Sandsynlighe d' (review). A band of short words keeps the narrow columns."""
+    test = small_test("Prøve 1", dt.date(2026, 9, 1), [("1", "Sandsynlighed", "Vis", 2), ("2", "Sandsynlighed", "Vis", 2),
+                                                        ("3", "Tal", "Vis", 2), ("4", "Tal", "Vis", 2)])
+    sheet = openpyxl.load_workbook(overblik.build(ospec, tmp_path / "o.xlsx", "S", "A", [test], [Student("Bo")]))["Prøve 1"]
+    width = {col: dim.width for dim in sheet.column_dimensions.values() for col in range(dim.min, dim.max + 1)}
+    assert width[4] == width[5] and width[4] + width[5] >= len("Sandsynlighed") * 1.15 + 1  # D and E
+    assert width[6] == width[7] < width[4]  # F and G: "Tal"
+
+
 def test_the_workbook_opens_on_the_newest_test_and_the_elevark_prints_whole(tmp_path, ospec):
     """Review of what is seen and printed: the file opened on the parents' page, with one
     test the Elevark's print area cut its charts off at 80 %, the tests' bars were told apart

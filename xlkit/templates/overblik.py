@@ -17,6 +17,7 @@ inserted (the sheets are protected against it); new students go in the empty row
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -478,7 +479,7 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     }
     sheet.data_validation(*inputs, validation)
 
-    widths = STUDENT_WIDTHS + [5.2] * len(test.tasks) + [7, 7] + [9.5] * (layout.last_col - layout.total_share_col)
+    widths = STUDENT_WIDTHS + _task_widths(test) + [7, 7] + [9.5] * (layout.last_col - layout.total_share_col)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     heights = {SIGNAL_ROW: 120, AREA_ROW: 30}
@@ -489,6 +490,21 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     groups = [FIRST_TASK_COL, layout.total_points_col] + ([layout.signal_col(test.signals[0])] if test.signals else [])
     print_page(sheet, school, f"{test.name} {class_name}", (AREA_ROW, MAX_ROW),
                groups=(widths, _row_heights(class_row, heights), groups, FIRST_TASK_COL))
+
+
+TASK_WIDTH = 5.2
+BOLD_CHAR_WIDTH = 1.15  # column width units per character of the bold header font
+
+
+def _task_widths(test: TestDefinition) -> list[float]:
+    """Task columns wide enough for the longest word of their fagområde's band: a word cannot
+    wrap, and 'Sandsynlighed' over two tasks printed as 'Sandsynlighe d' (review)."""
+    widths = []
+    for area, run in itertools.groupby(task.area for task in test.tasks):
+        tasks = len(list(run))
+        longest = max(map(len, area.split()), default=0)
+        widths += [max(TASK_WIDTH, round((longest * BOLD_CHAR_WIDTH + 1) / tasks, 1))] * tasks
+    return widths
 
 
 def _array(sheet, row: int, col: int, formula: str, fmt, value) -> None:
