@@ -167,7 +167,7 @@ def _heat_sheet(workbook, title, attribute, summaries, formats, colours) -> None
                                  f" {left_out} {what if left_out == 1 else whats} fra enkelte prøver er ikke vist "
                                  f"(højst {MAX_HEAT_COLUMNS} kolonner)." if left_out else ""),
                        formats["note"])
-    headers = ["Klasse", "Fag", "Prøve", "Dato", "Klassetrin", "Elever", "I alt"] + names
+    headers = ["Klasse", "Fag", "Prøve", "Dato", "Klassetrin", "Elever med point", "Samlet andel"] + names
     # before the rows below (the summary is written row by row, constant memory); the names stand upright,
     # so a column is as narrow as its percentages (review: 23 columns printed at 5 pt, "Læseforståe lse")
     sheet.set_row(3, min(MAX_NAME_HEIGHT, 7 * max(map(len, names), default=0) + 12) if names else 32)
