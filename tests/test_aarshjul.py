@@ -621,3 +621,29 @@ def test_the_katalog_shows_grades_as_a_list(tmp_path, spec):
     row = next(r for r in range(5, 40) if katalog.cell(r, 1).value == NFT_L)
     assert katalog.cell(row, 4).value == "2, 3, 4, 6, 8" and katalog.cell(row, aarshjul.GRADES_LOOKUP_COL + 1).value == ",2,3,4,6,8,"
     assert katalog.column_dimensions["K"].hidden
+
+
+def test_done_activities_are_kept_never_moved_and_the_forgotten_ones_named(tmp_path, spec):
+    """The årshjul is to make sure the tests are taken (seed 000): a Gennemført column, read
+    back, kept by plan suggest, never moved by it; plan check names the activities whose week
+    is over and that are not marked done (an older årshjul without the column reads as none done)."""
+    plan = [Assignment(LAES, "4.A", 44, done=True), Assignment(NFT_L, "4.A", 44), Assignment(NFT_M, "4.A", 46)]
+    built = aarshjul.build(dataclasses.replace(spec, max_tests_per_week=1), tmp_path / "plan.xlsx", plan)
+    sheet = openpyxl.load_workbook(built)["Plan"]
+    assert sheet.cell(aarshjul.PLAN_HEADER + 1, aarshjul.DONE_COL + 1).value == "Gennemført"
+    read = read_workbook(built).plan
+    assert [a.done for a in read] == [True, False, False]
+    found = [(f.check, f.row) for f in check_plan(spec, read, today=dt.date(2026, 11, 9)) if f.check == "not-done"]
+    assert found == [("not-done", read[1].row)]  # week 44 is over, week 46 has not begun; the done one is not named
+    assert not [f for f in check_plan(spec, read) if f.check == "not-done"]  # without a day: the sheet's own checks
+    result = CliRunner().invoke(main, ["plan", "suggest", str(built)])
+    assert result.exit_code == 0, result.output
+    suggested = read_workbook(tmp_path / "plan_forslag.xlsx").plan
+    assert (suggested[0].week, suggested[0].done) == (44, True) and suggested[1].week != 44  # the undone one moves
+    checked = CliRunner().invoke(main, ["plan", "check", str(built)])  # today: after week 44 of 2026
+    assert "Nationale færdighedstest, læsning for 4.A i uge 44 er ikke markeret som gennemført" in checked.output
+    assert "Læseprøve (ST-prøve) for 4.A i uge 44 er ikke" not in checked.output
+    older = openpyxl.load_workbook(built)  # made before the column: no name for it, so nothing is done
+    del older.defined_names["xlkit_plan_done"]
+    older.save(tmp_path / "gammel.xlsx")
+    assert [a.done for a in read_workbook(tmp_path / "gammel.xlsx").plan] == [False, False, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import io
 import itertools
@@ -345,7 +346,7 @@ def _read_plan(path: Path, password: str | None):
 def plan_check(workbook: Path, password: str | None) -> None:
     """Tjek planen i ÅRSHJUL (intet skrives). Afslutter med kode 1 ved fejl, der skal rettes."""
     data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
-    findings = check_plan(data.plan_spec, data.plan)
+    findings = check_plan(data.plan_spec, data.plan, today=dt.date.today())
     for problem in data.problems:  # about the file itself: merged cells, a CPR number
         where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
         say(printable(f"OBS  {where}{problem.message} {problem.action}"))

@@ -191,6 +191,8 @@ def build_overblik_demo(folder: Path, rosters: dict[str, list[Student]], rng: ra
 
 CLASH = ("4.A", 44)  # three tests in one week for one class
 MISSING = ("6.B", "Nationale færdighedstest, matematik")  # a compulsory test nobody planned
+DONE_THROUGH_WEEK = 43  # the autumn weeks up to here are marked done, but for one forgotten row of FORGOTTEN_IN
+FORGOTTEN_IN = "7.A"
 
 
 def build_aarshjul_demo(path: Path) -> Path:
@@ -201,4 +203,7 @@ def build_aarshjul_demo(path: Path) -> Path:
     clashing = ("Nationale færdighedstest, læsning", "Nationale færdighedstest, matematik", "Læseprøve (ST-prøve)")
     plan = [replace(a, week=week) if a.class_name == class_name and a.activity in clashing else a for a in plan]
     plan = [a for a in plan if (a.class_name, a.activity) != MISSING]
+    taken = [i for i, a in enumerate(plan) if 32 <= a.week <= DONE_THROUGH_WEEK]
+    forgotten = next(i for i in taken if plan[i].class_name == FORGOTTEN_IN)
+    plan = [replace(a, done=True) if i in taken and i != forgotten else a for i, a in enumerate(plan)]
     return aarshjul.build(spec, path, plan)

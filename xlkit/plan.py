@@ -53,6 +53,7 @@ class Assignment:
     note: str = ""
     row: int | None = None  # the sheet row it came from (for messages)
     typed_week: object = None  # the week cell when it is not a week number ("uge 50"), kept for a new årshjul
+    done: bool = False  # marked "Ja" in the Gennemført column: taken, so never moved
 
 
 @dataclass(frozen=True)
@@ -163,13 +164,21 @@ def canonical(spec: PlanSpec, plan: list[Assignment]) -> list[Assignment]:
                     class_name=classes.get(a.class_name.casefold(), a.class_name)) for a in plan]
 
 
-def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None) -> list[Finding]:
+def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None, today: dt.date | None = None) -> list[Finding]:
+    """What is wrong with the plan, row by row and per class; with `today`, also the
+    activities whose week is over and that are not marked as done (the årshjul is to make
+    sure the tests are taken, seed 000)."""
     plan = canonical(spec, list(spec.plan if plan is None else plan))
     weeks = school_weeks(spec)
     by_week = {w.week: w for w in weeks}
     findings: list[Finding] = []
     for a in plan:
         activity = spec.activity(a.activity)
+        if activity is not None and today is not None and not a.done and a.week in by_week \
+                and by_week[a.week].monday + dt.timedelta(days=4) < today:
+            findings.append(Finding("not-done", a.class_name, str(a.week),
+                                    f"{activity.name} for {a.class_name} i uge {a.week} er ikke markeret som gennemført",
+                                    a.row, blocking=False))
         if activity is None:
             findings.append(Finding("unknown-activity", a.class_name, str(a.week),
                                     f"Aktiviteten '{a.activity}' findes ikke i kataloget", a.row))
@@ -297,7 +306,7 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
     result = Suggestion(plan)
     for index, a in enumerate(list(plan)):
         activity = spec.activity(a.activity)
-        if activity is None or not activity.is_test or a.week not in load.by_week:
+        if activity is None or not activity.is_test or a.week not in load.by_week or a.done:
             continue
         week = load.by_week[a.week]
         over_week = load.class_week[(a.class_name, a.week)] > spec.max_tests_per_week

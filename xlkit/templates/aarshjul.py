@@ -42,6 +42,7 @@ PLAN, GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS = "Plan", "Årsplan", "Årshju
 OWN_SHEETS = (GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS)  # made by xlkit, no name points to them
 PLAN_ROWS = 600  # capacity of the plan table (about 75 classes with the default catalogue)
 PLAN_HEADER = 3  # 0-based row of the table header
+DONE_COL, DONE = 7, "Ja"  # the Plan's Gennemført column, after the formulas: older årshjul have no such column
 TYPE_COLOURS = {"prøve": "#F4B183", "samtale": "#9DC3E6", "andet": "#C5E0B4"}
 HOLIDAY_FILL = "#D9D9D9"
 ROW_CHECK_LABELS = {  # the Tjek column's words for each row-level finding, in the order checked
@@ -103,6 +104,7 @@ def build(spec: PlanSpec, path: str | Path | BinaryIO, plan: list[Assignment] | 
                               "plan_spec": spec_json(spec), "generated_at": generated_at()},
                    too_big=SPLIT_ADVICE)
     define_range_name(workbook, "plan", PLAN, PLAN_HEADER + 1, 0, PLAN_HEADER + PLAN_ROWS, 4)
+    define_range_name(workbook, "plan_done", PLAN, PLAN_HEADER + 1, DONE_COL, PLAN_HEADER + PLAN_ROWS, DONE_COL)
     workbook.get_worksheet_by_name(PLAN).activate()
     workbook.set_properties({"title": spec.title, "comments": "Lavet med xlkit"})
     workbook.close()
@@ -173,6 +175,7 @@ def _formats(workbook) -> dict:
         "warn": workbook.add_format({"bg_color": "#FFEB9C", "font_color": "#7F6000"}),
         "good": workbook.add_format({"font_color": "#006100"}),
         "suggested": workbook.add_format({"bg_color": "#E2EFDA"}),
+        "done": workbook.add_format({"bg_color": "#C6EFCE", "font_color": "#006100", "bold": True}),
         "choice": workbook.add_format({**border, "locked": False, "bold": True, "font_size": 12, "bg_color": "#FFF2CC"}),
         "date": workbook.add_format({**border, **center, "num_format": "dd.mm"}),
     }
@@ -231,9 +234,10 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet = workbook.add_worksheet(PLAN)
     sheet.write_string(0, 0, f"{spec.title} · {spec.school_year}/{(spec.school_year + 1) % 100:02d}", f["title"])
     sheet.write_string(1, 0, "Skriv én række pr. aktivitet og klasse: vælg aktivitet og klasse i listerne, og skriv "
-                             "ugenummeret. Årsplanen, årshjulet, tjekket og klassearket følger med. Sortér: fjern "
+                             f"ugenummeret; skriv {DONE} under Gennemført, når den er taget. Årsplanen, årshjulet, "
+                             "tjekket og klassearket følger med. Sortér: fjern "
                              "først arkbeskyttelsen (Gennemse > Fjern arkbeskyttelse; der er ingen adgangskode).", f["info"])
-    columns = ["Aktivitet", "Klasse", "Uge", "Ansvarlig", "Note", "Type", "Tjek"]
+    columns = ["Aktivitet", "Klasse", "Uge", "Ansvarlig", "Note", "Type", "Tjek", "Gennemført"]
     rows = [[a.activity, a.class_name, a.week or a.typed_week, a.responsible, a.note] for a in plan]
     sheet.add_table(PLAN_HEADER, 0, PLAN_HEADER + PLAN_ROWS, len(columns) - 1, {
         "name": "Plan", "style": "Table Style Light 9", "autofilter": True,
@@ -255,6 +259,8 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
         sheet.write_formula(r, 5, f'IF({xl_rowcol_to_cell(r, 0)}="","",IFERROR(INDEX({refs.cat_kind},'
                                   f'MATCH({exact_lookup(xl_rowcol_to_cell(r, 0))},{refs.cat_name},0)),"?"))', f["text"], kind)
         sheet.write_formula(r, 6, _row_check_formula(r, refs), f["wrap"], row_check_text(findings, r + 1))
+        done = i < len(plan) and plan[i].done
+        sheet.write_string(r, DONE_COL, DONE, f["input"]) if done else sheet.write_blank(r, DONE_COL, None, f["input"])
     first, last = PLAN_HEADER + 1, PLAN_HEADER + PLAN_ROWS
     sheet.data_validation(first, 0, last, 0, {"validate": "list", "source": f"={refs.cat_name}",
                                               "error_title": "Ukendt aktivitet",
@@ -263,7 +269,12 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
                                               "error_title": "Ukendt klasse", "error_message": "Vælg en klasse fra listen."})
     sheet.data_validation(first, 2, last, 2, {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 53,
                                               "error_title": "Ugenummer", "error_message": "Skriv et ugenummer fra 1 til 53."})
+    sheet.data_validation(first, DONE_COL, last, DONE_COL, {
+        "validate": "list", "source": [DONE], "error_title": "Gennemført",
+        "error_message": f"Skriv {DONE}, når aktiviteten er gennemført; ellers lad feltet stå tomt."})
     sheet.conditional_format(first, 6, last, 6, {"type": "formula", "criteria": f"=LEN($G{first + 1})>0", "format": f["bad"]})
+    sheet.conditional_format(first, DONE_COL, last, DONE_COL, {"type": "cell", "criteria": "==", "value": f'"{DONE}"',
+                                                              "format": f["done"]})
     note = f"$E{first + 1}"
     sheet.conditional_format(first, 0, last, 4, {
         "type": "formula", "format": f["suggested"],
@@ -274,6 +285,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet.set_column(4, 4, 22)
     sheet.set_column(5, 5, 9)
     sheet.set_column(6, 6, 30)
+    sheet.set_column(DONE_COL, DONE_COL, 11)
     sheet.freeze_panes(PLAN_HEADER + 1, 0)
     _protect(sheet, filter_rows=True)
     sheet.set_paper(9)
@@ -677,6 +689,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         rows = workbook[sheet_title][area.replace("$", "")]
     except (AttributeError, KeyError, ValueError, TypeError):
         raise InvalidWorkbook("Planens tabel (arket Plan) kan ikke findes; brug et nyt årshjul.") from None
+    done = _done_rows(workbook)
     plan = []
     for cells in rows:
         activity, klass, week, responsible, note = (_without_cpr(c, data, sheet_title) for c in cells[:5])
@@ -691,9 +704,21 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         typed = None if number or week in (None, "") else week
         plan.append(Assignment("" if activity is None else str(activity), "" if klass is None else str(klass),
                                int(week) if number else 0, str(responsible or "").strip(), str(note or "").strip(), row,
-                               typed))
+                               typed, row in done))
     data.plan_spec, data.plan = spec, plan
     return data
+
+
+def _done_rows(workbook) -> set[int]:
+    """The sheet rows marked as done in the Gennemført column ("ja", as Excel compares text);
+    an årshjul made before the column existed has none."""
+    defined = workbook.defined_names.get(NAME_PREFIX + "plan_done")
+    try:
+        [(sheet_title, area)] = list(defined.destinations)
+        cells = workbook[sheet_title][area.replace("$", "")]
+    except (AttributeError, KeyError, ValueError, TypeError):
+        return set()
+    return {cell.row for (cell,) in cells if isinstance(cell.value, str) and cell.value.strip().casefold() == DONE.casefold()}
 
 
 def _without_cpr(cell, data: WorkbookData, sheet: str):
