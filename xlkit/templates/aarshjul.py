@@ -155,6 +155,7 @@ def _formats(workbook) -> dict:
     f = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "info": workbook.add_format({"italic": True, "font_color": "#444444"}),
+        "info_wrap": workbook.add_format({"italic": True, "font_color": "#444444", "text_wrap": True, "valign": "top"}),
         "head": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
         "head_up": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "rotation": 90}),
         "label": workbook.add_format({**border, "valign": "vcenter"}),
@@ -233,10 +234,12 @@ def row_check_text(findings: list, row: int) -> str:
 def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet = workbook.add_worksheet(PLAN)
     sheet.write_string(0, 0, f"{spec.title} · {spec.school_year}/{(spec.school_year + 1) % 100:02d}", f["title"])
-    sheet.write_string(1, 0, "Skriv én række pr. aktivitet og klasse: vælg aktivitet og klasse i listerne, og skriv "
+    # across the table, wrapped: one long line made the page as wide as the text, and the table tiny (review)
+    sheet.set_row(1, 45)
+    sheet.merge_range(1, 0, 1, DONE_COL, "Skriv én række pr. aktivitet og klasse: vælg aktivitet og klasse i listerne, og skriv "
                              f"ugenummeret; skriv {DONE} under Gennemført, når den er taget. Årsplanen, årshjulet, "
                              "tjekket og klassearket følger med. Sortér: fjern "
-                             "først arkbeskyttelsen (Gennemse > Fjern arkbeskyttelse; der er ingen adgangskode).", f["info"])
+                             "først arkbeskyttelsen (Gennemse > Fjern arkbeskyttelse; der er ingen adgangskode).", f["info_wrap"])
     columns = ["Aktivitet", "Klasse", "Uge", "Ansvarlig", "Note", "Type", "Tjek", "Gennemført"]
     rows = [[a.activity, a.class_name, a.week or a.typed_week, a.responsible, a.note] for a in plan]
     sheet.add_table(PLAN_HEADER, 0, PLAN_HEADER + PLAN_ROWS, len(columns) - 1, {
