@@ -64,7 +64,8 @@ def test_hand_computed_figures(school, tmp_path):
     # all classes together: what the leaders added up by hand (review)
     everyone = rows[("Alle klasser", "DANSK")]
     assert everyone[2:10] == ("Flere terminer", 6, 0, 1, 1, 1, 1, 2)
-    assert everyone[15] == pytest.approx(20 / 6) and everyone[17:24] == ("Efterår 2026", 3.5, 0.25, 4, 0, 0, 2)
+    # the term before stays blank: 8.B has none, so it would compare other students (review)
+    assert everyone[15] == pytest.approx(20 / 6) and everyone[17:24] == (None, None, None, 4, 0, 0, 2)
     assert list(rows)[-3:] == [("Alle klasser", "DANSK"), ("Alle klasser", "MAT"), ("Alle klasser", "SOC")]
 
 
@@ -79,7 +80,7 @@ def test_changes_are_counted_for_the_same_students(tmp_path, spec):
     result = consolidate(folder)
     [summary] = result.classes
     change = summary.changes["DANSK"]
-    assert (change.students, round(change.mean, 4), round(change.share_low, 4)) == (3, -0.6667, 0.3333)
+    assert (change.students, round(change.mean_change(), 4), round(change.share_change((1, 2)), 4)) == (3, -0.6667, 0.3333)
     assert summary.not_rated["DANSK"] == 1
     [problem] = [p for p in result.problems if p.code == "focus-not-rated"]
     assert (problem.sheet, problem.cell, problem.student) == ("Elevvurdering", "H9", "Dina")
@@ -89,6 +90,31 @@ def test_changes_are_counted_for_the_same_students(tmp_path, spec):
                .iter_rows(min_row=5, values_only=True) if r[1] == "DANSK")
     assert row[3:5] == (3, 1) and row[15] == pytest.approx(10 / 3) and row[18] == 3.5  # all rated, each term
     assert row[20:23] == (3, pytest.approx(-2 / 3), pytest.approx(1 / 3))
+
+
+def test_the_share_change_uses_the_columns_focus_levels(tmp_path, spec):
+    """A class from a spec that puts 3 in focus: its "Ændring andel 1–2" was the change of
+    its share at 1–3, and "Alle klasser" pooled the two (review). 8.B: 3, 4 then 3, 3."""
+    import dataclasses
+
+    from xlkit.rules import FocusRule
+
+    folder = tmp_path / "skole"
+    folder.mkdir()
+    fill(elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES]),
+         {"E6": 4, "E7": 2, "H6": 2, "H7": 2, "H8": 1})  # Cai: first rated now
+    yellow = dataclasses.replace(spec, focus=FocusRule(3, 2))
+    fill(elevvurdering.build(yellow, folder / "8B.xlsx", "S", "B", 2026, 8, [Student(n) for n in NAMES[:2]]),
+         {"E6": 3, "E7": 4, "H6": 3, "H7": 3})
+    result = consolidate(folder)
+    # the term before: Anna was not in focus, Bo was, Cai was not rated (review: "Nej" for him too)
+    assert {f["student"]: f["before"] for f in result.classes[0].focus} == {
+        "Anna": "Nej", "Bo": "DANSK 2 (Orange)", "Cai": "Ikke vurderet"}
+    sheet = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))["Oversigt"]
+    rows = {(r[0], r[1]): r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]}
+    assert sheet.cell(4, 23).value == "Ændring andel 1–2, samme elever"
+    assert rows[("8.B", "DANSK")][20:23] == (2, -0.5, 0)  # at 1–3 it would be +50 %
+    assert rows[("Alle klasser", "DANSK")][20:23] == (4, pytest.approx(-0.75), pytest.approx(0.25))
 
 
 def test_a_stray_rating_in_the_next_term_is_pointed_out(tmp_path, spec):

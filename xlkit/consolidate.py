@@ -63,7 +63,7 @@ class ClassSummary:
     previous_counts: dict[str, dict[int, int]]
     focus: list[dict]  # one row per student in focus
     means: dict[tuple[str, str], float] = field(default_factory=dict)  # (subject, term label) -> mean, every term
-    changes: dict[str, rules.SameStudentsChange] = field(default_factory=dict)  # subject -> since the term before
+    changes: dict[str, rules.SameStudents] = field(default_factory=dict)  # subject -> since the term before, if any
     not_rated: dict[str, int] = field(default_factory=dict)  # subject -> students on the list without a rating
     from_text: int = 0  # ratings in the term read from text ("gul"): counted here, not by the class's sheet
     students: int = 0  # on the class list, or rated in the term
@@ -353,22 +353,22 @@ def _ratings_next_to_tests(result: Consolidation) -> None:
         for key, login in logins.items():
             names_of.setdefault(login.casefold(), set()).add(names[key].casefold())
     unsure = {login for login, names in names_of.items() if len(names) > 1}  # said as login-two-names
-    results: dict[tuple, list[str]] = {}
+    results: dict[tuple, dict[int, str]] = {}  # identity -> test -> result
     for test, *student_list in tests:
         for key, identity in _identities(*student_list, unsure).items():
             if (total := test.student_totals.get(key)) is not None:
                 for found in identity:
-                    results.setdefault(found, []).append(f"{test.test.subject} {rules.percent(total)}")
+                    results.setdefault(found, {})[id(test)] = f"{test.test.subject} {rules.percent(total)}"
     ratings: dict[tuple, str] = {}
     for summary, *student_list in classes:
         in_focus = {f["key"]: f for f in summary.focus}
         for key, identity in _identities(*student_list, unsure).items():
-            values = summary.ratings[key][2]
-            text = (f"I fokus: {in_focus[key]['reasons']}" if key in in_focus else
-                    "Ikke i fokus: " + ", ".join(f"{m} {danish_number(v)}" for m, v in values.items()))
+            given = ", ".join(f"{m} {danish_number(v)}" for m, v in summary.ratings[key][2].items())
+            text = f"I fokus ({in_focus[key]['reasons']}): {given}" if key in in_focus else f"Ikke i fokus: {given}"
             ratings.update(dict.fromkeys(identity, text))
-            if key in in_focus:
-                in_focus[key]["latest_test"] = "; ".join(next((results[i] for i in identity if i in results), []))
+            if key in in_focus:  # every test found by any of the student's identities, each once (review)
+                found = {test: result for i in identity for test, result in results.get(i, {}).items()}
+                in_focus[key]["latest_test"] = "; ".join(found.values())
     for test, *student_list in tests:
         for key, identity in _identities(*student_list, unsure).items():
             test.ratings[key] = next((ratings[i] for i in identity if i in ratings), "")
@@ -508,11 +508,12 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
         elif len({name.casefold() for _, _, name in places.values()}) > 1:
             # review: the login of one student typed under another's name; the summary then puts one student's
             # test results next to the other's ratings
+            # the other student is named by file only: a pseudonym replaces the problem's own student (review)
             for file, (_, class_name, name) in sorted(places.items()):
-                others = ", ".join(f"{other_name} ({other_file})" for other_file, (_, _, other_name)
-                                   in sorted(places.items()) if other_name.casefold() != name.casefold())
+                others = ", ".join(other_file for other_file, (_, _, other_name) in sorted(places.items())
+                                   if other_name.casefold() != name.casefold())
                 result.problems.append(Problem(
-                    "login-two-names", f"{name} i {class_name} har samme UNI-login som {others}.",
+                    "login-two-names", f"{name} i {class_name} har samme UNI-login som en elev med et andet navn i {others}.",
                     "Begge er medtaget. Ret navnet eller UNI-loginet, der er skrevet forkert, så eleven kan findes "
                     "på tværs af skemaerne.", file, student=name))
 
@@ -717,9 +718,11 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     _future_term_warning(data, term)
 
     values: dict[tuple[int, str], dict[str, float]] = {}  # (term, measure) -> student key -> value
+    cells: dict[tuple[int, str, str], Record] = {}  # (term, measure, student key) -> where the value is
     students: dict[str, Record] = {}
     for record in data.records:
         values.setdefault((record.term.index, record.measure), {})[record.student_key] = record.value
+        cells[(record.term.index, record.measure, record.student_key)] = record
         students.setdefault(record.student_key, record)
 
     def rated(t: Term | None, measure: str) -> dict[str, float]:
@@ -738,22 +741,26 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
         per_measure = {m: reasons(term, m, key) for m in data.measures}
         if any(per_measure.values()):
             before = [reason for m in data.measures for reason in reasons(previous, m, key)]
+            rated_before = previous is not None and any(key in rated(previous, m) for m in data.measures)
             focus.append({
                 "class": data.class_name(term), "nr": student.student_nr, "student": student.student,
                 "term": term.label, "reasons": rules.focus_text([r for m in data.measures for r in per_measure[m]]),
                 "measures": {m for m, found in per_measure.items() if found},
                 "current": {m: rated(term, m).get(key) for m in data.measures},
-                "before": None if previous is None else rules.focus_text(before) or "Nej",
+                # review: "Nej" for a student not rated at all in the term before
+                "before": None if previous is None else rules.focus_text(before) or ("Nej" if rated_before else "Ikke vurderet"),
                 "key": key, "latest_test": "",
             })
     focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
     labels = {t.index: t.label for t in data.terms}
     means = {(m, labels[i]): rules.mean_of_values(list(v.values())) for (i, m), v in values.items() if v}
-    changes = {m: rules.change_for_same_students(rated(term, m), rated(previous, m), data.focus_rule.at_or_below)
-               for m in data.measures}
-    listed = {name.casefold() for name, _ in data.roster}
-    not_rated = {m: len(listed - {students[key].student.casefold() for key in rated(term, m)}) for m in data.measures}
-    in_class = len(listed | {students[key].student.casefold() for m in data.measures for key in rated(term, m)})
+    changes = {m: rules.same_students(data.scale, rated(term, m), rated(previous, m)) for m in data.measures} if previous else {}
+    # counted by name, each as often as it stands on the list: two students called Mads Bach are two (review)
+    listed = Counter(name.casefold() for name, _ in data.roster)
+    not_rated = {m: (listed - Counter(students[key].student.casefold() for key in rated(term, m))).total()
+                 for m in data.measures}
+    in_class = (listed | Counter(students[key].student.casefold() for key in
+                                 {key for m in data.measures for key in rated(term, m)})).total()
     # a student in focus last term and unrated now would drop off the focus list without a word (found in
     # review: two students rated 2 in DANSK, left blank a term later); subjects not rated at all this term
     # are said by the few-ratings warning
@@ -761,8 +768,9 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
         column = re.sub(r"[0-9]+$", "", next(r.cell for r in data.records if r.term.index == term.index and r.measure == measure))
         for key in sorted(rated(previous, measure).keys() - rated(term, measure).keys(), key=_row_of_key):
             if found := reasons(previous, measure, key):
-                data.problems.append(_unrated_in_focus(data, students[key], measure, found, previous, term,
-                                                       f"{column}{_row_of_key(key)[0]}"))
+                before = cells[(previous.index, measure, key)]  # in the copy the student is in (review: merged copies)
+                data.problems.append(_unrated_in_focus(before, measure, found, previous, term,
+                                                       column + re.sub(r"^[A-Z]+", "", before.cell)))
     from_text = sum(1 for record in data.records if record.term.index == term.index and record.from_text)
     now = {key: {m: rated(term, m)[key] for m in data.measures if key in rated(term, m)}
            for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
@@ -775,13 +783,14 @@ def _term_before(data: WorkbookData, term: Term | None) -> Term | None:
     return data.terms[term.index - 2] if term and term.index > 1 else None
 
 
-def _unrated_in_focus(data: WorkbookData, student: Record, measure: str, reasons: list[str], previous: Term,
-                      term: Term, cell: str) -> Problem:
+def _unrated_in_focus(before: Record, measure: str, reasons: list[str], previous: Term, term: Term,
+                      cell: str) -> Problem:
+    """`before`: the student's rating last term, in the file and row the empty cell is in."""
     return Problem(
-        "focus-not-rated", f"{student.student} var i fokus i {previous.label.lower()} med "
+        "focus-not-rated", f"{before.student} var i fokus i {previous.label.lower()} med "
         f"{rules.focus_text(reasons)}, men har ingen vurdering i {measure} i {term.label.lower()}.",
         "Eleven er ikke på listen over elever i fokus. Skriv elevens vurdering, så oversigten viser, om eleven "
-        "stadig er i fokus.", data.file, student.sheet, cell, student.student,
+        "stadig er i fokus.", before.file, before.sheet, cell, before.student,
     )
 
 

@@ -109,7 +109,7 @@ def weakest(summaries: list[TestSummary]) -> list[Weakest]:
     return result
 
 
-def below_level(summary: TestSummary, level: float) -> list[tuple[str, list[str], int]]:
+def below_level(summary: TestSummary, level: float) -> list[tuple[str, str, list[str], int]]:
     """Students below `level` in more than half of the fagområder they have results in, those
     below in the most first (the ones to talk about first)."""
     students = []
@@ -118,7 +118,7 @@ def below_level(summary: TestSummary, level: float) -> list[tuple[str, list[str]
         low = [a for a, v in measured.items() if v < level]
         if measured and len(low) * 2 > len(measured):
             students.append((key, summary.names[key], low, len(measured)))
-    return sorted(students, key=lambda student: (-len(student[2]) / student[3], student[1]))
+    return sorted(students, key=lambda student: (-len(student[2]), -len(student[2]) / student[3], student[1]))
 
 
 # ---------------------------------------------------------------------------

@@ -90,36 +90,41 @@ def mean_of(counts: dict[int, int]) -> float | None:
 
 
 @dataclass(frozen=True)
-class SameStudentsChange:
-    """How the students rated in both of two terms moved: how many they are, the change of
-    their mean rating and of their share rated in focus (at or below the focus limit)."""
+class SameStudents:
+    """The students rated in both of two terms: their ratings now and before, as
+    distributions (level -> count), so any share or mean is taken over the same students."""
 
-    students: int
-    mean: float | None
-    share_low: float | None
+    now: dict[int, int]
+    before: dict[int, int]
+
+    @property
+    def students(self) -> int:
+        return sum(self.now.values())
+
+    def mean_change(self) -> float | None:
+        now, before = mean_of(self.now), mean_of(self.before)
+        return None if now is None or before is None else now - before
+
+    def share_change(self, levels: tuple[int, ...]) -> float | None:
+        """How the share rated at `levels` (the focus levels, say) moved."""
+        if not self.students:
+            return None
+        return (sum(self.now[v] for v in levels) - sum(self.before[v] for v in levels)) / self.students
 
     @classmethod
-    def pooled(cls, changes: list[SameStudentsChange]) -> SameStudentsChange:
-        """The change of several classes together, each student counted once."""
-        measured = [c for c in changes if c.students]
-        students = sum(c.students for c in measured)
-        if not students:
-            return cls(0, None, None)
-        return cls(students, sum(c.mean * c.students for c in measured) / students,
-                   sum(c.share_low * c.students for c in measured) / students)
+    def pooled(cls, groups: list[SameStudents]) -> SameStudents:
+        """Several classes together, each student counted once."""
+        return cls(*({level: sum(getattr(g, side)[level] for g in groups) for level in getattr(groups[0], side)}
+                     for side in ("now", "before")))
 
 
-def change_for_same_students(now: dict[str, float], before: dict[str, float], at_or_below: int) -> SameStudentsChange:
+def same_students(scale: Scale, now: dict[str, object], before: dict[str, object]) -> SameStudents:
     """The change of a class between two terms, counted only for the students rated in
     both (keyed by student). A class's students come and go, and a student left unrated
     drops out of one term's average, so comparing everyone rated then with everyone rated
     now misleads (seed 003: "forskellige elevgrupper")."""
-    both = now.keys() & before.keys()
-    if not both:
-        return SameStudentsChange(0, None, None)
-    mean = sum(now[key] - before[key] for key in both) / len(both)
-    share = sum((now[key] <= at_or_below) - (before[key] <= at_or_below) for key in both) / len(both)
-    return SameStudentsChange(len(both), mean, share)
+    both = [key for key in now if key in before]
+    return SameStudents(scale.distribution([now[key] for key in both]), scale.distribution([before[key] for key in both]))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,17 @@ def overblik_file_name(subject: str, class_name: str) -> str:
 SCHOOL_SPECS = ("elevvurdering_indskoling.yaml", "elevvurdering_mellemtrin.yaml", "elevvurdering.yaml")  # 0.–9.
 
 
+def grade_ranges(grades: list[int]) -> str:
+    """'0.–9.' or '1.–3., 7.' for sorted grades: a run of grades as one range."""
+    runs: list[list[int]] = []
+    for grade in grades:
+        if runs and grade == runs[-1][-1] + 1:
+            runs[-1].append(grade)
+        else:
+            runs.append([grade])
+    return ", ".join(f"{run[0]}.–{run[-1]}." if len(run) > 1 else f"{run[0]}." for run in runs)
+
+
 def build_school(school: str, rosters: Path, school_year: int, tests: list[TestDefinition],
                  output: Path, spec_files: Sequence[Path] = ()) -> tuple[list[Path], list[str]]:
     """Write one elevvurderingsskema per class (and one overbliksark per class whose grade
@@ -54,7 +65,7 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
                                                 school_year, grade, students))
             else:
                 covered = sorted({grade for spec in specs for grade in spec.grades})
-                skipped.append(f"{source}: elevvurderingsskemaerne dækker {', '.join(map(str, covered))}. klasse")
+                skipped.append(f"{source}: elevvurderingsskemaerne dækker {grade_ranges(covered)} klasse")
             class_tests = [t for t in tests if t.grade == grade]
             if class_tests:
                 made.append(overblik.build(overblik_spec, output / overblik_file_name(class_tests[0].subject, f"{grade}{letter}"),

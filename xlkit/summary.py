@@ -155,8 +155,8 @@ class OverviewRow:
     term: str
     previous: str  # the term compared with; empty in a class's first term
     counts: dict[int, int]
-    before: dict[int, int]
-    change: rules.SameStudentsChange
+    before: dict[int, int] | None  # None for all classes together
+    change: rules.SameStudents | None  # None in a class's first term
     not_rated: int
     in_focus: int
     all_classes: bool = False
@@ -174,18 +174,20 @@ def _overview_rows(result: Consolidation) -> list[OverviewRow]:
             rows.append(OverviewRow(
                 summary.data.class_name(summary.term), measure, summary.term.label,
                 summary.previous.label if summary.previous else "", summary.counts[measure],
-                summary.previous_counts[measure], summary.changes.get(measure, rules.SameStudentsChange(0, None, None)),
+                summary.previous_counts[measure], summary.changes.get(measure),
                 summary.not_rated.get(measure, 0), sum(1 for f in summary.focus if measure in f["measures"]),
             ))
     if len(result.classes) < 2:
         return rows
+    # the term before is left blank for all classes together: classes in their first term have none, so
+    # those figures would compare other students (review); the change is the same students' in every class
     totals = []
     for measure in dict.fromkeys(row.measure for row in rows):
         same = [row for row in rows if row.measure == measure]
+        compared = [row.change for row in same if row.change is not None]
         totals.append(OverviewRow(
-            ALL_CLASSES, measure, _one_or_several({row.term for row in same}),
-            _one_or_several({row.previous for row in same if row.previous}), _added([row.counts for row in same]),
-            _added([row.before for row in same]), rules.SameStudentsChange.pooled([row.change for row in same]),
+            ALL_CLASSES, measure, _one_or_several({row.term for row in same}), "", _added([row.counts for row in same]),
+            None, rules.SameStudents.pooled(compared) if compared else None,
             sum(row.not_rated for row in same), sum(row.in_focus for row in same), all_classes=True,
         ))
     return rows + totals
@@ -264,12 +266,14 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
             col += 1
         _number(sheet, row, col, rules.mean_of(counts), formats["mean"])
         _number(sheet, row, col + 1, _share(counts, low), formats["pct"])
-        sheet.write_string(row, col + 2, figures.previous, formats["text"])
-        _number(sheet, row, col + 3, rules.mean_of(before), formats["mean"])
-        _number(sheet, row, col + 4, _share(before, low), formats["pct"])
-        _number(sheet, row, col + 5, change.students if figures.previous else None, formats["int"])
-        _number(sheet, row, col + 6, None if change.mean is None else _as_shown(change.mean, 2), formats["change"])
-        _number(sheet, row, col + 7, None if change.share_low is None else _as_shown(change.share_low, 2),  # whole %
+        write_text_or_blank(sheet, row, col + 2, figures.previous, formats["text"])
+        _number(sheet, row, col + 3, rules.mean_of(before) if before else None, formats["mean"])
+        _number(sheet, row, col + 4, _share(before, low) if before else None, formats["pct"])
+        # the share columns' own focus levels, also for a class whose spec has another limit (review)
+        mean_change, share_change = (change.mean_change(), change.share_change(low)) if change else (None, None)
+        _number(sheet, row, col + 5, change.students if change else None, formats["int"])
+        _number(sheet, row, col + 6, None if mean_change is None else _as_shown(mean_change, 2), formats["change"])
+        _number(sheet, row, col + 7, None if share_change is None else _as_shown(share_change, 2),  # whole %
                 formats["pct_change"])
         sheet.write_number(row, col + 8, figures.in_focus, formats["int"])
         sheet.write_string(row, col + 9, f"{figures.class_name} {figures.measure}")
@@ -336,12 +340,17 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
         f"{rule.drop_steps} trin eller mere siden terminen før. Fortroligt: del kun med dem, der skal bruge det.",
         formats["note"],
     )
-    per_class = [f"{summary.data.class_name(summary.term)}: {len(summary.focus)} af {summary.students}"
-                 for summary in result.classes]
-    if per_class:
+    schools = {summary.data.school for summary in result.classes}
+    if len(schools) == 1:
+        counted = "; ".join(f"{summary.data.class_name(summary.term)}: {len(summary.focus)} af {summary.students}"
+                            for summary in result.classes)
+    else:  # a municipality: "7.A" alone names no class, and a thousand of them no one reads (review)
+        counted = f"{plural(len(result.classes), 'klasse', 'klasser')} på {len(schools)} skoler"
+    if result.classes:
         sheet.write_string(2, 0, f"{plural(result.focus_count, 'elev', 'elever')} i fokus (hver elev én gang). "
-                           + "; ".join(per_class) + ".", formats["note"])
+                           f"{counted}.", formats["note"])
     _headers(sheet, 3, headers, formats, [8] + [5] * with_nr + [26, 14, 48, 30] + [22] * with_tests + [8] * len(measures))
+    sheet.set_row(3, 30)  # two lines: "Seneste prøve, andel af maks" ran into the first row (review)
     first_measure = len(headers) - len(measures)
     row = 3
     for summary in result.classes:
