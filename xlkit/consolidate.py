@@ -67,8 +67,8 @@ class ClassSummary:
     not_rated: dict[str, int] = field(default_factory=dict)  # subject -> students on the list without a rating
     from_text: int = 0  # ratings in the term read from text ("gul"): counted here, not by the class's sheet
     students: int = 0  # on the class list, or rated in the term
-    ratings: dict[str, tuple[str, str, dict[str, float]]] = field(default_factory=dict)  # student key -> (name,
-    # UNI-login, subject -> rating) in the term: to put ratings next to test results; the login is never written
+    ratings: dict[str, tuple[str, str, tuple]] = field(default_factory=dict)  # student key -> (name, UNI-login,
+    # rating per subject or None) in the term: to put ratings next to test results; the login is never written
 
 
 @dataclass
@@ -299,7 +299,7 @@ def consolidate(
             read.append(_share_equal_values(item, shared))
     read = _only_school(read, school, result)
     read = _merge_copies(read, {label: path for path, label, *_ in jobs}, passwords, term_label, workers, result)
-    _report_conflicts(read, result)
+    unsure_logins = _report_conflicts(read, result)
     result.scale = _common_scale(read)
     merged = {f.merged_into for f in result.files if f.merged_into}
     for item in read:
@@ -335,43 +335,60 @@ def consolidate(
             status.note = "; ".join(filter(None, [status.note, "tallet er for alle kopierne af klassen samlet"]))
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
-    _ratings_next_to_tests(result)
+    _ratings_next_to_tests(result, unsure_logins)
     return result
 
 
-def _ratings_next_to_tests(result: Consolidation) -> None:
-    """Each student in focus gets the latest test results, and each test result the teacher's
-    ratings: learning and well-being followed together (review: the leader matched names
-    across sheets by hand, and found a student rated MAT 4 at 15 % of the points). A student
-    is the same UNI-login at the same school, or else the same name in a class of the same
-    name (a name twice in a class, or a login under two names, is not matched)."""
-    tests = [(t, t.data.school, t.class_name, t.names, t.logins) for t in result.tests if t.latest]
-    classes = [(s, s.data.school, s.data.class_name(s.term), {key: name for key, (name, _, _) in s.ratings.items()},
-                {key: login for key, (_, login, _) in s.ratings.items()}) for s in result.classes]
-    names_of: dict[str, set[str]] = {}
-    for *_, names, logins in tests + classes:
-        for key, login in logins.items():
-            names_of.setdefault(login.casefold(), set()).add(names[key].casefold())
-    unsure = {login for login, names in names_of.items() if len(names) > 1}  # said as login-two-names
-    results: dict[tuple, dict[int, str]] = {}  # identity -> test -> result
-    for test, *student_list in tests:
-        for key, identity in _identities(*student_list, unsure).items():
-            if (total := test.student_totals.get(key)) is not None:
-                for found in identity:
-                    results.setdefault(found, {})[id(test)] = f"{test.test.subject} {rules.percent(total)}"
-    ratings: dict[tuple, str] = {}
-    for summary, *student_list in classes:
+def _ratings_next_to_tests(result: Consolidation, unsure: set[str]) -> None:
+    """Each student in focus gets the latest test results, and each student under niveau in a
+    latest test the teacher's ratings: learning and well-being followed together (review: the
+    leader matched names across sheets by hand, and found a student rated MAT 4 at 15 % of the
+    points). A student is the same UNI-login at the same school, or else the same name in a
+    class of the same name; a name twice in a class, or a login in `unsure`, is not used.
+    Only the students shown are looked up, so a municipality's memory does not grow with it."""
+    tests = [t for t in result.tests if t.latest]
+    wanted: dict[tuple, list[dict]] = {}  # identity -> focus rows that want the student's test results
+    for summary in result.classes:
         in_focus = {f["key"]: f for f in summary.focus}
-        for key, identity in _identities(*student_list, unsure).items():
-            given = ", ".join(f"{m} {danish_number(v)}" for m, v in summary.ratings[key][2].items())
+        for key, identity in _identities(*_students_of(summary), unsure).items():
+            if key in in_focus:
+                in_focus[key]["latest_test"] = {}
+                for found in identity:
+                    wanted.setdefault(found, []).append(in_focus[key])
+    below: dict[tuple, list[tuple]] = {}  # identity -> (test, student key, rank: 0 for a login)
+    for test in tests:
+        under = {key for key, *_ in overblik_summary.below_level(test, overblik_summary.level_of(test))}
+        for key, identity in _identities(test.data.school, test.class_name, test.names, test.logins, unsure).items():
+            total = test.student_totals.get(key)
+            for rank, found in enumerate(identity):
+                for focus in wanted.get(found, ()) if total is not None else ():
+                    focus["latest_test"][id(test)] = f"{test.test.subject} {rules.percent(total)}"
+                if key in under:
+                    below.setdefault(found, []).append((test, key, rank))
+    for summary in result.classes:
+        for f in summary.focus:
+            f["latest_test"] = "; ".join(f["latest_test"].values()) if f["latest_test"] else ""
+    best: dict[tuple[int, str], tuple[int, str]] = {}
+    for summary in result.classes:
+        in_focus = {f["key"]: f for f in summary.focus}
+        for key, identity in _identities(*_students_of(summary), unsure).items():
+            targets = [target for found in identity for target in below.get(found, ())]
+            if not targets:
+                continue
+            given = ", ".join(f"{m} {danish_number(v)}" for m, v in zip(summary.data.measures, summary.ratings[key][2])
+                              if v is not None)
             text = f"I fokus ({in_focus[key]['reasons']}): {given}" if key in in_focus else f"Ikke i fokus: {given}"
-            ratings.update(dict.fromkeys(identity, text))
-            if key in in_focus:  # every test found by any of the student's identities, each once (review)
-                found = {test: result for i in identity for test, result in results.get(i, {}).items()}
-                in_focus[key]["latest_test"] = "; ".join(found.values())
-    for test, *student_list in tests:
-        for key, identity in _identities(*student_list, unsure).items():
-            test.ratings[key] = next((ratings[i] for i in identity if i in ratings), "")
+            for test, test_key, rank in targets:
+                if (id(test), test_key) not in best or rank < best[(id(test), test_key)][0]:
+                    best[(id(test), test_key)] = (rank, text)
+                    test.ratings[test_key] = text
+
+
+def _students_of(summary: ClassSummary) -> tuple[str, str, dict[str, str], dict[str, str]]:
+    """School, class name, names and UNI-logins by student key: what `_identities` takes."""
+    return (summary.data.school, summary.data.class_name(summary.term),
+            {key: name for key, (name, _, _) in summary.ratings.items()},
+            {key: login for key, (_, login, _) in summary.ratings.items()})
 
 
 def _identities(school: str, class_name: str, names: dict[str, str], logins: dict[str, str],
@@ -479,10 +496,13 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", str(text))[:3])
 
 
-def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
+def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]:
     """The same UNI-login in two classes (a student who moved) or under two names in one class,
-    and workbooks made by a newer xlkit: all are kept and reported."""
+    and workbooks made by a newer xlkit: all are kept and reported. Returns the logins that
+    stand under more than one name anywhere (casefolded): no use for finding a student."""
     classes_of: dict[str, dict[str, tuple[tuple, str, str]]] = {}
+    first_name: dict[str, str] = {}
+    unsure: set[str] = set()
     for item in read:
         data = item.data
         if _version(data.metadata.get("xlkit_version", "0")) > _version(__version__):
@@ -493,7 +513,10 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
             continue
         identity = _cohort(data)
         for uni_login, class_name, student in item.logins:
-            classes_of.setdefault(uni_login.casefold(), {})[data.file] = (identity, class_name, student)
+            login = uni_login.casefold()
+            classes_of.setdefault(login, {})[data.file] = (identity, class_name, student)
+            if first_name.setdefault(login, student.casefold()) != student.casefold():
+                unsure.add(login)
     for places in classes_of.values():
         if len({identity for identity, _, _ in places.values()}) > 1:
             # one row per workbook, each naming its own student: a typed-over login is two students, and
@@ -516,6 +539,7 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> None:
                     "login-two-names", f"{name} i {class_name} har samme UNI-login som en elev med et andet navn i {others}.",
                     "Begge er medtaget. Ret navnet eller UNI-loginet, der er skrevet forkert, så eleven kan findes "
                     "på tværs af skemaerne.", file, student=name))
+    return unsure
 
 
 def _cohort(data: WorkbookData) -> tuple:
@@ -772,9 +796,8 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
                 data.problems.append(_unrated_in_focus(before, measure, found, previous, term,
                                                        column + re.sub(r"^[A-Z]+", "", before.cell)))
     from_text = sum(1 for record in data.records if record.term.index == term.index and record.from_text)
-    now = {key: {m: rated(term, m)[key] for m in data.measures if key in rated(term, m)}
-           for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
-    ratings = {key: (students[key].student, students[key].uni_login, values) for key, values in now.items()}
+    ratings = {key: (students[key].student, students[key].uni_login, tuple(rated(term, m).get(key) for m in data.measures))
+               for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means, changes, not_rated,
                         from_text, in_class, ratings)
 

@@ -80,6 +80,8 @@ def summarise(data: WorkbookData, term_label: str | None = None) -> list[TestSum
         ))
     if summaries:
         summaries[-1].latest = True
+    for earlier in summaries[:-1]:  # per student only the latest test is shown: the rest need not be sent back
+        earlier.student_areas, earlier.names, earlier.student_totals, earlier.logins = {}, {}, {}, {}
     return summaries
 
 
