@@ -742,11 +742,9 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     _future_term_warning(data, term)
 
     values: dict[tuple[int, str], dict[str, float]] = {}  # (term, measure) -> student key -> value
-    cells: dict[tuple[int, str, str], Record] = {}  # (term, measure, student key) -> where the value is
     students: dict[str, Record] = {}
     for record in data.records:
         values.setdefault((record.term.index, record.measure), {})[record.student_key] = record.value
-        cells[(record.term.index, record.measure, record.student_key)] = record
         students.setdefault(record.student_key, record)
 
     def rated(t: Term | None, measure: str) -> dict[str, float]:
@@ -792,7 +790,8 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
         column = re.sub(r"[0-9]+$", "", next(r.cell for r in data.records if r.term.index == term.index and r.measure == measure))
         for key in sorted(rated(previous, measure).keys() - rated(term, measure).keys(), key=_row_of_key):
             if found := reasons(previous, measure, key):
-                before = cells[(previous.index, measure, key)]  # in the copy the student is in (review: merged copies)
+                before = next(r for r in data.records if r.student_key == key and r.measure == measure  # in the
+                              and r.term.index == previous.index)  # copy the student is in (review: merged copies)
                 data.problems.append(_unrated_in_focus(before, measure, found, previous, term,
                                                        column + re.sub(r"^[A-Z]+", "", before.cell)))
     from_text = sum(1 for record in data.records if record.term.index == term.index and record.from_text)
