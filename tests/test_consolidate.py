@@ -201,9 +201,24 @@ def test_only_copies_are_read_again_and_a_copy_that_fails_then_is_reported(tmp_p
     assert ("unreadable-file", "7A_soc.xlsx") in {(p.code, p.file) for p in result.problems}
 
 
+def test_a_municipality_names_each_class_with_its_school(tmp_path, spec):
+    """Fifty schools' 7.A were one name on every sheet (review)."""
+    folder = tmp_path / "kommune"
+    folder.mkdir()
+    for school in ("Ahorn", "Birk"):
+        fill(elevvurdering.build(spec, folder / f"{school}_7A.xlsx", school, "A", 2026, 7, [Student(n) for n in NAMES]),
+             {"E6": 2, "E7": 4})
+    wb = openpyxl.load_workbook(write_summary(consolidate(folder), tmp_path / "o.xlsx"))
+    assert {r[0] for r in wb["Oversigt"].iter_rows(min_row=5, max_col=1, values_only=True) if r[0]} == {
+        "Ahorn 7.A", "Birk 7.A", "Alle klasser"}
+    assert [r[0] for r in wb["Elever i fokus"].iter_rows(min_row=5, values_only=True)] == ["Ahorn 7.A", "Birk 7.A"]
+    assert wb["Elever i fokus"]["A3"].value == "2 elever i fokus (hver elev én gang). 2 klasser på 2 skoler."
+    assert {r[0] for r in wb["Udvikling"].iter_rows(min_row=5, values_only=True)} == {"Ahorn 7.A", "Birk 7.A"}
+
+
 def test_the_chart_is_left_out_for_a_municipality(school, tmp_path, monkeypatch):
     """Thousands of bars help nobody; above MAX_CHART_ROWS the sheet says why there is none."""
-    import xlkit.consolidate
+    import xlkit.summary
 
     result = consolidate(school)
     write_summary(result, tmp_path / "skole.xlsx")

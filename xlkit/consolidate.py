@@ -765,7 +765,7 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
             before = [reason for m in data.measures for reason in reasons(previous, m, key)]
             rated_before = previous is not None and any(key in rated(previous, m) for m in data.measures)
             focus.append({
-                "class": data.class_name(term), "nr": student.student_nr, "student": student.student,
+                "nr": student.student_nr, "student": student.student,
                 "term": term.label, "reasons": rules.focus_text([r for m in data.measures for r in per_measure[m]]),
                 "measures": {m for m, found in per_measure.items() if found},
                 "current": {m: rated(term, m).get(key) for m in data.measures},

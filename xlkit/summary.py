@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from xlkit import overblik_summary, rules
-from xlkit.consolidate import Consolidation, FileStatus, danish_list, plural
+from xlkit.consolidate import ClassSummary, Consolidation, FileStatus, danish_list, plural
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.problems import PROBLEM_HEADERS, first_of_each_file
 from xlkit.records import WorkbookData
@@ -172,7 +172,7 @@ def _overview_rows(result: Consolidation) -> list[OverviewRow]:
     for summary in result.classes:
         for measure in summary.data.measures:
             rows.append(OverviewRow(
-                summary.data.class_name(summary.term), measure, summary.term.label,
+                _class_label(summary, result), measure, summary.term.label,
                 summary.previous.label if summary.previous else "", summary.counts[measure],
                 summary.previous_counts[measure], summary.changes.get(measure),
                 summary.not_rated.get(measure, 0), sum(1 for f in summary.focus if measure in f["measures"]),
@@ -191,6 +191,17 @@ def _overview_rows(result: Consolidation) -> list[OverviewRow]:
             sum(row.not_rated for row in same), sum(row.in_focus for row in same), all_classes=True,
         ))
     return rows + totals
+
+
+def _several_schools(result: Consolidation) -> bool:
+    return len({summary.data.school for summary in result.classes}) > 1
+
+
+def _class_label(summary: ClassSummary, result: Consolidation) -> str:
+    """The class as the summary names it: with its school when the folder holds several (a
+    municipality's fifty 7.A would otherwise be one name; review)."""
+    name = summary.data.class_name(summary.term)
+    return f"{summary.data.school} {name}" if _several_schools(result) else name
 
 
 def _one_or_several(terms: set[str]) -> str:
@@ -238,7 +249,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
                 "Elever i fokus i faget"]
     header_row = 3
     _headers(sheet, header_row, headers, formats,
-             [12, 10, 14, 9, 9] + [9] * (2 * levels) + [11, 9, 14, 10, 10, 10, 11, 12, 9])
+             [30 if _several_schools(result) else 12, 10, 14, 9, 9] + [9] * (2 * levels) + [11, 9, 14, 10, 10, 10, 11, 12, 9])
     first_level_col = 5
     for i, level in enumerate(scale.levels):
         sheet.write_string(header_row, first_level_col + i, headers[first_level_col + i], formats[f"level_{level.value}"])
@@ -349,14 +360,15 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     if result.classes:
         sheet.write_string(2, 0, f"{plural(result.focus_count, 'elev', 'elever')} i fokus (hver elev én gang). "
                            f"{counted}.", formats["note"])
-    _headers(sheet, 3, headers, formats, [8] + [5] * with_nr + [26, 14, 48, 30] + [22] * with_tests + [8] * len(measures))
+    _headers(sheet, 3, headers, formats, [30 if len(schools) > 1 else 8] + [5] * with_nr + [26, 14, 48, 30]
+             + [22] * with_tests + [8] * len(measures))
     sheet.set_row(3, 30)  # two lines: "Seneste prøve, andel af maks" ran into the first row (review)
     first_measure = len(headers) - len(measures)
     row = 3
     for summary in result.classes:
         for focus in summary.focus:
             row += 1
-            cells = [focus["class"]] + [focus["nr"]] * with_nr + [focus["student"], focus["term"]]
+            cells = [_class_label(summary, result)] + [focus["nr"]] * with_nr + [focus["student"], focus["term"]]
             for col, value in enumerate(cells):
                 if col == 1 and with_nr:
                     _number(sheet, row, col, value, formats["int"])  # no Nr: text typed there, or a CPR number
@@ -388,13 +400,14 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
     )
     labels = result.terms_with_data
     sheet.set_row(3, 45)  # "Klasse (navn i den valgte termin)" takes three lines
-    _headers(sheet, 3, ["Klasse (navn i den valgte termin)", "Fag"] + labels, formats, [12, 10] + [12] * len(labels))
+    _headers(sheet, 3, ["Klasse (navn i den valgte termin)", "Fag"] + labels, formats,
+             [30 if _several_schools(result) else 12, 10] + [12] * len(labels))
     row = 3
     for summary in result.classes:
         data = summary.data
         for measure in data.measures:
             row += 1
-            sheet.write_string(row, 0, data.class_name(summary.term), formats["text"])
+            sheet.write_string(row, 0, _class_label(summary, result), formats["text"])
             sheet.write_string(row, 1, measure, formats["text"])
             for i, label in enumerate(labels):
                 _number(sheet, row, 2 + i, summary.means.get((measure, label)), formats["mean"])
