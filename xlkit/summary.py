@@ -168,11 +168,11 @@ ALL_CLASSES = "Alle klasser"
 def _overview_rows(result: Consolidation) -> list[OverviewRow]:
     """A row per class and subject, then, with more than one class, a row per subject for all
     of them (review: the leaders added the classes up by hand for their meeting)."""
-    rows = []
+    rows, several = [], _several_schools(result)
     for summary in result.classes:
         for measure in summary.data.measures:
             rows.append(OverviewRow(
-                _class_label(summary, result), measure, summary.term.label,
+                _class_label(summary, several), measure, summary.term.label,
                 summary.previous.label if summary.previous else "", summary.counts[measure],
                 summary.previous_counts[measure], summary.changes.get(measure),
                 summary.not_rated.get(measure, 0), sum(1 for f in summary.focus if measure in f["measures"]),
@@ -197,11 +197,11 @@ def _several_schools(result: Consolidation) -> bool:
     return len({summary.data.school for summary in result.classes}) > 1
 
 
-def _class_label(summary: ClassSummary, result: Consolidation) -> str:
+def _class_label(summary: ClassSummary, several_schools: bool) -> str:
     """The class as the summary names it: with its school when the folder holds several (a
     municipality's fifty 7.A would otherwise be one name; review)."""
     name = summary.data.class_name(summary.term)
-    return f"{summary.data.school} {name}" if _several_schools(result) else name
+    return f"{summary.data.school} {name}" if several_schools else name
 
 
 def _one_or_several(terms: set[str]) -> str:
@@ -368,7 +368,7 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     for summary in result.classes:
         for focus in summary.focus:
             row += 1
-            cells = [_class_label(summary, result)] + [focus["nr"]] * with_nr + [focus["student"], focus["term"]]
+            cells = [_class_label(summary, len(schools) > 1)] + [focus["nr"]] * with_nr + [focus["student"], focus["term"]]
             for col, value in enumerate(cells):
                 if col == 1 and with_nr:
                     _number(sheet, row, col, value, formats["int"])  # no Nr: text typed there, or a CPR number
@@ -398,16 +398,16 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
         "Klasser skifter elever; sammenlign med forsigtighed, når klassen har ændret sig.",
         formats["note"],
     )
-    labels = result.terms_with_data
+    labels, several = result.terms_with_data, _several_schools(result)
     sheet.set_row(3, 45)  # "Klasse (navn i den valgte termin)" takes three lines
     _headers(sheet, 3, ["Klasse (navn i den valgte termin)", "Fag"] + labels, formats,
-             [30 if _several_schools(result) else 12, 10] + [12] * len(labels))
+             [30 if several else 12, 10] + [12] * len(labels))
     row = 3
     for summary in result.classes:
         data = summary.data
         for measure in data.measures:
             row += 1
-            sheet.write_string(row, 0, _class_label(summary, result), formats["text"])
+            sheet.write_string(row, 0, _class_label(summary, several), formats["text"])
             sheet.write_string(row, 1, measure, formats["text"])
             for i, label in enumerate(labels):
                 _number(sheet, row, 2 + i, summary.means.get((measure, label)), formats["mean"])
