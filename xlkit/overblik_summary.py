@@ -246,7 +246,8 @@ def _weakest_sheet(workbook, summaries, formats) -> None:
 
 
 def level_of(summary: TestSummary) -> float:
-    """The share of max under which the class's own workbook calls a student under niveau."""
+    """The share of max under which a student counts as under niveau: the school's own limit, stored in
+    the workbook from its spec (`below_level`), or 50 %."""
     return summary.data.below_level or 0.5
 
 
