@@ -120,8 +120,12 @@ class SameStudents:
     @classmethod
     def pooled(cls, groups: list[SameStudents]) -> SameStudents:
         """Several classes together, each student counted once."""
-        return cls(*({level: sum(getattr(g, side)[level] for g in groups) for level in getattr(groups[0], side)}
-                     for side in ("now", "before")))
+        return cls(added([g.now for g in groups]), added([g.before for g in groups]))
+
+
+def added(distributions: list[dict[int, int]]) -> dict[int, int]:
+    """Distributions over the same scale, added level by level (several classes together)."""
+    return {level: sum(d.get(level, 0) for d in distributions) for level in distributions[0]}
 
 
 def same_students(scale: Scale, now: dict[str, object], before: dict[str, object]) -> SameStudents:

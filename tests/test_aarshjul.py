@@ -643,6 +643,12 @@ def test_done_activities_are_kept_never_moved_and_the_forgotten_ones_named(tmp_p
     checked = CliRunner().invoke(main, ["plan", "check", str(built)])  # today: after week 44 of 2026
     assert "Nationale færdighedstest, læsning for 4.A i uge 44 er ikke markeret som gennemført" in checked.output
     assert "Læseprøve (ST-prøve) for 4.A i uge 44 er ikke" not in checked.output
+    typed = openpyxl.load_workbook(built)  # pasted past the list: said with its cell, and not done
+    typed["Plan"].cell(read[2].row, aarshjul.DONE_COL + 1).value = "x"
+    typed.save(tmp_path / "x.xlsx")
+    data = read_workbook(tmp_path / "x.xlsx")
+    assert [a.done for a in data.plan] == [True, False, False]
+    assert [(p.code, p.cell) for p in data.problems] == [("unknown-done", f"H{read[2].row}")]
     older = openpyxl.load_workbook(built)  # made before the column: no name for it, so nothing is done
     del older.defined_names["xlkit_plan_done"]
     older.save(tmp_path / "gammel.xlsx")

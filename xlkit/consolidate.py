@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from openpyxl.utils.cell import coordinate_from_string
+
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
 from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, XlkitOutput, password_list
 from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context, run_alone, unexpected
@@ -787,13 +789,14 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     # review: two students rated 2 in DANSK, left blank a term later); subjects not rated at all this term
     # are said by the few-ratings warning
     for measure in (m for m in data.measures if previous and rated(term, m)):
-        column = re.sub(r"[0-9]+$", "", next(r.cell for r in data.records if r.term.index == term.index and r.measure == measure))
+        column, _ = coordinate_from_string(next(r.cell for r in data.records
+                                                if r.term.index == term.index and r.measure == measure))
         for key in sorted(rated(previous, measure).keys() - rated(term, measure).keys(), key=_row_of_key):
             if found := reasons(previous, measure, key):
                 before = next(r for r in data.records if r.student_key == key and r.measure == measure  # in the
                               and r.term.index == previous.index)  # copy the student is in (review: merged copies)
                 data.problems.append(_unrated_in_focus(before, measure, found, previous, term,
-                                                       column + re.sub(r"^[A-Z]+", "", before.cell)))
+                                                       f"{column}{coordinate_from_string(before.cell)[1]}"))
     from_text = sum(1 for record in data.records if record.term.index == term.index and record.from_text)
     ratings = {key: (students[key].student, students[key].uni_login, tuple(rated(term, m).get(key) for m in data.measures))
                for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}

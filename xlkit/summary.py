@@ -186,7 +186,7 @@ def _overview_rows(result: Consolidation) -> list[OverviewRow]:
         same = [row for row in rows if row.measure == measure]
         compared = [row.change for row in same if row.change is not None]
         totals.append(OverviewRow(
-            ALL_CLASSES, measure, _one_or_several({row.term for row in same}), "", _added([row.counts for row in same]),
+            ALL_CLASSES, measure, _one_or_several({row.term for row in same}), "", rules.added([row.counts for row in same]),
             None, rules.SameStudents.pooled(compared) if compared else None,
             sum(row.not_rated for row in same), sum(row.in_focus for row in same), all_classes=True,
         ))
@@ -206,10 +206,6 @@ def _class_label(summary: ClassSummary, several_schools: bool) -> str:
 
 def _one_or_several(terms: set[str]) -> str:
     return "" if not terms else next(iter(terms)) if len(terms) == 1 else "Flere terminer"
-
-
-def _added(distributions: list[dict[int, int]]) -> dict[int, int]:
-    return {level: sum(d.get(level, 0) for d in distributions) for level in distributions[0]}
 
 
 def _overview_sheet(workbook, result: Consolidation, formats) -> None:

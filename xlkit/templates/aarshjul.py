@@ -30,7 +30,7 @@ from xlkit.plan import (
 )
 from xlkit.records import WorkbookData
 from xlkit.problems import Problem
-from xlkit.values import danish_number, looks_like_cpr, without_cpr
+from xlkit.values import danish_number, looks_like_cpr, quoted, without_cpr
 from xlkit.workbook import (
     MAX_CELL_TEXT, NAME_PREFIX, define_range_name, exact_criterion, exact_lookup, generated_at, header_text, new_workbook,
     write_metadata,
@@ -692,7 +692,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         rows = workbook[sheet_title][area.replace("$", "")]
     except (AttributeError, KeyError, ValueError, TypeError):
         raise InvalidWorkbook("Planens tabel (arket Plan) kan ikke findes; brug et nyt årshjul.") from None
-    done = _done_rows(workbook)
+    done = _done_rows(workbook, data)
     plan = []
     for cells in rows:
         activity, klass, week, responsible, note = (_without_cpr(c, data, sheet_title) for c in cells[:5])
@@ -712,16 +712,26 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     return data
 
 
-def _done_rows(workbook) -> set[int]:
+def _done_rows(workbook, data: WorkbookData) -> set[int]:
     """The sheet rows marked as done in the Gennemført column ("ja", as Excel compares text);
-    an årshjul made before the column existed has none."""
+    an årshjul made before the column existed has none. Anything else typed there (pasted past
+    the list) is reported with its cell and counts as not done."""
     defined = workbook.defined_names.get(NAME_PREFIX + "plan_done")
     try:
         [(sheet_title, area)] = list(defined.destinations)
         cells = workbook[sheet_title][area.replace("$", "")]
     except (AttributeError, KeyError, ValueError, TypeError):
         return set()
-    return {cell.row for (cell,) in cells if isinstance(cell.value, str) and cell.value.strip().casefold() == DONE.casefold()}
+    done = set()
+    for (cell,) in cells:
+        if isinstance(cell.value, str) and cell.value.strip().casefold() == DONE.casefold():
+            done.add(cell.row)
+        elif cell.value not in (None, ""):
+            data.problems.append(Problem(
+                "unknown-done", f"Gennemført-feltet indeholder '{quoted(str(cell.value))}'; kun '{DONE}' betyder gennemført.",
+                f"Aktiviteten tælles som ikke gennemført. Skriv '{DONE}', eller lad feltet stå tomt.",
+                data.file, sheet_title, cell.coordinate))
+    return done
 
 
 def _without_cpr(cell, data: WorkbookData, sheet: str):
