@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import openpyxl
@@ -10,7 +11,7 @@ import pytest
 from xlkit import rules
 from xlkit.templates import elevvurdering
 from xlkit.templates.elevvurdering import cached_values
-from xlkit.terms import class_terms
+from xlkit.terms import class_terms, school_year_label, school_year_of
 
 
 @pytest.fixture
@@ -139,3 +140,12 @@ def test_indskoling_spec_builds_four_grades(tmp_path):
     year_starts = [ws.cell(3, c).column - 1 for c in range(5, 29) if ws.cell(3, c).value]  # 0-based first columns
     assert [b.id for b in ws.col_breaks.brk] and {b.id for b in ws.col_breaks.brk} <= set(year_starts)
     assert 50 <= ws.page_setup.scale <= 100
+
+
+@pytest.mark.parametrize("day, year, label", [
+    ("2026-08-01", 2026, "2026/27"), ("2026-12-31", 2026, "2026/27"), ("2027-01-04", 2026, "2026/27"),
+    ("2027-07-31", 2026, "2026/27"), ("2099-09-01", 2099, "2099/00"),
+])
+def test_the_school_year_starts_in_august(day, year, label):
+    assert school_year_of(dt.date.fromisoformat(day)) == year
+    assert school_year_label(year) == label

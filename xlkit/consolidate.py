@@ -30,7 +30,7 @@ from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
-from xlkit.terms import Term, parse_term_label
+from xlkit.terms import Term, parse_term_label, school_year_of
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # .ods: a workbook LibreOffice saved in its own format
 IDENTITY_KEYS = ("kind", "xlkit_version", "start_year", "start_grade", "subject")  # kept from a file's metadata
@@ -549,7 +549,7 @@ def _cohort(data: WorkbookData) -> tuple:
     school, the letter and the school year the class started in 0. klasse."""
     if data.kind == "overblik" and data.tests:
         test = data.tests[-1]
-        started = (test.date.year if test.date.month >= 8 else test.date.year - 1) - test.grade
+        started = school_year_of(test.date) - test.grade
     else:
         started = int(data.metadata.get("start_year", 0)) - int(data.metadata.get("start_grade", 0))
     return data.school.casefold(), data.class_letter.casefold(), started

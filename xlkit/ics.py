@@ -69,7 +69,7 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tup
         event.add("description", _one_line(f"Ansvarlig: {person}") + "".join(f"\n{_one_line(line)}" for line in a.note.splitlines()))
         event.add("categories", [activity.kind])
         for calendars, key, prefix in ((by_class, a.class_name, "Klasse"), (by_person, person, "Ansvarlig")):
-            calendars.setdefault(key, _calendar(f"Årshjul {spec.school_year}/{(spec.school_year + 1) % 100:02d}: "
+            calendars.setdefault(key, _calendar(f"Årshjul {spec.school_year_label}: "
                                                 f"{prefix.lower()} {key}")).add_component(event)
     files: dict[Path, Calendar] = {}
     for calendars, prefix in ((by_class, "klasse"), (by_person, "ansvarlig")):

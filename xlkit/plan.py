@@ -17,6 +17,7 @@ from typing import Any
 
 from xlkit.errors import SpecError, XlkitError
 from xlkit.spec import _Checker, read_yaml, shipped_file
+from xlkit.terms import is_autumn, school_year_label
 from xlkit.values import quoted
 
 KINDS = ("prøve", "samtale", "andet")
@@ -81,6 +82,10 @@ class PlanSpec:
 
     kind = "aarshjul"
 
+    @property
+    def school_year_label(self) -> str:
+        return school_year_label(self.school_year)
+
     def activity(self, name: str) -> Activity | None:
         return next((a for a in self.activities if a.name == name), None)
 
@@ -101,7 +106,7 @@ class SchoolWeek:
 
     @property
     def term(self) -> str:
-        return "efterår" if self.month >= 8 else "forår"
+        return "efterår" if is_autumn(self.month) else "forår"
 
 
 def grade_of(class_name: str) -> int | None:
@@ -283,7 +288,7 @@ class _Load:
 def _not_a_school_week(spec: PlanSpec, a: Assignment) -> str:
     """What is wrong with the row's week, in the words it was typed in (review: a week typed
     as "uge 53" or as a date was called "Uge 0")."""
-    school_year = f"{spec.school_year}/{spec.school_year + 1 - 2000:02d}"
+    school_year = spec.school_year_label
     if a.week:
         return f"Uge {a.week} er ikke en skoleuge i {school_year}"
     if isinstance(a.typed_week, (dt.date, dt.datetime)):

@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
 from xlkit import rules, udfs
 from xlkit.spec import load_spec
-from xlkit.workbook import OUTPUT_KIND_PROPERTY, new_workbook, print_wide
+from xlkit.workbook import OUTPUT_KIND_PROPERTY, TITLE, new_workbook, print_wide
 
 HEADERS = ("Excel-formel", "xlwings (UDF)", "Ens")
 RESULT_COL = 7  # native formula, UDF and "Ens" sit side by side from here
@@ -26,7 +26,7 @@ def build_showcase(path: str | Path) -> Path:
     workbook = new_workbook(path)
     sheet = workbook.add_worksheet("Funktioner")
     bold = workbook.add_format({"bold": True})
-    title = workbook.add_format({"bold": True, "font_size": 14})
+    title = workbook.add_format(TITLE)
     note = workbook.add_format({"italic": True, "font_color": "#444444"})
     header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
     cell = workbook.add_format({"border": 1})

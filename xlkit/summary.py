@@ -21,7 +21,7 @@ from xlkit.records import WorkbookData
 from xlkit.rules import Scale
 from xlkit.values import quoted
 from xlkit.workbook import (
-    CONFIDENTIAL, OUTPUT_KIND_PROPERTY, SUMMARY_HEADER, new_workbook, print_wide, write_text_or_blank, written_whole,
+    BORDER, CONFIDENTIAL, NOTE, OUTPUT_KIND_PROPERTY, SUMMARY_HEADER, TITLE, new_workbook, print_wide, write_text_or_blank, written_whole,
 )
 
 MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
@@ -81,10 +81,10 @@ def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
 
 
 def _formats(workbook, scale: Scale | None) -> dict:
-    border = {"border": 1, "border_color": "#9E9E9E"}
+    border = BORDER
     f = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}),
-        "note": workbook.add_format({"italic": True, "font_color": "#444444"}),
+        "title": workbook.add_format(TITLE),
+        "note": workbook.add_format(NOTE),
         "header": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "valign": "top"}),
         "header_up": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True,
                                           "rotation": 90, "align": "center", "valign": "bottom"}),

@@ -39,10 +39,28 @@ class Term:
 
     @property
     def school_year_label(self) -> str:
-        return f"{self.school_year}/{(self.school_year + 1) % 100:02d}"
+        return school_year_label(self.school_year)
 
     def class_name(self, letter: str) -> str:
         return f"{self.grade}.{letter}"
+
+
+FIRST_AUTUMN_MONTH = 8  # the Danish school year starts in August
+
+
+def is_autumn(month: int) -> bool:
+    """August–December is efterår (1. termin), January–July forår."""
+    return month >= FIRST_AUTUMN_MONTH
+
+
+def school_year_of(date) -> int:
+    """The calendar year the school year of `date` starts in: 2026 for 3 March 2027."""
+    return date.year if is_autumn(date.month) else date.year - 1
+
+
+def school_year_label(school_year: int) -> str:
+    """How schools write a school year: '2026/27'."""
+    return f"{school_year}/{(school_year + 1) % 100:02d}"
 
 
 def class_terms(

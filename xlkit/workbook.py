@@ -164,23 +164,25 @@ def define_cell_name(workbook: xlsxwriter.Workbook, name: str, sheet: str, row: 
     workbook.define_name(NAME_PREFIX + name, f"={quote_sheetname(sheet)}!{cell}")
 
 
-def protect_inputs_only(sheet) -> None:
+def protect_inputs_only(sheet, *, insert_rows: bool = False, autofilter: bool = False) -> None:
     """Lock everything but the unlocked input cells; no password (a teacher may lift it).
 
-    Inserting rows and resizing stay allowed, since teachers do that; the reader follows
-    the defined names.
+    Resizing stays allowed. Inserting rows only where the reader follows defined names (the
+    elevvurderingsskema); the overbliksark and årshjul match their sheets row by row.
+    Sorting is never offered: Excel refuses to sort a range with locked cells on a protected
+    sheet whatever the setting says (found in review); the årshjul's Plan says how to sort.
     """
-    sheet.protect(
-        "",
-        {
-            "insert_rows": True,
-            "format_columns": True,
-            "format_rows": True,
-            "select_locked_cells": True,
-            "select_unlocked_cells": True,
-        },
-    )
+    sheet.protect("", {
+        "insert_rows": insert_rows, "autofilter": autofilter, "format_columns": True, "format_rows": True,
+        "select_locked_cells": True, "select_unlocked_cells": True,
+    })
 
+
+# The look shared by every xlkit sheet: a thin grey grid, the title, and the grey notes.
+BORDER = {"border": 1, "border_color": "#9E9E9E"}
+CENTER = {"align": "center", "valign": "vcenter"}
+TITLE = {"bold": True, "font_size": 14}
+NOTE = {"italic": True, "font_color": "#444444"}
 
 # an input cell whose value the sheet cannot use: grey, set apart from every colour of a scale
 INVALID_INPUT = {"bg_color": "#BFBFBF", "font_color": "#9C0006", "bold": True, "italic": True}

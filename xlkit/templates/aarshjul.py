@@ -32,8 +32,8 @@ from xlkit.records import WorkbookData
 from xlkit.problems import Problem
 from xlkit.values import danish_number, looks_like_cpr, quoted, without_cpr
 from xlkit.workbook import (
-    MAX_CELL_TEXT, NAME_PREFIX, define_range_name, exact_criterion, exact_lookup, generated_at, header_text, new_workbook,
-    write_metadata,
+    BORDER, CENTER, MAX_CELL_TEXT, NAME_PREFIX, NOTE, TITLE, define_range_name, exact_criterion, exact_lookup, generated_at,
+    header_text, new_workbook, protect_inputs_only, write_metadata,
 )
 
 KIND = "aarshjul"
@@ -150,12 +150,11 @@ def spec_from_json(data: object, path: str = "(skemaet)") -> PlanSpec:
 
 
 def _formats(workbook) -> dict:
-    border = {"border": 1, "border_color": "#9E9E9E"}
-    center = {"align": "center", "valign": "vcenter"}
+    border, center = BORDER, CENTER
     f = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}),
-        "info": workbook.add_format({"italic": True, "font_color": "#444444"}),
-        "info_wrap": workbook.add_format({"italic": True, "font_color": "#444444", "text_wrap": True, "valign": "top"}),
+        "title": workbook.add_format(TITLE),
+        "info": workbook.add_format(NOTE),
+        "info_wrap": workbook.add_format({**NOTE, "text_wrap": True, "valign": "top"}),
         "head": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
         "head_up": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "rotation": 90}),
         "label": workbook.add_format({**border, "valign": "vcenter"}),
@@ -183,14 +182,6 @@ def _formats(workbook) -> dict:
     for kind, colour in TYPE_COLOURS.items():
         f[kind] = workbook.add_format({"bg_color": colour})
     return f
-
-
-def _protect(sheet, filter_rows: bool = False) -> None:
-    """No password. Sorting is not offered: Excel refuses to sort a range with locked cells on
-    a protected sheet whatever the setting says, and the plan's Type and Tjek columns are
-    locked formulas (found in review); the Plan sheet's note says how to sort."""
-    sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                       "select_unlocked_cells": True, "autofilter": filter_rows})
 
 
 def _page(sheet, landscape: bool, title: str, pages_wide: int = 1, pages_tall: int = 1) -> None:
@@ -233,7 +224,7 @@ def row_check_text(findings: list, row: int) -> str:
 
 def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet = workbook.add_worksheet(PLAN)
-    sheet.write_string(0, 0, f"{spec.title} · {spec.school_year}/{(spec.school_year + 1) % 100:02d}", f["title"])
+    sheet.write_string(0, 0, f"{spec.title} · {spec.school_year_label}", f["title"])
     # across the table, wrapped: one long line made the page as wide as the text, and the table tiny (review)
     sheet.set_row(1, 45)
     sheet.merge_range(1, 0, 1, DONE_COL, "Skriv én række pr. aktivitet og klasse: vælg aktivitet og klasse i listerne, og skriv "
@@ -290,7 +281,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet.set_column(6, 6, 30)
     sheet.set_column(DONE_COL, DONE_COL, 11)
     sheet.freeze_panes(PLAN_HEADER + 1, 0)
-    _protect(sheet, filter_rows=True)
+    protect_inputs_only(sheet, autofilter=True)
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(PLAN_HEADER)
@@ -343,7 +334,7 @@ def _grid_formula(refs: Refs, class_ref: str, week_ref: str) -> str:
 
 def _grid_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     sheet = workbook.add_worksheet(GRID)
-    sheet.write_string(0, 0, f"Årsplan {spec.school_year}/{(spec.school_year + 1) % 100:02d}: prøver og aktiviteter "
+    sheet.write_string(0, 0, f"Årsplan {spec.school_year_label}: prøver og aktiviteter "
                              "pr. klasse og uge", f["title"])
     sheet.write_string(1, 0, "Orange: prøve · Blå: samtale · Grøn: andet · Grå: ferie. '+1' betyder en aktivitet "
                              "mere samme uge (se arket Plan).", f["info"])
@@ -372,10 +363,10 @@ def _grid_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     for r in range(GRID_FIRST_ROW, last_row + 1):
         sheet.set_row(r, 22)
     sheet.freeze_panes(GRID_FIRST_ROW, GRID_FIRST_COL)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     sheet.repeat_columns(0, 0)
     sheet.repeat_rows(2, 5)
-    _page(sheet, True, f"Årsplan {spec.school_year}/{(spec.school_year + 1) % 100:02d}", pages_wide=2, pages_tall=0)
+    _page(sheet, True, f"Årsplan {spec.school_year_label}", pages_wide=2, pages_tall=0)
 
 
 # --- Årshjul (the circle) ----------------------------------------------------------------------
@@ -384,7 +375,7 @@ def _wheel_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     """The year as a circle: an inner ring of school weeks (month names at each month's first
     week, holidays grey) and an outer ring with the number of tests planned that week."""
     sheet = workbook.add_worksheet(WHEEL)
-    year = f"{spec.school_year}/{(spec.school_year + 1) % 100:02d}"
+    year = spec.school_year_label
     sheet.write_string(0, 0, f"Årshjul {year}", f["title"])
     sheet.write_string(1, 0, "Inderst skoleugerne (grå: ferie), yderst antal planlagte prøver i ugen "
                              "(mørkere: flere). Tallene står i tabellen under hjulet.", f["info"])
@@ -433,7 +424,7 @@ def _wheel_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     chart.set_size({"width": 700, "height": 600})
     sheet.insert_chart(2, 0, chart)
     sheet.set_column(0, 4, 10)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     sheet.print_area(0, 0, 31, 10)
     _page(sheet, False, "Årshjul")
 
@@ -571,7 +562,7 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
     sheet.set_column(1, n_weeks, 4.5)
     sheet.set_row(CHECK_WEEK_TOP + 3, 58)
     sheet.freeze_panes(0, 1)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     sheet.repeat_columns(0, 0)
     _page(sheet, True, "Tjek af årshjulet", pages_wide=1, pages_tall=0)
 
@@ -606,7 +597,7 @@ def _class_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     sheet.set_column(0, 2, 9)
     sheet.set_column(3, 3, 24)
     sheet.set_column(4, 4, 46)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     sheet.print_area(0, 0, 4 + len(weeks), 4)
     _page(sheet, False, "Klassens årshjul")
 
@@ -652,7 +643,7 @@ def _catalogue_sheet(workbook, f, spec) -> None:
     sheet.set_column(0, 0, 38)
     sheet.set_column(1, 9, 12)
     sheet.set_column(GRADES_LOOKUP_COL, GRADES_LOOKUP_COL, None, None, {"hidden": True})
-    _protect(sheet)
+    protect_inputs_only(sheet)
     _page(sheet, True, "Katalog over aktiviteter", pages_wide=1, pages_tall=0)
 
 
@@ -672,7 +663,7 @@ def _weeks_sheet(workbook, f, weeks) -> None:
         sheet.write_string(r, 7, week.term, f["text"])
     sheet.set_column(0, 7, 11)
     sheet.repeat_rows(3)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     _page(sheet, False, "Skoleugerne", pages_wide=1, pages_tall=0)
 
 

@@ -28,7 +28,7 @@ from xlkit.spec import ElevvurderingSpec, rating_column_name
 from xlkit.terms import Season, Term, class_terms
 from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_nr, read_rating, read_text
 from xlkit.workbook import (
-    MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, define_cell_name, define_range_name, generated_at,
+    BORDER, CENTER, MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, define_cell_name, define_range_name, generated_at,
     INVALID_INPUT, new_workbook, print_page, protect_inputs_only, write_metadata, write_text_or_blank,
 )
 
@@ -224,7 +224,7 @@ def build(
     sheet.freeze_panes(FIRST_STUDENT_ROW, FIRST_RATING_COL)
     sheet.print_area(0, 0, layout.legend_row + len(spec.scale.levels) + 1, layout.last_col)
     print_page(sheet, school, f"{spec.title} {class_span}", (GRADE_ROW, HEADER_ROW), groups=_year_groups(layout))
-    protect_inputs_only(sheet)
+    protect_inputs_only(sheet, insert_rows=True)
     sheet.activate()
 
     # Identity and names: how the reader finds everything again.
@@ -429,11 +429,10 @@ def _conditional_formats(sheet, layout: Layout, formats) -> None:
 
 
 def _formats(workbook, scale: Scale) -> dict:
-    border = {"border": 1, "border_color": "#9E9E9E"}
-    center = {"align": "center", "valign": "vcenter"}
+    border, center = BORDER, CENTER
     f = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}),
-        "info": workbook.add_format({"italic": True, "font_color": "#444444"}),
+        "title": workbook.add_format(TITLE),
+        "info": workbook.add_format(NOTE),
         "header": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
         "grade": workbook.add_format({**border, **center, "bold": True, "bg_color": "#B4C6E7", "left": 2}),
         "term": workbook.add_format({**border, **center, "bg_color": "#D9E1F2", "text_wrap": True, "left": 2}),

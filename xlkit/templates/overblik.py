@@ -32,15 +32,15 @@ from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule, percent
 from xlkit.spec import OverblikSpec
-from xlkit.terms import Season, Term
+from xlkit.terms import Season, Term, is_autumn, school_year_of
 from xlkit.testdef import Task, TestDefinition, usable_sheet_name
 from xlkit.values import (
     SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, looks_like_cpr, names_and_logins_swapped, read_nr, read_points, read_text,
     whole_number, without_cpr,
 )
 from xlkit.workbook import (
-    INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, column_pixels, define_range_name, exact_lookup, generated_at, new_workbook,
-    print_page, write_metadata,
+    BORDER, CENTER, INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, column_pixels, define_range_name, exact_lookup,
+    generated_at, new_workbook, print_page, protect_inputs_only, write_metadata,
 )
 
 KIND = "overblik"
@@ -97,9 +97,7 @@ class TestLayout:
 
 def school_term(date: dt.date) -> Term:
     """The school-wide term a test date falls in: August–December is efterår."""
-    autumn = date.month >= 8
-    school_year = date.year if autumn else date.year - 1
-    return Term(0, 0, SEASONS[0 if autumn else 1], school_year)
+    return Term(0, 0, SEASONS[0 if is_autumn(date.month) else 1], school_year_of(date))
 
 
 def test_term(index: int, test: TestDefinition) -> Term:
@@ -268,11 +266,10 @@ def test_from_json(data: dict) -> TestDefinition:
 
 
 def _formats(workbook) -> dict:
-    border = {"border": 1, "border_color": "#9E9E9E"}
-    center = {"align": "center", "valign": "vcenter"}
+    border, center = BORDER, CENTER
     f = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}),
-        "info": workbook.add_format({"italic": True, "font_color": "#444444"}),
+        "title": workbook.add_format(TITLE),
+        "info": workbook.add_format(NOTE),
         "label": workbook.add_format({**border, "bold": True, "bg_color": "#D9E1F2"}),
         "head": workbook.add_format({**border, **center, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True}),
         "head_area": workbook.add_format({**border, **center, "bold": True, "bg_color": "#B4C6E7", "text_wrap": True}),
@@ -298,12 +295,6 @@ def _formats(workbook) -> dict:
     for colour, fill in COLOURS.items():
         f[colour] = workbook.add_format({"bg_color": fill})
     return f
-
-
-def _protect(sheet) -> None:
-    """Inputs only; no row or column insertion, since every sheet is matched row by row."""
-    sheet.protect("", {"format_columns": True, "format_rows": True,
-                       "select_locked_cells": True, "select_unlocked_cells": True})
 
 
 STUDENT_WIDTHS = [4, 11, 22]  # Nr, UNI-login, Elev on the test sheets and Over tid
@@ -350,7 +341,7 @@ def _roster_sheet(workbook, formats, school, subject, class_name, students, rows
     sheet.set_column(1, 1, 14)
     sheet.set_column(2, 3, 28)
     sheet.freeze_panes(ROSTER_FIRST_ROW, 0)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     print_page(sheet, school, f"Elever {class_name}", (ROSTER_FIRST_ROW - 1, ROSTER_FIRST_ROW - 1), landscape=False)
 
 
@@ -486,7 +477,7 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
     for row, height in heights.items():
         sheet.set_row(row, height)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     groups = [FIRST_TASK_COL, layout.total_points_col] + ([layout.signal_col(test.signals[0])] if test.signals else [])
     print_page(sheet, school, f"{test.name} {class_name}", (AREA_ROW, MAX_ROW),
                groups=(widths, _row_heights(class_row, heights), groups, FIRST_TASK_COL))
@@ -658,7 +649,7 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
     for row, height in heights.items():
         sheet.set_row(row, height)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     print_page(sheet, school, f"Over tid {class_name}", (AREA_ROW, MAX_ROW),
                groups=(widths, _row_heights(class_row, heights), [block.first_col for block in blocks], FIRST_TASK_COL))
     return blocks
@@ -745,7 +736,7 @@ def _student_sheet(workbook, formats, spec, layouts, blocks, school, subject, cl
     sheet.set_column(1, last_col, STUDENT_TEST_WIDTH)
     sheet.set_row(7, 30)
     sheet.set_row(signal_top, 30)
-    _protect(sheet)
+    protect_inputs_only(sheet)
     sheet.print_area(0, 0, signal_last + 36, last_col)
     print_page(sheet, school, f"Elevark {subject} {class_name}", landscape=False)
 
