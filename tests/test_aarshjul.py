@@ -653,3 +653,36 @@ def test_done_activities_are_kept_never_moved_and_the_forgotten_ones_named(tmp_p
     del older.defined_names["xlkit_plan_done"]
     older.save(tmp_path / "gammel.xlsx")
     assert [a.done for a in read_workbook(tmp_path / "gammel.xlsx").plan] == [False, False, False]
+
+
+@pytest.mark.libreoffice
+def test_the_plan_colours_the_rows_plan_check_calls_not_done(tmp_path, spec, libreoffice):
+    """The Gennemført cell turns yellow (conditional formatting with TODAY(), so no cell
+    formula changes on opening) for exactly the rows plan check names as not done: the
+    rule, copied into cells and recalculated, agrees with check_plan for today."""
+    from openpyxl.formula.translate import Translator
+
+    weeks = [w.week for w in school_weeks(spec)]
+    plan = [Assignment(LAES if i % 2 else NFT_L, "4.A", week, done=i % 3 == 0) for i, week in enumerate(weeks[::3])]
+    plan += [_a("Ukendt prøve", "4.A", weeks[0]), _a(LAES, "4.A", None), _a(LAES, "4.A", FREE_WEEK)]
+    built = aarshjul.build(spec, tmp_path / "plan0.xlsx", plan)
+    wb = openpyxl.load_workbook(built)
+    sheet = wb["Plan"]
+    [rule] = [r for cf in sheet.conditional_formatting for r in cf.rules if r.formula and "TODAY()" in r.formula[0]]
+    first = aarshjul.PLAN_HEADER + 2
+    typed = first + len(plan)  # as teachers type and paste: the week as text, a cross, a 'ja' with spaces
+    for row, (week, done) in enumerate([("%d" % weeks[0], None), (weeks[1], "x"), (weeks[1], " ja ")], start=typed):
+        sheet.cell(row, 1, LAES), sheet.cell(row, 2, "5.A"), sheet.cell(row, 3, week), sheet.cell(row, 8, done)
+    probe = aarshjul.DONE_COL + 3
+    for row in range(first, typed + 3):
+        sheet.cell(row, probe).value = Translator("=" + rule.formula[0], origin=f"H{first}").translate_formula(
+            f"{openpyxl.utils.get_column_letter(probe)}{row}")
+    path = tmp_path / "plan.xlsx"
+    wb.save(path)
+    [lo] = libreoffice.recalculate([path], tmp_path / "lo")
+    coloured = {row for row in range(first, typed + 3)
+                if openpyxl.load_workbook(lo, data_only=True)["Plan"].cell(row, probe).value is True}
+    named = {f.row for f in check_plan(spec, read_workbook(path).plan, today=dt.date.today()) if f.check == "not-done"}
+    assert coloured == named
+    if dt.date.today() > dt.date.fromisocalendar(2026, weeks[1], 5):  # the school year of the spec has begun
+        assert {typed, typed + 1} <= named and typed + 2 not in named

@@ -75,6 +75,7 @@ class Refs:
         self.classes = _abs(CATALOGUE, 6 + n, 0, 5 + n + c, 0)
         w = len(weeks)
         self.weeks = _abs(WEEKS, 4, 1, 3 + w, 1)
+        self.mondays = _abs(WEEKS, 4, 3, 3 + w, 3)
         self.week_holiday = _abs(WEEKS, 4, 4, 3 + w, 4)
 
 
@@ -216,6 +217,16 @@ def _row_check_formula(r: int, refs: Refs) -> str:
     )
 
 
+def _overdue_formula(r: int, refs: Refs) -> str:
+    """Native twin of check_plan's not-done remark: a known activity in a school week whose
+    Friday is past, not marked done. Used only by conditional formatting, so TODAY() colours
+    the cell on every opening without making Excel ask to save a workbook nobody changed."""
+    a, week, done = (xl_rowcol_to_cell(r, col, col_abs=True) for col in (0, 2, DONE_COL))
+    known = f"ISNUMBER(MATCH({exact_lookup(a)},{refs.cat_name},0))"
+    friday = f"INDEX({refs.mondays},MATCH(--{week},{refs.weeks},0))+4"
+    return f'AND(TRIM({done})<>"{DONE}",{known},IFERROR({friday}<TODAY(),FALSE))'
+
+
 def row_check_text(findings: list, row: int) -> str:
     """What the Tjek column shows for a plan row, from check_plan's findings."""
     codes = [f.check for f in findings if f.row == row and f.check in ROW_CHECK_LABELS]
@@ -228,7 +239,7 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     # across the table, wrapped: one long line made the page as wide as the text, and the table tiny (review)
     sheet.set_row(1, 45)
     sheet.merge_range(1, 0, 1, DONE_COL, "Skriv én række pr. aktivitet og klasse: vælg aktivitet og klasse i listerne, og skriv "
-                             f"ugenummeret; skriv {DONE} under Gennemført, når den er taget. Årsplanen, årshjulet, "
+                             f"ugenummeret; skriv {DONE} under Gennemført, når den er taget (feltet bliver gult, når ugen er gået uden {DONE}). Årsplanen, årshjulet, "
                              "tjekket og klassearket følger med. Sortér: fjern "
                              "først arkbeskyttelsen (Gennemse > Fjern arkbeskyttelse; der er ingen adgangskode).", f["info_wrap"])
     columns = ["Aktivitet", "Klasse", "Uge", "Ansvarlig", "Note", "Type", "Tjek", "Gennemført"]
@@ -269,6 +280,8 @@ def _plan_sheet(workbook, f, spec, plan, refs, findings) -> None:
     sheet.conditional_format(first, 6, last, 6, {"type": "formula", "criteria": f"=LEN($G{first + 1})>0", "format": f["bad"]})
     sheet.conditional_format(first, DONE_COL, last, DONE_COL, {"type": "cell", "criteria": "==", "value": f'"{DONE}"',
                                                               "format": f["done"]})
+    sheet.conditional_format(first, DONE_COL, last, DONE_COL, {"type": "formula", "criteria": "=" + _overdue_formula(first, refs),
+                                                              "format": f["warn"]})
     note = f"$E{first + 1}"
     sheet.conditional_format(first, 0, last, 4, {
         "type": "formula", "format": f["suggested"],
