@@ -485,6 +485,7 @@ def test_conflicts_between_files(tmp_path, spec):
         ("7A.xlsx", "Ali Hansen", "Ali Hansen i 7.A har samme UNI-login som en elev i 7.B (7B.xlsx)."),
         ("7B.xlsx", "Ali Hansen", "Ali Hansen i 7.B har samme UNI-login som en elev i 7.A (7A.xlsx).")]
     assert all("alih1234" not in p.message + p.action for p in moved)
+    assert [(p.sheet, p.cell) for p in moved] == [("Elevvurdering", "C6")] * 2
     only = consolidate(folder, school="skolen")
     assert {f.file: f.read for f in only.files} == {"7A.xlsx": True, "7B.xlsx": True, "andet.xlsx": False}
     assert "other-school" in {p.code for p in only.problems}

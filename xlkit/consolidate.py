@@ -516,31 +516,31 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]
         identity = _cohort(data)
         for uni_login, class_name, student in item.logins:
             login = uni_login.casefold()
-            classes_of.setdefault(login, {})[data.file] = (identity, class_name, student)
+            classes_of.setdefault(login, {})[data.file] = (identity, class_name, student, data.login_cells.get(login, ("", "")))
             if first_name.setdefault(login, student.casefold()) != student.casefold():
                 unsure.add(login)
     for places in classes_of.values():
-        if len({identity for identity, _, _ in places.values()}) > 1:
+        if len({identity for identity, *_ in places.values()}) > 1:
             # one row per workbook, each naming its own student: a typed-over login is two students, and
             # the old single row named one of them only, with advice to remove the wrong one (found in review)
-            for file, (identity, class_name, name) in sorted(places.items()):
-                others = ", ".join(f"{other_class} ({other_file})" for other_file, (other, other_class, _)
+            for file, (identity, class_name, name, cell) in sorted(places.items()):
+                others = ", ".join(f"{other_class} ({other_file})" for other_file, (other, other_class, *_)
                                    in sorted(places.items()) if other != identity)
                 result.problems.append(Problem(
                     "student-in-two-classes", f"{name} i {class_name} har samme UNI-login som en elev i {others}.",
                     "Eleven er medtaget begge steder. Er det samme elev, der er flyttet, så fjern eleven fra den gamle "
-                    "klasses skema; er det to elever, så ret det UNI-login, der er skrevet forkert.", file, student=name))
-        elif len({name.casefold() for _, _, name in places.values()}) > 1:
+                    "klasses skema; er det to elever, så ret det UNI-login, der er skrevet forkert.", file, *cell, student=name))
+        elif len({name.casefold() for _, _, name, _ in places.values()}) > 1:
             # review: the login of one student typed under another's name; the summary then puts one student's
             # test results next to the other's ratings
             # the other student is named by file only: a pseudonym replaces the problem's own student (review)
-            for file, (_, class_name, name) in sorted(places.items()):
-                others = ", ".join(other_file for other_file, (_, _, other_name) in sorted(places.items())
+            for file, (_, class_name, name, cell) in sorted(places.items()):
+                others = ", ".join(other_file for other_file, (_, _, other_name, _) in sorted(places.items())
                                    if other_name.casefold() != name.casefold())
                 result.problems.append(Problem(
                     "login-two-names", f"{name} i {class_name} har samme UNI-login som en elev med et andet navn i {others}.",
                     "Begge er medtaget. Ret navnet eller UNI-loginet, der er skrevet forkert, så eleven kan findes "
-                    "på tværs af skemaerne.", file, student=name))
+                    "på tværs af skemaerne.", file, *cell, student=name))
     return unsure
 
 

@@ -586,6 +586,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                         "Begge rækker er medtaget. Ret det UNI-login, der er forkert.", logins, position)
             else:
                 seen_logins[uni_key] = logins.where(position)
+                data.login_cells[uni_key] = (logins.sheet, logins.where(position))
         student_key = f"{sheet_name}!{row}"
         for region, term, measure, class_name, value, from_text in row_records:
             data.records.append(Record(
