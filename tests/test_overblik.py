@@ -616,6 +616,8 @@ def test_ratings_and_test_results_stand_side_by_side(tmp_path, ospec, spec):
     assert {p.message for p in result.problems if p.code == "login-two-names"} == {
         "Dina i 9.A har samme UNI-login som en elev med et andet navn i ob.xlsx.",
         "Cai i 9.A har samme UNI-login som en elev med et andet navn i ev.xlsx."}
+    assert {(p.file, p.sheet, p.cell) for p in result.problems if p.code == "login-two-names"} == {
+        ("ev.xlsx", "Elevvurdering", "C8"), ("ob.xlsx", "Elever", "B7")}  # where to put it right
     wb = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))
     assert [row[5] for row in wb["Elever under niveau"].iter_rows(min_row=4, values_only=True) if row[3] == "Bo"] == [
         "Ikke i fokus: DANSK 4, MAT 3"]
@@ -800,28 +802,18 @@ def test_add_test_carries_an_array_formula_and_names_one_it_cannot(tmp_path, wor
     assert not (tmp_path / "ny2.xlsx").exists()
 
 
-class _PageSetup:
-    def set_print_scale(self, scale):
-        self.scale = scale
-
-    def set_v_pagebreaks(self, breaks):
-        self.breaks = breaks
-
-
 def test_wide_sheets_break_only_between_groups():
-    """Excel ignores manual page breaks under "fit to page", so print_in_groups works out a
+    """Excel ignores manual page breaks under "fit to page", so group_breaks works out a
     scale and breaks before each group that would not fit (review: Over tid broke inside
     a fagområde, a test sheet inside its summary)."""
-    from xlkit.workbook import PRINT_MARGINS, print_in_groups
+    from xlkit.workbook import group_breaks
 
-    sheet = _PageSetup()
     widths = [4, 11, 22] + [8.5, 8.5, 11.5] * 12  # Over tid: twelve groups of two tests and a trend
-    print_in_groups(sheet, PRINT_MARGINS, widths, [15] * 30, [3 + 3 * i for i in range(12)], repeated=3)
-    assert sheet.scale == 100 and sheet.breaks == [9, 15, 21, 27, 33]  # two groups a page beside the names
-    print_in_groups(sheet, PRINT_MARGINS, widths, [15] * 60, [3 + 3 * i for i in range(12)], repeated=3)
-    assert sheet.scale == 55 and sheet.breaks == [21]  # 60 rows on one page tall: smaller, more groups a page
-    print_in_groups(sheet, PRINT_MARGINS, [4, 11, 22] + [5.2] * 80, [15] * 30, [3], repeated=3)
-    assert sheet.scale == 50 and sheet.breaks == []  # too wide even at the smallest scale: the printer splits it
+    groups = [3 + 3 * i for i in range(12)]
+    assert group_breaks(widths, [15] * 30, groups, repeated=3) == (100, [9, 15, 21, 27, 33])  # two groups a page
+    assert group_breaks(widths, [15] * 60, groups, repeated=3) == (55, [21])  # 60 rows one page tall: more a page
+    # too wide even at the smallest scale: the printer splits it
+    assert group_breaks([4, 11, 22] + [5.2] * 80, [15] * 30, [3], repeated=3) == (50, [])
 
 
 @pytest.mark.libreoffice

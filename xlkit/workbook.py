@@ -200,16 +200,16 @@ MIN_PRINT_SCALE = 50  # per cent: below this a group is split by the printer rat
 WIDTH_SAFETY = 0.88  # of the page: programs and printers measure a column a little wider than Excel's pixels
 
 
-def print_in_groups(sheet, margins_in: tuple[float, float, float, float], widths: list[float],
-                    heights: list[float], groups: list[int], repeated: int) -> None:
+def group_breaks(widths: list[float], heights: list[float], groups: list[int], repeated: int,
+                 margins_in: tuple[float, float, float, float] = PRINT_MARGINS) -> tuple[int, list[int]]:
     """A fixed print scale and a page break before each group of columns that would not
     fit on the page, so a group (a test's tasks, a fagområde over time) is never cut in two.
     Excel ignores manual page breaks under "fit to page", so the scale is worked out here
     (review: the Over tid sheet broke inside a group, a test sheet inside its summary).
 
-    margins_in: left, right, top, bottom in inches; widths: every column's width in
-    characters; heights: every printed row's height in points; groups: the first column of
-    each group, in order; repeated: columns 0..repeated-1 are printed on every page."""
+    widths: every column's width in characters; heights: every printed row's height in
+    points; groups: the first column of each group, in order; repeated: columns
+    0..repeated-1 are printed on every page; margins_in: left, right, top, bottom in inches."""
     page_width = (A4_LANDSCAPE_PT[0] - 72 * (margins_in[0] + margins_in[1])) * WIDTH_SAFETY
     page_height = A4_LANDSCAPE_PT[1] - 72 * (margins_in[2] + margins_in[3])
     points = [column_pixels(width) * 0.75 for width in widths]
@@ -223,8 +223,20 @@ def print_in_groups(sheet, margins_in: tuple[float, float, float, float], widths
             breaks.append(start)
             used = 0.0
         used += span
-    sheet.set_print_scale(scale)
-    sheet.set_v_pagebreaks(breaks)
+    return scale, breaks
+
+
+def merge_by_page(sheet, row: int, first: int, last: int, text: str, fmt, breaks: list[int]) -> None:
+    """A band over columns first..last, merged once per printed page, each part with its
+    label: a band merged across a page break printed its centred label cut in two, or on
+    neither page (review: Over tid's "Fagområder")."""
+    starts = [first] + [b for b in breaks if first < b <= last]
+    for i, (start, end) in enumerate(zip(starts, starts[1:] + [last + 1])):
+        label = text if i == 0 else f"{text} (fortsat)"
+        if end - 1 > start:
+            sheet.merge_range(row, start, row, end - 1, label, fmt)
+        else:
+            sheet.write_string(row, start, label, fmt)
 
 
 def header_text(text: str, limit: int = 110) -> str:
@@ -250,7 +262,7 @@ def print_page(sheet, left: str, center: str | None = None, header_rows: tuple[i
     page x of y on every page, and the header rows repeated: a printout is read page by page
     (review: a summary's page 2 said neither what nor when). One page wide (portrait: one
     page), or with `groups` (column widths, row heights, first column of each group,
-    repeated columns) as many pages as print_in_groups needs."""
+    repeated columns) as many pages as group_breaks finds."""
     sheet.set_paper(9)
     sheet.set_landscape() if landscape else sheet.set_portrait()
     if groups is None:
@@ -258,7 +270,9 @@ def print_page(sheet, left: str, center: str | None = None, header_rows: tuple[i
     else:
         widths, heights, starts, repeated = groups
         sheet.repeat_columns(0, repeated - 1)
-        print_in_groups(sheet, PRINT_MARGINS, widths, heights, starts, repeated)
+        scale, breaks = group_breaks(widths, heights, starts, repeated)
+        sheet.set_print_scale(scale)
+        sheet.set_v_pagebreaks(breaks)
     if header_rows:
         sheet.repeat_rows(*header_rows)
     sheet.set_margins(*PRINT_MARGINS)

@@ -40,7 +40,7 @@ from xlkit.values import (
 )
 from xlkit.workbook import (
     BORDER, CENTER, INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, column_pixels, define_range_name, exact_lookup,
-    generated_at, new_workbook, print_page, protect_inputs_only, write_metadata,
+    generated_at, group_breaks, merge_by_page, new_workbook, print_page, protect_inputs_only, write_metadata,
 )
 
 KIND = "overblik"
@@ -602,8 +602,13 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
             sheet.write_string(MAX_ROW, block.first_col + i, f"{layout.test.date:%d.%m.%y}", formats["max"])
         sheet.write_string(TASK_ROW, block.trend_col, "Udvikling", formats["head_rot"])
         sheet.write_blank(MAX_ROW, block.trend_col, None, formats["max"])
-    sheet.merge_range(AREA_ROW, first_area.first_col, AREA_ROW, first_signal.first_col - 1, "Fagområder", formats["head"])
-    sheet.merge_range(AREA_ROW, first_signal.first_col, AREA_ROW, blocks[-1].trend_col, "Signalord", formats["head"])
+    class_row = FIRST_ROW + rows + 1
+    widths = STUDENT_WIDTHS + [w for _ in blocks for w in [8.5] * len(layouts) + [11.5]]
+    heights = {TASK_ROW: 135, SIGNAL_ROW: 30}
+    groups = (widths, _row_heights(class_row, heights), [block.first_col for block in blocks], FIRST_TASK_COL)
+    _, breaks = group_breaks(*groups)
+    merge_by_page(sheet, AREA_ROW, first_area.first_col, first_signal.first_col - 1, "Fagområder", formats["head"], breaks)
+    merge_by_page(sheet, AREA_ROW, first_signal.first_col, blocks[-1].trend_col, "Signalord", formats["head"], breaks)
     sheet.merge_range(AREA_ROW, blocks[0].first_col, AREA_ROW, blocks[0].trend_col, "Samlet", formats["head"])
 
     _student_columns(sheet, formats, students, rows, FIRST_ROW)
@@ -623,7 +628,6 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
             area = xl_range(r, block.first_col, r, block.trend_col - 1)
             sheet.write_formula(r, block.trend_col, rules.excel_trend_formula(area, len(layouts), spec.trend),
                                 formats["trend"], rules.trend(series, spec.trend) or "")
-    class_row = FIRST_ROW + rows + 1
     sheet.merge_range(class_row, 0, class_row, 2, "Klassen (gennemsnit)", formats["class_label"])
     for block in blocks:
         for i, layout in enumerate(layouts):
@@ -642,16 +646,13 @@ def _over_time_sheet(workbook, formats, spec, layouts, school, subject, class_na
         trend_area = (FIRST_ROW, block.trend_col, class_row, block.trend_col)
         sheet.conditional_format(*trend_area, {"type": "cell", "criteria": "==", "value": f'"{rules.UP}"', "format": formats["up"]})
         sheet.conditional_format(*trend_area, {"type": "cell", "criteria": "==", "value": f'"{rules.DOWN}"', "format": formats["down"]})
-    widths = STUDENT_WIDTHS + [w for _ in blocks for w in [8.5] * len(layouts) + [11.5]]
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
-    heights = {TASK_ROW: 135, SIGNAL_ROW: 30}
     for row, height in heights.items():
         sheet.set_row(row, height)
     sheet.freeze_panes(FIRST_ROW, FIRST_TASK_COL)
     protect_inputs_only(sheet)
-    print_page(sheet, school, f"Over tid {class_name}", (AREA_ROW, MAX_ROW),
-               groups=(widths, _row_heights(class_row, heights), [block.first_col for block in blocks], FIRST_TASK_COL))
+    print_page(sheet, school, f"Over tid {class_name}", (AREA_ROW, MAX_ROW), groups=groups)
     return blocks
 
 
@@ -778,6 +779,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                  read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
                 for i in range(len(roster.rows))]
     data.roster = [(name, uni) for name, uni in students if name]
+    for i, (_, uni) in enumerate(students):
+        if uni:
+            data.login_cells.setdefault(uni.casefold(), (logins.sheet, logins.where(i)))
     numbers = workbook.region(NAME_PREFIX + "nr")
     roster_numbers = numbers.column() if numbers is not None else list(range(1, len(students) + 1))
     for position, value in enumerate(roster_numbers):
