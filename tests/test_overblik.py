@@ -424,6 +424,12 @@ def test_a_changed_maximum_is_pointed_out(tmp_path, workbook):
     insert_row_like_excel(wb, "Prøve 1", 7)  # the Maks row is found by its label, not as the row above (review)
     wb.save(tmp_path / "indsat.xlsx")
     assert not [p for p in read_workbook(tmp_path / "indsat.xlsx").problems if p.code == "max-changed"]
+    wb = open_for_filling(workbook)  # a CPR number pasted there, as a number: never repeated (review)
+    wb["Prøve 1"]["D6"], wb["Prøve 1"]["E6"] = 1502131234, 102131234
+    wb.save(tmp_path / "cpr.xlsx")
+    said = " ".join(p.message for p in read_workbook(tmp_path / "cpr.xlsx").problems)
+    assert "1.502.131.234" not in said and "102.131.234" not in said
+    assert said.count("ligner et CPR-nummer (ikke kopieret)") == 2
 
 
 def test_a_row_inserted_in_the_class_list_is_named_as_the_reason_a_test_is_not_read(tmp_path, workbook):

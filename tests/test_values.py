@@ -149,3 +149,15 @@ def test_dates_and_phone_numbers_are_not_taken_for_cpr_numbers(text):
     from xlkit.values import looks_like_cpr
 
     assert not looks_like_cpr(text)
+
+
+@pytest.mark.parametrize("typed", ["Lærke 010203  1234", "Lærke 010203\n1234", "Lærke 010203\t1234",
+                                   "Lærke 010203\u2009\u20091234", "010203 \r\n 1234"])
+def test_a_cpr_number_that_tidying_the_spaces_would_make_is_caught(typed):
+    """Found in review: two spaces, a line break or a tab between the parts got past the
+    check, and tidying the spaces then put '010203 1234' in the summary."""
+    from xlkit.values import read_text
+
+    reported = []
+    assert read_text(typed, "navn", lambda *problem: reported.append(problem[0])) == ""
+    assert reported == ["cpr-number"]

@@ -238,8 +238,8 @@ def read_metadata(workbook) -> dict:
             raise InvalidWorkbook("En af skemaets skjulte oplysninger er længere, end en celle kan rumme; filen er ændret med et andet program.")
         metadata[key] = _hidden_value(key, value)
         # school, class, subject, test and plan texts are repeated in summaries and calendars; the
-        # JSON text is scanned first (\u escapes could hide digits from that scan)
-        if (CPR_PATTERN.search(value) or "\\u" in value) and holds_cpr(metadata[key]):
+        # JSON text is scanned first; any escape (\u, \/, \n) could hide a number from that scan (review)
+        if (CPR_PATTERN.search(value) or "\\" in value) and holds_cpr(metadata[key]):
             raise InvalidWorkbook(f"Skemaets skjulte oplysning om {METADATA_LABELS.get(key, 'noget')} indeholder "
                                   "noget, der ligner et CPR-nummer; filen er ikke læst. Lav skemaet igen med xlkit.")
     if "kind" not in metadata:

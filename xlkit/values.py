@@ -17,10 +17,11 @@ SMALLEST_CPR = 101_000_000  # 010100-0000 typed as a number loses its leading ze
 # ddmmyy, then a hyphen, dash, minus, '/' or '.' (word processors and exports turn the hyphen
 # into the others), perhaps with a space either side (found in review), or a space, or nothing,
 # then four digits. A date written with separators (01.02.03-1234) is not caught: notes like
-# "Frist 01.03.25 2359" would be taken for CPR numbers (found in the next review)
+# "Frist 01.03.25 2359" would be taken for CPR numbers (found in the next review). Any run of
+# white space counts as a space: two spaces, a tab or a line break between the parts became
+# one space when a name was tidied, and a CPR number reached the summary (found in review)
 _SEPARATOR = r"[-\u2010-\u2015\u2212./]"
-_SPACE = r"[ \u00a0\u202f]"
-CPR_PATTERN = re.compile(rf"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{{2}}(?:{_SPACE}?{_SEPARATOR}{_SPACE}?|{_SPACE})?"
+CPR_PATTERN = re.compile(rf"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{{2}}(?:\s*{_SEPARATOR}\s*|\s+)?"
                          rf"\d{{4}}(?!\d)")
 
 

@@ -892,7 +892,12 @@ def _changed_maxima(workbook, region, test, problem) -> None:
     [shown] = workbook[region.sheet].values(maxima_row, region.left, maxima_row, region.left + len(test.tasks) - 1)
     for column, (task, value) in enumerate(zip(test.tasks, shown)):
         if not (rules.is_number(value) and float(value) == float(task.max)):
-            now = danish_number(value) if rules.is_number(value) else f"'{without_cpr(str(value or ''))[:20]}'"
+            if looks_like_cpr(value):  # a number, too: it was copied with thousands dots (review)
+                now = "noget, der ligner et CPR-nummer (ikke kopieret)"
+            elif rules.is_number(value):
+                now = danish_number(value)
+            else:
+                now = f"'{without_cpr(str(value or ''))[:20]}'"
             problem("max-changed", f"Maks for opgave {task.id} er ændret i arket fra {danish_number(task.max)} til "
                     f"{now}.", f"xlkit regner med prøvens maks ({danish_number(task.max)}), arkets egne farver og "
                     "procenter med det nye. Sæt maks tilbage, eller ret prøvebeskrivelsen og lav skemaet igen med "
