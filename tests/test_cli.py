@@ -194,6 +194,18 @@ def test_consolidate_refuses_to_overwrite_an_input(runner, demo_folder):
     assert file_hash(target) == before
 
 
+def test_consolidate_never_replaces_a_device_or_pipe(runner, tmp_path, demo_folder):
+    """Found in review: run as root, -o /dev/full moved the summary over the device itself."""
+    import os
+
+    folder, _ = demo_folder
+    pipe = tmp_path / "rør"
+    os.mkfifo(pipe)
+    result = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(pipe)])
+    assert result.exit_code == 1 and "er ikke en almindelig fil" in result.output, result.output
+    assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["rør"]
+
+
 def test_consolidate_a_chosen_term(runner, tmp_path, demo_folder):
     folder, _ = demo_folder
     out = tmp_path / "forår.xlsx"

@@ -870,8 +870,19 @@ class Book(BaseBook):
     def _modified(self, names: set[str]) -> dt.datetime | None:
         if "docProps/core.xml" not in names:
             return None
-        core = ElementTree.fromstring(small_part(self.archive, "docProps/core.xml"), forbid_dtd=True)
-        return document_date(core.find("dcterms:modified", NS))
+        return saved_date(small_part(self.archive, "docProps/core.xml"), "dcterms:modified", NS)
+
+
+def saved_date(xml: bytes | None, path: str, namespaces: dict | None = None) -> dt.datetime | None:
+    """The save date from a document-properties part; None when the part is missing or
+    damaged: only the "Senest gemt" date comes from it, and a truncated core.xml cost the
+    class's whole workbook (found in review)."""
+    if not xml:
+        return None
+    try:
+        return document_date(ElementTree.fromstring(xml, forbid_dtd=True).find(path, namespaces))
+    except (ElementTree.ParseError, ValueError):  # defusedxml's refusals are ValueErrors
+        return None
 
 
 def document_date(element) -> dt.datetime | None:

@@ -7,7 +7,6 @@ and each class summarised for the chosen term; summary.py writes the result.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import re
@@ -28,6 +27,7 @@ from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context,
 from xlkit.values import danish_number, looks_like_cpr
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
+from xlkit.package import small_directory
 from xlkit.reader import MAX_FILE_BYTES, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label, school_year_of
@@ -174,7 +174,7 @@ def _holds_workbooks(path: Path) -> bool:
     """Whether a zip file holds workbooks (a folder sent as one file); other zip files
     (photos, backups) are none of the summary's business."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if path.stat().st_size > MAX_FILE_BYTES or not small_directory(path):
             return False
         with zipfile.ZipFile(path) as archive:
             return any(Path(name).suffix.lower() in WORKBOOK_SUFFIXES for name in archive.namelist())
@@ -459,15 +459,20 @@ def _same_scale(data: WorkbookData, result: Consolidation) -> bool:
     return True
 
 
+CPR_FILE_NAME = "Filnavnet ligner et CPR-nummer."
+
+
 def _label(path: Path, folder: Path, result: Consolidation) -> str:
     """The file's name as shown to leaders; a name holding a CPR number is never copied.
     Bytes that are not UTF-8 (names from a zip made on an old Windows) are shown as \\xf8:
     as undecodable characters they stopped the summary from being written (review)."""
     label = os.fsencode(path.relative_to(folder)).decode("utf-8", "backslashreplace")
     if looks_like_cpr(label):
-        masked = f"(fil {hashlib.sha1(label.encode()).hexdigest()[:6]} med CPR-nummer i navnet){path.suffix}"
-        result.problems.append(Problem("cpr-number", "Filnavnet ligner et CPR-nummer.",
-                                       "Navnet er ikke kopieret. Omdøb filen.", masked))
+        # numbered, not hashed: six hex digits of the name's hash gave the number back by trying
+        # every birthday of a year, in seconds (found in review)
+        number = 1 + sum(p.code == "cpr-number" and p.message == CPR_FILE_NAME for p in result.problems)
+        masked = f"(fil nr. {number} med CPR-nummer i navnet){path.suffix}"
+        result.problems.append(Problem("cpr-number", CPR_FILE_NAME, "Navnet er ikke kopieret. Omdøb filen.", masked))
         return masked
     return label
 

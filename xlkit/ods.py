@@ -24,7 +24,7 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS, MAX_SHEETS,
-                        MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, document_date)
+                        MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, saved_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
 from xlkit.values import Percent, danish_number
@@ -142,10 +142,7 @@ class OdsBook(BaseBook):
         return self.sheet_cells[title].has_values
 
     def _modified(self) -> dt.datetime | None:
-        meta = small_part(self.archive, "meta.xml")
-        if not meta:
-            return None
-        return document_date(ElementTree.fromstring(meta, forbid_dtd=True).find(f".//{DC_DATE}"))
+        return saved_date(small_part(self.archive, "meta.xml"), f".//{DC_DATE}")
 
     def _read_content(self, xml: bytes) -> None:
         """Every sheet's cells, the names and the links, in one pass."""

@@ -65,6 +65,8 @@ def written_whole(path: Path):
     complete: a full disk or a stopped run left a truncated summary, in place of the last
     good one (found in review). The file gets the permissions a plain write would give it
     (mkstemp's own are owner-only, which locked other leaders out of a shared folder)."""
+    if path.exists() and not path.is_file():  # moved over a device or a pipe, it replaced it (review: /dev/full)
+        raise XlkitError(f"{path} er ikke en almindelig fil (men fx en mappe eller en enhed). Vælg et andet filnavn.")
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
     partial = Path(name)
