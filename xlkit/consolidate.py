@@ -86,15 +86,16 @@ class FileResult:
     record_count: int = 0
     summary: ClassSummary | None = None  # elevvurdering: the chosen term
     tests: list = field(default_factory=list)  # overblik: TestSummary per test with points
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (UNI-login, class, student)
+    logins: list[tuple] = field(default_factory=list)  # (UNI-login, class, student, (sheet, cell) of the login)
     terms_with_data: set[tuple] = field(default_factory=set)  # (school year, season offset, label)
 
     @classmethod
     def of(cls, data: WorkbookData, term_label: str | None) -> FileResult:
         identity = {key: data.metadata[key] for key in IDENTITY_KEYS if key in data.metadata}
-        result = cls(data.file, replace(data, records=[], metadata=identity, roster=[]), record_count=len(data.records))
+        result = cls(data.file, replace(data, records=[], metadata=identity, roster=[], login_cells={}), record_count=len(data.records))
         # in record order, so the conflict check names the class of a student's latest term, as before
-        result.logins = list(dict.fromkeys((r.uni_login, r.class_name, r.student) for r in data.records if r.uni_login))
+        result.logins = list(dict.fromkeys((r.uni_login, r.class_name, r.student, data.login_cells.get(r.uni_login.casefold(), ("", "")))
+                                           for r in data.records if r.uni_login))
         if data.kind == "overblik":
             result.tests = overblik_summary.summarise(data, term_label)
             for test in result.tests:
@@ -519,9 +520,9 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]
         if data.kind not in ("elevvurdering", "overblik"):
             continue
         identity = _cohort(data)
-        for uni_login, class_name, student in item.logins:
+        for uni_login, class_name, student, cell in item.logins:
             login = uni_login.casefold()
-            classes_of.setdefault(login, {})[data.file] = (identity, class_name, student, data.login_cells.get(login, ("", "")))
+            classes_of.setdefault(login, {})[data.file] = (identity, class_name, student, cell)
             if first_name.setdefault(login, student.casefold()) != student.casefold():
                 unsure.add(login)
     for places in classes_of.values():

@@ -544,7 +544,6 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     _rows_above_the_list(workbook, names, columns, data)
 
     seen_names: dict[str, str] = {}
-    seen_logins: dict[str, str] = {}
     for position in range(rows):
         nr_value = numbers.rows[position][0]
         nr = read_nr(nr_value, lambda *p: problem(*p, numbers, position))
@@ -581,11 +580,10 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 seen_names[key] = names.where(position)
         if uni:
             uni_key = uni.casefold()
-            if uni_key in seen_logins:
-                problem("duplicate-uni-login", f"Samme UNI-login står også i {seen_logins[uni_key]}.",
+            if uni_key in data.login_cells:
+                problem("duplicate-uni-login", f"Samme UNI-login står også i {data.login_cells[uni_key][1]}.",
                         "Begge rækker er medtaget. Ret det UNI-login, der er forkert.", logins, position)
             else:
-                seen_logins[uni_key] = logins.where(position)
                 data.login_cells[uni_key] = (logins.sheet, logins.where(position))
         student_key = f"{sheet_name}!{row}"
         for region, term, measure, class_name, value, from_text in row_records:
