@@ -692,6 +692,33 @@ def test_formulas_without_results_are_reported_only_in_input_cells(tmp_path, spe
     assert {r.cell: r.value for r in data.records}["J8"] == 5
 
 
+def test_cells_showing_an_error_are_reported_in_rows_in_use(tmp_path, spec):
+    """An error value (t="e") reads as empty in calamine, so a student looked unrated with
+    no word (found in review). Error cells in input cells are reported in any spelling; a
+    lookup of names filled down past the class, and errors outside the input cells, say
+    nothing."""
+    path = good(spec, tmp_path, "A")
+    wb = open_for_filling(path)
+    sheet = wb["Elevvurdering"]
+    sheet["E7"], sheet["F6"], sheet["C8"] = "#N/A", "#NULL!", "#REF!"  # openpyxl writes these as error cells
+    sheet["B12"], sheet["Z40"] = "#N/A", "#DIV/0!"  # a row with no one in it; outside every input area
+    wb.save(path)
+
+    def change(name, data):
+        if name != "xl/worksheets/sheet1.xml":
+            return None if name == "(extra)" else data
+        data = data.replace(b'<c r="E7" t="e">', b"<c r='E7' t='e'>")
+        return data.replace(b'<c r="C8" t="e">', b'<c t="e" r="C8">')
+
+    data = read_workbook(rewrite(path, tmp_path / "fejl.xlsx", change), timeout=20)
+    errors = {p.cell: p.message for p in data.problems if p.code == "error-value"}
+    assert errors == {"E7": "Cellen viser fejlen #I/T (#N/A) i stedet for en vurdering.",
+                      "F6": "Cellen viser fejlen #NUL! (#NULL!) i stedet for en vurdering.",
+                      "C8": "Feltet med UNI-login viser fejlen #REFERENCE! (#REF!)."}
+    assert {r.cell: r.value for r in data.records} == {"E6": 2, "G9": 1}
+    assert {(r.student, r.uni_login) for r in data.records} == {("Elev A0", ""), ("Elev A3", "")}
+
+
 def test_a_cpr_number_in_a_file_name_is_not_copied(tmp_path, spec):
     folder = tmp_path / "ind"
     folder.mkdir()

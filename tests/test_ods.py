@@ -17,6 +17,7 @@ from xlkit.cli import main
 from xlkit.errors import InvalidWorkbook
 from xlkit.ods import MAX_CELLS, OdsBook
 from xlkit.reader import check_zip, open_book, open_workbook, read_workbook
+from xlkit.values import ErrorValue
 
 NAMESPACES = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
@@ -141,8 +142,9 @@ def test_values_as_openpyxl_gives_them():
 
     assert sheet.values(1, 1, 2, 7) == [
         [4, 4.5, 1, True, dt.date(2026, 11, 24), dt.datetime(2026, 11, 24, 8, 15), dt.date(2026, 11, 24)],
-        ["Åse    Bo\tx\nlinje to i\ntre", "fra formel", None, None, "4,0", None, None],
+        ["Åse    Bo\tx\nlinje to i\ntre", "fra formel", None, "#DIV/0!", "4,0", None, None],
     ]
+    assert sheet.values(2, 4, 2, 4)[0][0].__class__ is ErrorValue  # reported where it is an input
     assert isinstance(sheet.values(1, 1, 1, 1)[0][0], int) and sheet.values(1, 8, 1, 8) == [[dt.timedelta(hours=1, minutes=30)]]
     assert sheet.formulas_without_value([(1, 1, 5, 10)]) == [(2, 6, "F2")]
     assert sheet.formulas_without_value([(1, 1, 1, 10)]) == []

@@ -722,6 +722,29 @@ def test_points_typed_as_a_percentage_are_reported_not_counted(tmp_path, workboo
         assert {(r.test, r.cell): r.value for r in data.records} == before, path
 
 
+def test_formulas_showing_an_error_are_reported_as_saved_by_a_spreadsheet(tmp_path, workbook, libreoffice):
+    """Saved by a spreadsheet, a formula that fails keeps its error (#DIV/0!) as its value;
+    it read as empty, so points or a name went missing unseen (found in review). A name
+    looked up past the end of the class list (a row no one is in) says nothing."""
+    wb = open_for_filling(workbook)
+    wb["Elever"]["C7"] = "=NA()"  # Elev 2's name, looked up in a list that lacks them
+    wb["Elever"]["C10"], wb["Elever"]["B11"] = "=NA()", "=1/0"  # rows no one is in
+    wb["Prøve 1"]["E8"], wb["Prøve 1"]["Z3"] = "=1/0", "=1/0"  # Elev 1's points; outside the points
+    wb["Prøve 1"]["D9"] = 1  # Elev 2's: kept without the name
+    wb.save(tmp_path / "fejl.xlsx")
+    before = {(r.test, r.cell): r.student for r in read_workbook(workbook).records}
+    del before[("Prøve 1", "E8")]
+    before[("Prøve 1", "D9")] = "Elev uden navn (række 9)"
+    for path in libreoffice.convert([tmp_path / "fejl.xlsx"], tmp_path / "xlsx", "xlsx") + \
+            libreoffice.convert([tmp_path / "fejl.xlsx"], tmp_path / "ods", "ods"):
+        data = read_workbook(path)
+        assert [(p.sheet, p.cell, p.message) for p in data.problems if p.code == "error-value"] == [
+            ("Elever", "C7", "Feltet med navn viser fejlen #I/T (#N/A)."),
+            ("Prøve 1", "E8", "Cellen viser fejlen #DIVISION/0! (#DIV/0!) i stedet for point.")], path
+        assert not [p for p in data.problems if p.code in ("rows-unmatched", "formula-without-value")], path
+        assert {(r.test, r.cell): r.student for r in data.records} == before, path
+
+
 def test_one_test_with_hundreds_of_its_own_areas_does_not_widen_the_heat_sheets():
     """Found in review: one forged test with 600 fagområder widened every class's row by 600
     columns (the summary took 3× as long); past 16,384 columns the writer drops cells."""

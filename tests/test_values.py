@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlkit.values import read_rating
+from xlkit.values import ErrorValue, read_rating, read_text
 
 
 @pytest.mark.parametrize(
@@ -161,3 +161,16 @@ def test_a_cpr_number_that_tidying_the_spaces_would_make_is_caught(typed):
     reported = []
     assert read_text(typed, "navn", lambda *problem: reported.append(problem[0])) == ""
     assert reported == ["cpr-number"]
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("#DIV/0!", "#DIVISION/0! (#DIV/0!)"), ("#N/A", "#I/T (#N/A)"), ("#NUM!", "#NUM!"),
+    ("Err:502", "Err:502"), ("Bo 010203-1234", "en fejl"), ("", "en fejl"),
+])
+def test_an_error_cell_is_reported_as_danish_excel_shows_it_and_forged_text_is_not_repeated(spec, stored, shown):
+    """A .ods keeps the error as shown text, so anything can stand there: only the errors
+    spreadsheets have are repeated."""
+    reading = read_rating(ErrorValue(stored), spec.scale)
+    assert (reading.value, reading.code) == (None, "error-value")
+    assert reading.message == f"Cellen viser fejlen {shown} i stedet for en vurdering."
+    assert read_text(ErrorValue(stored), "navn", lambda *problem: pytest.fail("reported")) == ""

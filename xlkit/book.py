@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
-from xlkit.values import Percent, danish_number
+from xlkit.values import ErrorValue, Percent, danish_number
 from xlkit.workbook import METADATA_SHEET, NAME_PREFIX, OUTPUT_KIND_PROPERTY
 
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -64,6 +64,7 @@ FORMULA = re.compile(rb'<f(?:>[^<]*</f>| [^<>]*(?:/>|>[^<]*</f>))')
 # The same cell with its formula cut out (or left in) is the cheap sign that one may exist.
 FORMULA_WITHOUT_VALUE = rb'<c r="(COLUMNS)([0-9]{1,7})"[^<>]*>(?:<f[^<>]*>[^<]*</f>|<f[^<>]*/>)(?:<v\s*/>|<v></v>)?</c>'
 MAYBE_FORMULA_WITHOUT_VALUE = rb'<c r="(COLUMNS)([0-9]{1,7})"[^<>]*>(?:<f[^<>]*>[^<]*</f>|<f[^<>]*/>)?(?:<v\s*/>|<v></v>)?</c>'
+MAX_ERROR_TEXT = 20  # "#GETTING_DATA" is the longest error value Excel has
 MAX_SHEETS = 1_000  # Excel has no fixed limit, but no class workbook comes near
 MAX_NAMES = 2_000  # an elevvurdering defines one per term and subject: at most 702 (stored.MAX_COLUMNS)
 MAX_MERGED_RANGES = 10_000  # per sheet; each is compared with every input area
@@ -209,6 +210,7 @@ class BookSheet(Sheet):
         self._requested = 0  # rows asked of calamine so far; fewer came back if the sheet is shorter
         self._calamine = None
         self._percent: set[tuple[int, int]] | None = None
+        self._errors: dict[tuple[int, int], str] | None = None
 
     @property
     def calamine(self):
@@ -235,6 +237,12 @@ class BookSheet(Sheet):
                 line = self._rows[row] if row < len(self._rows) else ()
                 if col < len(line) and line[col].__class__ in (int, float):
                     line[col] = Percent(line[col])
+            if self._errors is None:
+                self._errors = self.book.error_cells(self.title)
+            for (row, col), code in self._errors.items():
+                line = self._rows[row] if row < len(self._rows) else ()
+                if col < len(line) and line[col] is None:
+                    line[col] = ErrorValue(code)
         return self._rows
 
     @property
@@ -385,6 +393,17 @@ def percent_inputs(xml: bytes, styles: frozenset[int], areas: list[tuple[int, in
     else:
         return set()
     return {(row, col) for row, col in cells if col in merged and _within(merged[col], row)}
+
+
+def error_inputs(xml: bytes, areas: list[tuple[int, int, int, int]]) -> dict[tuple[int, int], str]:
+    """The 0-based (row, column) of the cells inside `areas` (min_col, min_row, max_col,
+    max_row; 1-based) that hold an error value (t="e"), with its stored text, cut short."""
+    merged = column_rows(areas)
+    if not merged:
+        return {}
+    return {(row, col): "".join(child.text or "" for child in element if _local(child.tag) == "v")[:MAX_ERROR_TEXT]
+            for row, col, element in _placed_cells(xml)
+            if element.get("t") == "e" and col in merged and _within(merged[col], row)}
 
 
 def column_rows(areas: list[tuple[int, int, int, int]]) -> dict[int, tuple[list[int], list[int]]]:
@@ -785,6 +804,14 @@ class Book(BaseBook):
             self._percent_styles = percent_styles(self._part_bytes("xl/styles.xml") or b"")
         xml = self.sheet_xml(title)
         return percent_inputs(xml, self._percent_styles, self.named_areas(title), plain=title in self._plain_sheets)
+
+    def error_cells(self, title: str) -> dict[tuple[int, int], str]:
+        """The 0-based (row, column) of the named input cells of the sheet that show an
+        error, with the error as stored (#DIV/0!): calamine reads them as empty."""
+        xml = self.sheet_xml(title)
+        if b'"e"' not in xml and b"'e'" not in xml:  # no cell has t="e": almost every sheet
+            return {}
+        return error_inputs(xml, self.named_areas(title))
 
     def named_areas(self, title: str) -> list[tuple[int, int, int, int]]:
         """The areas (min_col, min_row, max_col, max_row) xlkit's names point to on a sheet;

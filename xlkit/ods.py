@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
-from xlkit.book import (MAX_COLUMNS, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS, MAX_SHEETS,
+from xlkit.book import (MAX_COLUMNS, MAX_ERROR_TEXT, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS, MAX_SHEETS,
                         MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, saved_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
-from xlkit.values import Percent, danish_number
+from xlkit.values import ErrorValue, Percent, danish_number
 from xlkit.workbook import MAX_CELL_TEXT, METADATA_SHEET
 
 SPREADSHEET_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -311,7 +311,7 @@ def _value(cell):
     if kind is None:  # no value; text without a type is shown as text
         return None if cell.get(TABLE + "formula") is not None else _text(cell) or None
     if cell.get(CALCEXT + "value-type") == "error":
-        return None
+        return ErrorValue(_text(cell)[:MAX_ERROR_TEXT])
     if kind in ("float", "percentage", "currency"):
         formula = (cell.get(TABLE + "formula") or "").lower()
         if formula in BOOLEAN_FORMULAS:

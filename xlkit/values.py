@@ -47,6 +47,43 @@ class Percent(float):
         return str(int(self)) if self.is_integer() else float.__repr__(self)
 
 
+class ErrorValue(str):
+    """A cell that shows a formula error (#DIV/0!, #N/A) instead of a value. calamine reads
+    such a cell as empty, so a student looked unrated without a word (found in review);
+    the book marks the input cells that hold one, and the readers report them."""
+
+    __slots__ = ()
+
+    @property
+    def shown(self) -> str:
+        """The error as a teacher sees it in Danish Excel, with the file's own spelling when
+        that differs (LibreOffice shows that one). Anything else stored as an error is not
+        repeated: the text is the file's, and a forged one can hold a CPR number."""
+        code = self.strip()
+        danish = DANISH_ERRORS.get(code.upper())
+        if danish is not None:
+            return danish if danish == code.upper() else f"{danish} ({code.upper()})"
+        return code if LIBREOFFICE_ERROR.fullmatch(code) else "en fejl"
+
+
+# Excel's error values as the file stores them -> as Danish Excel shows them
+DANISH_ERRORS = {"#DIV/0!": "#DIVISION/0!", "#N/A": "#I/T", "#VALUE!": "#VÆRDI!", "#REF!": "#REFERENCE!",
+                 "#NAME?": "#NAVN?", "#NUM!": "#NUM!", "#NULL!": "#NUL!", "#SPILL!": "#SPILL!", "#CALC!": "#CALC!"}
+LIBREOFFICE_ERROR = re.compile(r"Err:[0-9]{3}")  # LibreOffice's own, like Err:502
+
+
+def _error_reading(raw: ErrorValue, wanted: str) -> Reading:
+    return Reading(None, "error-value", f"Cellen viser fejlen {raw.shown} i stedet for {wanted}.",
+                   "Ikke medtaget. Ret formlen i cellen, eller skriv værdien i stedet.")
+
+
+def error_field(raw: ErrorValue, what: str) -> tuple[str, str, str]:
+    """The (code, message, action) of a name or UNI-login cell that shows an error, such as
+    a lookup in a class list that found no one."""
+    return ("error-value", f"Feltet med {what} viser fejlen {raw.shown}.",
+            f"Feltet er læst som tomt. Ret formlen i cellen, eller skriv {what} i stedet.")
+
+
 def _percent_reading(raw: Percent, wanted: str) -> Reading:
     typed = raw * 100  # what the teacher typed, before the % divided it by 100
     if looks_like_cpr(round(typed, 2)):
@@ -115,7 +152,7 @@ SWAPPED_ACTION = "Navne og UNI-login er læst, som om kolonnerne stod rigtigt. R
 def read_text(value: object, what: str, report) -> str:
     """A name or UNI-login as clean text; a CPR number is reported with
     report(code, message, action) and never kept."""
-    if value is None:
+    if value is None or value.__class__ is ErrorValue:  # the reader reports an error if the row is in use
         return ""
     if looks_like_cpr(value):
         report("cpr-number", f"Feltet med {what} ligner et CPR-nummer.",
@@ -126,10 +163,12 @@ def read_text(value: object, what: str, report) -> str:
 
 def read_rating(raw: object, scale: Scale) -> Reading | None:
     """Interpret one rating cell; None for an empty cell."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and not raw.strip() and raw.__class__ is not ErrorValue):
         return None
     if raw.__class__ in (int, float) and raw in scale.values and abs(raw) < SMALLEST_CPR:
         return Reading(int(raw))  # the usual case, decided before any message is written
+    if raw.__class__ is ErrorValue:
+        return _error_reading(raw, "en vurdering")
     scale_text = f"{scale.low} til {scale.high}"
     if looks_like_cpr(raw):
         return _cpr_reading()
@@ -216,11 +255,13 @@ def _format_number(number: float) -> str:
 
 def read_points(raw: object, maximum: float, half_points: bool) -> Reading | None:
     """Interpret one points cell of a test task; None for an empty cell."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and not raw.strip() and raw.__class__ is not ErrorValue):
         return None
     if raw.__class__ in (int, float) and 0 <= raw <= maximum and raw < SMALLEST_CPR and \
             (raw * 2 if half_points else raw) % 1 == 0:
         return Reading(float(raw))  # the usual case, decided before any message is written
+    if raw.__class__ is ErrorValue:
+        return _error_reading(raw, "point")
     if looks_like_cpr(raw):
         return _cpr_reading()
     if raw.__class__ is Percent:

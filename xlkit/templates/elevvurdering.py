@@ -26,7 +26,8 @@ from xlkit.roster import Student
 from xlkit.rules import Scale
 from xlkit.spec import ElevvurderingSpec, rating_column_name
 from xlkit.terms import Season, Term, class_terms
-from xlkit.values import SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, names_and_logins_swapped, read_nr, read_rating, read_text
+from xlkit.values import (SWAPPED_ACTION, SWAPPED_MESSAGE, ErrorValue, danish_number, error_field, names_and_logins_swapped,
+                          read_nr, read_rating, read_text)
 from xlkit.workbook import (
     BORDER, CENTER, MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, define_cell_name, define_range_name, generated_at,
     INVALID_INPUT, new_workbook, print_page, protect_inputs_only, write_metadata, write_text_or_blank,
@@ -551,8 +552,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             problem("inserted-row", "Rækken er indsat i elevlisten og har ikke skemaets egne formler (Nr. og Fokus), "
                     "så arket viser ikke, om eleven er i fokus.", "Eleven er læst og regnet med i oversigten. Skriv "
                     "hellere nye elever i de tomme rækker nederst i listen.", names, position)
-        name = read_text(names.rows[position][0], "navn", lambda *p: problem(*p, names, position))
-        uni = read_text(logins.rows[position][0], "UNI-login", lambda *p: problem(*p, logins, position))
+        typed_name, typed_uni = names.rows[position][0], logins.rows[position][0]
+        name = read_text(typed_name, "navn", lambda *p: problem(*p, names, position))
+        uni = read_text(typed_uni, "UNI-login", lambda *p: problem(*p, logins, position))
         row_records = []
         for region, term, label, class_name, values in columns:
             reading = read_rating(values[position], scale)
@@ -564,6 +566,10 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 row_records.append((region, term, label, class_name, reading.value, reading.code == "text-as-number"))
         if name:
             data.roster.append((name, uni))
+        if name or uni or row_records:  # a lookup of names filled down past the class shows errors in no one's row
+            for typed, what, region in ((typed_name, "navn", names), (typed_uni, "UNI-login", logins)):
+                if typed.__class__ is ErrorValue:
+                    problem(*error_field(typed, what), region, position)
         if not name and not row_records:
             continue
         row = names.top + position

@@ -35,8 +35,8 @@ from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term, is_autumn, school_year_of
 from xlkit.testdef import Task, TestDefinition, usable_sheet_name
 from xlkit.values import (
-    SWAPPED_ACTION, SWAPPED_MESSAGE, danish_number, looks_like_cpr, names_and_logins_swapped, read_nr, read_points, read_text,
-    whole_number, without_cpr,
+    SWAPPED_ACTION, SWAPPED_MESSAGE, ErrorValue, danish_number, error_field, looks_like_cpr, names_and_logins_swapped, read_nr,
+    read_points, read_text, whole_number, without_cpr,
 )
 from xlkit.workbook import (
     BORDER, CENTER, INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, column_pixels, define_range_name, exact_lookup,
@@ -779,6 +779,11 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                  read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
                 for i in range(len(roster.rows))]
     data.roster = [(name, uni) for name, uni in students if name]
+    for i, (name, uni) in enumerate(students):
+        if name or uni:  # a lookup of names filled down past the class shows errors in no one's row
+            for typed, what, region in ((roster.rows[i][0], "navn", roster), (logins.rows[i][0], "UNI-login", logins)):
+                if typed.__class__ is ErrorValue:
+                    problem(*error_field(typed, what), region, i)
     for i, (_, uni) in enumerate(students):
         if uni:
             data.login_cells.setdefault(uni.casefold(), (logins.sheet, logins.where(i)))
@@ -935,9 +940,9 @@ def _first_shown_elsewhere(shown: list, owners: list[int], students: list[tuple]
     row: the sheet was sorted without its Nr column, which Nr cannot tell (found in review:
     234 points went to other students unseen). A class list sorted with its Nr shows the
     row's new student; a test sheet sorted with its Nr, the owner. Cells without a saved
-    name say nothing."""
+    name say nothing, nor do cells showing an error (a name the class list lacks)."""
     for position, value in enumerate(shown):
-        if isinstance(value, str) and value.strip() and not looks_like_cpr(value):
+        if value.__class__ is str and value.strip() and not looks_like_cpr(value):
             name = " ".join(value.split())
             if name not in students[owners[position]] and name not in students[position]:
                 return position
