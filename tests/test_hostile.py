@@ -1183,6 +1183,32 @@ def test_a_damaged_properties_part_does_not_stop_a_class_workbook(tmp_path, spec
         assert data.saved_at is None and len(data.records) == len(read_workbook(source).records)
 
 
+def test_a_workbook_whose_name_lost_its_ending_is_read_and_named(tmp_path, spec):
+    """'elevvurdering 7B' (a Mac mail client) or '7C.xlsx.pdf' was on neither Filer nor
+    Problemer: a class went missing unseen (found in review). Spreadsheets are told by their
+    content; other files without a known ending are left alone, as before."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    good(spec, folder, "A")
+    good(spec, folder, "B").rename(folder / "elevvurdering 7B")
+    good(spec, folder, "C").rename(folder / "7C.xlsx.pdf")
+    good(spec, folder, "D").rename(folder / "Bo.010203-1234")  # the CPR number is the name's "ending"
+    (folder / "gammel").write_bytes((Path(__file__).parent / "data" / "elevvurdering.xls").read_bytes())
+    (folder / "rapport.pdf").write_bytes(b"%PDF-1.4\n" + b"x" * 100)
+    (folder / "noter").write_text("PK er ikke altid en zip-fil", encoding="utf-8")
+    with zipfile.ZipFile(folder / "brev.docx", "w") as archive:
+        archive.writestr("word/document.xml", "<document/>")
+    result = consolidate(folder)
+    masked = "(fil nr. 1 med CPR-nummer i navnet)"
+    assert {(f.file, f.read) for f in result.files} == {("7A.xlsx", True), ("elevvurdering 7B", True),
+                                                        ("7C.xlsx.pdf", True), (masked, True), ("gammel", False)}
+    assert {p.file for p in result.problems if p.code == "workbook-misnamed"} == {
+        "elevvurdering 7B", "7C.xlsx.pdf", masked, "gammel"}
+    assert ".xls-format" in next(f.note for f in result.files if f.file == "gammel")
+    assert {c.data.class_letter for c in result.classes} == {"A", "B", "C", "D"}
+    assert "010203" not in str(result)
+
+
 def test_a_zip_file_with_a_huge_directory_is_not_listed(tmp_path):
     """Zip files in the folder are looked into (a folder sent as one file) in the main
     process; one whose end record declares tens of thousands of entries is passed over

@@ -27,8 +27,9 @@ from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context,
 from xlkit.values import danish_number, looks_like_cpr
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
-from xlkit.package import small_directory
-from xlkit.reader import MAX_FILE_BYTES, read_workbook
+from xlkit.ods import is_ods
+from xlkit.package import ole_streams, small_directory
+from xlkit.reader import MAX_FILE_BYTES, OLE_SIGNATURE, read_workbook
 from xlkit.rules import Scale
 from xlkit.terms import Term, parse_term_label, school_year_of
 
@@ -157,7 +158,9 @@ def danish_list(items: list[str]) -> str:
 def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
     """Workbooks under `folder` (recursive, sorted), and other spreadsheet files found.
 
-    Excel's lock files (~$name.xlsx) and hidden files are skipped silently.
+    Excel's lock files (~$name.xlsx) and hidden files are skipped silently. A workbook
+    whose name lost its ending ("elevvurdering 9B", "9A.xlsx.pdf") is found by its content:
+    the class went missing unseen (found in review).
     """
     workbooks, others = [], []
     for path in sorted(folder.rglob("*")):
@@ -166,9 +169,32 @@ def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
         suffix = path.suffix.lower()
         if suffix in WORKBOOK_SUFFIXES:
             workbooks.append(path)
-        elif suffix in OTHER_FILES and (suffix != ".zip" or _holds_workbooks(path)):
-            others.append(path)
+        elif suffix in OTHER_FILES:
+            if suffix != ".zip" or _holds_workbooks(path):
+                others.append(path)
+        elif _is_spreadsheet(path):
+            workbooks.append(path)
     return workbooks, others
+
+
+def _is_spreadsheet(path: Path) -> bool:
+    """Whether a file with another ending is a spreadsheet all the same: a zip package with
+    an Excel workbook part or the OpenDocument spreadsheet type, or an OLE file holding a
+    protected package or an old .xls. Looked into only as far as the zip directory or the
+    OLE streams, both checked for size first; other files (PDFs, photos) by 8 bytes."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return False
+        with path.open("rb") as file:
+            head = file.read(len(OLE_SIGNATURE))
+        if head == OLE_SIGNATURE:
+            return bool(ole_streams(path.read_bytes()) & {"encryptedpackage", "workbook", "book"})
+        if not head.startswith(b"PK\x03\x04") or not small_directory(path):
+            return False
+        with zipfile.ZipFile(path) as archive:
+            return is_ods(archive) or any(name.lower() == "xl/workbook.xml" for name in archive.namelist())
+    except Exception:  # damaged or unreadable: not recognisably a spreadsheet, so like any other file
+        return False
 
 
 def _holds_workbooks(path: Path) -> bool:
@@ -293,6 +319,12 @@ def consolidate(
     if len(passwords) > MAX_PASSWORDS:
         raise ValueError(f"at most {MAX_PASSWORDS} different passwords (each wrong one costs every protected file a key derivation)")
     jobs = [(path, _label(path, folder, result), passwords, term_label, False) for path in workbooks]
+    for path, label, *_ in jobs:
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            result.problems.append(Problem(
+                "workbook-misnamed", "Filen er et regneark, men navnet ender ikke på .xlsx (eller .ods).",
+                "xlkit har genkendt den på indholdet. Giv den et navn, der ender på .xlsx (fx 7A.xlsx), så den "
+                "også åbner med et dobbeltklik.", label))
     read = []
     shared: dict = {}
     for item in read_all(jobs, workers, on_file):
@@ -472,7 +504,8 @@ def _label(path: Path, folder: Path, result: Consolidation) -> str:
         # numbered, not hashed: six hex digits of the name's hash gave the number back by trying
         # every birthday of a year, in seconds (found in review)
         number = 1 + sum(p.code == "cpr-number" and p.message == CPR_FILE_NAME for p in result.problems)
-        masked = f"(fil nr. {number} med CPR-nummer i navnet){path.suffix}"
+        suffix = path.suffix if path.suffix.lower() in WORKBOOK_SUFFIXES | OTHER_FILES.keys() else ""  # 'Bo.010203-1234'
+        masked = f"(fil nr. {number} med CPR-nummer i navnet){suffix}"
         result.problems.append(Problem("cpr-number", CPR_FILE_NAME, "Navnet er ikke kopieret. Omdøb filen.", masked))
         return masked
     return label
