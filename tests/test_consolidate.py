@@ -148,7 +148,9 @@ def test_copies_of_one_class_are_merged(tmp_path, spec):
     mat = elevvurdering.build(spec, folder / "7A_mat.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
     fill(dansk, {"E6": 2, "E7": 4, "F8": 3})
     fill(mat, {"F6": 5, "F7": 1, "F8": 4})  # F8 disagrees with the dansk teacher's copy
-    os.utime(dansk, (1_700_000_000, 1_700_000_000))
+    for path, saved in ((dansk, "2026-11-20T08:00:00Z"), (mat, "2026-11-24T10:00:00Z")):
+        _saved(path, tmp_path / "kopi.xlsx", saved)  # saved in the same second, the file name decided (review)
+        (tmp_path / "kopi.xlsx").replace(path)
     result = consolidate(folder)
     [summary] = result.classes
     assert summary.counts["DANSK"][2] == 1 and summary.counts["DANSK"][4] == 1
@@ -404,6 +406,42 @@ def _saved(src, dst, modified: str | None) -> None:
                     continue
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified.encode(), data)
             new.writestr(item, data)
+
+
+def test_merged_copies_say_when_each_was_saved_and_why_one_won(tmp_path, spec, monkeypatch):
+    """Found in review: copies saved in the same second were said to be "gemt senest" although
+    the file name decided; a copy without a save date had none on Filer although its file
+    time decided; and a copy dated 2099 won every disagreement without a word."""
+    import calendar
+    import datetime as dt
+
+    source, folder = tmp_path / "kilde", tmp_path / "ind"
+    source.mkdir()
+    folder.mkdir()
+    for letter, rating, saved in (("a", 2, "2026-11-24T10:00:00Z"), ("b", 3, "2026-11-24T10:00:00Z"), ("c", 4, None),
+                                  ("d", 5, "2099-01-01T00:00:00Z")):
+        path = elevvurdering.build(spec, source / f"{letter}.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+        fill(path, {"F6": rating})
+        _saved(path, (folder if letter != "d" else source) / f"7A_{letter}.xlsx", saved)
+    stamp = calendar.timegm(dt.datetime(2026, 11, 1, 8, 0).timetuple())
+    os.utime(folder / "7A_c.xlsx", (stamp, stamp))
+    result = consolidate(folder)
+    disagree = {p.file: p.action for p in result.problems if p.code == "copies-disagree"}
+    assert disagree == {"7A_a.xlsx": "Værdien fra 7A_b.xlsx (gemt samtidig; valgt efter filnavnet) er brugt.",
+                        "7A_c.xlsx": "Værdien fra 7A_b.xlsx (gemt senest) er brugt."}
+    notes = {f.file: f.note for f in result.files}
+    assert notes["7A_a.xlsx"] == "Slået sammen med 7A_b.xlsx, som er gemt samtidig; valgt efter filnavnet"
+    [duplicate] = [p for p in result.problems if p.code == "duplicate-class"]
+    assert duplicate.message == (
+        "Klassen er sendt i 3 filer: 7A_b.xlsx (gemt 24.11.2026 kl. 10:00 UTC), 7A_a.xlsx (gemt 24.11.2026 kl. 10:00 "
+        "UTC), 7A_c.xlsx (ingen gemt dato i filen; filens tid 01.11.2026 kl. 08:00 UTC).")
+    assert duplicate.action == "Filerne er slået sammen; ved uenighed er den senest gemte brugt."
+    (source / "7A_d.xlsx").replace(folder / "7A_d.xlsx")
+    result = consolidate(folder)
+    [duplicate] = [p for p in result.problems if p.code == "duplicate-class"]
+    assert duplicate.action.endswith("7A_d.xlsx siger, at den er gemt i fremtiden (afsenderens ur går nok forkert): "
+                                     "tjek, at det er den nyeste kopi, der er brugt.")
+    assert result.classes[0].counts["MAT"][5] == 1
 
 
 @pytest.mark.parametrize(("zone", "mat_saved", "kept"), [

@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from openpyxl.utils.cell import coordinate_from_string
@@ -648,6 +648,9 @@ def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tup
     return sorted(kept, key=lambda item: item.data.file)
 
 
+FUTURE_SLACK = timedelta(days=1)  # time zones and slightly fast clocks are not "in the future"
+
+
 def saved_time(path: Path, data: WorkbookData) -> datetime:
     """When a copy was last saved, in UTC: its document properties, or else the file's own
     time (a workbook saved without properties). Both in UTC, so the newest copy does not
@@ -658,10 +661,19 @@ def saved_time(path: Path, data: WorkbookData) -> datetime:
 
 
 def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> WorkbookData:
-    copies.sort(key=lambda item: (saved_time(*item), item[1].file), reverse=True)
+    times = {data.file: saved_time(path, data) for path, data in copies}
+    copies.sort(key=lambda item: (times[item[1].file], item[1].file), reverse=True)
     newest = copies[0][1]
     if len(copies) == 1:
         return newest
+
+    def why(winner: str, other: str) -> str:
+        """Why the winner's values are used, as the messages say it: on equal save times the
+        file name decides, and "gemt senest" would not be true (found in review)."""
+        if times[winner] == times[other]:
+            return "gemt samtidig; valgt efter filnavnet"
+        return "gemt senest" if winner == newest.file else "gemt senere"
+
     identities = _student_identities(newest.records)
     keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
     listed = {name.casefold() for name, _ in newest.roster}  # also those with no value in the newest copy yet
@@ -678,7 +690,7 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
         if unknown:
             result.problems.append(Problem(
                 "copies-differ", f"Kopien har {plural(len(unknown), 'værdi', 'værdier')} i terminer, fag eller opgaver, "
-                f"som {newest.file} (gemt senest) ikke har, fx i {unknown[0].cell}.",
+                f"som {newest.file} ({why(newest.file, older.file)}) ikke har, fx i {unknown[0].cell}.",
                 "Værdien er ikke medtaget. Skriv den i den nyeste kopi, hvis den skal med." if len(unknown) == 1 else
                 "Værdierne er ikke medtaget. Skriv dem i den nyeste kopi, hvis de skal med.",
                 older.file, unknown[0].sheet, unknown[0].cell,
@@ -700,7 +712,8 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
                         "copies-disagree",
                         f"Kopierne af klassens skema er uenige: {taken[slot].file} har {danish_number(taken[slot].value)} "
                         f"i {taken[slot].cell}.",
-                        f"Værdien fra {taken[slot].file} (gemt senest) er brugt.", record.file, record.sheet, record.cell,
+                        f"Værdien fra {taken[slot].file} ({why(taken[slot].file, record.file)}) er brugt.", record.file,
+                        record.sheet, record.cell,
                     ))
                 continue
             if identity not in keys and identity not in listed:
@@ -709,16 +722,31 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
             taken[slot] = record
             newest.records.append(record)
             added.append(record)
-        _report_added(older, newest, added, only_here, result)
-        result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er gemt senest",
+        _report_added(older, f"{newest.file} ({why(newest.file, older.file)})", added, only_here, result)
+        result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er {why(newest.file, older.file)}",
                                        data=replace(older, records=[]), merged_into=newest.file,
                                        record_count=len(older.records)))
-    result.problems.append(Problem(
-        "duplicate-class", f"Klassen er sendt i {len(copies)} filer: {', '.join(d.file for _, d in copies)}.",
-        "Filerne er slået sammen; ved uenighed er den senest gemte brugt.", newest.file,
-    ))
+    result.problems.append(_duplicate_class([data for _, data in copies], times))
     _drop_answered_missing(newest)
     return newest
+
+
+def _duplicate_class(copies: list[WorkbookData], times: dict[str, datetime]) -> Problem:
+    """The class sent in several files, newest first, with when each was saved: the file's
+    own time where the workbook has no save date (Filer leaves Senest gemt blank then), and
+    a word on save dates in the future, which win every disagreement (found in review)."""
+    def saved(data: WorkbookData) -> str:
+        shown = f"{times[data.file]:%d.%m.%Y kl. %H:%M} UTC"
+        return f"gemt {shown}" if data.saved_at is not None else f"ingen gemt dato i filen; filens tid {shown}"
+
+    action = "Filerne er slået sammen; ved uenighed er den senest gemte brugt."
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    future = [data.file for data in copies if times[data.file] > now + FUTURE_SLACK]
+    if future:
+        action += (f" {danish_list(future)} siger, at {'den' if len(future) == 1 else 'de'} er gemt i fremtiden "
+                   "(afsenderens ur går nok forkert): tjek, at det er den nyeste kopi, der er brugt.")
+    return Problem("duplicate-class", f"Klassen er sendt i {len(copies)} filer: "
+                   f"{', '.join(f'{data.file} ({saved(data)})' for data in copies)}.", action, copies[0].file)
 
 
 def _drop_answered_missing(merged: WorkbookData) -> None:
@@ -730,21 +758,21 @@ def _drop_answered_missing(merged: WorkbookData) -> None:
         p.code == "missing-student" and (p.student.casefold(), test_of_sheet.get((p.file, p.sheet))) in answered)]
 
 
-def _report_added(older: WorkbookData, newest: WorkbookData, added: list[Record], only_here: list[Record],
+def _report_added(older: WorkbookData, newest: str, added: list[Record], only_here: list[Record],
                   result: Consolidation) -> None:
     """Say what an older copy adds: values deleted on purpose in the newest copy come back
     from it, and a name corrected only in the newest copy is a second student (both found
     in review). Nothing to do when the teachers shared the class between their copies."""
     if added:
         result.problems.append(Problem(
-            "copies-added", f"{plural(len(added), 'værdi', 'værdier')} i denne kopi mangler i {newest.file} (gemt senest) "
+            "copies-added", f"{plural(len(added), 'værdi', 'værdier')} i denne kopi mangler i {newest} "
             f"og er taget med, fx i {added[0].cell}.", "Intet at gøre, hvis lærerne har delt skemaet mellem "
             "sig. Er værdierne slettet med vilje i den nyeste kopi, så slet dem også her.",
             older.file, added[0].sheet, added[0].cell,
         ))
     for record in only_here:
         result.problems.append(Problem(
-            "copies-student-added", f"{record.student} står kun i denne kopi, ikke i {newest.file} (gemt senest).",
+            "copies-student-added", f"{record.student} står kun i denne kopi, ikke i {newest}.",
             "Eleven er taget med. Er navnet rettet i den nyeste kopi, tælles eleven to gange: ret det også her.",
             older.file, record.sheet, record.cell, record.student,
         ))
