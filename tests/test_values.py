@@ -174,3 +174,20 @@ def test_an_error_cell_is_reported_as_danish_excel_shows_it_and_forged_text_is_n
     assert (reading.value, reading.code) == (None, "error-value")
     assert reading.message == f"Cellen viser fejlen {shown} i stedet for en vurdering."
     assert read_text(ErrorValue(stored), "navn", lambda *problem: pytest.fail("reported")) == ""
+
+
+@pytest.mark.parametrize("typed", ["nan", "inf", "-Infinity", "1e3", "1_0", "４"])
+def test_only_numbers_a_teacher_types_are_read_from_text(spec, typed):
+    """Python reads these as numbers; a teacher never means them as one (found in review:
+    "nan er ikke et helt tal")."""
+    from xlkit.values import read_points
+
+    assert read_rating(typed, spec.scale).code == "unknown-text"
+    assert read_points(typed, 4, False).code == "unknown-text"
+
+
+def test_a_huge_number_is_shown_short():
+    from xlkit.values import read_points
+
+    reading = read_points(1e308, 4, False)
+    assert (reading.code, reading.message) == ("points-above-max", "1e+308 point, men opgaven giver højst 4.")

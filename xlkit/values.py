@@ -185,10 +185,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     if not isinstance(raw, str):
         return Reading(None, "unknown-text", "Cellen indeholder ikke en vurdering.", "Ikke medtaget.")
     text = raw.strip()
-    try:
-        number = float(text.replace(",", "."))
-    except ValueError:
-        number = None
+    number = _typed_number(text)
     if number is not None:
         return _numeric(number, scale, scale_text, was_text=quoted(text))
     folded = _fold(text)
@@ -248,7 +245,20 @@ def danish_number(number: float) -> str:
 
 
 def _format_number(number: float) -> str:
+    if abs(number) >= LARGEST_SHOWN:  # 1e308 was written out with 309 digits (found in review)
+        return f"{number:.6g}".replace(".", ",")
     return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
+
+
+LARGEST_SHOWN = 10**15  # and larger numbers are shown as 1e+15
+TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+
+
+def _typed_number(text: str) -> float | None:
+    """A number typed as text (`4`, `4,0`, `-2`), or None. Python's float() also reads
+    `nan`, `inf`, `1e3`, `1_0` and other scripts' digits, which no teacher means as a
+    rating (found in review: "nan er ikke et helt tal")."""
+    return float(text.replace(",", ".")) if TYPED_NUMBER.fullmatch(text) else None
 
 
 
@@ -270,9 +280,8 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
     if is_number(raw):
         number, was_text = float(raw), None
     elif isinstance(raw, str):
-        try:
-            number, was_text = float(raw.strip().replace(",", ".")), quoted(raw.strip())
-        except ValueError:
+        number, was_text = _typed_number(raw.strip()), quoted(raw.strip())
+        if number is None:
             return Reading(None, "unknown-text", f"Cellen indeholder tekst ({len(raw.strip())} tegn), ikke point. "
                            f"Skriv et tal fra 0 til {max_text}.", "Ikke medtaget.")
     else:
