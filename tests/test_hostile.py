@@ -442,7 +442,7 @@ def test_a_single_file_command_reads_in_a_limited_process(tmp_path, monkeypatch,
 
 def test_add_test_and_class_lists_are_read_in_a_limited_process(tmp_path, monkeypatch):
     monkeypatch.setattr(xlkit.cli, "read_roster", _die)
-    monkeypatch.setattr(xlkit.cli.overblik, "add_test", _die)
+    monkeypatch.setattr(xlkit.cli.next_test, "add_test", _die)
     (tmp_path / "7A.csv").write_text("Navn\nAli\n", encoding="utf-8")
     done = CliRunner().invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",
                                      "--elevliste", str(tmp_path / "7A.csv"), "-o", str(tmp_path / "ny.xlsx")])
@@ -838,16 +838,16 @@ def test_duplicate_sheet_names_are_refused(tmp_path, spec):
 def test_names_cannot_point_into_xlkit_s_hidden_sheet(tmp_path, spec):
     """A forged name aimed at the hidden metadata sheet read its JSON as student names
     (or as plan rows); such a name now counts as missing, on both reading paths."""
+    from xlkit.next_test import _named_region
     from xlkit.reader import open_workbook
-    from xlkit.templates import overblik
 
     forged = rewrite(good(spec, tmp_path, "A"), tmp_path / "hidden.xlsx", lambda n, d: None if n == "(extra)" else
                      re.sub(rb'(<definedName name="xlkit_elev">)[^<]*', rb"\1xlkit!$B$1:$B$4", d)
                      if n == "xl/workbook.xml" else d)
     with pytest.raises(InvalidWorkbook, match="mangler området xlkit_elev"):
         read_workbook(forged)
-    assert overblik._named_region(open_workbook(forged), "elev") is None
-    assert overblik._named_region(open_workbook(good(spec, tmp_path, "B")), "elev") is not None
+    assert _named_region(open_workbook(forged), "elev") is None
+    assert _named_region(open_workbook(good(spec, tmp_path, "B")), "elev") is not None
 
 
 def test_calamine_reads_only_the_checked_sheets(tmp_path, spec):

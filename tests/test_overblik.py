@@ -24,6 +24,7 @@ from xlkit.overblik_summary import below_level, weakest
 from xlkit.reader import read_workbook
 from xlkit.roster import Student
 from xlkit.spec import load_spec
+from xlkit import next_test
 from xlkit.templates import overblik
 from xlkit.testdef import Task, TestDefinition, load_test, write_definition_sheet
 
@@ -493,7 +494,7 @@ def test_add_test_keeps_a_line_break_excel_stores_as_an_escape(tmp_path, ospec):
     """Excel stores a carriage return in a cell as _x000D_; openpyxl reads the escape as text,
     so it came back as the visible text '_x000D_' (found in review)."""
     source = overblik.build(ospec, tmp_path / "o.xlsx", "S", "A", [TEST_1], [Student("Anna\rHansen", "a1")])
-    out = overblik.add_test(source, TEST_2, tmp_path / "ny.xlsx")
+    out = next_test.add_test(source, TEST_2, tmp_path / "ny.xlsx")
     with zipfile.ZipFile(source) as before, zipfile.ZipFile(out) as after:
         assert b"Anna_x000D_Hansen" in before.read("xl/sharedStrings.xml")
         assert b"Anna_x000D_Hansen" in after.read("xl/sharedStrings.xml") and b"_x005F_" not in after.read("xl/sharedStrings.xml")
@@ -677,7 +678,7 @@ def test_add_test_removes_a_new_file_it_cannot_read_back(tmp_path, workbook, mon
     no half-checked file behind (found in review: a traceback and the file remained)."""
     from xlkit.errors import InvalidWorkbook
 
-    real = overblik.typed_inputs
+    real = next_test.typed_inputs
     calls = []
 
     def second_read_fails(path):
@@ -686,13 +687,13 @@ def test_add_test_removes_a_new_file_it_cannot_read_back(tmp_path, workbook, mon
             raise InvalidWorkbook("Skemaets skjulte oplysninger er ugyldige (prøve).")
         return real(path)
 
-    monkeypatch.setattr(overblik, "typed_inputs", second_read_fails)
+    monkeypatch.setattr(next_test, "typed_inputs", second_read_fails)
     out = tmp_path / "ny.xlsx"
     third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
     with pytest.raises(InvalidWorkbook):
-        overblik.add_test(workbook, third, out)
+        next_test.add_test(workbook, third, out)
     assert calls == [workbook, out] and not out.exists()
-    monkeypatch.setattr(overblik, "typed_inputs", real)
+    monkeypatch.setattr(next_test, "typed_inputs", real)
     real_build = overblik.build
 
     def writing_fails(spec, path, *args):  # found in review: an empty file stayed and blocked the next attempt
@@ -700,9 +701,9 @@ def test_add_test_removes_a_new_file_it_cannot_read_back(tmp_path, workbook, mon
         path.write_bytes(b"")
         raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
 
-    monkeypatch.setattr(overblik, "build", writing_fails)
+    monkeypatch.setattr(next_test, "build", writing_fails)
     with pytest.raises(UnicodeEncodeError):
-        overblik.add_test(workbook, third, out)
+        next_test.add_test(workbook, third, out)
     assert not out.exists()
 
 
@@ -821,13 +822,13 @@ def test_add_test_carries_an_array_formula_and_names_one_it_cannot(tmp_path, wor
     filled = tmp_path / "udfyldt.xlsx"
     wb.save(filled)
     third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
-    out = overblik.add_test(filled, third, tmp_path / "ny.xlsx")
+    out = next_test.add_test(filled, third, tmp_path / "ny.xlsx")
     carried = openpyxl.load_workbook(out)["Prøve 1"]["D9"].value
     assert isinstance(carried, ArrayFormula) and (carried.ref, carried.text) == ("D9", "=MAX({1,2}-0)")
     wb["Prøve 1"]["D10"] = ArrayFormula("D10:D11", "=MAX({1,2}-0)")
     wb.save(filled)
     with pytest.raises(InvalidWorkbook, match=r"Cellen Prøve 1!D10 har en matrixformel over flere celler"):
-        overblik.add_test(filled, third, tmp_path / "ny2.xlsx")
+        next_test.add_test(filled, third, tmp_path / "ny2.xlsx")
     assert not (tmp_path / "ny2.xlsx").exists()
 
 

@@ -29,6 +29,7 @@ from xlkit.workbook import written_whole
 from xlkit.problems import problem_count
 from xlkit.isolated import run_alone
 from xlkit.reader import read_workbook
+from xlkit import next_test
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
 
@@ -255,7 +256,7 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     definition = _test(test)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
     try:
-        run_alone(workbook.name, overblik.add_test, workbook, definition, output)
+        run_alone(workbook.name, next_test.add_test, workbook, definition, output)
     except BaseException:  # a process stopped while writing leaves no half-written file
         output.unlink(missing_ok=True)
         raise

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from openpyxl.worksheet.formula import ArrayFormula
 from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
@@ -30,7 +28,7 @@ from xlkit.errors import InvalidWorkbook, RosterError
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
-from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, TrendRule, percent
+from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term, is_autumn, school_year_of
 from xlkit.testdef import Task, TestDefinition, usable_sheet_name
@@ -39,12 +37,11 @@ from xlkit.values import (
     read_points, read_text, whole_number, without_cpr,
 )
 from xlkit.workbook import (
-    BORDER, CENTER, INVALID_INPUT, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, column_pixels, define_range_name, exact_lookup,
+    BORDER, CENTER, INVALID_INPUT, NAME_PREFIX, NOTE, TITLE, column_pixels, define_range_name, exact_lookup,
     generated_at, group_breaks, merge_by_page, new_workbook, print_page, protect_inputs_only, write_metadata,
 )
 
 KIND = "overblik"
-OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|005[Ff])_")  # what Excel writes: control characters and _
 ROSTER_SHEET, OVER_TIME_SHEET, STUDENT_SHEET = "Elever", "Over tid", "Elevark"
 OWN_SHEETS = (OVER_TIME_SHEET, STUDENT_SHEET)  # made by xlkit, no name points to them: not warned about as unread
 RESERVED_SHEETS = {ROSTER_SHEET.lower(), OVER_TIME_SHEET.lower(), STUDENT_SHEET.lower(), "xlkit"}
@@ -827,7 +824,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 f"'{test.short_name}' hører til.", "Fortryd sorteringen, og læs filen igen.", file, region.sheet,
             ))
             continue
-        elsewhere = _first_shown_elsewhere([row[-1] for row in beside], owners, students)
+        elsewhere = first_shown_elsewhere([row[-1] for row in beside], owners, students)
         if elsewhere is not None:
             problem("rows-unmatched", f"Prøvens point er ikke medtaget: '{test.short_name}' viser et andet navn i "
                     "rækken end arket Elever, så arket er sorteret uden kolonnen Nr., og det kan ikke ses sikkert, "
@@ -934,7 +931,7 @@ def point_owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
     return _owners(test_numbers, roster_numbers)
 
 
-def _first_shown_elsewhere(shown: list, owners: list[int], students: list[tuple]) -> int | None:
+def first_shown_elsewhere(shown: list, owners: list[int], students: list[tuple]) -> int | None:
     """Where a test sheet's name column (the names its formulas show, as the spreadsheet
     saved them) names neither the student the points go to nor the one in the same class-list
     row: the sheet was sorted without its Nr column, which Nr cannot tell (found in review:
@@ -965,29 +962,6 @@ def _owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
     return owners if None not in owners and len(set(owners)) == len(owners) else None
 
 
-def _named_region(workbook, name: str) -> list[list] | None:
-    """The cells of a workbook-level name as rows of cells, or None."""
-    defined = workbook.defined_names.get(NAME_PREFIX + name)
-    if defined is None:
-        return None
-    try:
-        [(sheet_title, area)] = list(defined.destinations)
-        if sheet_title == METADATA_SHEET:  # no input lives there; a forged name would read its JSON
-            return None
-        picked = workbook[sheet_title][area.replace("$", "")]
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError):
-        return None
-    if hasattr(picked, "coordinate"):
-        return [[picked]]
-    return [list(row) for row in picked]
-
-
-
-# ---------------------------------------------------------------------------
-# Adding the next test to a filled workbook
-# ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Formula:
     """A formula a teacher typed into an input cell, carried over as a formula."""
@@ -1006,127 +980,3 @@ def shown(value) -> str:
     if rules.is_number(value) and float(value).is_integer():
         return str(int(value))
     return str(value)
-
-
-def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str]]:
-    """Everything a teacher typed, exactly as stored: the class list, every points cell
-    (formulas kept as formulas), the metadata and each test's current sheet title."""
-    from xlkit.reader import open_workbook, read_metadata
-
-    values, formulas = open_workbook(path), open_workbook(path, formulas=True)
-    try:
-        metadata = read_metadata(values)
-
-        def typed(name: str) -> list[list]:
-            shown_cells, raw_cells = _named_region(values, name), _named_region(formulas, name)
-            if shown_cells is None or raw_cells is None:
-                raise InvalidWorkbook(f"Skemaets område {NAME_PREFIX}{name} kan ikke findes; skemaet er ændret for meget.")
-            return [[_typed(raw, cell) for raw, cell in zip(raw_row, row)] for raw_row, row in zip(raw_cells, shown_cells)]
-
-        names, logins = typed("elev"), typed("uni_login")
-        students = [Student(n[0], u[0]) for n, u in zip(names, logins)]
-        listed = [tuple(" ".join(str(v).split()) for v in (s.name, s.uni_login) if v is not None) for s in students]
-        numbers = _named_region(values, "nr")
-        roster_numbers = [row[0].value for row in numbers] if numbers else list(range(1, len(students) + 1))
-        points: Points = {}
-        titles: dict[str, str] = {}
-        for index, test in enumerate(stored_tests(metadata), start=1):
-            region = _named_region(values, f"t{index}_point")
-            if region is None or any(len(row) != len(test.tasks) for row in region):
-                raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
-            titles[test.short_name] = region[0][0].parent.title
-            beside = _beside(region)
-            owners = point_owners([row[0] for row in beside], roster_numbers)
-            if owners is not None and _first_shown_elsewhere([row[-1] for row in beside], owners, listed) is not None:
-                owners = None  # sorted without its Nr column: the reader does not read it either (found in review)
-            if owners is None:
-                raise InvalidWorkbook(f"Elevlisten eller prøvearket '{titles[test.short_name]}' er sorteret om, så det "
-                                      "ikke kan ses, hvilken elev hver række point hører til. Fortryd sorteringen "
-                                      "(sortér altid med kolonnen Nr.), og prøv igen.")
-            for row, cells in enumerate(typed(f"t{index}_point")):  # keyed by the student's class-list row,
-                for task, value in zip(test.tasks, cells):  # as the new file's sheets take them row by row
-                    if value is not None:
-                        points[(owners[row], test.short_name, task.id)] = value
-    finally:
-        values.close()
-        formulas.close()
-    return students, points, metadata, titles
-
-
-def _beside(region: list[list]) -> list[list]:
-    """Nr, UNI-login and name beside a test sheet's points (openpyxl cells), as read() finds them."""
-    first = region[0][0]
-    nr_col = first.column - FIRST_TASK_COL
-    if nr_col < 1:
-        return [[number, None] for number in range(1, len(region) + 1)]
-    return [[_unescaped(first.parent.cell(first.row + offset, col).value) for col in range(nr_col, first.column)]
-            for offset in range(len(region))]
-
-
-def _typed(raw_cell, shown_cell):
-    raw = raw_cell.value
-    if looks_like_cpr(raw) or looks_like_cpr(shown_cell.value):  # the new workbook would repeat it
-        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
-        raise InvalidWorkbook(f"Cellen {where} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
-                              "Slet det i skemaet, og prøv igen.")
-    if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
-        return Formula(raw[1:], shown_cell.value)  # (found in review: that came back as a live formula)
-    if isinstance(raw, ArrayFormula):  # found in review: add-test failed on one, naming no cell
-        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
-        if (raw.ref or raw_cell.coordinate).split(":")[0] != (raw.ref or raw_cell.coordinate).split(":")[-1]:
-            raise InvalidWorkbook(f"Cellen {where} har en matrixformel over flere celler, som xlkit ikke kan flytte. "
-                                  "Skriv værdierne i stedet, og prøv igen.")
-        return Formula((raw.text or "").removeprefix("="), shown_cell.value, array=True)
-    return _unescaped(raw)
-
-
-def _unescaped(value):
-    """Excel's _x000D_ for a carriage return: openpyxl keeps the escape as text, and
-    XlsxWriter would write it as the visible text '_x000D_' (found in review)."""
-    if isinstance(value, str) and "_x" in value:
-        return OOXML_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), value)
-    return value
-
-
-def spec_from_metadata(metadata: dict) -> OverblikSpec:
-    return OverblikSpec(
-        path="(skemaet)", id=metadata["spec_id"], version=int(metadata["spec_version"]), title="Overbliksark",
-        max_students=int(metadata["max_students"]), thresholds=PointsThresholds(**metadata["thresholds"]),
-        trend=TrendRule(float(metadata["trend_tolerance"]), "seneste"), below_level=float(metadata["below_level"]),
-    )
-
-
-def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
-    """Write `output`: the workbook in `source` plus one more test sheet.
-
-    Every typed value (names, UNI-logins, points, also wrong ones and formulas) and every
-    renamed test sheet is carried over; the new file is read back and compared before it
-    is kept. `source` is only read. The teacher's own cell colours and comments are not
-    carried over (the sheets' own colours are conditional formats and come back).
-    """
-    students, points, metadata, titles = typed_inputs(source)
-    tests = stored_tests(metadata)
-    tests = [replace(t, short_name=titles.get(t.short_name, t.short_name)) for t in tests]
-    points = {(row, titles.get(sheet, sheet), task): value for (row, sheet, task), value in points.items()}
-    if any(t.short_name.lower() == test.short_name.lower() for t in tests):
-        raise RosterError(f"Skemaet har allerede en prøve med arknavnet '{test.short_name}'.")
-    if tests and test.subject != tests[0].subject:
-        raise RosterError(f"Prøven er i {test.subject}, men skemaet er i {tests[0].subject}.")
-    rows = int(metadata["max_students"])
-    students = students[:rows]
-    last_named = max((i for i, s in enumerate(students) if s.name not in (None, "") or s.uni_login not in (None, "")),
-                     default=-1)
-    try:
-        build(spec_from_metadata(metadata), output, str(metadata["school"]), str(metadata["class_letter"]),
-              tests + [test], students[: last_named + 1], points)
-        new_students, new_points, _, _ = typed_inputs(output)
-    except BaseException:  # no half-written file is left to block the next attempt
-        output.unlink(missing_ok=True)
-        raise
-    carried = {key: value for key, value in new_points.items() if key[1] != test.short_name}
-    padded = students + [Student(None, None)] * (len(new_students) - len(students))
-    if new_students != padded or carried != points:
-        output.unlink()
-        raise InvalidWorkbook("Kontrollen af den nye fil fejlede: ikke alle værdier kom med. Den nye fil er slettet; "
-                              "originalen er urørt.")
-    return output
