@@ -21,9 +21,8 @@ from tests.teacher import with_metadata
 from xlkit.cli import main
 from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.ics import write_calendars
-from xlkit.plan import (
-    FREE_WEEK, MONTHS, Activity, Assignment, HolidayWeeks, check_plan, in_window, load_plan, school_weeks, suggest,
-)
+from xlkit.plan import FREE_WEEK, MONTHS, check_plan, in_window, school_weeks, suggest
+from xlkit.spec import Activity, Assignment, HolidayWeeks, load_plan
 from xlkit.reader import read_workbook
 from xlkit.templates import aarshjul
 

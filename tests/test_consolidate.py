@@ -265,7 +265,7 @@ def test_long_problems_get_rows_tall_enough_to_read(school, tmp_path):
 def test_the_focus_list_shows_the_ratings_also_with_an_aarshjul_first_in_the_folder(school, tmp_path):
     """The leaders keep the årshjul next to the classes; it sorts first and has no subjects,
     and the focus list used to lose its DANSK, MAT and SOC columns to it."""
-    from xlkit.plan import load_plan
+    from xlkit.spec import load_plan
     from xlkit.templates import aarshjul
 
     aarshjul.build(load_plan(), school / "2026-27 årshjul.xlsx")  # sorts before 7A.xlsx

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_shipped_spec_loads(path):
     kind = yaml.safe_load(path.read_text(encoding="utf-8"))["kind"]
     if kind == "aarshjul":
-        from xlkit.plan import load_plan
+        from xlkit.spec import load_plan
 
         assert load_plan(path).kind == "aarshjul"
         return

@@ -22,8 +22,8 @@ from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
 from xlkit.roster import read_roster
-from xlkit.spec import load_spec
-from xlkit.plan import check_plan, load_plan, suggest
+from xlkit.plan import check_plan, suggest
+from xlkit.spec import load_plan, load_spec
 from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
 from xlkit.workbook import written_whole
 from xlkit.problems import problem_count

@@ -12,8 +12,8 @@ from pathlib import Path
 from xlkit.roster import Student, read_roster
 from xlkit.school import overblik_file_name
 from xlkit.showcase import build_showcase
-from xlkit.spec import ElevvurderingSpec, load_spec, shipped_file
-from xlkit.plan import load_plan, suggest
+from xlkit.plan import suggest
+from xlkit.spec import ElevvurderingSpec, load_plan, load_spec, shipped_file
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test
 

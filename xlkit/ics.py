@@ -11,7 +11,8 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from xlkit.errors import XlkitError
-from xlkit.plan import Assignment, PlanSpec, canonical, school_weeks
+from xlkit.plan import canonical, school_weeks
+from xlkit.spec import Assignment, PlanSpec
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 

@@ -1,4 +1,4 @@
-"""Template specs: what a school edits instead of code.
+"""Template specs and the årshjul's plan spec: what a school edits instead of code.
 
 A spec is YAML in workbook_templates/. Loading checks every field before anything is
 written and reports all faults at once, each with its path (`subjects[2].label`) and the
@@ -7,6 +7,7 @@ file name, in Danish.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -17,7 +18,7 @@ import yaml
 
 from xlkit.errors import SpecError
 from xlkit.rules import FocusRule, Level, PointsThresholds, Scale, TrendRule
-from xlkit.terms import Season
+from xlkit.terms import Season, school_year_label
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 CONTROL_OR_SURROGATE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # tab and line breaks are text
@@ -340,3 +341,183 @@ def _overblik(check: _Checker, data: Any, name: str) -> OverblikSpec:
 
 
 BUILDERS = {"elevvurdering": _elevvurdering, "overblik": _overblik}
+
+
+KINDS = ("prøve", "samtale", "andet")
+MAX_ACTIVITY_NAME = 100  # quoted in the Tjek sheet's COUNTIFS, where Excel refuses literals over 255 characters
+CLASS_PATTERN = re.compile(r"^(\d{1,2})\.([A-ZÆØÅ]{1,2})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    name: str
+    short: str  # what fits in a week cell of the year grid
+    kind: str  # prøve | samtale | andet
+    subject: str
+    grades: tuple[int, ...]
+    window: tuple[int, int]  # ISO weeks, may wrap the new year (48, 5)
+    duration: int  # weeks
+    responsible: str
+    compulsory: bool
+
+    @property
+    def is_test(self) -> bool:
+        return self.kind == "prøve"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    activity: str  # the activity's name, as in the sheet
+    class_name: str
+    week: int  # ISO week
+    responsible: str = ""
+    note: str = ""
+    row: int | None = None  # the sheet row it came from (for messages)
+    typed_week: object = None  # the week cell when it is not a week number ("uge 50"), kept for a new årshjul
+    done: bool = False  # marked "Ja" in the Gennemført column: taken, so never moved
+
+
+@dataclass(frozen=True)
+class HolidayWeeks:
+    name: str
+    weeks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    path: str
+    id: str
+    version: int
+    title: str
+    school_year: int  # 2026 for 2026/27
+    first_week: int
+    last_week: int
+    holiday_weeks: tuple[HolidayWeeks, ...]
+    easter_holiday: bool  # the week with skærtorsdag is a holiday week
+    max_tests_per_week: int
+    max_tests_per_month: int
+    classes: tuple[str, ...]
+    activities: tuple[Activity, ...]
+    plan: tuple[Assignment, ...]
+
+    kind = "aarshjul"
+
+    @property
+    def school_year_label(self) -> str:
+        return school_year_label(self.school_year)
+
+    def activity(self, name: str) -> Activity | None:
+        return next((a for a in self.activities if a.name == name), None)
+
+
+# ---------------------------------------------------------------------------
+# The årshjul's plan spec
+# ---------------------------------------------------------------------------
+
+
+def load_plan(path: str | Path | None = None) -> PlanSpec:
+    path = Path(path) if path is not None else shipped_file("aarshjul.yaml")
+    return plan_from_data(read_yaml(path), str(path))
+
+
+def plan_from_data(data: Any, name: str) -> PlanSpec:
+    """A checked PlanSpec from parsed data: the YAML file, or the copy an årshjul keeps on its
+    hidden sheet (untrusted, so it gets the same checks). SpecError lists every fault."""
+    check = _Checker(name)
+    spec = _plan(check, data, name)
+    if check.faults:
+        raise SpecError(name, check.faults)
+    return spec
+
+
+def _week(check: _Checker, value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 53:
+        check.fault(path, "skal være et ugenummer fra 1 til 53")
+        return 1
+    return value
+
+
+def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
+    root = check.mapping(
+        data, "", required={"kind", "id", "version", "title", "school_year", "classes", "activities"},
+        optional={"first_week", "last_week", "holiday_weeks", "easter_holiday", "limits", "plan"},
+    )
+    if "kind" in root and root["kind"] != "aarshjul":
+        check.fault("kind", f"'{root['kind']}' er ikke 'aarshjul'")
+    holiday_weeks = []
+    for i, item in enumerate(root.get("holiday_weeks") or []):
+        path = f"holiday_weeks[{i}]"
+        fields = check.mapping(item, path, {"name", "weeks"}, set())
+        weeks = tuple(_week(check, w, f"{path}.weeks") for w in check.items(fields, "weeks", path))
+        check.unique(list(weeks), f"{path}.weeks", "ugen")
+        holiday_weeks.append(HolidayWeeks(check.text(fields, "name", path), weeks))
+    limits = check.mapping(root.get("limits", {}), "limits", set(), {"max_tests_per_week", "max_tests_per_month"})
+    classes = []
+    for i, value in enumerate(check.items(root, "classes", "")):
+        if not isinstance(value, str) or not CLASS_PATTERN.match(value):
+            check.fault(f"classes[{i}]", "skal være en klasse som 4.A")
+        else:
+            classes.append(value)
+    check.unique(classes, "classes", "klassen")
+    activities = []
+    for i, item in enumerate(check.items(root, "activities", "")):
+        path = f"activities[{i}]"
+        fields = check.mapping(item, path, {"id", "name", "short", "kind", "grades", "window", "responsible"},
+                               {"subject", "duration", "compulsory", "colour"})  # colour: older files; ignored,
+        # since every sheet colours an activity by its kind (review: the Katalog alone used it and matched nothing)
+        kind = fields.get("kind")
+        if kind not in KINDS:
+            check.fault(f"{path}.kind", f"skal være en af {', '.join(KINDS)}")
+        grades = fields.get("grades")
+        if not isinstance(grades, list) or not grades or len(set(grades)) != len(grades) or not all(
+                type(g) is int and 0 <= g <= 10 for g in grades):
+            check.fault(f"{path}.grades", "skal være en liste med forskellige klassetrin fra 0 til 10")
+            grades = []
+        window = fields.get("window")
+        if not isinstance(window, list) or len(window) != 2:
+            check.fault(f"{path}.window", "skal være [fra uge, til uge], fx [33, 43]")
+            window = [1, 53]
+        window = (_week(check, window[0], f"{path}.window"), _week(check, window[1], f"{path}.window"))
+        compulsory = fields.get("compulsory", False)
+        if not isinstance(compulsory, bool):
+            check.fault(f"{path}.compulsory", "skal være true eller false")
+            compulsory = False
+        activities.append(Activity(
+            id=check.identifier(fields, "id", path), name=check.text(fields, "name", path, max_length=MAX_ACTIVITY_NAME),
+            short=check.text(fields, "short", path),
+            kind=kind if kind in KINDS else "andet", subject=check.text(fields, "subject", path, default=""),
+            grades=tuple(grades), window=window, duration=check.integer(fields, "duration", path, 1, 12, default=1),
+            responsible=check.text(fields, "responsible", path), compulsory=compulsory,
+        ))
+    check.unique([a.id for a in activities], "activities", "id")
+    check.unique([a.name for a in activities], "activities", "navnet")
+    by_id = {a.id: a for a in activities}
+    plan = []
+    for i, item in enumerate(root.get("plan") or []):
+        path = f"plan[{i}]"
+        fields = check.mapping(item, path, {"activity", "class", "week"}, {"responsible", "note"})
+        activity = by_id.get(fields.get("activity")) if isinstance(fields.get("activity"), str) else None
+        if activity is None:
+            check.fault(f"{path}.activity", f"'{fields.get('activity')}' er ikke et id i activities")
+            continue
+        plan.append(Assignment(activity.name, str(fields.get("class", "")), _week(check, fields.get("week"), f"{path}.week"),
+                               check.text(fields, "responsible", path, default=""),
+                               check.text(fields, "note", path, default="")))
+    school_year = check.integer(root, "school_year", "", 2000, 2100)
+    first_week = _week(check, root.get("first_week", 33), "first_week")
+    last_week = _week(check, root.get("last_week", 25), "last_week")
+    for key, week, year in (("first_week", first_week, school_year), ("last_week", last_week, school_year + 1)):
+        if week > dt.date(year, 12, 28).isocalendar()[1]:
+            check.fault(key, f"{year} har ingen uge {week}")
+    if first_week <= last_week:
+        check.fault("first_week", "skal være en uge i efteråret, efter last_week (skoleåret går over nytår)")
+    return PlanSpec(
+        path=name, id=check.identifier(root, "id", ""), version=check.integer(root, "version", "", 1, 10_000),
+        title=check.text(root, "title", ""), school_year=school_year, first_week=first_week, last_week=last_week,
+        holiday_weeks=tuple(holiday_weeks), easter_holiday=bool(root.get("easter_holiday", True)),
+        max_tests_per_week=check.integer(limits, "max_tests_per_week", "limits", 1, 10, default=2),
+        max_tests_per_month=check.integer(limits, "max_tests_per_month", "limits", 1, 30, default=4),
+        classes=tuple(classes), activities=tuple(activities), plan=tuple(plan),
+    )
+

@@ -25,9 +25,9 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs, xl
 from xlkit import stored
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.plan import (
-    DATED, MONTHS, MOVED, SPLIT_ADVICE, SUGGESTED, Assignment, PlanSpec, SchoolWeek, applicable, check_plan,
-    plan_from_data, school_weeks,
+    DATED, MONTHS, MOVED, SPLIT_ADVICE, SUGGESTED, SchoolWeek, applicable, check_plan, school_weeks,
 )
+from xlkit.spec import Assignment, PlanSpec, plan_from_data
 from xlkit.records import WorkbookData
 from xlkit.problems import Problem
 from xlkit.values import danish_number, looks_like_cpr, quoted, without_cpr
@@ -130,7 +130,7 @@ LIMITS = ("max_tests_per_week", "max_tests_per_month")  # kept at the top level,
 
 def spec_from_json(data: object, path: str = "(skemaet)") -> PlanSpec:
     """The plan spec an årshjul keeps on its hidden sheet. The file is untrusted, so the
-    copy gets the YAML's own checks (plan.plan_from_data), only the keys xlkit writes, and no
+    copy gets the YAML's own checks (spec.plan_from_data), only the keys xlkit writes, and no
     more text than one cell holds (as every årshjul xlkit makes): a forged week, list or
     key must not reach the week arithmetic. ValueError or SpecError."""
     data = stored.mapping(data, "Planens beskrivelse")
