@@ -85,7 +85,7 @@ def shipped_file(relative: str) -> Path:
     return Path(str(resources.files("xlkit.workbook_templates").joinpath(relative)))
 
 
-class _Checker:
+class Checker:
     """Collects faults with their paths instead of stopping at the first.
 
     `locations` maps a path to a cell ('Prøve!D12') when the data came from a sheet, so the
@@ -182,7 +182,7 @@ def load_spec(path: str | Path | None = None, kind: str = "elevvurdering"):
     path = Path(path) if path is not None else default_spec_path(kind)
     name = str(path)
     data = read_yaml(path)
-    check = _Checker(name)
+    check = Checker(name)
     spec = BUILDERS[kind](check, data, name)
     if check.faults:
         raise SpecError(name, check.faults)
@@ -209,7 +209,7 @@ def read_yaml(path: Path):
     return data
 
 
-def _check_kind(check: _Checker, root: dict, kind: str) -> None:
+def _check_kind(check: Checker, root: dict, kind: str) -> None:
     if "kind" in root and root["kind"] != kind:
         check.fault("kind", f"'{root['kind']}' er ikke '{kind}'")
 
@@ -220,7 +220,7 @@ def rating_column_name(grade: int, season_id: str, subject_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", f"v_{grade}_{season_id}_{subject_id}")
 
 
-def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
+def _elevvurdering(check: Checker, data: Any, name: str) -> ElevvurderingSpec:
     root = check.mapping(
         data,
         "",
@@ -316,7 +316,7 @@ def _elevvurdering(check: _Checker, data: Any, name: str) -> ElevvurderingSpec:
     )
 
 
-def _overblik(check: _Checker, data: Any, name: str) -> OverblikSpec:
+def _overblik(check: Checker, data: Any, name: str) -> OverblikSpec:
     root = check.mapping(
         data, "", required={"kind", "id", "version", "title"},
         optional={"max_students", "thresholds", "trend", "below_level"},
@@ -424,21 +424,21 @@ def load_plan(path: str | Path | None = None) -> PlanSpec:
 def plan_from_data(data: Any, name: str) -> PlanSpec:
     """A checked PlanSpec from parsed data: the YAML file, or the copy an årshjul keeps on its
     hidden sheet (untrusted, so it gets the same checks). SpecError lists every fault."""
-    check = _Checker(name)
+    check = Checker(name)
     spec = _plan(check, data, name)
     if check.faults:
         raise SpecError(name, check.faults)
     return spec
 
 
-def _week(check: _Checker, value: Any, path: str) -> int:
+def _week(check: Checker, value: Any, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 53:
         check.fault(path, "skal være et ugenummer fra 1 til 53")
         return 1
     return value
 
 
-def _plan(check: _Checker, data: Any, name: str) -> PlanSpec:
+def _plan(check: Checker, data: Any, name: str) -> PlanSpec:
     root = check.mapping(
         data, "", required={"kind", "id", "version", "title", "school_year", "classes", "activities"},
         optional={"first_week", "last_week", "holiday_weeks", "easter_holiday", "limits", "plan"},

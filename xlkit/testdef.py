@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkit.errors import InvalidWorkbook, SpecError
-from xlkit.spec import _Checker, read_yaml
+from xlkit.spec import Checker, read_yaml
 
 FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff]")
 
@@ -100,7 +100,7 @@ def load_test(path: str | Path) -> TestDefinition:
         labels = _sheet_labels(data)
     else:
         data, locations = read_yaml(path), {}
-    check = _Checker(str(path), locations, labels, what="prøvebeskrivelsen")
+    check = Checker(str(path), locations, labels, what="prøvebeskrivelsen")
     definition = _definition(check, data, str(path))
     if check.faults:
         raise SpecError(str(path), check.faults, "prøvebeskrivelsen")
@@ -177,7 +177,7 @@ def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
     return data, locations
 
 
-def _definition(check: _Checker, data: Any, name: str) -> TestDefinition:
+def _definition(check: Checker, data: Any, name: str) -> TestDefinition:
     root = check.mapping(
         data, "", required={"kind", "name", "subject", "grade", "date", "term", "tasks"},
         optional={"short_name", "half_points"},
