@@ -723,7 +723,8 @@ def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> Wo
             newest.records.append(record)
             added.append(record)
         _report_added(older, f"{newest.file} ({why(newest.file, older.file)})", added, only_here, result)
-        result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er {why(newest.file, older.file)}",
+        note = f"Slået sammen med {newest.file}, som er {why(newest.file, older.file)}"
+        result.files.append(FileStatus(older.file, True, note,
                                        data=replace(older, records=[]), merged_into=newest.file,
                                        record_count=len(older.records)))
     result.problems.append(_duplicate_class([data for _, data in copies], times))

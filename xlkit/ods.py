@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
-from xlkit.book import (MAX_COLUMNS, MAX_ERROR_TEXT, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS, MAX_SHEETS,
-                        MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, saved_date)
+from xlkit.book import (MAX_COLUMNS, MAX_ERROR_TEXT, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS,
+                        MAX_SHEETS, MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, saved_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
 from xlkit.values import ErrorValue, Percent, danish_number

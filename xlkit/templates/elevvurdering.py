@@ -26,8 +26,10 @@ from xlkit.roster import Student
 from xlkit.rules import Scale
 from xlkit.spec import ElevvurderingSpec, rating_column_name
 from xlkit.terms import Season, Term, class_terms
-from xlkit.values import (SWAPPED_ACTION, SWAPPED_MESSAGE, ErrorValue, danish_number, error_field, names_and_logins_swapped,
-                          read_nr, read_rating, read_text)
+from xlkit.values import (
+    SWAPPED_ACTION, SWAPPED_MESSAGE, ErrorValue, danish_number, error_field, names_and_logins_swapped, read_nr, read_rating,
+    read_text,
+)
 from xlkit.workbook import (
     BORDER, CENTER, MAX_FORMULA, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, define_cell_name, define_range_name, generated_at,
     INVALID_INPUT, new_workbook, print_page, protect_inputs_only, write_metadata, write_text_or_blank,

@@ -33,8 +33,8 @@ from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term, is_autumn, school_year_of
 from xlkit.testdef import Task, TestDefinition, usable_sheet_name
 from xlkit.values import (
-    SWAPPED_ACTION, SWAPPED_MESSAGE, ErrorValue, danish_number, error_field, looks_like_cpr, names_and_logins_swapped, read_nr,
-    read_points, read_text, whole_number, without_cpr,
+    SWAPPED_ACTION, SWAPPED_MESSAGE, ErrorValue, danish_number, error_field, looks_like_cpr, names_and_logins_swapped,
+    read_nr, read_points, read_text, whole_number, without_cpr,
 )
 from xlkit.workbook import (
     BORDER, CENTER, INVALID_INPUT, NAME_PREFIX, NOTE, TITLE, column_pixels, define_range_name, exact_lookup,
