@@ -26,6 +26,7 @@ from xlkit.errors import InvalidWorkbook, PasswordNeeded, RosterError, SpecError
 from xlkit.isolated import ProcessDied
 from xlkit.privacy import encrypt_to, is_encrypted, pseudonym
 from xlkit.problems import Problem, first_of_each_file, hidden_problems, problem_count
+from xlkit.book import MAX_PARSED_TAGS
 from xlkit.reader import check_zip, open_book, read_workbook, time_limit
 from xlkit.roster import Student
 from xlkit.templates import elevvurdering
@@ -1191,6 +1192,24 @@ def test_a_damaged_properties_part_does_not_stop_a_class_workbook(tmp_path, spec
         assert data.saved_at is None and len(data.records) == len(read_workbook(source).records)
 
 
+@pytest.mark.parametrize("trigger", ["an error cell", "a prefix-like text"])
+def test_a_plain_sheet_parsed_for_error_cells_or_formulas_counts_its_cells_first(tmp_path, spec, trigger):
+    """Found in review: one `"e"` (or `:v` in a text) in a plain sheet of 4.3 million empty
+    cells had the whole sheet parsed cell by cell, uncounted: 24 s and 2 GB for an 8 MB file."""
+    path = good(spec, tmp_path, "A")
+    wb = open_for_filling(path)
+    wb["Elevvurdering"]["E7"] = "#N/A" if trigger == "an error cell" else "kl:v"
+    wb.save(path)
+    many = b'<row r="998">' + b'<c r="B998"/>' * (MAX_PARSED_TAGS + 1) + b"</row></sheetData>"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp_path / "mange.xlsx", "w") as forged:  # stored: no bomb
+        for item in source.infolist():
+            data = source.read(item)
+            forged.writestr(item.filename, data.replace(b"</sheetData>", many) if item.filename.endswith("sheet1.xml")
+                            else data)
+    with pytest.raises(InvalidWorkbook, match="for mange celler"):
+        read_workbook(tmp_path / "mange.xlsx", timeout=20)
+
+
 def test_a_workbook_whose_name_lost_its_ending_is_read_and_named(tmp_path, spec):
     """'elevvurdering 7B' (a Mac mail client) or '7C.xlsx.pdf' was on neither Filer nor
     Problemer: a class went missing unseen (found in review). Spreadsheets are told by their
@@ -1206,6 +1225,10 @@ def test_a_workbook_whose_name_lost_its_ending_is_read_and_named(tmp_path, spec)
     (folder / "noter").write_text("PK er ikke altid en zip-fil", encoding="utf-8")
     with zipfile.ZipFile(folder / "brev.docx", "w") as archive:
         archive.writestr("word/document.xml", "<document/>")
+    # an encrypted Word file is an OLE file with an encrypted package, exactly like a protected workbook
+    encrypt_to(good(spec, tmp_path, "G").read_bytes(), "hemmelig", folder / "Elevplan (beskyttet).docx")
+    good(spec, tmp_path, "E").rename(folder / "Sikkerhedskopi af 7A.xlk")  # Excel's backup: an older copy
+    good(spec, tmp_path, "F").rename(folder / "A1B2C3D4")  # Excel's temporary file while saving
     result = consolidate(folder)
     masked = "(fil nr. 1 med CPR-nummer i navnet)"
     assert {(f.file, f.read) for f in result.files} == {("7A.xlsx", True), ("elevvurdering 7B", True),

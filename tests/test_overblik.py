@@ -744,6 +744,16 @@ def test_formulas_showing_an_error_are_reported_as_saved_by_a_spreadsheet(tmp_pa
             ("Prøve 1", "E8", "Cellen viser fejlen #DIVISION/0! (#DIV/0!) i stedet for point.")], path
         assert not [p for p in data.problems if p.code in ("rows-unmatched", "formula-without-value")], path
         assert {(r.test, r.cell): r.student for r in data.records} == before, path
+    # add-test takes such a file as the reader does (found in review: it called the sheets sorted) ...
+    third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+    added = read_workbook(next_test.add_test(tmp_path / "xlsx" / "fejl.xlsx", third, tmp_path / "ny.xlsx"))
+    assert {(r.test, r.cell): r.student for r in added.records} == before
+    # ... and refuses an error typed without a formula, which it would have carried over as the text "#N/A"
+    wb = open_for_filling(workbook)
+    wb["Elever"]["C8"] = "#N/A"
+    wb.save(tmp_path / "konstant.xlsx")
+    with pytest.raises(InvalidWorkbook, match=r"Elever!C8 viser fejlen #I/T \(#N/A\) uden en formel"):
+        next_test.add_test(tmp_path / "konstant.xlsx", third, tmp_path / "ny2.xlsx")
 
 
 def test_one_test_with_hundreds_of_its_own_areas_does_not_widen_the_heat_sheets():

@@ -164,15 +164,15 @@ def test_a_cpr_number_that_tidying_the_spaces_would_make_is_caught(typed):
 
 
 @pytest.mark.parametrize(("stored", "shown"), [
-    ("#DIV/0!", "#DIVISION/0! (#DIV/0!)"), ("#N/A", "#I/T (#N/A)"), ("#NUM!", "#NUM!"),
-    ("Err:502", "Err:502"), ("Bo 010203-1234", "en fejl"), ("", "en fejl"),
+    ("#DIV/0!", "fejlen #DIVISION/0! (#DIV/0!)"), ("#N/A", "fejlen #I/T (#N/A)"), ("#NUM!", "fejlen #NUM!"),
+    ("Err:502", "fejlen Err:502"), ("Bo 010203-1234", "en fejl"), ("", "en fejl"),
 ])
 def test_an_error_cell_is_reported_as_danish_excel_shows_it_and_forged_text_is_not_repeated(spec, stored, shown):
     """A .ods keeps the error as shown text, so anything can stand there: only the errors
     spreadsheets have are repeated."""
     reading = read_rating(ErrorValue(stored), spec.scale)
     assert (reading.value, reading.code) == (None, "error-value")
-    assert reading.message == f"Cellen viser fejlen {shown} i stedet for en vurdering."
+    assert reading.message == f"Cellen viser {shown} i stedet for en vurdering."
     assert read_text(ErrorValue(stored), "navn", lambda *problem: pytest.fail("reported")) == ""
 
 

@@ -172,7 +172,7 @@ def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
         elif suffix in OTHER_FILES:
             if suffix != ".zip" or _holds_workbooks(path):
                 others.append(path)
-        elif _is_spreadsheet(path):
+        elif suffix not in NOT_SPREADSHEETS and not EXCEL_TEMP_FILE.fullmatch(path.name) and _is_spreadsheet(path):
             workbooks.append(path)
     return workbooks, others
 
@@ -207,6 +207,14 @@ def _holds_workbooks(path: Path) -> bool:
             return any(Path(name).suffix.lower() in WORKBOOK_SUFFIXES for name in archive.namelist())
     except Exception:  # zipfile raises many types on damaged bytes
         return False
+
+
+# Endings never looked into: other Office documents (an encrypted one is an OLE file just like a
+# protected workbook) and Excel's own backups, which would come back as copies of the class
+# and bring deleted values back with them (both found in review)
+NOT_SPREADSHEETS = {".doc", ".docx", ".docm", ".dot", ".dotx", ".ppt", ".pptx", ".pptm", ".pot", ".potx", ".msg",
+                    ".pub", ".vsd", ".vsdx", ".xlk", ".bak", ".tmp"}
+EXCEL_TEMP_FILE = re.compile(r"[0-9A-F]{8}")  # what Excel saves into first, named without an ending
 
 
 Job = tuple[Path, str, "tuple[str, ...]", "str | None", bool]  # path, label, passwords, term, keep records

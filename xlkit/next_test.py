@@ -18,7 +18,7 @@ from xlkit.templates.overblik import (
     FIRST_TASK_COL, Formula, Points, build, first_shown_elsewhere, point_owners, stored_tests,
 )
 from xlkit.testdef import TestDefinition
-from xlkit.values import looks_like_cpr, without_cpr
+from xlkit.values import ErrorValue, looks_like_cpr, without_cpr
 from xlkit.workbook import METADATA_SHEET, NAME_PREFIX
 
 OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|005[Ff])_")  # what Excel writes: control characters and _
@@ -75,8 +75,14 @@ def _beside(region: list[list]) -> list[list]:
     nr_col = first.column - FIRST_TASK_COL
     if nr_col < 1:
         return [[number, None] for number in range(1, len(region) + 1)]
-    return [[_unescaped(first.parent.cell(first.row + offset, col).value) for col in range(nr_col, first.column)]
+    return [[_shown(first.parent.cell(first.row + offset, col)) for col in range(nr_col, first.column)]
             for offset in range(len(region))]
+
+
+def _shown(cell):
+    """A cell's value as the reader sees it: an error (#N/A from a name the class list lacks)
+    is no name, so it does not make the sheet look sorted (found in review)."""
+    return None if cell.data_type == "e" else _unescaped(cell.value)
 
 
 def _typed(raw_cell, shown_cell):
@@ -85,14 +91,19 @@ def _typed(raw_cell, shown_cell):
         where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
         raise InvalidWorkbook(f"Cellen {where} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
                               "Slet det i skemaet, og prøv igen.")
+    error = shown_cell.data_type == "e"  # the new file computes it again, so it keeps no error text as a result
     if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
-        return Formula(raw[1:], shown_cell.value)  # (found in review: that came back as a live formula)
+        return Formula(raw[1:], None if error else shown_cell.value)  # (found in review: that came back as a live formula)
+    if error and not isinstance(raw, ArrayFormula):  # carried over, it would be the text "#N/A": a student of that name
+        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
+        raise InvalidWorkbook(f"Cellen {where} viser {ErrorValue(str(raw)).shown} uden en formel bag. Slet den, eller "
+                              "skriv værdien, og prøv igen.")
     if isinstance(raw, ArrayFormula):  # found in review: add-test failed on one, naming no cell
         where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
         if (raw.ref or raw_cell.coordinate).split(":")[0] != (raw.ref or raw_cell.coordinate).split(":")[-1]:
             raise InvalidWorkbook(f"Cellen {where} har en matrixformel over flere celler, som xlkit ikke kan flytte. "
                                   "Skriv værdierne i stedet, og prøv igen.")
-        return Formula((raw.text or "").removeprefix("="), shown_cell.value, array=True)
+        return Formula((raw.text or "").removeprefix("="), None if error else shown_cell.value, array=True)
     return _unescaped(raw)
 
 

@@ -62,8 +62,8 @@ class ErrorValue(str):
         code = self.strip()
         danish = DANISH_ERRORS.get(code.upper())
         if danish is not None:
-            return danish if danish == code.upper() else f"{danish} ({code.upper()})"
-        return code if LIBREOFFICE_ERROR.fullmatch(code) else "en fejl"
+            return f"fejlen {danish}" if danish == code.upper() else f"fejlen {danish} ({code.upper()})"
+        return f"fejlen {code}" if LIBREOFFICE_ERROR.fullmatch(code) else "en fejl"
 
 
 # Excel's error values as the file stores them -> as Danish Excel shows them
@@ -73,14 +73,14 @@ LIBREOFFICE_ERROR = re.compile(r"Err:[0-9]{3}")  # LibreOffice's own, like Err:5
 
 
 def _error_reading(raw: ErrorValue, wanted: str) -> Reading:
-    return Reading(None, "error-value", f"Cellen viser fejlen {raw.shown} i stedet for {wanted}.",
+    return Reading(None, "error-value", f"Cellen viser {raw.shown} i stedet for {wanted}.",
                    "Ikke medtaget. Ret formlen i cellen, eller skriv værdien i stedet.")
 
 
 def error_field(raw: ErrorValue, what: str) -> tuple[str, str, str]:
     """The (code, message, action) of a name or UNI-login cell that shows an error, such as
     a lookup in a class list that found no one."""
-    return ("error-value", f"Feltet med {what} viser fejlen {raw.shown}.",
+    return ("error-value", f"Feltet med {what} viser {raw.shown}.",
             f"Feltet er læst som tomt. Ret formlen i cellen, eller skriv {what} i stedet.")
 
 
