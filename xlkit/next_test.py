@@ -88,23 +88,26 @@ def _shown(cell):
 def _typed(raw_cell, shown_cell):
     raw = raw_cell.value
     if looks_like_cpr(raw) or looks_like_cpr(shown_cell.value):  # the new workbook would repeat it
-        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
-        raise InvalidWorkbook(f"Cellen {where} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
+        raise InvalidWorkbook(f"Cellen {_where(raw_cell)} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
                               "Slet det i skemaet, og prøv igen.")
-    error = shown_cell.data_type == "e"  # the new file computes it again, so it keeps no error text as a result
+    error = shown_cell.data_type == "e"
+    cached = None if error else shown_cell.value  # the new file computes it again: no error text as its result
     if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
-        return Formula(raw[1:], None if error else shown_cell.value)  # (found in review: that came back as a live formula)
-    if error and not isinstance(raw, ArrayFormula):  # carried over, it would be the text "#N/A": a student of that name
-        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
-        raise InvalidWorkbook(f"Cellen {where} viser {ErrorValue(str(raw)).shown} uden en formel bag. Slet den, eller "
-                              "skriv værdien, og prøv igen.")
+        return Formula(raw[1:], cached)  # (found in review: that came back as a live formula)
     if isinstance(raw, ArrayFormula):  # found in review: add-test failed on one, naming no cell
-        where = without_cpr(f"{raw_cell.parent.title}!{raw_cell.coordinate}")
         if (raw.ref or raw_cell.coordinate).split(":")[0] != (raw.ref or raw_cell.coordinate).split(":")[-1]:
-            raise InvalidWorkbook(f"Cellen {where} har en matrixformel over flere celler, som xlkit ikke kan flytte. "
-                                  "Skriv værdierne i stedet, og prøv igen.")
-        return Formula((raw.text or "").removeprefix("="), None if error else shown_cell.value, array=True)
+            raise InvalidWorkbook(f"Cellen {_where(raw_cell)} har en matrixformel over flere celler, som xlkit ikke "
+                                  "kan flytte. Skriv værdierne i stedet, og prøv igen.")
+        return Formula((raw.text or "").removeprefix("="), cached, array=True)
+    if error:  # carried over, it would be the text "#N/A": a student of that name (found in review)
+        raise InvalidWorkbook(f"Cellen {_where(raw_cell)} viser {ErrorValue(str(raw)).shown} uden en formel bag. "
+                              "Slet den, eller skriv værdien, og prøv igen.")
     return _unescaped(raw)
+
+
+def _where(cell) -> str:
+    """Sheet!cell for a message; a sheet named with a CPR number is not repeated."""
+    return without_cpr(f"{cell.parent.title}!{cell.coordinate}")
 
 
 def _unescaped(value):

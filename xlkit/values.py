@@ -60,9 +60,9 @@ class ErrorValue(str):
         that differs (LibreOffice shows that one). Anything else stored as an error is not
         repeated: the text is the file's, and a forged one can hold a CPR number."""
         code = self.strip()
-        danish = DANISH_ERRORS.get(code.upper())
+        stored, danish = code.upper(), DANISH_ERRORS.get(code.upper())
         if danish is not None:
-            return f"fejlen {danish}" if danish == code.upper() else f"fejlen {danish} ({code.upper()})"
+            return f"fejlen {danish}" if danish == stored else f"fejlen {danish} ({stored})"
         return f"fejlen {code}" if LIBREOFFICE_ERROR.fullmatch(code) else "en fejl"
 
 
