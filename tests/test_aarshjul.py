@@ -685,3 +685,44 @@ def test_the_plan_colours_the_rows_plan_check_calls_not_done(tmp_path, spec, lib
     assert coloured == named
     if dt.date.today() > dt.date.fromisocalendar(2026, weeks[1], 5):  # the school year of the spec has begun
         assert {typed, typed + 1} <= named and typed + 2 not in named
+
+
+def test_plan_cells_showing_an_error_are_reported_not_read_as_text(tmp_path, libreoffice):
+    """A formula that fails in the plan (a class looked up in a list that lacks it) read as
+    the text "#N/A": `plan check` named an activity "#N/A" and `plan ics` wrote klasse_N_A.ics
+    (found in review). Errors in rows no one uses, below the plan, say nothing."""
+    from openpyxl.utils import range_boundaries
+
+    from tests.teacher import open_for_filling
+    from xlkit.demo import build_aarshjul_demo
+
+    path = build_aarshjul_demo(tmp_path / "aarshjul.xlsx")
+    first = read_workbook(path).plan[:3]
+    wb = open_for_filling(path)
+    sheet_name, area = wb.defined_names["xlkit_plan"].attr_text.split("!")
+    column, top, *_ = range_boundaries(area.replace("$", ""))
+    sheet = wb[sheet_name.strip("'")]
+    assert [a.row for a in first] == [top, top + 1, top + 2]
+    sheet.cell(top, column + 1).value = "=NA()"  # the first row's class
+    sheet.cell(top + 1, column).value = "=1/0"  # the second row's activity
+    sheet.cell(top + 2, column + aarshjul.DONE_COL).value = "=NA()"  # the third row's Gennemført
+    sheet.cell(top + 400, column).value = "=NA()"  # far below the plan: a row no one uses
+    wb.save(tmp_path / "fejl.xlsx")
+    for saved in libreoffice.convert([tmp_path / "fejl.xlsx"], tmp_path / "xlsx", "xlsx") + \
+            libreoffice.convert([tmp_path / "fejl.xlsx"], tmp_path / "ods", "ods"):
+        data = read_workbook(saved)
+        assert [(p.code, p.cell, p.message) for p in data.problems] == [  # the Gennemført column is read first
+            ("error-value", f"H{top + 2}", "Gennemført-feltet viser fejlen #I/T (#N/A)."),
+            ("error-value", f"B{top}", "Feltet med klassen viser fejlen #I/T (#N/A)."),
+            ("error-value", f"A{top + 1}", "Feltet med aktiviteten viser fejlen #DIVISION/0! (#DIV/0!)."),
+        ], saved
+        plan = data.plan[:3]
+        assert [(a.activity, a.class_name, a.week, a.done) for a in plan] == [
+            (first[0].activity, "", first[0].week, first[0].done), ("", first[1].class_name, first[1].week, first[1].done),
+            (first[2].activity, first[2].class_name, first[2].week, False)], saved
+        check = CliRunner().invoke(main, ["plan", "check", str(saved)]).output
+        assert f"FEJL  række {top}: Rækken mangler en klasse fra listen" in check
+        assert f"FEJL  række {top + 1}: Rækken mangler en aktivitet fra kataloget" in check
+        result = CliRunner().invoke(main, ["plan", "ics", str(saved), "-o", str(tmp_path / saved.suffix[1:])])
+        assert result.exit_code == 0, result.output
+        assert not [p for p in (tmp_path / saved.suffix[1:]).iterdir() if "N_A" in p.name or "#" in p.name]

@@ -118,11 +118,13 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None, today: dt.d
                                     a.row, blocking=False))
         if activity is None:
             findings.append(Finding("unknown-activity", a.class_name, str(a.week),
-                                    f"Aktiviteten '{a.activity}' findes ikke i kataloget", a.row))
+                                    f"Aktiviteten '{a.activity}' findes ikke i kataloget" if a.activity.strip()
+                                    else "Rækken mangler en aktivitet fra kataloget", a.row))
             continue
         if a.class_name not in spec.classes:
             findings.append(Finding("unknown-class", a.class_name, str(a.week),
-                                    f"Klassen '{a.class_name}' findes ikke på årshjulets liste over klasser (arket Katalog)", a.row))
+                                    f"Klassen '{a.class_name}' findes ikke på årshjulets liste over klasser (arket Katalog)"
+                                    if a.class_name.strip() else "Rækken mangler en klasse fra listen (arket Katalog)", a.row))
             continue
         if a.week not in by_week:
             findings.append(Finding("not-a-school-week", a.class_name, str(a.week), _not_a_school_week(spec, a), a.row))

@@ -30,7 +30,7 @@ from xlkit.plan import (
 from xlkit.spec import Assignment, PlanSpec, plan_from_data
 from xlkit.records import WorkbookData
 from xlkit.problems import Problem
-from xlkit.values import danish_number, looks_like_cpr, quoted, without_cpr
+from xlkit.values import ErrorValue, danish_number, error_field, looks_like_cpr, quoted, without_cpr
 from xlkit.workbook import (
     BORDER, CENTER, MAX_CELL_TEXT, NAME_PREFIX, NOTE, TITLE, define_range_name, exact_criterion, exact_lookup, generated_at,
     header_text, new_workbook, protect_inputs_only, write_metadata,
@@ -42,6 +42,7 @@ PLAN, GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS = "Plan", "Årsplan", "Årshju
 OWN_SHEETS = (GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS)  # made by xlkit, no name points to them
 PLAN_ROWS = 600  # capacity of the plan table (about 75 classes with the default catalogue)
 PLAN_HEADER = 3  # 0-based row of the table header
+FIELD_NAMES = ("aktiviteten", "klassen", "ugen", "den ansvarlige", "noten")  # the Plan's columns, in messages
 DONE_COL, DONE = 7, "Ja"  # the Plan's Gennemført column, after the formulas: older årshjul have no such column
 TYPE_COLOURS = {"prøve": "#F4B183", "samtale": "#9DC3E6", "andet": "#C5E0B4"}
 HOLIDAY_FILL = "#D9D9D9"
@@ -699,7 +700,14 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     done = _done_rows(workbook, data)
     plan = []
     for cells in rows:
-        activity, klass, week, responsible, note = (_without_cpr(c, data, sheet_title) for c in cells[:5])
+        values = [_without_cpr(c, data, sheet_title) for c in cells[:5]]
+        if all(v in (None, "") or v.__class__ is ErrorValue for v in values):
+            continue  # a lookup filled down past the plan shows errors in rows no one uses
+        for i, cell in enumerate(cells[:5]):
+            if values[i].__class__ is ErrorValue:  # read as the text "#N/A" it named an activity or a class
+                data.problems.append(Problem(*error_field(values[i], FIELD_NAMES[i]), data.file, sheet_title, cell.coordinate))
+                values[i] = None
+        activity, klass, week, responsible, note = values
         if all(v in (None, "") for v in (activity, klass, week)):
             continue
         row = cells[0].row
@@ -730,6 +738,11 @@ def _done_rows(workbook, data: WorkbookData) -> set[int]:
     for (cell,) in cells:
         if isinstance(cell.value, str) and cell.value.strip().casefold() == DONE.casefold():
             done.add(cell.row)
+        elif cell.value.__class__ is ErrorValue:
+            data.problems.append(Problem(
+                "error-value", f"Gennemført-feltet viser {cell.value.shown}.",
+                f"Aktiviteten tælles som ikke gennemført. Skriv '{DONE}', eller lad feltet stå tomt.",
+                data.file, sheet_title, cell.coordinate))
         elif cell.value not in (None, ""):
             data.problems.append(Problem(
                 "unknown-done", f"Gennemført-feltet indeholder '{quoted(str(cell.value))}'; kun '{DONE}' betyder gennemført.",
