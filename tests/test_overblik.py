@@ -418,7 +418,7 @@ def test_a_changed_maximum_is_pointed_out(tmp_path, workbook):
     data = read_workbook(tmp_path / "maks.xlsx")
     changed = [(p.sheet, p.cell, p.message) for p in data.problems if p.code == "max-changed"]
     assert changed == [("Prøve 1", "E6", "Maks for opgave 2 er ændret i arket fra 4 til 3."),
-                       ("Prøve 1", "F6", "Maks for opgave 3 er ændret i arket fra 2 til ''.")]
+                       ("Prøve 1", "F6", "Maks for opgave 3 er ændret i arket fra 2 til en tom celle.")]
     assert {(r.measure, r.max_value) for r in data.records if r.test == "Prøve 1"} == {("1", 2), ("2", 4), ("3", 2)}
     assert not [p for p in read_workbook(workbook).problems if p.code == "max-changed"]
     wb = open_for_filling(workbook)
@@ -732,6 +732,7 @@ def test_formulas_showing_an_error_are_reported_as_saved_by_a_spreadsheet(tmp_pa
     wb["Elever"]["C10"], wb["Elever"]["B11"] = "=NA()", "=1/0"  # rows no one is in
     wb["Prøve 1"]["E8"], wb["Prøve 1"]["Z3"] = "=1/0", "=1/0"  # Elev 1's points; outside the points
     wb["Prøve 1"]["D9"] = 1  # Elev 2's: kept without the name
+    wb["Prøve 1"]["F6"] = "=NA()"  # task 3's maks: no input area, so an .xlsx reads it as empty
     wb.save(tmp_path / "fejl.xlsx")
     before = {(r.test, r.cell): r.student for r in read_workbook(workbook).records}
     del before[("Prøve 1", "E8")]
@@ -743,6 +744,9 @@ def test_formulas_showing_an_error_are_reported_as_saved_by_a_spreadsheet(tmp_pa
             ("Elever", "C7", "Feltet med navn viser fejlen #I/T (#N/A)."),
             ("Prøve 1", "E8", "Cellen viser fejlen #DIVISION/0! (#DIV/0!) i stedet for point.")], path
         assert not [p for p in data.problems if p.code in ("rows-unmatched", "formula-without-value")], path
+        now = "fejlen #I/T (#N/A)" if path.suffix == ".ods" else "en tom celle"  # was "#N/A" in quotes, and ''
+        assert [p.message for p in data.problems if p.code == "max-changed"] == [
+            f"Maks for opgave 3 er ændret i arket fra 2 til {now}."], path
         assert {(r.test, r.cell): r.student for r in data.records} == before, path
     # add-test takes such a file as the reader does (found in review: it called the sheets sorted) ...
     third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])

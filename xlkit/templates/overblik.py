@@ -898,6 +898,10 @@ def _changed_maxima(workbook, region, test, problem) -> None:
                 now = "noget, der ligner et CPR-nummer (ikke kopieret)"
             elif rules.is_number(value):
                 now = danish_number(value)
+            elif value.__class__ is ErrorValue:  # read only from an .ods: the row is no input area
+                now = value.shown
+            elif value is None or not str(value).strip():  # in an .xlsx, also a cell showing an error
+                now = "en tom celle"
             else:
                 now = f"'{without_cpr(str(value or ''))[:20]}'"
             problem("max-changed", f"Maks for opgave {task.id} er ændret i arket fra {danish_number(task.max)} til "
