@@ -669,75 +669,93 @@ def saved_time(path: Path, data: WorkbookData) -> datetime:
 
 
 def _merge(copies: list[tuple[Path, WorkbookData]], result: Consolidation) -> WorkbookData:
+    """The copies as one class: the newest copy's values, and what only older copies have."""
     times = {data.file: saved_time(path, data) for path, data in copies}
     copies.sort(key=lambda item: (times[item[1].file], item[1].file), reverse=True)
     newest = copies[0][1]
     if len(copies) == 1:
         return newest
+    merged = _MergedClass(newest, times)
+    for _, older in copies[1:]:
+        merged.take(older, result)
+    result.problems.append(_duplicate_class([data for _, data in copies], times))
+    _drop_answered_missing(newest)
+    return newest
 
-    def why(winner: str, other: str) -> str:
+
+class _MergedClass:
+    """The newest copy, into which older copies are merged one by one. A student is the same
+    in two copies by name (or UNI-login, where the newest copy corrected the name)."""
+
+    def __init__(self, newest: WorkbookData, times: dict[str, datetime]):
+        self.newest, self.times = newest, times
+        identities = _student_identities(newest.records)
+        self.keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
+        self.listed = {name.casefold() for name, _ in newest.roster}  # also those with no value in the newest copy yet
+        self.names_by_login = {login.casefold(): name for name, login in reversed(newest.roster) if login}  # first wins
+        self.by_login = {login: name.casefold() for login, name in self.names_by_login.items()}
+        self.by_login.update({r.uni_login.casefold(): identities.get(r.student_key, r.student_key)
+                              for r in newest.records if isinstance(r.uni_login, str) and r.uni_login})
+        self.taken = {(identities.get(r.student_key, r.student_key), r.test or r.term.index, r.measure): r
+                      for r in newest.records}
+        self.defined = _defined_slots(newest)
+
+    def why(self, winner: str, other: str) -> str:
         """Why the winner's values are used, as the messages say it: on equal save times the
         file name decides, and "gemt senest" would not be true (found in review)."""
-        if times[winner] == times[other]:
+        if self.times[winner] == self.times[other]:
             return "gemt samtidig; valgt efter filnavnet"
-        return "gemt senest" if winner == newest.file else "gemt senere"
+        return "gemt senest" if winner == self.newest.file else "gemt senere"
 
-    identities = _student_identities(newest.records)
-    keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
-    listed = {name.casefold() for name, _ in newest.roster}  # also those with no value in the newest copy yet
-    names_by_login = {login.casefold(): name for name, login in reversed(newest.roster) if login}  # first wins
-    by_login = {login: name.casefold() for login, name in names_by_login.items()}
-    by_login.update({r.uni_login.casefold(): identities.get(r.student_key, r.student_key)
-                     for r in newest.records if isinstance(r.uni_login, str) and r.uni_login})
-    taken = {(identities.get(r.student_key, r.student_key), r.test or r.term.index, r.measure): r for r in newest.records}
-    defined = _defined_slots(newest)
-    for _, older in copies[1:]:
+    def take(self, older: WorkbookData, result: Consolidation) -> None:
+        """Merge one older copy: values the merged class has win, the rest are added, and
+        both are reported."""
+        newest = self.newest
         newest.problems.extend(older.problems)
-        older_identities = _student_identities(older.records)
-        unknown = [record for record in older.records if _slot(record) not in defined]
+        why = f"{newest.file} ({self.why(newest.file, older.file)})"
+        unknown = [record for record in older.records if _slot(record) not in self.defined]
         if unknown:
             result.problems.append(Problem(
                 "copies-differ", f"Kopien har {plural(len(unknown), 'værdi', 'værdier')} i terminer, fag eller opgaver, "
-                f"som {newest.file} ({why(newest.file, older.file)}) ikke har, fx i {unknown[0].cell}.",
+                f"som {why} ikke har, fx i {unknown[0].cell}.",
                 "Værdien er ikke medtaget. Skriv den i den nyeste kopi, hvis den skal med." if len(unknown) == 1 else
                 "Værdierne er ikke medtaget. Skriv dem i den nyeste kopi, hvis de skal med.",
                 older.file, unknown[0].sheet, unknown[0].cell,
             ))
+        older_identities = _student_identities(older.records)
         added: list[Record] = []  # values only this copy has, taken in
         only_here: list[Record] = []  # the first value of each student the newest copy does not have
         for record in older.records:
-            if _slot(record) not in defined:
+            if _slot(record) not in self.defined:
                 continue
             identity = older_identities.get(record.student_key, record.student_key)
-            if (identity not in keys and identity not in listed and isinstance(record.uni_login, str)
-                    and record.uni_login.casefold() in by_login):
-                identity = by_login[record.uni_login.casefold()]  # a name corrected in the newest copy: its name
-                record = replace(record, student=names_by_login.get(record.uni_login.casefold(), record.student))
+            known = identity in self.keys or identity in self.listed
+            login = record.uni_login.casefold() if isinstance(record.uni_login, str) else None
+            if not known and login in self.by_login:
+                identity = self.by_login[login]  # a name corrected in the newest copy: its name
+                record = replace(record, student=self.names_by_login.get(login, record.student))
+                known = identity in self.keys or identity in self.listed
             slot = (identity, record.test or record.term.index, record.measure)
-            if slot in taken:
-                if taken[slot].value != record.value:
+            if slot in self.taken:
+                kept = self.taken[slot]
+                if kept.value != record.value:
                     result.problems.append(Problem(
-                        "copies-disagree",
-                        f"Kopierne af klassens skema er uenige: {taken[slot].file} har {danish_number(taken[slot].value)} "
-                        f"i {taken[slot].cell}.",
-                        f"Værdien fra {taken[slot].file} ({why(taken[slot].file, record.file)}) er brugt.", record.file,
+                        "copies-disagree", f"Kopierne af klassens skema er uenige: {kept.file} har "
+                        f"{danish_number(kept.value)} i {kept.cell}.",
+                        f"Værdien fra {kept.file} ({self.why(kept.file, record.file)}) er brugt.", record.file,
                         record.sheet, record.cell,
                     ))
                 continue
-            if identity not in keys and identity not in listed:
+            if not known:
                 only_here.append(record)
-            record = replace(record, student_key=keys.setdefault(identity, f"{older.file}|{record.student_key}"))
-            taken[slot] = record
+            record = replace(record, student_key=self.keys.setdefault(identity, f"{older.file}|{record.student_key}"))
+            self.taken[slot] = record
             newest.records.append(record)
             added.append(record)
-        _report_added(older, f"{newest.file} ({why(newest.file, older.file)})", added, only_here, result)
-        note = f"Slået sammen med {newest.file}, som er {why(newest.file, older.file)}"
-        result.files.append(FileStatus(older.file, True, note,
-                                       data=replace(older, records=[]), merged_into=newest.file,
-                                       record_count=len(older.records)))
-    result.problems.append(_duplicate_class([data for _, data in copies], times))
-    _drop_answered_missing(newest)
-    return newest
+        _report_added(older, why, added, only_here, result)
+        result.files.append(FileStatus(older.file, True, f"Slået sammen med {newest.file}, som er "
+                                       f"{self.why(newest.file, older.file)}", data=replace(older, records=[]),
+                                       merged_into=newest.file, record_count=len(older.records)))
 
 
 def _duplicate_class(copies: list[WorkbookData], times: dict[str, datetime]) -> Problem:

@@ -473,38 +473,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     A student is identified by their row within the named region (`student_key`), never by
     the Nr column: a row a teacher inserts has no Nr.
     """
-    try:
-        scale = Scale(tuple(
-            rules.Level(stored.integer(s["value"], -100, 100, "En værdi på skalaen"), stored.text(s["name"], "Et trin på skalaen"),
-                        "", stored.colour(s.get("color", "#FFFFFF"), "En farve på skalaen"),
-                        stored.colour(s.get("font_color", "#000000"), "En skriftfarve på skalaen"))
-            for s in stored.items(metadata["scale"], 2, stored.MAX_LEVELS, "Skalaen")
-        ))
-        if any(b.value != a.value + 1 for a, b in zip(scale.levels, scale.levels[1:])):
-            raise ValueError("skalaens værdier skal være hele tal i træk fra lavest til højest")
-        subjects = [(stored.text(s["id"], "Et fags id"), stored.text(s["label"], "Et fags navn"))
-                    for s in stored.items(metadata["subjects"], 1, stored.MAX_SUBJECTS, "Fagene")]
-        terms = [
-            Term(stored.integer(t["index"], position, position, "En termins nummer"),
-                 stored.integer(t["grade"], 0, 10, "En termins klassetrin"),
-                 Season(stored.text(t["season"]["id"], "En termins id"), stored.text(t["season"]["label"], "En termins navn"),
-                        stored.text(t["season"]["termin"], "En termins betegnelse"),
-                        stored.integer(t["season"]["year_offset"], 0, 1, "En termins placering i skoleåret")),
-                 stored.integer(t["school_year"], 1900, 2200, "Et skoleår"))
-            for position, t in enumerate(stored.items(metadata["terms"], 1, stored.MAX_TERMS, "Terminerne"), start=1)
-        ]
-        if len(terms) * len(subjects) > stored.MAX_COLUMNS:
-            raise ValueError("der er flere terminer og fag, end et ark har kolonner til")
-        school, letter = stored.text(metadata["school"], "Skolens navn"), stored.text(metadata["class_letter"], "Klassens bogstav", 20)
-        focus = stored.mapping(metadata["focus"], "Fokusreglen")
-        focus_rule = rules.FocusRule(stored.integer(focus["at_or_below"], -100, 100, "Fokusgrænsen"),
-                                     stored.integer(focus["drop_steps"], 1, 100, "Fokusreglens fald"))
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
-    data = WorkbookData(
-        file, KIND, school, letter, metadata, terms,
-        measures=[label for _, label in subjects], scale=scale, focus_rule=focus_rule,
-    )
+    data, subjects = _stored_settings(metadata, file)
+    scale = data.scale
     names, logins, numbers = (_named_column(workbook, name) for name in ("elev", "uni_login", "nr"))
     swapped = names_and_logins_swapped(names.column(), logins.column())
     if swapped:
@@ -512,32 +482,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     sheet_name, rows = names.sheet, len(names.rows)
     if len(logins.rows) != rows or len(numbers.rows) != rows:
         raise InvalidWorkbook("Skemaets kolonner Nr, Elev og UNI-login er ikke længere lige lange; brug et nyt skema.")
-    columns = []  # (region, term, subject label, class name, values), only columns with something typed
-    read_from: dict[tuple[str, int, int], str] = {}  # where a column's cells are -> which column that is
-    for term in terms:
-        for subject_id, label in subjects:
-            name = range_name(term, subject_id)
-            region = workbook.region(NAME_PREFIX + name)
-            if region is None or len(region.rows) != rows:
-                data.problems.append(Problem(
-                    "missing-range", f"Kolonnen {label} for {term.class_name(letter)} "
-                    f"{term.season.label.lower()} kan ikke findes (navnet {NAME_PREFIX}{name}).",
-                    "Kolonnen er ikke læst. Brug et nyt skema, hvis kolonner er slettet.", file, sheet_name,
-                ))
-                continue
-            where = (region.sheet, region.top, region.left)
-            if where in read_from:  # a block of ratings dragged onto another term carries its names along
-                data.problems.append(Problem(
-                    "overlapping-range", f"Kolonnen {label} for {term.class_name(letter)} {term.season.label.lower()} "
-                    f"peger på de samme celler som {read_from[where]} og er ikke læst.",
-                    "Cellerne er læst én gang. Er vurderinger flyttet mellem terminer, så kopiér dem i stedet for at "
-                    "flytte dem, eller brug et nyt skema.", file, region.sheet, region.where(0),
-                ))
-                continue
-            read_from[where] = f"{label} for {term.class_name(letter)} {term.season.label.lower()}"
-            values = region.column()
-            if any(value is not None for value in values):
-                columns.append((region, term, label, term.class_name(letter), values))
+    columns = _rating_columns(workbook, data, subjects, rows, sheet_name)
 
     def problem(code: str, message: str, action: str, region, position: int, student: str = "") -> None:
         data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position), student))
@@ -596,12 +541,83 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         student_key = f"{sheet_name}!{row}"
         for region, term, measure, class_name, value, from_text in row_records:
             data.records.append(Record(
-                file=file, sheet=region.sheet, cell=region.where(position), school=school,
+                file=file, sheet=region.sheet, cell=region.where(position), school=data.school,
                 class_name=class_name, student_key=student_key, student_nr=nr,
                 student=name, uni_login=uni, measure=measure, term=term, value=value,
                 max_value=scale.high, from_text=from_text,
             ))
     return data
+
+
+def _stored_settings(metadata: dict, file: str) -> tuple[WorkbookData, list[tuple[str, str]]]:
+    """The workbook's data with its scale, terms and focus rule from the hidden sheet, and
+    the subjects as (id, label); a forged or damaged hidden sheet is one clear message."""
+    try:
+        scale = Scale(tuple(
+            rules.Level(stored.integer(s["value"], -100, 100, "En værdi på skalaen"), stored.text(s["name"], "Et trin på skalaen"),
+                        "", stored.colour(s.get("color", "#FFFFFF"), "En farve på skalaen"),
+                        stored.colour(s.get("font_color", "#000000"), "En skriftfarve på skalaen"))
+            for s in stored.items(metadata["scale"], 2, stored.MAX_LEVELS, "Skalaen")
+        ))
+        if any(b.value != a.value + 1 for a, b in zip(scale.levels, scale.levels[1:])):
+            raise ValueError("skalaens værdier skal være hele tal i træk fra lavest til højest")
+        subjects = [(stored.text(s["id"], "Et fags id"), stored.text(s["label"], "Et fags navn"))
+                    for s in stored.items(metadata["subjects"], 1, stored.MAX_SUBJECTS, "Fagene")]
+        terms = [
+            Term(stored.integer(t["index"], position, position, "En termins nummer"),
+                 stored.integer(t["grade"], 0, 10, "En termins klassetrin"),
+                 Season(stored.text(t["season"]["id"], "En termins id"), stored.text(t["season"]["label"], "En termins navn"),
+                        stored.text(t["season"]["termin"], "En termins betegnelse"),
+                        stored.integer(t["season"]["year_offset"], 0, 1, "En termins placering i skoleåret")),
+                 stored.integer(t["school_year"], 1900, 2200, "Et skoleår"))
+            for position, t in enumerate(stored.items(metadata["terms"], 1, stored.MAX_TERMS, "Terminerne"), start=1)
+        ]
+        if len(terms) * len(subjects) > stored.MAX_COLUMNS:
+            raise ValueError("der er flere terminer og fag, end et ark har kolonner til")
+        school, letter = stored.text(metadata["school"], "Skolens navn"), stored.text(metadata["class_letter"], "Klassens bogstav", 20)
+        focus = stored.mapping(metadata["focus"], "Fokusreglen")
+        focus_rule = rules.FocusRule(stored.integer(focus["at_or_below"], -100, 100, "Fokusgrænsen"),
+                                     stored.integer(focus["drop_steps"], 1, 100, "Fokusreglens fald"))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidWorkbook(f"Skemaets skjulte oplysninger er ugyldige ({error}). Lav skemaet igen med xlkit.") from None
+    data = WorkbookData(
+        file, KIND, school, letter, metadata, terms,
+        measures=[label for _, label in subjects], scale=scale, focus_rule=focus_rule,
+    )
+    return data, subjects
+
+
+def _rating_columns(workbook, data: WorkbookData, subjects: list[tuple[str, str]], rows: int, sheet_name: str) -> list:
+    """(region, term, subject label, class name, values) of each term's subject column with
+    something typed; a column that cannot be found, or is another's cells, is reported."""
+    file, letter = data.file, data.class_letter
+    columns = []
+    read_from: dict[tuple[str, int, int], str] = {}  # where a column's cells are -> which column that is
+    for term in data.terms:
+        for subject_id, label in subjects:
+            name = range_name(term, subject_id)
+            region = workbook.region(NAME_PREFIX + name)
+            if region is None or len(region.rows) != rows:
+                data.problems.append(Problem(
+                    "missing-range", f"Kolonnen {label} for {term.class_name(letter)} "
+                    f"{term.season.label.lower()} kan ikke findes (navnet {NAME_PREFIX}{name}).",
+                    "Kolonnen er ikke læst. Brug et nyt skema, hvis kolonner er slettet.", file, sheet_name,
+                ))
+                continue
+            where = (region.sheet, region.top, region.left)
+            if where in read_from:  # a block of ratings dragged onto another term carries its names along
+                data.problems.append(Problem(
+                    "overlapping-range", f"Kolonnen {label} for {term.class_name(letter)} {term.season.label.lower()} "
+                    f"peger på de samme celler som {read_from[where]} og er ikke læst.",
+                    "Cellerne er læst én gang. Er vurderinger flyttet mellem terminer, så kopiér dem i stedet for at "
+                    "flytte dem, eller brug et nyt skema.", file, region.sheet, region.where(0),
+                ))
+                continue
+            read_from[where] = f"{label} for {term.class_name(letter)} {term.season.label.lower()}"
+            values = region.column()
+            if any(value is not None for value in values):
+                columns.append((region, term, label, term.class_name(letter), values))
+    return columns
 
 
 def _rows_above_the_list(workbook, names, columns, data: WorkbookData) -> None:

@@ -20,6 +20,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
 
@@ -40,6 +41,9 @@ from xlkit.workbook import (
     BORDER, CENTER, INVALID_INPUT, NAME_PREFIX, NOTE, TITLE, column_pixels, define_range_name, exact_lookup,
     generated_at, group_breaks, merge_by_page, new_workbook, print_page, protect_inputs_only, write_metadata,
 )
+
+if TYPE_CHECKING:
+    from xlkit.book import Region
 
 KIND = "overblik"
 ROSTER_SHEET, OVER_TIME_SHEET, STUDENT_SHEET = "Elever", "Over tid", "Elevark"
@@ -758,40 +762,12 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     terms = [test_term(i, t) for i, t in enumerate(tests, start=1)]
     data = WorkbookData(file, KIND, school, letter, metadata, terms, measures=[t.short_name for t in tests],
                         thresholds=thresholds, below_level=below_level, tests=tests)
-    roster, logins = workbook.region(NAME_PREFIX + "elev"), workbook.region(NAME_PREFIX + "uni_login")
-    if roster is None or logins is None or len(roster.rows) != len(logins.rows):
-        raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes; brug et nyt skema.")
-    swapped = names_and_logins_swapped(roster.column(), logins.column())
-    if swapped:
-        roster, logins = logins, roster
 
     def problem(code: str, message: str, action: str, region, position: int, column: int = 0,
                 student: str = "") -> None:
         data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position, column), student))
 
-    if swapped:
-        problem("name-login-swapped", SWAPPED_MESSAGE, SWAPPED_ACTION, logins, 0)
-
-    students = [(read_text(roster.rows[i][0], "navn", lambda *p: problem(*p, roster, i)),
-                 read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
-                for i in range(len(roster.rows))]
-    data.roster = [(name, uni) for name, uni in students if name]
-    for i, (name, uni) in enumerate(students):
-        if name or uni:  # a lookup of names filled down past the class shows errors in no one's row
-            for typed, what, region in ((roster.rows[i][0], "navn", roster), (logins.rows[i][0], "UNI-login", logins)):
-                if typed.__class__ is ErrorValue:
-                    problem(*error_field(typed, what), region, i)
-    for i, (_, uni) in enumerate(students):
-        if uni:
-            data.login_cells.setdefault(uni.casefold(), (logins.sheet, logins.where(i)))
-    numbers = workbook.region(NAME_PREFIX + "nr")
-    roster_numbers = numbers.column() if numbers is not None else list(range(1, len(students) + 1))
-    for position, value in enumerate(roster_numbers):
-        read_nr(value, lambda *p: problem(*p, numbers, position))
-    roster_sorted = _first_out_of_order(roster_numbers)
-    if roster_sorted is not None:
-        problem("rows-reordered", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
-                numbers, roster_sorted)
+    class_list = _class_list(workbook, data, problem)
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
         region = workbook.region(f"{NAME_PREFIX}t{index}_point")
         if region is None or any(len(r) != len(test.tasks) for r in region.rows):
@@ -800,82 +776,139 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 "Prøven er ikke læst. Brug add-test eller et nyt skema, hvis kolonner er slettet.", file, test.short_name,
             ))
             continue
-        if len(region.rows) != len(students):  # the old message blamed deleted columns (found in review)
+        if len(region.rows) != len(class_list.students):  # the old message blamed deleted columns (found in review)
             data.problems.append(Problem(
-                "rows-changed", f"Elevlisten har {len(students)} rækker, men prøvearket '{test.short_name}' har "
+                "rows-changed", f"Elevlisten har {len(class_list.students)} rækker, men prøvearket '{test.short_name}' har "
                 f"{len(region.rows)}: der er indsat eller slettet rækker på et af arkene, så det ikke kan ses, "
                 "hvilke point der hører til hvem.", "Prøven er ikke læst. Fortryd indsættelsen eller sletningen; "
-                "nye elever skrives i de tomme rækker nederst på arket Elever.", file, roster.sheet,
+                "nye elever skrives i de tomme rækker nederst på arket Elever.", file, class_list.names.sheet,
             ))
             continue
         _changed_maxima(workbook, region, test, problem)
-        nr_col = region.left - FIRST_TASK_COL  # the sheet's own Nr column, 1-based
-        bottom = region.top + len(region.rows) - 1
-        beside = workbook[region.sheet].values(region.top, nr_col, bottom, region.left - 1) if nr_col >= 1 else []
-        test_numbers = [row[0] for row in beside] if beside else list(range(1, len(students) + 1))
-        test_sorted = _first_out_of_order(test_numbers)
-        if test_sorted is not None:
-            problem("rows-reordered", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
-                    replace(region, left=nr_col), test_sorted)
-        owners = point_owners(test_numbers, roster_numbers)
-        if owners is None:
-            data.problems.append(Problem(
-                "rows-unmatched", f"Prøvens point er ikke medtaget: Nr. viser ikke, hvilken elev hver række i "
-                f"'{test.short_name}' hører til.", "Fortryd sorteringen, og læs filen igen.", file, region.sheet,
-            ))
-            continue
-        elsewhere = first_shown_elsewhere([row[-1] for row in beside], owners, students)
-        if elsewhere is not None:
-            problem("rows-unmatched", f"Prøvens point er ikke medtaget: '{test.short_name}' viser et andet navn i "
-                    "rækken end arket Elever, så arket er sorteret uden kolonnen Nr., og det kan ikke ses sikkert, "
-                    "hvem pointene tilhører.", "Fortryd sorteringen (sortér altid med kolonnen Nr.), og læs filen igen.",
-                    region, elsewhere, -1)
-            continue
-        named_with_points = 0
-        missing = []
-        class_name = f"{test.grade}.{letter}"
-        for position, values in enumerate(region.rows):
-            owner = owners[position]  # the class-list row of the student the points belong to
-            name, uni = students[owner]
-            row_records = []
-            for column, (task, raw) in enumerate(zip(test.tasks, values)):
-                reading = read_points(raw, task.max, test.half_points)
-                if reading is None:
-                    continue
-                if reading.code:
-                    problem(reading.code, reading.message, reading.action, region, position, column)
-                if reading.value is not None:
-                    row_records.append((task, column, reading))
-            if not name and not row_records:
-                continue
-            if name and not row_records:
-                missing.append((position, name))
-                continue
-            named_with_points += bool(name)
-            if not name:
-                name = f"Elev uden navn (række {region.top + position})"
-                problem("missing-name", "Rækken har point, men ingen elev på arket Elever.",
-                        f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", region, position)
-            roster_row = roster.top + owner
-            student_key = f"{ROSTER_SHEET}!{roster_row}"
-            student_nr = whole_number(roster_numbers[owner])
-            if student_nr is None:
-                student_nr = owner + 1
-            for task, column, reading in row_records:
-                data.records.append(Record(
-                    file=file, sheet=region.sheet, cell=region.where(position, column), school=school,
-                    class_name=class_name, student_key=student_key,
-                    student_nr=student_nr, student=name, uni_login=uni,
-                    measure=task.id, term=term, value=reading.value, max_value=task.max,
-                    from_text=reading.code == "text-as-number", test=test.short_name, area=task.area,
-                    signal=task.signal,
-                ))
-        if named_with_points:  # a test nobody has points in yet is simply not taken yet
-            for position, name in missing:
-                problem("missing-student", f"{name} har ingen point i prøven '{test.short_name}'.",
-                        "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.",
-                        region, position, 0, name)
+        owners = _point_owners(workbook, region, test, class_list, data, problem)
+        if owners is not None:
+            _read_points(region, test, term, owners, class_list, data, problem)
     return data
+
+
+@dataclass
+class ClassList:
+    """The Elever sheet as read: every test sheet takes its students from it, row by row."""
+    names: Region
+    logins: Region
+    numbers: Region | None  # the Nr column; an overbliksark made before it had one has none
+    students: list[tuple[str, str]]  # (name, UNI-login) per row, "" where none is typed
+    row_numbers: list  # what the Nr column shows in each row
+
+
+def _class_list(workbook, data: WorkbookData, problem) -> ClassList:
+    """The class list, with what is wrong in it reported."""
+    names, logins = workbook.region(NAME_PREFIX + "elev"), workbook.region(NAME_PREFIX + "uni_login")
+    if names is None or logins is None or len(names.rows) != len(logins.rows):
+        raise InvalidWorkbook("Skemaets elevliste (arket Elever) kan ikke findes; brug et nyt skema.")
+    swapped = names_and_logins_swapped(names.column(), logins.column())
+    if swapped:
+        names, logins = logins, names
+        problem("name-login-swapped", SWAPPED_MESSAGE, SWAPPED_ACTION, logins, 0)
+    students = [(read_text(names.rows[i][0], "navn", lambda *p: problem(*p, names, i)),
+                 read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
+                for i in range(len(names.rows))]
+    data.roster = [(name, uni) for name, uni in students if name]
+    for i, (name, uni) in enumerate(students):
+        if name or uni:  # a lookup of names filled down past the class shows errors in no one's row
+            for typed, what, region in ((names.rows[i][0], "navn", names), (logins.rows[i][0], "UNI-login", logins)):
+                if typed.__class__ is ErrorValue:
+                    problem(*error_field(typed, what), region, i)
+    for i, (_, uni) in enumerate(students):
+        if uni:
+            data.login_cells.setdefault(uni.casefold(), (logins.sheet, logins.where(i)))
+    numbers = workbook.region(NAME_PREFIX + "nr")
+    row_numbers = numbers.column() if numbers is not None else list(range(1, len(students) + 1))
+    for position, value in enumerate(row_numbers):
+        read_nr(value, lambda *p: problem(*p, numbers, position))
+    out_of_order = _first_out_of_order(row_numbers)
+    if out_of_order is not None:
+        problem("rows-reordered", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
+                numbers, out_of_order)
+    return ClassList(names, logins, numbers, students, row_numbers)
+
+
+def _point_owners(workbook, region, test: TestDefinition, class_list: ClassList, data: WorkbookData,
+                  problem) -> list[int] | None:
+    """For each row of the test sheet, the class-list row its points belong to, by the Nr
+    column beside them; None, with the reason reported, when that cannot be told safely."""
+    nr_col = region.left - FIRST_TASK_COL  # the sheet's own Nr column, 1-based
+    bottom = region.top + len(region.rows) - 1
+    beside = workbook[region.sheet].values(region.top, nr_col, bottom, region.left - 1) if nr_col >= 1 else []
+    test_numbers = [row[0] for row in beside] if beside else list(range(1, len(class_list.students) + 1))
+    out_of_order = _first_out_of_order(test_numbers)
+    if out_of_order is not None:
+        problem("rows-reordered", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
+                replace(region, left=nr_col), out_of_order)
+    owners = point_owners(test_numbers, class_list.row_numbers)
+    if owners is None:
+        data.problems.append(Problem(
+            "rows-unmatched", f"Prøvens point er ikke medtaget: Nr. viser ikke, hvilken elev hver række i "
+            f"'{test.short_name}' hører til.", "Fortryd sorteringen, og læs filen igen.", data.file, region.sheet,
+        ))
+        return None
+    elsewhere = first_shown_elsewhere([row[-1] for row in beside], owners, class_list.students)
+    if elsewhere is not None:
+        problem("rows-unmatched", f"Prøvens point er ikke medtaget: '{test.short_name}' viser et andet navn i "
+                "rækken end arket Elever, så arket er sorteret uden kolonnen Nr., og det kan ikke ses sikkert, "
+                "hvem pointene tilhører.", "Fortryd sorteringen (sortér altid med kolonnen Nr.), og læs filen igen.",
+                region, elsewhere, -1)
+        return None
+    return owners
+
+
+def _read_points(region, test: TestDefinition, term: Term, owners: list[int], class_list: ClassList,
+                 data: WorkbookData, problem) -> None:
+    """One record per student and task with points; a student without any in a test others
+    have taken is named (absent?)."""
+    named_with_points = 0
+    missing = []
+    class_name = f"{test.grade}.{data.class_letter}"
+    for position, values in enumerate(region.rows):
+        owner = owners[position]  # the class-list row of the student the points belong to
+        name, uni = class_list.students[owner]
+        row_records = []
+        for column, (task, raw) in enumerate(zip(test.tasks, values)):
+            reading = read_points(raw, task.max, test.half_points)
+            if reading is None:
+                continue
+            if reading.code:
+                problem(reading.code, reading.message, reading.action, region, position, column)
+            if reading.value is not None:
+                row_records.append((task, column, reading))
+        if not name and not row_records:
+            continue
+        if name and not row_records:
+            missing.append((position, name))
+            continue
+        named_with_points += bool(name)
+        if not name:
+            name = f"Elev uden navn (række {region.top + position})"
+            problem("missing-name", "Rækken har point, men ingen elev på arket Elever.",
+                    f"Pointene er medtaget som '{name}'. Skriv elevens navn på arket Elever.", region, position)
+        student_key = f"{ROSTER_SHEET}!{class_list.names.top + owner}"
+        student_nr = whole_number(class_list.row_numbers[owner])
+        if student_nr is None:
+            student_nr = owner + 1
+        for task, column, reading in row_records:
+            data.records.append(Record(
+                file=data.file, sheet=region.sheet, cell=region.where(position, column), school=data.school,
+                class_name=class_name, student_key=student_key,
+                student_nr=student_nr, student=name, uni_login=uni,
+                measure=task.id, term=term, value=reading.value, max_value=task.max,
+                from_text=reading.code == "text-as-number", test=test.short_name, area=task.area,
+                signal=task.signal,
+            ))
+    if named_with_points:  # a test nobody has points in yet is simply not taken yet
+        for position, name in missing:
+            problem("missing-student", f"{name} har ingen point i prøven '{test.short_name}'.",
+                    "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.",
+                    region, position, 0, name)
 
 
 MAX_LABEL, MAX_LABEL_SEARCH = "Maks point", 10
