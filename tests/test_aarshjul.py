@@ -385,7 +385,7 @@ def test_calendars_made_from_a_plan_with_errors_say_so(tmp_path, spec):
     result = CliRunner().invoke(main, ["plan", "ics", str(path), "-o", str(tmp_path / "kalender")])
     assert result.exit_code == 0, result.output
     first = aarshjul.PLAN_HEADER + 2
-    assert f"1 række kom ikke med, fordi aktiviteten er ukendt eller ugen ikke er en skoleuge (arket Plan, række {first + 2})" \
+    assert f"1 række kom ikke med, fordi aktiviteten eller klassen er ukendt eller ugen ikke er en skoleuge (arket Plan, række {first + 2})" \
         in result.output  # and it is not said to be in the calendars (review)
     assert f"OBS: 1 række i kalenderne har fejl (arket Plan, række {first})" in result.output
 
@@ -400,6 +400,16 @@ def test_a_line_break_in_a_name_stays_inside_its_calendar_line(tmp_path, spec, p
     calendar = icalendar.Calendar.from_ical(text)
     assert len(calendar.walk("VEVENT")) == 1
     assert str(calendar["x-wr-calname"]).endswith(" ".join(person.replace("\r", " ").split()))
+
+
+def test_the_calendar_name_is_escaped_as_text(tmp_path, spec):
+    """The calendar's name went out raw: a comma, semicolon or backslash in a responsible
+    person's name broke RFC 5545's text rules, which X- properties follow (found in review)."""
+    person = "Hanne Jensen, læsevejleder; lokale 2\\3"
+    files, _ = write_calendars(spec, [Assignment(NFT_L, "2.A", 36, person)], tmp_path)
+    text = next(path for path in files if path.name.startswith("ansvarlig")).read_bytes().decode()
+    unfolded = text.replace("\r\n ", "")  # lines are folded at 75 octets
+    assert "X-WR-CALNAME:Årshjul 2026/27: ansvarlig Hanne Jensen\\, læsevejleder\\; lokale 2\\\\3\r\n" in unfolded
 
 
 # --- the commands ---------------------------------------------------------------------------------
@@ -723,6 +733,13 @@ def test_plan_cells_showing_an_error_are_reported_not_read_as_text(tmp_path, lib
         check = CliRunner().invoke(main, ["plan", "check", str(saved)]).output
         assert f"FEJL  række {top}: Rækken mangler en klasse fra listen" in check
         assert f"FEJL  række {top + 1}: Rækken mangler en aktivitet fra kataloget" in check
+        suggested = CliRunner().invoke(main, ["plan", "suggest", str(saved), "-o", str(tmp_path / f"ny{saved.suffix}.xlsx")])
+        assert f"OBS  Plan, celle A{top + 1}: Feltet med aktiviteten viser fejlen" in suggested.output  # left empty there
         result = CliRunner().invoke(main, ["plan", "ics", str(saved), "-o", str(tmp_path / saved.suffix[1:])])
         assert result.exit_code == 0, result.output
-        assert not [p for p in (tmp_path / saved.suffix[1:]).iterdir() if "N_A" in p.name or "#" in p.name]
+        assert f"OBS  Plan, celle B{top}: Feltet med klassen viser fejlen" in result.output
+        assert f"kom ikke med, fordi aktiviteten eller klassen er ukendt eller ugen ikke er en skoleuge (arket Plan, " \
+            f"række {top}, {top + 1})" in result.output  # a calendar of their own (klasse_.ics) helped no one
+        classes = sorted(p.name for p in (tmp_path / saved.suffix[1:]).iterdir() if p.name.startswith("klasse_"))
+        assert classes == sorted(f"klasse_{c.replace('.', '_')}.ics" for c in data.plan_spec.classes
+                                 if any(a.class_name == c for a in data.plan)), saved

@@ -341,6 +341,14 @@ def _read_plan(path: Path, password: str | None):
     return data
 
 
+def _say_file_problems(data) -> None:
+    """What the reader found in the file itself (a CPR number, a cell showing an error, an
+    unknown Gennemført value), with its cell: suggest and ics go on without those values."""
+    for problem in data.problems:
+        where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
+        say(printable(f"OBS  {where}{problem.message} {problem.action}"))
+
+
 @plan.command("check", context_settings=CONTEXT)
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ÅRSHJUL")
 @password_option("et beskyttet årshjul")
@@ -348,9 +356,7 @@ def plan_check(workbook: Path, password: str | None) -> None:
     """Tjek planen i ÅRSHJUL (intet skrives). Afslutter med kode 1 ved fejl, der skal rettes."""
     data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
     findings = check_plan(data.plan_spec, data.plan, today=dt.date.today())
-    for problem in data.problems:  # about the file itself: merged cells, a CPR number
-        where = f"{problem.sheet}, celle {problem.cell}: " if problem.cell else ""
-        say(printable(f"OBS  {where}{problem.message} {problem.action}"))
+    _say_file_problems(data)
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
         where = f"række {finding.row}: " if finding.row else ""
@@ -379,6 +385,7 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     data = _read_plan(workbook, password)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag.xlsx"))
     result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS)
+    _say_file_problems(data)  # the new årshjul has the cells as read: an "x" for done or an error is left empty
     with written_whole(output) as partial:  # a failed write leaves no half file to block the next attempt
         if password:  # built in memory: no unprotected copy on disk
             encrypt_to(aarshjul.build(data.plan_spec, io.BytesIO(), result.plan).getvalue(), password, partial)
@@ -412,11 +419,12 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     from xlkit.ics import write_calendars  # icalendar is only needed here
 
     files, left_out = write_calendars(data.plan_spec, data.plan, output)
+    _say_file_problems(data)
     say(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
     if left_out:
         rows = _first_rows([a.row for a in left_out if a.row])
-        say(f"{plural(len(left_out), 'række', 'rækker')} kom ikke med, fordi aktiviteten er ukendt eller ugen "
-            f"ikke er en skoleuge" + (f" (arket Plan, række {rows})" if rows else "") + "; kolonnen Tjek viser hvorfor.")
+        say(f"{plural(len(left_out), 'række', 'rækker')} kom ikke med, fordi aktiviteten eller klassen er ukendt "
+            f"eller ugen ikke er en skoleuge" + (f" (arket Plan, række {rows})" if rows else "") + "; kolonnen Tjek viser hvorfor.")
     faulty = sorted({f.row for f in check_plan(data.plan_spec, data.plan) if f.blocking and f.row}
                     - {a.row for a in left_out})
     if faulty:  # in the calendars as planned, but the plan has errors there (review: a test in the Christmas holiday)

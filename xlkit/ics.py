@@ -8,7 +8,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from xlkit.errors import XlkitError
 from xlkit.plan import canonical, school_weeks
@@ -26,9 +26,9 @@ def _calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//xlkit//årshjul//DA")
     calendar.add("version", "2.0")
-    # icalendar writes X- properties as they are: a line break typed in a cell (Alt+Enter)
-    # stopped the export, and a lone CR could start lines of its own (found in review)
-    calendar.add("x-wr-calname", _one_line(name))
+    # icalendar writes X- properties as they are unless told they are text: a line break typed
+    # in a cell (Alt+Enter) stopped the export, and a comma, semicolon or backslash went unescaped
+    calendar.add("x-wr-calname", vText(_one_line(name)))
     return calendar
 
 
@@ -46,16 +46,17 @@ def _file_name(prefix: str, name: str) -> str:
 
 def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tuple[list[Path], list[Assignment]]:
     """Write klasse_<klasse>.ics and ansvarlig_<navn>.ics; returns the files written and the
-    rows left out (an unknown activity, or no school week). Names are matched without regard
+    rows left out (an unknown activity or class, or no school week). Names are matched without regard
     to case, as the Tjek sheet and `plan check` do: "2.a" is 2.A's row (found in review)."""
     mondays = {w.week: w.monday for w in school_weeks(spec)}
+    classes = set(spec.classes)
     by_class: dict[str, Calendar] = {}
     by_person: dict[str, Calendar] = {}
     left_out: list[Assignment] = []
     stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     for a in canonical(spec, plan):
         activity = spec.activity(a.activity)
-        if activity is None or a.week not in mondays:
+        if activity is None or a.week not in mondays or a.class_name not in classes:  # an unknown class: a file of its own
             left_out.append(a)
             continue
         start = mondays[a.week]
