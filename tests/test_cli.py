@@ -447,6 +447,44 @@ def test_new_school_from_one_list_for_the_whole_school(runner, tmp_path):
     assert not (tmp_path / "igen").exists()
 
 
+def test_new_school_names_no_cpr_number_and_says_what_a_list_repeats(runner, tmp_path):
+    """Found in review: a CPR number in the class column or a list's file name was repeated
+    in the messages, "0101031234 A.csv" was class 34.A, "9.a og 9.b" was made 9.B, students
+    listed twice went in silently, and a school where no class could be made left an empty
+    folder behind and exited 0."""
+    school_list = tmp_path / "skole.csv"
+    school_list.write_text("Klasse;Navn;UNI-login\n7.A;Ida Hansen;ida0001\n0101031234;Bo Berg;bo0001\n"
+                           "010103-1234;Kim Lund;kim0001\n9.a og 9.b;Eja Møller;eja0001\n7.A;Ida Hansen;ida0002\n"
+                           "klasse 7B;Ole Dam;ida0001\n", encoding="utf-8")
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(school_list), "--start-aar", "2026",
+                                  "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 0, result.output
+    assert "0101031234" not in result.output and "010103-1234" not in result.output
+    assert "Sprunget over: skole.csv, række 3: klassen '[CPR-nummer]' siger ikke klassetrin" in result.output
+    assert "Sprunget over: skole.csv, række 5: klassen '9.a og 9.b' siger ikke klassetrin" in result.output
+    assert "OBS: 7.A: 'Ida Hansen' står mere end én gang på listen" in result.output
+    assert "OBS: UNI-login 'ida0001' står i både 7.A og 7.B" in result.output
+    assert sorted(p.name for p in (tmp_path / "ud").iterdir()) == ["elevvurdering_7A.xlsx", "elevvurdering_7B.xlsx"]
+
+    folder = tmp_path / "lister"
+    folder.mkdir()
+    for name in ("7A.csv", "010103-1234.csv", "0101031234 A.csv"):
+        (folder / name).write_text("Navn\nIda\n", encoding="utf-8")
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(folder), "--start-aar", "2026",
+                                  "-o", str(tmp_path / "ud2")])
+    assert result.exit_code == 0, result.output
+    assert "0101031234" not in result.output and "010103-1234" not in result.output
+    assert "Sprunget over: [CPR-nummer] A.csv: filnavnet siger ikke hvilken klasse" in result.output
+
+    (folder / "010103-1234.csv").unlink()
+    (folder / "0101031234 A.csv").unlink()
+    (folder / "7A.csv").write_text("Navn\n" + "".join(f"Elev {i}\n" for i in range(40)), encoding="utf-8")
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(folder), "--start-aar", "2026",
+                                  "-o", str(tmp_path / "ud3")])
+    assert result.exit_code == 1 and "Der er ikke lavet nogen skemaer: 7A.csv: Elevlisten har 40 elever" in result.output
+    assert "giv kopien med --spec" in result.output and not (tmp_path / "ud3").exists()
+
+
 def test_the_summary_written_row_by_row_holds_everything(tmp_path, demo_folder, monkeypatch):
     """write_summary streams rows to disk (constant memory), where XlsxWriter silently drops
     anything written to a row it has passed: every value, row height, merge and chart must be

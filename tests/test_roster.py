@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +19,9 @@ from xlkit.roster import SchoolRow, Student, read_roster, read_school_roster
         ("Navn,UNI-login\nÅse Ørum,aaoe1234\nBo Æbelø,bobo4321\n", "cp1252"),
         ("Navn\tUNI-login\nÅse Ørum\taaoe1234\nBo Æbelø\tbobo4321\n", "utf-16"),
         ("Klasseliste 7.A\nudskrevet 01.08.2026\nElevens navn;Unilogin\nÅse Ørum;aaoe1234\nBo Æbelø;bobo4321\n", "utf-8"),
+        # Excel for Mac's "CSV (Macintosh)": lines end in CR alone (a Python error, found in review)
+        ("Navn;UNI-login\rÅse Ørum;aaoe1234\rBo Æbelø;bobo4321\r", "mac_roman"),
+        ("Navn;UNI-login\r\nÅse Ørum;aaoe1234\r\nBo Æbelø;bobo4321\r\n", "cp850"),  # "CSV (MS-DOS)": was "▌se ěrum"
     ],
 )
 def test_common_exports(tmp_path, content, encoding):
@@ -130,3 +134,36 @@ def test_a_school_list_in_xlsx_is_read_beyond_a_class_lists_length(tmp_path):
     wb.save(path)
     rows = read_school_roster(path)
     assert len(rows) == 1200 and rows[-1] == SchoolRow("9.C", 1201, Student("Elev 1199"))
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "cp850", "mac_roman"])
+def test_danish_letters_decide_the_eight_bit_encoding(tmp_path, encoding):
+    """Every byte is some character in these encodings, so a list saved as 'CSV (MS-DOS)'
+    read as Windows-1252 gave 'S›ren B‘k' without a word (found in review); the encoding
+    that gives Danish letters in the names is the one used."""
+    path = tmp_path / "elever.csv"
+    path.write_bytes("Navn;UNI-login\r\nSøren Bæk;sbk1\r\nLærke Kjær-Åberg;lkj2\r\nZoë Müller;zm3\r\n".encode(encoding))
+    assert read_roster(path) == [Student("Søren Bæk", "sbk1"), Student("Lærke Kjær-Åberg", "lkj2"), Student("Zoë Müller", "zm3")]
+
+
+def test_a_list_with_a_cell_showing_an_error_or_a_login_without_a_name_is_refused_with_the_cell(tmp_path):
+    """An error cell (a failed lookup) became a student called '#N/A', and a row with a
+    UNI-login but no name left the class without a word (found in review)."""
+    book = openpyxl.Workbook()
+    book.active.append(["Navn", "UNI-login"])
+    book.active.append(["Åse Ørum", "aaoe1234"])
+    book.active.append(["=NA()", "bobo4321"])
+    book.save(tmp_path / "fejl.xlsx")
+    with zipfile.ZipFile(tmp_path / "fejl.xlsx") as source, zipfile.ZipFile(tmp_path / "gemt.xlsx", "w") as saved:
+        for item in source.infolist():  # as Excel saves it: the formula's result is kept as an error
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="A3"><f>NA()</f><v></v></c>', b'<c r="A3" t="e"><f>NA()</f><v>#N/A</v></c>')
+                assert b't="e"' in data
+            saved.writestr(item, data)
+    with pytest.raises(RosterError, match=r"celle A3 viser fejlen #I/T \(#N/A\)"):
+        read_roster(tmp_path / "gemt.xlsx")
+    path = tmp_path / "uden_navn.csv"
+    path.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n;bobo4321\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="række 3 har et UNI-login, men intet navn"):
+        read_roster(path)

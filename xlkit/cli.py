@@ -224,10 +224,12 @@ def new_school(skole, elevlister, start_aar, tests, specs, output) -> None:
     if output.exists():
         raise click.ClickException(f"Mappen {output} findes allerede. Vælg en ny, så intet overskrives.")
     started = time.perf_counter()
-    made, skipped = build_school(skole, elevlister, start_aar, [_test(t) for t in tests], output, specs)
+    made, skipped, repeated = build_school(skole, elevlister, start_aar, [_test(t) for t in tests], output, specs)
     seconds = time.perf_counter() - started
     for message in skipped:
         say(f"Sprunget over: {printable(message)}")
+    for message in repeated:
+        say(f"OBS: {printable(message)}")
     say(f"{plural(len(made), 'skema', 'skemaer')} er gemt i {output} "
         f"({seconds:.1f} s, {len(made) / max(seconds, 1e-9):.0f} skemaer/s).")
 

@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from xlkit.errors import RosterError
-from xlkit.values import looks_like_cpr
+from xlkit.values import ErrorValue, looks_like_cpr
 
 NAME_HEADERS = {"navn", "elev", "elevnavn", "elevens navn", "name", "fulde navn", "fulde navn (elev)"}
 FIRST_NAME_HEADERS = {"fornavn", "fornavne"}
@@ -69,25 +71,47 @@ def _rows(path: Path, max_rows: int) -> list[list[str]]:
     raise RosterError(f"Elevlisten {path} skal være en .csv- eller .xlsx-fil.")
 
 
+EIGHT_BIT = ("cp1252", "cp850", "mac_roman")  # Windows' "CSV", Excel's "CSV (MS-DOS)" and "CSV (Macintosh)"
+
+
 def _decode(raw: bytes, path: Path) -> str:
-    """UTF-16 with a byte-order mark (Excel's 'Unicode-tekst'), UTF-8, or Windows-1252."""
+    """UTF-16 with a byte-order mark (Excel's 'Unicode-tekst'), UTF-8, or else the 8-bit
+    encoding that gives the most Danish letters: any bytes are text in all three, so cp850's
+    'Søren' read as Windows-1252 was 'S›ren' without a word (found in review)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "cp1252")
-    for encoding in encodings:
         try:
-            return raw.decode(encoding)
+            return raw.decode("utf-16")
         except UnicodeDecodeError:
+            raise RosterError(f"Elevlisten {path} kan ikke læses som tekst. Gem den som CSV (UTF-8) fra Excel.") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    texts = []
+    for encoding in EIGHT_BIT:
+        try:
+            texts.append(raw.decode(encoding))
+        except UnicodeDecodeError:  # bytes Windows-1252 has no character for
             continue
-    raise RosterError(f"Elevlisten {path} kan ikke læses som tekst. Gem den som CSV (UTF-8) fra Excel.")
+    return max(texts, key=_danish_letters)  # the first on a tie
+
+
+def _danish_letters(text: str) -> int:
+    """How much the text looks like Danish names: æ, ø and å count most, other letters with
+    accents a little, and symbols no name has (›, ‘, †, °) against it."""
+    wide = [c for c in text if ord(c) > 127]
+    return sum(3 if c in "æøåÆØÅ" else 1 if c.isalpha() else -3 for c in wide)
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
     text = _decode(path.read_bytes(), path)
     # The most frequent of ; , and tab is the separator (csv.Sniffer trips on title lines).
     delimiter = max(";,\t", key=text.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")  # a Mac's CSV ends lines in CR alone (review)
+    try:
+        return list(csv.reader(io.StringIO(lines), delimiter=delimiter))
+    except csv.Error as error:
+        raise RosterError(f"Elevlisten {path} kan ikke læses som CSV ({error}). Gem den igen som CSV fra Excel.") from None
 
 
 def _xlsx_rows(path: Path, max_rows: int) -> list[list[str]]:
@@ -95,11 +119,18 @@ def _xlsx_rows(path: Path, max_rows: int) -> list[list[str]]:
 
     workbook = open_workbook(path)
     sheet = workbook.worksheets[0]
-    return [
-        ["" if value is None else f"{int(value):010d}" if looks_like_cpr(value) and not isinstance(value, str)
-         else str(value) for value in row]  # a CPR number typed in Excel lost its leading zero: keep it one
-        for row in sheet.iter_rows(max_row=max_rows, max_col=30, values_only=True)
-    ]
+    return [[_text(cell) for cell in row] for row in sheet.iter_rows(min_row=1, min_col=1, max_row=max_rows, max_col=30)]
+
+
+def _text(cell) -> str:
+    """A cell of an .xlsx list as text. A CPR number typed in Excel lost its leading zero:
+    it is kept one. A cell showing an error (a failed lookup) is marked, not taken as a name."""
+    value = cell.value
+    if value is None:
+        return ""
+    if cell.data_type == "e":
+        return ErrorValue(str(value))
+    return f"{int(value):010d}" if looks_like_cpr(value) and not isinstance(value, str) else str(value)
 
 
 def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -> list[SchoolRow]:
@@ -130,7 +161,12 @@ def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -
     def cell(row: list[str], col: int | None) -> str:
         # a line break or other control character (some exports write line breaks as vertical
         # tabs) becomes one space: in a cached formula value it broke the workbook's XML (review)
-        return " ".join(CONTROL_CHARACTERS.sub(" ", row[col]).split()) if col is not None and col < len(row) else ""
+        if col is None or col >= len(row):
+            return ""
+        if row[col].__class__ is ErrorValue:
+            raise RosterError(f"Elevlisten {path}: celle {get_column_letter(col + 1)}{number} viser {row[col].shown}, "
+                              "ikke en elev. Ret formlen, eller skriv værdien i stedet, og prøv igen.")
+        return " ".join(CONTROL_CHARACTERS.sub(" ", row[col]).split())
 
     found = []
     for number, row in numbered[header_index + 1:]:
@@ -147,6 +183,9 @@ def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -
                 raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login ligner et CPR-nummer. "
                                   "xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
             found.append(SchoolRow(cell(row, class_col) if with_class else "", number, Student(name, uni_login)))
+        elif cell(row, uni_col):  # the student would be left out of the class without a word (review)
+            raise RosterError(f"Elevlisten {path}, række {number} har et UNI-login, men intet navn. Skriv navnet, "
+                              "eller slet rækken, og prøv igen.")
     if not found:
         raise RosterError(f"Elevlisten {path} indeholder ingen elever under overskrifterne.")
     return found

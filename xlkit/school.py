@@ -3,6 +3,7 @@ from one list for the whole school with a class column."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,10 +14,12 @@ from xlkit.roster import Student, read_roster, read_school_roster
 from xlkit.spec import load_spec, shipped_file
 from xlkit.templates import elevvurdering, overblik
 from xlkit.testdef import TestDefinition
-from xlkit.values import quoted
+from xlkit.values import quoted, without_cpr
 
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-CLASS_IN_NAME = re.compile(r"(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})$")
+CLASS_IN_NAME = re.compile(r"(?<!\d)(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})$")  # "elevliste 7A", not "…1234 A"
+# a school list's class column holds the class and nothing else: "9.a og 9.b" is not 9.B (review)
+CLASS_TEXT = re.compile(r"(?:klasse\s*)?(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})", re.IGNORECASE)
 
 SchoolClass = tuple[str, int, str, list[Student]]  # where the list came from (for messages), grade, letter, students
 
@@ -42,10 +45,11 @@ def grade_ranges(grades: list[int]) -> str:
 
 
 def build_school(school: str, rosters: Path, school_year: int, tests: list[TestDefinition],
-                 output: Path, spec_files: Sequence[Path] = ()) -> tuple[list[Path], list[str]]:
+                 output: Path, spec_files: Sequence[Path] = ()) -> tuple[list[Path], list[str], list[str]]:
     """Write one elevvurderingsskema per class (and one overbliksark per class whose grade
     the tests are for), the classes from a folder of class lists or one school list;
-    returns the files made and Danish notes on what was skipped. Each class gets the first
+    returns the files made, Danish notes on what was skipped and on students listed twice
+    (repeated_students). Each class gets the first
     of `spec_files` that covers its grade (default: indskoling, mellemtrin and udskoling,
     so a whole 0.–9. school is covered)."""
     specs = [load_spec(path) for path in spec_files or [shipped_file(name) for name in SCHOOL_SPECS]]
@@ -53,7 +57,7 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
     classes, skipped = classes_in_list(rosters) if rosters.is_file() else classes_in_folder(rosters)
     if not classes:  # an empty output folder would only block the next attempt (review)
         reasons = "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else "")
-        raise RosterError(f"Ingen klasse kunne bruges i {rosters.name}, så der er ikke lavet noget"
+        raise RosterError(f"Ingen klasse kunne bruges i {without_cpr(rosters.name)}, så der er ikke lavet noget"
                           + (f" ({reasons})." if reasons else ". Mappen har ingen elevlister (.csv eller .xlsx)."))
     output.mkdir(parents=True)
     made = []
@@ -72,7 +76,34 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
                                            school, letter, class_tests, students))
         except XlkitError as error:
             skipped.append(f"{source}: {error}")
-    return made, skipped
+    if not made:  # an empty folder would only block the next attempt (review)
+        with contextlib.suppress(OSError):  # not empty: a file the failed build left stays to be seen
+            output.rmdir()
+        raise RosterError("Der er ikke lavet nogen skemaer: " + "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else ""))
+    return made, skipped, repeated_students(classes)
+
+
+def repeated_students(classes: list[SchoolClass]) -> list[str]:
+    """Students listed twice: in one class (each gets a row), or by UNI-login in two classes
+    (a student who moved, still on the old class's list). Said when the workbooks are made;
+    before, only the consolidation said so, months later (found in review)."""
+    notes = []
+    classes_of_login: dict[str, list[str]] = {}
+    for _, grade, letter, students in classes:
+        seen: set[str] = set()
+        for student in students:
+            key = student.name.casefold()
+            if key in seen:
+                notes.append(f"{grade}.{letter}: '{quoted(student.name)}' står mere end én gang på listen og har fået en "
+                             "række hver gang. Slet de ekstra rækker i skemaet, hvis det er samme elev.")
+            seen.add(key)
+            if student.uni_login:
+                classes_of_login.setdefault(student.uni_login.casefold(), []).append(f"{grade}.{letter}")
+    for login, names in classes_of_login.items():
+        if len(set(names)) > 1:
+            notes.append(f"UNI-login '{quoted(login)}' står i både {' og '.join(sorted(set(names)))}; er eleven "
+                         "flyttet, så slet eleven i den gamle klasses skema.")
+    return notes
 
 
 def classes_in_folder(rosters: Path) -> tuple[list[SchoolClass], list[str]]:
@@ -80,22 +111,23 @@ def classes_in_folder(rosters: Path) -> tuple[list[SchoolClass], list[str]]:
     classes, skipped = [], []
     lists_of_class: dict[tuple[int, str], str] = {}
     for path in sorted(p for p in rosters.iterdir() if p.suffix.lower() in {".csv", ".txt", ".xlsx"}):
+        name = without_cpr(path.name)  # as messages show it (review: "010103-1234.csv" was repeated)
         match = CLASS_IN_NAME.search(path.stem)
         if not match:
-            skipped.append(f"{path.name}: filnavnet siger ikke hvilken klasse (fx 7A.csv)")
+            skipped.append(f"{name}: filnavnet siger ikke hvilken klasse (fx 7A.csv)")
             continue
         grade, letter = int(match.group(1)), match.group(2).upper()
         if (grade, letter) in lists_of_class:  # 7A.csv and 7.A.csv: the second overwrote the first (found in review)
-            skipped.append(f"{path.name}: {lists_of_class[grade, letter]} er også en elevliste til {grade}.{letter}; "
+            skipped.append(f"{name}: {lists_of_class[grade, letter]} er også en elevliste til {grade}.{letter}; "
                            "der er kun lavet skemaer ud fra den. Slet den forkerte liste, og prøv igen i en ny mappe.")
             continue
         try:
-            students = run_alone(path.name, read_roster, path)  # in a limited process (isolated.py)
+            students = run_alone(name, read_roster, path)  # in a limited process (isolated.py)
         except XlkitError as error:
-            skipped.append(f"{path.name}: {error}")
+            skipped.append(f"{name}: {without_cpr(str(error))}")
             continue
-        lists_of_class[grade, letter] = path.name  # once read: a list that cannot be read makes nothing
-        classes.append((path.name, grade, letter, students))
+        lists_of_class[grade, letter] = name  # once read: a list that cannot be read makes nothing
+        classes.append((name, grade, letter, students))
     return classes, skipped
 
 
@@ -104,15 +136,16 @@ def classes_in_list(roster: Path) -> tuple[list[SchoolClass], list[str]]:
     "7 A" are one class). Raises RosterError when the list cannot be used at all."""
     by_class: dict[tuple[int, str], list[Student]] = {}
     not_understood: dict[str, list[int]] = {}
-    for entry in run_alone(roster.name, read_school_roster, roster):  # in a limited process (isolated.py)
-        match = CLASS_IN_NAME.search(entry.class_text)
+    label = without_cpr(roster.name)
+    for entry in run_alone(label, read_school_roster, roster):  # in a limited process (isolated.py)
+        match = CLASS_TEXT.fullmatch(entry.class_text.strip())
         if match:
             by_class.setdefault((int(match.group(1)), match.group(2).upper()), []).append(entry.student)
         else:
             not_understood.setdefault(entry.class_text, []).append(entry.row)
-    classes = [(f"{roster.name}, {grade}.{letter}", grade, letter, students)
+    classes = [(f"{label}, {grade}.{letter}", grade, letter, students)
                for (grade, letter), students in sorted(by_class.items())]
-    skipped = [f"{roster.name}, {_rows_named(rows)}: " + (f"klassen '{quoted(text)}' siger ikke klassetrin og bogstav (fx 7A)"
+    skipped = [f"{label}, {_rows_named(rows)}: " + (f"klassen '{quoted(without_cpr(text))}' siger ikke klassetrin og bogstav (fx 7A)"
                                                          if text else "ingen klasse angivet")
                for text, rows in not_understood.items()]
     return classes, skipped

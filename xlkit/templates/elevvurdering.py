@@ -123,7 +123,8 @@ def build(
     if len(students) > spec.max_students:
         raise RosterError(
             f"Elevlisten har {len(students)} elever, men skemaet har plads til {spec.max_students}. "
-            f"Ret max_students i {spec.path}."
+            f"Kopiér {spec.path}, ret max_students i kopien, og giv kopien med --spec (en rettelse i xlkits egen "
+            "fil forsvinder ved næste opdatering)."
         )
     start_grade = spec.grades[0] if start_grade is None else start_grade
     if start_grade not in spec.grades:
