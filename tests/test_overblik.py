@@ -879,3 +879,17 @@ def test_libreoffice_prints_each_group_whole(tmp_path, ospec, libreoffice):
     expected = sum(1 + len(re.findall(rb"<brk ", xml)) for xml in sheets[:-1])  # the very hidden sheet never prints
     [pdf] = libreoffice.convert([path], tmp_path / "pdf", "pdf")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())) == expected
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    (["Elever"], "Arknavnet 'elever' er reserveret; giv prøven et andet kort navn ('Kort navn' i prøvebeskrivelsen"),
+    (["Prøve 1", "prøve 1"], "To prøver har samme arknavn 'prøve 1'; giv dem forskellige korte navne"),
+])
+def test_a_sheet_name_that_cannot_be_used_is_named_as_the_teacher_typed_it(names, message):
+    """The message asked for another 'short_name', a YAML key a teacher who filled in the
+    test description sheet never saw (found in review)."""
+    from xlkit.errors import RosterError
+
+    with pytest.raises(RosterError) as raised:
+        overblik.check_tests([small_test(name, dt.date(2026, 9, 1), [("1", "Funktioner", "Undersøg", 2)]) for name in names])
+    assert message in str(raised.value)

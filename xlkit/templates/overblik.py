@@ -153,9 +153,11 @@ def check_tests(tests: list[TestDefinition]) -> None:
     names = [t.short_name.lower() for t in tests]
     for name in names:
         if names.count(name) > 1:
-            raise RosterError(f"To prøver har samme arknavn '{name}'; giv dem forskellige short_name.")
+            raise RosterError(f"To prøver har samme arknavn '{name}'; giv dem forskellige korte navne ('Kort navn' i "
+                              "prøvebeskrivelsen, short_name i YAML).")
         if name in RESERVED_SHEETS:
-            raise RosterError(f"Arknavnet '{name}' er reserveret; giv prøven et andet short_name.")
+            raise RosterError(f"Arknavnet '{name}' er reserveret; giv prøven et andet kort navn ('Kort navn' i "
+                              "prøvebeskrivelsen, short_name i YAML).")
     subjects = {t.subject for t in tests}
     if len(subjects) > 1:
         raise RosterError(f"Prøverne er i forskellige fag ({', '.join(sorted(subjects))}); lav ét overbliksark pr. fag.")
