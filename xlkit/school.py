@@ -48,10 +48,9 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
                  output: Path, spec_files: Sequence[Path] = ()) -> tuple[list[Path], list[str], list[str]]:
     """Write one elevvurderingsskema per class (and one overbliksark per class whose grade
     the tests are for), the classes from a folder of class lists or one school list;
-    returns the files made, Danish notes on what was skipped and on students listed twice
-    (repeated_students). Each class gets the first
-    of `spec_files` that covers its grade (default: indskoling, mellemtrin and udskoling,
-    so a whole 0.–9. school is covered)."""
+    returns the files made, Danish notes on what was skipped, and on students listed twice
+    (repeated_students). Each class gets the first of `spec_files` that covers its grade
+    (default: indskoling, mellemtrin and udskoling, so a whole 0.–9. school is covered)."""
     specs = [load_spec(path) for path in spec_files or [shipped_file(name) for name in SCHOOL_SPECS]]
     overblik_spec = load_spec(kind="overblik") if tests else None
     classes, skipped = classes_in_list(rosters) if rosters.is_file() else classes_in_folder(rosters)
@@ -145,8 +144,8 @@ def classes_in_list(roster: Path) -> tuple[list[SchoolClass], list[str]]:
             not_understood.setdefault(entry.class_text, []).append(entry.row)
     classes = [(f"{label}, {grade}.{letter}", grade, letter, students)
                for (grade, letter), students in sorted(by_class.items())]
-    skipped = [f"{label}, {_rows_named(rows)}: " + (f"klassen '{quoted(without_cpr(text))}' siger ikke klassetrin og bogstav (fx 7A)"
-                                                         if text else "ingen klasse angivet")
+    skipped = [f"{label}, {_rows_named(rows)}: " + (f"klassen '{quoted(without_cpr(text))}' siger ikke klassetrin og "
+                                                    "bogstav (fx 7A)" if text else "ingen klasse angivet")
                for text, rows in not_understood.items()]
     return classes, skipped
 
