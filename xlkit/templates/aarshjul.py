@@ -703,9 +703,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         values = [_without_cpr(c, data, sheet_title) for c in cells[:5]]
         if all(v in (None, "") or v.__class__ is ErrorValue for v in values):
             continue  # a lookup filled down past the plan shows errors in rows no one uses
-        for i, cell in enumerate(cells[:5]):
-            if values[i].__class__ is ErrorValue:  # read as the text "#N/A" it named an activity or a class
-                data.problems.append(Problem(*error_field(values[i], FIELD_NAMES[i]), data.file, sheet_title, cell.coordinate))
+        for i, (cell, value, what) in enumerate(zip(cells, values, FIELD_NAMES)):
+            if value.__class__ is ErrorValue:  # read as the text "#N/A" it named an activity or a class
+                data.problems.append(Problem(*error_field(value, what), data.file, sheet_title, cell.coordinate))
                 values[i] = None
         activity, klass, week, responsible, note = values
         if all(v in (None, "") for v in (activity, klass, week)):
