@@ -743,3 +743,28 @@ def test_plan_cells_showing_an_error_are_reported_not_read_as_text(tmp_path, lib
         classes = sorted(p.name for p in (tmp_path / saved.suffix[1:]).iterdir() if p.name.startswith("klasse_"))
         assert classes == sorted(f"klasse_{c.replace('.', '_')}.ics" for c in data.plan_spec.classes
                                  if any(a.class_name == c for a in data.plan)), saved
+
+
+@pytest.mark.libreoffice
+def test_rows_typed_under_the_plan_table_are_named(tmp_path, spec, libreoffice):
+    """Excel grows the table when a row is typed just under it, but not the name xlkit reads
+    the plan by: such rows were left out of every check without a word (found in review)."""
+    built = aarshjul.build(spec, tmp_path / "plan.xlsx", [Assignment(LAES, "4.A", 44)])
+    below = aarshjul.PLAN_HEADER + aarshjul.PLAN_ROWS + 2  # the first row under the table (1-based)
+    typed = openpyxl.load_workbook(built)
+    typed["Plan"].cell(below, 1).value = NFT_L
+    typed["Plan"].cell(below, 2).value = "4.A"
+    typed["Plan"].cell(below + 5, 4).value = "Hanne"  # only a responsible person, further down
+    typed.save(tmp_path / "under.xlsx")
+    for path in [tmp_path / "under.xlsx", *libreoffice.convert([tmp_path / "under.xlsx"], tmp_path / "ods", "ods")]:
+        data = read_workbook(path)
+        assert [(p.code, p.cell) for p in data.problems] == [
+            ("rows-below-plan", f"A{below}"), ("rows-below-plan", f"D{below + 5}")], path
+        assert [a.activity for a in data.plan] == [LAES], path
+    checked = CliRunner().invoke(main, ["plan", "check", str(tmp_path / "under.xlsx")])
+    assert f"Rækken står under årshjulets tabel (efter række {below - 1}) og er ikke læst." in checked.output
+    typed.create_sheet("Plan (2)")["A5"] = NFT_M  # a copied plan sheet: said in the årshjul's words, not the oversigt's
+    typed.save(tmp_path / "kopi.xlsx")
+    checked = CliRunner().invoke(main, ["plan", "check", str(tmp_path / "kopi.xlsx")])
+    assert "Står der aktiviteter i arket, er de ikke med i tjek, forslag og kalendere." in checked.output
+    assert "oversigten" not in checked.output

@@ -710,7 +710,8 @@ def test_cells_showing_an_error_are_reported_in_rows_in_use(tmp_path, spec):
     wb = open_for_filling(path)
     sheet = wb["Elevvurdering"]
     sheet["E7"], sheet["F6"], sheet["C8"] = "#N/A", "#NULL!", "#REF!"  # openpyxl writes these as error cells
-    sheet["B12"], sheet["Z40"] = "#N/A", "#DIV/0!"  # a row with no one in it; outside every input area
+    sheet["B12"], sheet["A12"], sheet["Z40"] = "#N/A", "#REF!", "#DIV/0!"  # a row with no one in it; outside every input area
+    sheet["A6"] = "#REF!"  # Nr, a formula of the template's own: it said nothing (found in review)
     wb.save(path)
 
     def change(name, data):
@@ -723,7 +724,8 @@ def test_cells_showing_an_error_are_reported_in_rows_in_use(tmp_path, spec):
     errors = {p.cell: p.message for p in data.problems if p.code == "error-value"}
     assert errors == {"E7": "Cellen viser fejlen #I/T (#N/A) i stedet for en vurdering.",
                       "F6": "Cellen viser fejlen #NUL! (#NULL!) i stedet for en vurdering.",
-                      "C8": "Feltet med UNI-login viser fejlen #REFERENCE! (#REF!)."}
+                      "C8": "Feltet med UNI-login viser fejlen #REFERENCE! (#REF!).",
+                      "A6": "Feltet med nummeret (Nr.) viser fejlen #REFERENCE! (#REF!)."}
     assert {r.cell: r.value for r in data.records} == {"E6": 2, "G9": 1}
     assert {(r.student, r.uni_login) for r in data.records} == {("Elev A0", ""), ("Elev A3", "")}
 

@@ -146,6 +146,33 @@ def test_blank_definition_sheet_from_the_cli(tmp_path):
     ws = openpyxl.load_workbook(out)["Prøve"]
     assert [ws.cell(9, c).value for c in range(1, 5)] == ["Opgave", "Fagområde", "Signalord", "Maks"]
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$9:$9"  # Maks on the page (review)
+    # Danish Excel makes 1.1 typed in a General cell 1 January: the Opgave column is Text (found in review)
+    assert ws.column_dimensions["A"].number_format == "@" and ws.max_row == 9  # nothing more to print
+    filled = tmp_path / "udfyldt.xlsx"
+    write_definition_sheet(filled, TEST_1)
+    assert {openpyxl.load_workbook(filled)["Prøve"].cell(row, 1).number_format for row in (10, 11, 12)} == {"@"}
+
+
+def test_a_cpr_number_in_a_test_definition_is_named_with_its_cell_and_not_repeated(tmp_path):
+    """The writer refused it later with no cell named (found in review)."""
+    path = tmp_path / "cpr.xlsx"
+    write_definition_sheet(path, small_test("Prøve 010203-1234", dt.date(2026, 12, 1),
+                                            [("1", "Algebra", "Skriv", 3), ("0102031234", "Algebra", "Vis", 2)]))
+    with pytest.raises(SpecError) as caught:
+        load_test(path)
+    cpr = "ligner et CPR-nummer, og xlkit skriver ikke CPR-numre i skemaer. Slet det"
+    assert caught.value.faults == [f"Navn: {cpr} (celle Prøve!B1)", f"Kort navn: {cpr} (celle Prøve!B2)",
+                                   f"Opgave [CPR-nummer]: Opgave: {cpr} (celle Prøve!A11)"]
+
+
+def test_a_task_number_excel_made_a_date_is_named_with_its_cell(tmp_path):
+    """It became the task "2026-01-01 00:00:00" on the test sheet (found in review)."""
+    path = _sheet(tmp_path, [["1.0", "Algebra", "Vis", 2], [dt.datetime(2026, 1, 1), "Algebra", "Skriv", 2]])
+    with pytest.raises(SpecError) as caught:
+        load_test(path)
+    assert caught.value.faults == [
+        "Opgave 2: Opgave: er blevet til en dato i regnearket. Formatér kolonnen Opgave som Tekst (Formatér celler), "
+        "og skriv opgavenummeret igen (fx 1.1) (celle Prøve!A9)"]
 
 
 # --- the generated workbook ----------------------------------------------------------------
@@ -545,6 +572,7 @@ def test_a_copied_test_sheet_is_reported_as_unread(tmp_path, workbook):
     number = {title: i for i, title in enumerate(wb.sheetnames, start=1)}
     assert unread == [(title, f"Arket '{title}' (ark nr. {number[title]}) er ikke læst: ingen af skemaets områder "
                               "ligger i det.") for title in ("Prøve 3", "Noter", "Bo Ibsen")]
+    assert {p.action for p in data.problems if p.code == "unread-sheet"} == {overblik.UNREAD_SHEET_ACTION}
     assert not [p for p in read_workbook(workbook).problems if p.code == "unread-sheet"]
     # with pseudonyms the sheet's title is replaced like a student's name: it may be one
     folder = tmp_path / "ind"
@@ -721,6 +749,25 @@ def test_points_typed_as_a_percentage_are_reported_not_counted(tmp_path, workboo
         assert [(p.sheet, p.cell, p.message) for p in data.problems if p.code == "percent-typed"] == [
             ("Prøve 1", "E7", "Cellen er skrevet som procent (100 %), ikke som point.")], path
         assert {(r.test, r.cell): r.value for r in data.records} == before, path
+    # add-test refuses it: carried over in the new file's own format it counted as 1 point (found in review)
+    third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+    with pytest.raises(InvalidWorkbook, match=r"Prøve 1!E7 er skrevet som procent, ikke som point"):
+        next_test.add_test(tmp_path / "procent.xlsx", third, tmp_path / "ny.xlsx")
+    assert not (tmp_path / "ny.xlsx").exists()
+
+
+def test_add_test_takes_a_name_typed_as_a_formula_by_what_it_shows(tmp_path, workbook, libreoffice):
+    """A name typed as a formula (="Elev "&"1") made add-test say the sheets were sorted: it
+    compared the formula, not the name the sheets show (found in review)."""
+    wb = open_for_filling(workbook)
+    wb["Elever"]["C6"] = '="Elev "&"1"'
+    wb.save(tmp_path / "formel.xlsx")
+    [saved] = libreoffice.convert([tmp_path / "formel.xlsx"], tmp_path / "gemt", "xlsx")
+    third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+    out = next_test.add_test(saved, third, tmp_path / "ny.xlsx")
+    assert {(r.test, r.student, r.value) for r in read_workbook(out).records} == \
+        {(r.test, r.student, r.value) for r in read_workbook(workbook).records}
+    assert openpyxl.load_workbook(out)["Elever"]["C6"].value == '="Elev "&"1"'
 
 
 def test_formulas_showing_an_error_are_reported_as_saved_by_a_spreadsheet(tmp_path, workbook, libreoffice):

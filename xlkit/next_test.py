@@ -10,12 +10,13 @@ from pathlib import Path
 
 from openpyxl.worksheet.formula import ArrayFormula
 
+from xlkit.book import is_percent_format
 from xlkit.errors import InvalidWorkbook, RosterError
 from xlkit.roster import Student
 from xlkit.rules import PointsThresholds, TrendRule
 from xlkit.spec import OverblikSpec
 from xlkit.templates.overblik import (
-    FIRST_TASK_COL, Formula, Points, build, first_shown_elsewhere, point_owners, stored_tests,
+    FIRST_TASK_COL, Formula, Points, build, first_shown_elsewhere, point_owners, shown, stored_tests,
 )
 from xlkit.testdef import TestDefinition
 from xlkit.values import ErrorValue, looks_like_cpr, without_cpr
@@ -33,15 +34,17 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
     try:
         metadata = read_metadata(values)
 
-        def typed(name: str) -> list[list]:
+        def typed(name: str, points: bool = False) -> list[list]:
             shown_cells, raw_cells = _named_region(values, name), _named_region(formulas, name)
             if shown_cells is None or raw_cells is None:
                 raise InvalidWorkbook(f"Skemaets område {NAME_PREFIX}{name} kan ikke findes; skemaet er ændret for meget.")
-            return [[_typed(raw, cell) for raw, cell in zip(raw_row, row)] for raw_row, row in zip(raw_cells, shown_cells)]
+            return [[_typed(raw, cell, points) for raw, cell in zip(raw_row, row)]
+                    for raw_row, row in zip(raw_cells, shown_cells)]
 
         names, logins = typed("elev"), typed("uni_login")
         students = [Student(n[0], u[0]) for n, u in zip(names, logins)]
-        listed = [tuple(" ".join(str(v).split()) for v in (s.name, s.uni_login) if v is not None) for s in students]
+        listed = [tuple(" ".join(text.split()) for text in map(shown, (s.name, s.uni_login)) if text)
+                  for s in students]  # as the sheets show them: a name typed as a formula by its result (found in review)
         numbers = _named_region(values, "nr")
         roster_numbers = [row[0].value for row in numbers] if numbers else list(range(1, len(students) + 1))
         points: Points = {}
@@ -59,7 +62,7 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
                 raise InvalidWorkbook(f"Elevlisten eller prøvearket '{titles[test.short_name]}' er sorteret om, så det "
                                       "ikke kan ses, hvilken elev hver række point hører til. Fortryd sorteringen "
                                       "(sortér altid med kolonnen Nr.), og prøv igen.")
-            for row, cells in enumerate(typed(f"t{index}_point")):  # keyed by the student's class-list row,
+            for row, cells in enumerate(typed(f"t{index}_point", points=True)):  # keyed by the student's class-list row,
                 for task, value in zip(test.tasks, cells):  # as the new file's sheets take them row by row
                     if value is not None:
                         points[(owners[row], test.short_name, task.id)] = value
@@ -85,11 +88,16 @@ def _shown(cell):
     return None if cell.data_type == "e" else _unescaped(cell.value)
 
 
-def _typed(raw_cell, shown_cell):
+def _typed(raw_cell, shown_cell, points: bool = False):
     raw = raw_cell.value
     if looks_like_cpr(raw) or looks_like_cpr(shown_cell.value):  # the new workbook would repeat it
         raise InvalidWorkbook(f"Cellen {_where(raw_cell)} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
                               "Slet det i skemaet, og prøv igen.")
+    if points and isinstance(shown_cell.value, (int, float)) and is_percent_format(shown_cell.number_format or ""):
+        # the reader reports such a cell and skips it; carried over in the new file's own
+        # format it would count as points (`100%` as 1 point) without a word (found in review)
+        raise InvalidWorkbook(f"Cellen {_where(raw_cell)} er skrevet som procent, ikke som point. Sæt cellens talformat "
+                              "til Standard (Formatér celler), skriv pointtallet igen, og prøv igen.")
     error = shown_cell.data_type == "e"
     cached = None if error else shown_cell.value  # the new file computes it again: no error text as its result
     if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…

@@ -279,7 +279,8 @@ def read_workbook(path: str | Path, label: str | None = None, passwords: Sequenc
             template = template_for(metadata["kind"])
             data = template.read(book, metadata, label)
             data.saved_at = book.modified
-            data.problems = _capped(_file_warnings(book, label, template.OWN_SHEETS) + data.problems, label)  # file-wide first: kept
+            file_problems = _file_warnings(book, label, template.OWN_SHEETS, template.UNREAD_SHEET_ACTION)
+            data.problems = _capped(file_problems + data.problems, label)  # file-wide first: kept
             return data
         except (InvalidWorkbook, ReadTimeout, KeyboardInterrupt, SystemExit):
             raise
@@ -301,11 +302,12 @@ def _capped(problems: list[Problem], label: str) -> list[Problem]:
 NOT_INPUTS = {"xlkit_fokus", "xlkit_current_term"}  # named formula cells, not typed by teachers
 
 
-def _file_warnings(book: BaseBook, label: str, own_sheets: tuple[str, ...] = ()) -> list[Problem]:
+def _file_warnings(book: BaseBook, label: str, own_sheets: tuple[str, ...], unread_action: str) -> list[Problem]:
     """What is odd about the file as a whole: macros, external links, sheets with content
     that xlkit does not read (a copied test sheet, say), merged input cells and formulas in
     input cells that carry no result (which read as empty). `own_sheets`: the template's
-    sheets that no name points to (its formula sheets)."""
+    sheets that no name points to (its formula sheets); `unread_action`: what the template
+    says about a sheet it does not read."""
     problems = []
     if book.has_macros:
         problems.append(Problem("macros", "Filen indeholder makroer.",
@@ -331,9 +333,7 @@ def _file_warnings(book: BaseBook, label: str, own_sheets: tuple[str, ...] = ())
         if title not in named and title != METADATA_SHEET and title not in own_sheets and book.has_values(title):
             # teachers name sheets after students: the title is pseudonymised like a name
             problems.append(Problem("unread-sheet", f"Arket '{title}' (ark nr. {number}) er ikke læst: ingen af "
-                                    "skemaets områder ligger i det.", "Står der vurderinger eller point i arket, er de "
-                                    "ikke med i oversigten. Skriv dem i skemaets eget ark (et kopieret ark læses ikke).",
-                                    label, title, student=title))
+                                    "skemaets områder ligger i det.", unread_action, label, title, student=title))
     for sheet, areas in regions.items():
         if sheet not in book.sheetnames:
             continue

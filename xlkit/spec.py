@@ -19,6 +19,7 @@ import yaml
 from xlkit.errors import SpecError
 from xlkit.rules import FocusRule, Level, PointsThresholds, Scale, TrendRule
 from xlkit.terms import Season, school_year_label
+from xlkit.values import looks_like_cpr, without_cpr
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 CONTROL_OR_SURROGATE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # tab and line breaks are text
@@ -85,6 +86,9 @@ def shipped_file(relative: str) -> Path:
     return Path(str(resources.files("xlkit.workbook_templates").joinpath(relative)))
 
 
+CPR_FAULT = "ligner et CPR-nummer, og xlkit skriver ikke CPR-numre i skemaer. Slet det"
+
+
 class Checker:
     """Collects faults with their paths instead of stopping at the first.
 
@@ -101,8 +105,8 @@ class Checker:
         self.labels = labels or {}  # a sheet's own Danish words for a path, e.g. "Opgave 1.2: Maks"
 
     def fault(self, path: str, message: str) -> None:
-        where = self.locations.get(path)
-        self.faults.append(f"{self.labels.get(path, path)}: {message}" + (f" (celle {where})" if where else ""))
+        where = self.locations.get(path)  # a fault quoting a value repeats no CPR number typed in it
+        self.faults.append(without_cpr(f"{self.labels.get(path, path)}: {message}" + (f" (celle {where})" if where else "")))
 
     def mapping(self, data: Any, path: str, required: set[str], optional: set[str]) -> dict:
         if not isinstance(data, dict):
@@ -127,6 +131,8 @@ class Checker:
             self.fault(_join(path, key), f"må højst være {max_length} tegn")
         if CONTROL_OR_SURROGATE.search(value):  # a workbook's XML cannot hold them (found in review)
             self.fault(_join(path, key), "må ikke indeholde kontroltegn eller ugyldige tegn")
+        if looks_like_cpr(value):  # said here with its cell, not later by the writer without one (found in review)
+            self.fault(_join(path, key), CPR_FAULT)
         return value.strip()
 
     def identifier(self, data: dict, key: str, path: str) -> str:

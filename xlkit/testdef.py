@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from xlkit.errors import InvalidWorkbook, SpecError
-from xlkit.spec import Checker, read_yaml
+from xlkit.spec import CPR_FAULT, Checker, read_yaml
+from xlkit.values import looks_like_cpr
 
 FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff]")
 
@@ -30,6 +31,7 @@ def usable_sheet_name(name: str) -> bool:
             and not name.startswith("'") and not name.endswith("'") and name.casefold() != "history")
 
 
+TASK_ROWS = 200  # rows of the definition sheet whose Maks is checked
 TABLE_HEADERS = {"opgave": "id", "fagområde": "area", "signalord": "signal", "maks": "max"}
 KEY_ROWS = {
     "navn": "name", "kort navn": "short_name", "fag": "subject", "klassetrin": "grade",
@@ -113,7 +115,7 @@ def _sheet_labels(data: dict) -> dict[str, str]:
     labels["tasks"] = "Opgaverne"
     columns = {"id": "Opgave", "area": "Fagområde", "signal": "Signalord", "max": "Maks"}
     for i, task in enumerate(data.get("tasks", [])):
-        name = task.get("id") or i + 1
+        name = task.get("id") if isinstance(task.get("id"), str) and task["id"] else i + 1  # not a date (see below)
         for key, column in columns.items():
             labels[f"tasks[{i}].{key}"] = f"Opgave {name}: {column}"
     return labels
@@ -163,7 +165,8 @@ def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
         task = {}
         for key, col in columns.items():
             value = cells[col].value if col < len(cells) else None
-            task[key] = str(value).strip() if key != "max" and value is not None else value
+            text = key != "max" and value is not None and not isinstance(value, (dt.date, dt.time))
+            task[key] = str(value).strip() if text else value  # a date is refused by _definition, with its cell
             locations[f"tasks[{index}].{key}"] = f"{sheet.title}!{cells[col].coordinate}"
         tasks.append(task)
     data["tasks"] = tasks
@@ -215,8 +218,15 @@ def _definition(check: Checker, data: Any, name: str) -> TestDefinition:
         elif half_points and not float(maximum * 2).is_integer():
             check.fault(f"{path}.max", "skal være et helt eller halvt tal")
         task_id = str(fields.get("id", "")).strip() if fields.get("id") is not None else ""
-        if not task_id:
+        if isinstance(fields.get("id"), (dt.date, dt.time)):
+            # Danish Excel turns 1.1 typed in a General cell into 1 January (found in review:
+            # the task was called "2026-01-01 00:00:00" on the test sheet)
+            check.fault(f"{path}.id", "er blevet til en dato i regnearket. Formatér kolonnen Opgave som Tekst "
+                                      "(Formatér celler), og skriv opgavenummeret igen (fx 1.1)")
+        elif not task_id:
             check.fault(f"{path}.id", "mangler et opgavenummer")
+        elif looks_like_cpr(task_id):
+            check.fault(f"{path}.id", CPR_FAULT)
         tasks.append(Task(task_id, check.text(fields, "area", path), check.text(fields, "signal", path), float(maximum)))
     check.unique([t.id for t in tasks if t.id], "tasks", "opgave")
     return TestDefinition(
@@ -235,6 +245,8 @@ def write_definition_sheet(path: str | Path, definition: TestDefinition | None =
     sheet = workbook.add_worksheet("Prøve")
     bold = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
     cell = workbook.add_format({"border": 1})
+    text = workbook.add_format({"border": 1, "num_format": "@"})  # a task typed as 1.1 stays 1.1, not 1 January
+    text_column = workbook.add_format({"num_format": "@"})  # ... also in the empty rows, with nothing to print
     date = workbook.add_format({"border": 1, "num_format": "yyyy-mm-dd"})
     note = workbook.add_format({"italic": True, "font_color": "#444444"})
     d = definition
@@ -256,17 +268,17 @@ def write_definition_sheet(path: str | Path, definition: TestDefinition | None =
     for col, title in enumerate(("Opgave", "Fagområde", "Signalord", "Maks")):
         sheet.write_string(header_row, col, title, bold)
     for row, task in enumerate(d.tasks if d else (), start=header_row + 1):
-        sheet.write_string(row, 0, task.id, cell)
+        sheet.write_string(row, 0, task.id, text)
         sheet.write_string(row, 1, task.area, cell)
         sheet.write_string(row, 2, task.signal, cell)
         sheet.write_number(row, 3, task.max, cell)
-    sheet.data_validation(header_row + 1, 3, header_row + 200, 3, {
+    sheet.data_validation(header_row + 1, 3, header_row + TASK_ROWS, 3, {
         "validate": "decimal", "criteria": ">", "value": 0,
         "error_title": "Maks point", "error_message": "Skriv opgavens maksimale antal point (større end 0).",
     })
     sheet.data_validation(len(keys) - 1, 1, len(keys) - 1, 1, {"validate": "list", "source": ["ja", "nej"],
                                                                "error_title": "Halve point", "error_message": "Vælg ja eller nej."})
-    sheet.set_column(0, 0, 12)
+    sheet.set_column(0, 0, 12, text_column)
     sheet.set_column(1, 2, 26)
     sheet.set_column(3, 3, 8)
     sheet.set_paper(9)

@@ -23,6 +23,7 @@ from typing import BinaryIO
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import stored
+from xlkit.book import MAX_ROWS
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.plan import (
     DATED, MONTHS, MOVED, SPLIT_ADVICE, SUGGESTED, SchoolWeek, applicable, check_plan, school_weeks,
@@ -40,6 +41,8 @@ KIND = "aarshjul"
 GRADES_LOOKUP_COL = 10  # the Katalog's hidden ",2,3,4," form of the grades; column D shows "2, 3, 4" (review)
 PLAN, GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS = "Plan", "Årsplan", "Årshjul", "Tjek", "Klasse", "Katalog", "Uger"
 OWN_SHEETS = (GRID, WHEEL, CHECK, CLASS, CATALOGUE, WEEKS)  # made by xlkit, no name points to them
+UNREAD_SHEET_ACTION = ("Står der aktiviteter i arket, er de ikke med i tjek, forslag og kalendere. Skriv dem i "
+                       "arket Plan (et kopieret ark læses ikke).")  # not consolidate's wording (found in review)
 PLAN_ROWS = 600  # capacity of the plan table (about 75 classes with the default catalogue)
 PLAN_HEADER = 3  # 0-based row of the table header
 FIELD_NAMES = ("aktiviteten", "klassen", "ugen", "den ansvarlige", "noten")  # the Plan's columns, in messages
@@ -720,8 +723,23 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         plan.append(Assignment("" if activity is None else str(activity), "" if klass is None else str(klass),
                                int(week) if number else 0, str(responsible or "").strip(), str(note or "").strip(), row,
                                typed, row in done))
+    _rows_below_the_plan(workbook, sheet_title, rows, data)
     data.plan_spec, data.plan = spec, plan
     return data
+
+
+def _rows_below_the_plan(workbook, sheet_title: str, rows, data: WorkbookData) -> None:
+    """Excel grows the table when a row is typed just under it, but not the name xlkit reads
+    the plan by, so such rows were left out of every check without a word (found in review)."""
+    first_col, last_col, last_row = rows[0][0].column, rows[0][-1].column, rows[-1][0].row
+    lines = workbook[sheet_title].iter_rows(min_row=last_row + 1, max_row=MAX_ROWS, max_col=last_col)
+    for row, line in enumerate(lines, start=last_row + 1):
+        typed = [col for col, value in enumerate(line[first_col - 1:], start=first_col) if value not in (None, "")]
+        if typed:
+            data.problems.append(Problem(
+                "rows-below-plan", f"Rækken står under årshjulets tabel (efter række {last_row}) og er ikke læst.",
+                "Flyt aktiviteten op i en tom række i tabellen, og slet rækken.", data.file, sheet_title,
+                f"{xl_col_to_name(typed[0] - 1)}{row}"))
 
 
 def _done_rows(workbook, data: WorkbookData) -> set[int]:

@@ -39,6 +39,8 @@ KIND = "elevvurdering"
 SHEET = "Elevvurdering"
 TITLE_ROW, INFO_ROW, GRADE_ROW, TERM_ROW, HEADER_ROW = 0, 1, 2, 3, 4
 OWN_SHEETS: tuple[str, ...] = ()  # every sheet xlkit makes here is named (or the metadata sheet)
+UNREAD_SHEET_ACTION = ("Står der vurderinger i arket, er de ikke med i oversigten. Skriv dem i skemaets eget ark "
+                       "(et kopieret ark læses ikke).")
 FIRST_STUDENT_ROW = 5
 MAX_RATINGS_ON_ONE_PAGE = 18  # rating columns: three years of two terms and three subjects fit one A4 page
 COLUMN_WIDTHS = (4.5, 26, 12, 34)  # Nr, Elev, UNI-login, Fokus
@@ -515,7 +517,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         if name:
             data.roster.append((name, uni))
         if name or uni or row_records:  # a lookup of names filled down past the class shows errors in no one's row
-            for typed, what, region in ((typed_name, "navn", names), (typed_uni, "UNI-login", logins)):
+            for typed, what, region in ((typed_name, "navn", names), (typed_uni, "UNI-login", logins),
+                                        (nr_value, "nummeret (Nr.)", numbers)):  # Nr's error was silent (review)
                 if typed.__class__ is ErrorValue:
                     problem(*error_field(typed, what), region, position)
         if not name and not row_records:

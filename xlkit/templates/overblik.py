@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 KIND = "overblik"
 ROSTER_SHEET, OVER_TIME_SHEET, STUDENT_SHEET = "Elever", "Over tid", "Elevark"
 OWN_SHEETS = (OVER_TIME_SHEET, STUDENT_SHEET)  # made by xlkit, no name points to them: not warned about as unread
+UNREAD_SHEET_ACTION = ("Står der point i arket, er de ikke med i oversigten. Skriv dem i skemaets eget prøveark "
+                       "(et kopieret ark læses ikke).")
 RESERVED_SHEETS = {ROSTER_SHEET.lower(), OVER_TIME_SHEET.lower(), STUDENT_SHEET.lower(), "xlkit"}
 
 ROSTER_FIRST_ROW = 4  # 0-based: header on row 3
