@@ -133,7 +133,7 @@ def test_demo_builds_and_consolidates_a_school(demo_folder):
             "focus-not-rated"} <= problems
     assert "ud fra 6 elevvurderingsskemaer og 3 overbliksark." in overview["A2"].value
     # the class sheets do not count "gul" typed as text; the summary does, and says so (review)
-    assert overview["A3"].value.startswith("Bemærk: 3 vurderinger skrevet som tekst (i 8.B, 9.A) er talt med her")
+    assert overview["A3"].value.startswith("Bemærk: 3 vurderinger skrevet som tekst (i 8.B, 9.A, denne eller forrige termin) er talt med her")
     focus_rows = list(wb["Elever i fokus"].iter_rows(min_row=5, values_only=True))
     assert focus_rows and all(row[4] for row in focus_rows)
 

@@ -92,6 +92,20 @@ def test_changes_are_counted_for_the_same_students(tmp_path, spec):
     assert row[20:23] == (3, pytest.approx(-2 / 3), pytest.approx(1 / 3))
 
 
+def test_text_in_the_term_before_is_pointed_out_as_counted_only_here(tmp_path, spec):
+    """'5' typed as text last term puts Anna (3 now) in focus here, not on the class's sheet,
+    whose formulas skip text: the note said nothing, as it counted this term only (found in review)."""
+    folder = tmp_path / "skole"
+    folder.mkdir()
+    path = elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES])
+    fill(path, {"E6": "5", "E7": 3, "H6": 3, "H7": 3})
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert summary.from_text == 1 and summary.focus[0]["reasons"] == "DANSK faldet fra 5 til 3"
+    note = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))["Oversigt"]["A3"].value
+    assert note.startswith("Bemærk: 1 vurdering skrevet som tekst (i 7.A, denne eller forrige termin) er talt med her")
+
+
 def test_the_share_change_uses_the_columns_focus_levels(tmp_path, spec):
     """A class from a spec that puts 3 in focus: its "Ændring andel 1–2" was the change of
     its share at 1–3, and "Alle klasser" pooled the two (review). 8.B: 3, 4 then 3, 3."""

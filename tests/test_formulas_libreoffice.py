@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import ROOT
-from tests.teacher import open_for_filling
+from tests.teacher import cut_and_paste_like_excel, open_for_filling
 from xlkit import rules
 from xlkit.roster import Student
 from xlkit.spec import load_spec
@@ -157,3 +157,30 @@ def test_error_values_in_rating_cells_do_not_break_the_sheet(tmp_path, libreoffi
     sheet = openpyxl.load_workbook(lo_path, data_only=True)["Elevvurdering"]
     assert sheet["I6"].value == "#N/A"  # the error really is in the sheet
     _compare(sheet, spec, class_terms(spec.grades, spec.seasons, 7, 2024), ratings)
+
+
+def test_ratings_moved_with_cut_and_paste_are_judged_in_their_new_row(tmp_path, libreoffice, spec):
+    """A teacher types a student's ratings one row too low, moves them up with cut and paste,
+    and types the next student's own. Excel rewrites every formula that referred to the moved
+    cells: the focus formulas took the ratings as the cells E6, H6, …, so the sheet judged one
+    student by the other's ratings and the other by none (found in review)."""
+    template = elevvurdering.build(spec, tmp_path / "t.xlsx", "S", "A", 2024,
+                                   students=[Student(f"Elev {i}") for i in range(30)])
+    wb = open_for_filling(template)
+    ws = wb["Elevvurdering"]
+    for row in (6, 7):
+        for col in (5, 6, 7):  # efterår 7. klasse: 4 in every subject
+            ws.cell(row, col, 4)
+    for col in (8, 9, 10):  # Elev 0's forår ratings, typed in Elev 1's row
+        ws.cell(7, col, 2)
+    cut_and_paste_like_excel(wb, "Elevvurdering", "H7:J7", "H6")
+    for col in (8, 9, 10):  # Elev 1's own
+        ws.cell(7, col, 5)
+    wb.save(tmp_path / "flyttet.xlsx")
+    [lo_path] = libreoffice.recalculate([tmp_path / "flyttet.xlsx"], tmp_path / "lo")
+    sheet = openpyxl.load_workbook(lo_path, data_only=True)["Elevvurdering"]
+    ids = [s.id for s in spec.subjects]
+    ratings = {(row, 1, subject): 4 for row in (0, 1) for subject in ids}
+    ratings |= {(0, 2, subject): 2 for subject in ids} | {(1, 2, subject): 5 for subject in ids}
+    _compare(sheet, spec, class_terms(spec.grades, spec.seasons, 7, 2024), ratings)
+    assert sheet["D6"].value.startswith("DANSK 2 (Orange), DANSK faldet fra 4 til 2") and sheet["D7"].value in ("", None)

@@ -127,6 +127,15 @@ def test_a_row_inserted_above_the_first_student_is_reported(tmp_path, spec, stud
     insert_row_like_excel(wb, "Elevvurdering", 6)  # an empty inserted row is nothing to report
     wb.save(tmp_path / "tom.xlsx")
     assert read_workbook(tmp_path / "tom.xlsx").problems == []
+    below = 6 + spec.max_students + 1  # the first count row, under the list's spare row
+    wb = open_for_filling(template)  # inserted over the counts, a row is in no region either (found in review)
+    insert_row_like_excel(wb, "Elevvurdering", below)
+    wb["Elevvurdering"].cell(below, 2, "Ny Elev")
+    wb["Elevvurdering"].cell(below, 5, 1)
+    wb.save(tmp_path / "bund.xlsx")
+    data = read_workbook(tmp_path / "bund.xlsx")
+    assert [(p.code, p.cell) for p in data.problems] == [("rows-below-list", f"B{below}")]
+    assert not data.records
     wb = open_for_filling(template)
     insert_row_like_excel(wb, "Elevvurdering", 2)  # above the headings: they are no student (found in review)
     wb["Elevvurdering"]["A2"], wb["Elevvurdering"]["E7"] = "Klasselærer: Hanne", 3

@@ -68,7 +68,7 @@ class ClassSummary:
     means: dict[tuple[str, str], float] = field(default_factory=dict)  # (subject, term label) -> mean, every term
     changes: dict[str, rules.SameStudents] = field(default_factory=dict)  # subject -> since the term before, if any
     not_rated: dict[str, int] = field(default_factory=dict)  # subject -> students on the list without a rating
-    from_text: int = 0  # ratings in the term read from text ("gul"): counted here, not by the class's sheet
+    from_text: int = 0  # ratings in the term or the one before read from text ("gul"): counted here, not by the sheet
     students: int = 0  # on the class list, or rated in the term
     ratings: dict[str, tuple[str, str, tuple]] = field(default_factory=dict)  # student key -> (name, UNI-login,
     # rating per subject or None) in the term: to put ratings next to test results; the login is never written
@@ -891,7 +891,10 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
                               and r.term.index == previous.index)  # copy the student is in (review: merged copies)
                 data.problems.append(_unrated_in_focus(before, measure, found, previous, term,
                                                        f"{column}{coordinate_from_string(before.cell)[1]}"))
-    from_text = sum(1 for record in data.records if record.term.index == term.index and record.from_text)
+    # the term before decides drops into focus and the change columns as much as this one does (found in
+    # review: "5" typed as text last term put a student in focus here and not on the sheet, unmentioned)
+    compared = {term.index, previous.index} if previous else {term.index}
+    from_text = sum(1 for record in data.records if record.term.index in compared and record.from_text)
     ratings = {key: (students[key].student, students[key].uni_login, tuple(rated(term, m).get(key) for m in data.measures))
                for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means, changes, not_rated,

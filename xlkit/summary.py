@@ -225,8 +225,8 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
     from_text = [c for c in result.classes if c.from_text]
     if from_text:
         notes.append(f"{plural(sum(c.from_text for c in from_text), 'vurdering', 'vurderinger')} skrevet som tekst (i "
-                     + ", ".join(c.data.class_name(c.term) for c in from_text) + ") er talt med her, men ikke i "
-                     "klassernes egne ark; se arket Problemer")
+                     + ", ".join(c.data.class_name(c.term) for c in from_text) + ", denne eller forrige termin) er "
+                     "talt med her, men ikke i klassernes egne ark; se arket Problemer")
     if notes:
         sheet.write_string(2, 0, "Bemærk: " + ". ".join(notes) + ".", formats["bad"])
     scale = result.scale

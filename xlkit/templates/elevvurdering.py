@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
-from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError, XlkitError
@@ -42,6 +42,8 @@ OWN_SHEETS: tuple[str, ...] = ()  # every sheet xlkit makes here is named (or th
 UNREAD_SHEET_ACTION = ("Står der vurderinger i arket, er de ikke med i oversigten. Skriv dem i skemaets eget ark "
                        "(et kopieret ark læses ikke).")
 FIRST_STUDENT_ROW = 5
+COUNT_LABEL = "Antal"  # begins the labels of the count rows under the student list
+MAX_ROWS_BELOW_LIST = 40  # rows searched under the list for one inserted above the counts
 MAX_RATINGS_ON_ONE_PAGE = 18  # rating columns: three years of two terms and three subjects fit one A4 page
 COLUMN_WIDTHS = (4.5, 26, 12, 34)  # Nr, Elev, UNI-login, Fokus
 RATING_WIDTH = 7.2
@@ -200,11 +202,10 @@ def build(
                     sheet.write_number(r, col, raw, fmt)
                 else:
                     sheet.write_string(r, col, str(raw), fmt)
-        focus = _focus_formula(layout, r, current_name)
-        if len(focus) > MAX_FORMULA:  # Excel would refuse the file (found in review: 12 subjects over grades 0-9)
-            raise XlkitError(f"Skemaet har så mange fag og terminer, at fokusformlen bliver {danish_number(len(focus))} "
-                             f"tegn lang; Excel tillader {danish_number(MAX_FORMULA)}. Del skemaet op i flere "
-                             "(fx indskoling og udskoling).")
+        focus = _focus_formula(layout, current_name)
+        if len(focus) > MAX_FORMULA:  # Excel would refuse the file (about 18 subjects; the terms do not count)
+            raise XlkitError(f"Skemaet har så mange fag, at fokusformlen bliver {danish_number(len(focus))} tegn lang; "
+                             f"Excel tillader {danish_number(MAX_FORMULA)}. Fordel fagene på flere skemaer.")
         sheet.write_formula(r, FOCUS_COL, focus, formats["focus"], cached.focus[row])
 
     _write_summary(sheet, layout, cached, formats)
@@ -305,12 +306,22 @@ def _current_term_formula(layout: Layout) -> str:
     return f"MAX({','.join(parts)})"
 
 
-def _focus_formula(layout: Layout, row: int, current_name: str) -> str:
+def _focus_formula(layout: Layout, current_name: str) -> str:
+    """The row's focus text. Each rating is picked from the block of rating columns in the
+    formula's own row by its position (INDEX($E:$V,ROW(),k)), not named as the cell E6:
+    Excel rewrites a reference to a cell that is cut and pasted, so a teacher moving ratings
+    typed one row too low made the sheet judge one student by another's ratings and the
+    other by none (found in review). The formula's length no longer grows with the terms."""
+    n = len(layout.spec.subjects)
+    block = f"{xl_col_to_name(FIRST_RATING_COL, col_abs=True)}:{xl_col_to_name(layout.last_col, col_abs=True)}"
+
+    def pick(column: str) -> str:
+        return f"INDEX({block},ROW(),{column})"
+
     ratings = []
-    for i, subject in enumerate(layout.spec.subjects):
-        cells = [xl_rowcol_to_cell(row, layout.col(term, i)) for term in layout.terms]
-        current = rules.excel_choose(current_name, cells)
-        previous = rules.excel_choose(current_name, ['""'] + cells[:-1])
+    for i, subject in enumerate(layout.spec.subjects):  # its column in term t is (t - 1) * n + i + 1
+        current = pick(f"{current_name}*{n}-{n - 1 - i}")
+        previous = f'IF({current_name}>1,{pick(f"{current_name}*{n}-{2 * n - 1 - i}")},"")'  # none before term 1
         ratings.append((subject.label, current, previous))
     return rules.excel_focus_formula(layout.spec.scale, layout.spec.focus, ratings)
 
@@ -353,8 +364,8 @@ def _write_summary(sheet, layout: Layout, cached: CachedValues, formats) -> None
     spec = layout.spec
     for level in spec.scale.levels:
         r = layout.count_rows[level.value]
-        sheet.write_string(r, NAME_COL, f"Antal {level.value} – {level.name}", formats[f"level_{level.value}"])
-    sheet.write_string(layout.total_row, NAME_COL, "Antal vurderet", formats["summary_label"])
+        sheet.write_string(r, NAME_COL, f"{COUNT_LABEL} {level.value} – {level.name}", formats[f"level_{level.value}"])
+    sheet.write_string(layout.total_row, NAME_COL, f"{COUNT_LABEL} vurderet", formats["summary_label"])
     sheet.write_string(layout.mean_row, NAME_COL, "Gennemsnit", formats["summary_label"])
     sheet.write_string(layout.focus_count_row, NAME_COL, "Elever i fokus (seneste termin)", formats["summary_label"])
     first, last = FIRST_STUDENT_ROW, layout.last_input_row
@@ -493,6 +504,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     if swapped:
         problem("name-login-swapped", SWAPPED_MESSAGE, SWAPPED_ACTION, logins, 0)
     _rows_above_the_list(workbook, names, columns, data)
+    _rows_below_the_list(workbook, names, logins, columns, data)
 
     seen_names: dict[str, str] = {}
     for position in range(rows):
@@ -643,6 +655,26 @@ def _rows_above_the_list(workbook, names, columns, data: WorkbookData) -> None:
                 "rows-above-list", "Rækken står over skemaets elevliste (indsat over den første elev) og er ikke læst.",
                 "Skriv eleven i en tom række nederst i listen, og slet rækken.", data.file, names.sheet,
                 f"{get_column_letter(typed[0])}{row}"))
+
+
+def _rows_below_the_list(workbook, names, logins, columns, data: WorkbookData) -> None:
+    """A row inserted between the list's spare row and the counts is in no region either: a
+    31st student typed there was in no count and no summary, unseen (found in review)."""
+    last_col = max([region.left for region, *_ in columns] + [names.left])
+    below = names.top + len(names.rows)
+    lines = workbook[names.sheet].values(below, 1, below + MAX_ROWS_BELOW_LIST - 1, last_col)
+    label_col = min(names.left, logins.left) - 1  # the labels stand in the Elev column, also when swapped
+    counts = next((offset for offset, line in enumerate(lines)
+                   if isinstance(line[label_col], str) and line[label_col].startswith(COUNT_LABEL)), None)
+    if counts is None:  # the count rows are gone: nothing tells where the list ends
+        return
+    for row, line in enumerate(lines[:counts], start=below):
+        typed = [col for col, value in enumerate(line, start=1) if value not in (None, "")]
+        if typed:
+            data.problems.append(Problem(
+                "rows-below-list", "Rækken står under skemaets elevliste (indsat over tællingerne) og er ikke læst.",
+                "Skriv eleven i en tom række i listen, og slet rækken. Er listen fuld, så lav et nyt skema med "
+                "plads til flere elever.", data.file, names.sheet, f"{get_column_letter(typed[0])}{row}"))
 
 
 def _named_column(workbook, name: str):
