@@ -554,3 +554,16 @@ def test_an_empty_folder_gives_no_summary_and_a_plain_message(tmp_path):
     (folder / "~$lås.xlsx").write_bytes(b"x")  # Excel's lock file is no workbook
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "o.xlsx"), "--strict"])
     assert result.exit_code == 1 and "Der er ingen skemaer" in result.output and not (tmp_path / "o.xlsx").exists()
+
+
+def test_output_cut_off_by_the_reader_is_no_file_error(tmp_path):
+    """`xlkit plan check … | head` ended with "Fejl: En fil kunne ikke læses eller gemmes:
+    Broken pipe." (found in review): click's own quiet exit is kept."""
+    import subprocess
+    import sys
+
+    plan = tmp_path / "aarshjul.xlsx"
+    assert CliRunner().invoke(main, ["new", "aarshjul", "-o", str(plan)]).exit_code == 0
+    run = subprocess.run(f'"{sys.executable}" -c "from xlkit.cli import main; main()" plan check "{plan}" | head -n 1',
+                         shell=True, capture_output=True, text=True, timeout=120)
+    assert run.stdout.count("\n") == 1 and "Fejl" not in run.stderr, run.stderr

@@ -124,6 +124,8 @@ class DanishGroup(click.Group):
             return super().invoke(ctx)
         except XlkitError as error:
             raise click.ClickException(printable_lines(str(error))) from None
+        except BrokenPipeError:  # the output's reader stopped (`| head`): click leaves quietly, no file is at fault
+            raise
         except OSError as error:  # no permission, a full disk, a name the file system refuses
             where = f" ({printable(str(error.filename))})" if error.filename else ""
             reason = OS_REASONS.get(error.errno, error.strerror or str(error))
