@@ -408,11 +408,6 @@ def excel_focus_formula(
     return f"MID({'&'.join(parts)},{len(FOCUS_SEPARATOR) + 1},{MAX_FOCUS_TEXT})"
 
 
-def excel_choose(index_ref: str, options: list[str]) -> str:
-    """CHOOSE over references: picks the current term's cell by its index."""
-    return f"CHOOSE({index_ref},{','.join(options)})"
-
-
 def excel_status_formula(value_ref: str, scale: Scale) -> str:
     """The level name of a rating, blank for anything else (text, 2.5, errors)."""
     names = ",".join(_text(level.name) for level in scale.levels)
