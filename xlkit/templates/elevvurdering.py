@@ -642,25 +642,21 @@ def _rows_above_the_list(workbook, names, columns, data: WorkbookData) -> None:
     the sheet's own counts and from the summary, unseen (found in review). Reported here."""
     if names.top <= FIRST_STUDENT_ROW + 1:
         return
-    last_col = max([region.left for region, *_ in columns] + [names.left])
+    last_col = _last_input_column(names, columns)
     lines = workbook[names.sheet].values(1, 1, names.top - 1, last_col)
     labels = set(data.measures)  # the row of subject headings; rows inserted above it are no student's
     header = max((row for row, line in enumerate(lines, start=1) if labels.intersection(map(str, line))), default=None)
     if header is None:
         return
-    for row, line in enumerate(lines[header:], start=header + 1):
-        typed = [col for col, value in enumerate(line, start=1) if value not in (None, "")]
-        if typed:
-            data.problems.append(Problem(
-                "rows-above-list", "Rækken står over skemaets elevliste (indsat over den første elev) og er ikke læst.",
-                "Skriv eleven i en tom række nederst i listen, og slet rækken.", data.file, names.sheet,
-                f"{get_column_letter(typed[0])}{row}"))
+    _report_typed_rows(lines[header:], header + 1, names.sheet, data, "rows-above-list",
+                       "Rækken står over skemaets elevliste (indsat over den første elev) og er ikke læst.",
+                       "Skriv eleven i en tom række nederst i listen, og slet rækken.")
 
 
 def _rows_below_the_list(workbook, names, logins, columns, data: WorkbookData) -> None:
     """A row inserted between the list's spare row and the counts is in no region either: a
     31st student typed there was in no count and no summary, unseen (found in review)."""
-    last_col = max([region.left for region, *_ in columns] + [names.left])
+    last_col = _last_input_column(names, columns)
     below = names.top + len(names.rows)
     lines = workbook[names.sheet].values(below, 1, below + MAX_ROWS_BELOW_LIST - 1, last_col)
     label_col = min(names.left, logins.left) - 1  # the labels stand in the Elev column, also when swapped
@@ -668,13 +664,23 @@ def _rows_below_the_list(workbook, names, logins, columns, data: WorkbookData) -
                    if isinstance(line[label_col], str) and line[label_col].startswith(COUNT_LABEL)), None)
     if counts is None:  # the count rows are gone: nothing tells where the list ends
         return
-    for row, line in enumerate(lines[:counts], start=below):
+    _report_typed_rows(lines[:counts], below, names.sheet, data, "rows-below-list",
+                       "Rækken står under skemaets elevliste (indsat over tællingerne) og er ikke læst.",
+                       "Skriv eleven i en tom række i listen, og slet rækken. Er listen fuld, så lav et nyt skema "
+                       "med plads til flere elever.")
+
+
+def _last_input_column(names, columns) -> int:
+    return max([region.left for region, *_ in columns] + [names.left])
+
+
+def _report_typed_rows(lines: list[list], first_row: int, sheet: str, data: WorkbookData, code: str, message: str,
+                       action: str) -> None:
+    """One problem, at its first typed cell, for each row of `lines` (from `first_row`) with anything typed."""
+    for row, line in enumerate(lines, start=first_row):
         typed = [col for col, value in enumerate(line, start=1) if value not in (None, "")]
         if typed:
-            data.problems.append(Problem(
-                "rows-below-list", "Rækken står under skemaets elevliste (indsat over tællingerne) og er ikke læst.",
-                "Skriv eleven i en tom række i listen, og slet rækken. Er listen fuld, så lav et nyt skema med "
-                "plads til flere elever.", data.file, names.sheet, f"{get_column_letter(typed[0])}{row}"))
+            data.problems.append(Problem(code, message, action, data.file, sheet, f"{get_column_letter(typed[0])}{row}"))
 
 
 def _named_column(workbook, name: str):
