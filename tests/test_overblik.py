@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.conftest import ROOT, file_hash
-from tests.teacher import insert_row_like_excel, open_for_filling
+from tests.teacher import cut_and_paste_like_excel, insert_row_like_excel, open_for_filling
 from xlkit import rules
 from xlkit.cli import main
 from xlkit.consolidate import consolidate
@@ -283,6 +283,39 @@ def test_native_figures_equal_python(tmp_path, libreoffice, ospec):
     assert student_sheet["B4"].value == "1 – Anna~Marie Holm*" and student_sheet["B5"].value == 1
     assert _same(student_sheet["B9"].value, _expected(points, tests[0])[0][0][1])
     assert checked > 1000
+
+
+@pytest.mark.libreoffice
+def test_points_moved_with_cut_and_paste_are_counted_in_their_new_row(tmp_path, libreoffice, ospec):
+    """A teacher types a student's points one row too low, moves them up with cut and paste and
+    types the next student's own. Excel rewrites formulas that name the moved cells: the totals
+    took the points as D10:F10, so student 4's total showed student 3's result and student 3's
+    nothing, while the summary (by position) said the opposite (found in review)."""
+    students = [Student(f"Elev {i}", f"uni{i:02d}") for i in range(5)]
+    path = overblik.build(ospec, tmp_path / "ob.xlsx", "S", "A", [TEST_1], students)
+    wb = open_for_filling(path)
+    ws = wb["Prøve 1"]
+    for col, value in zip((4, 5, 6), (2, 4, 2)):  # Elev 2's points, typed in Elev 3's row
+        ws.cell(10, col, value)
+    cut_and_paste_like_excel(wb, "Prøve 1", "D10:F10", "D9")
+    for col, value in zip((4, 5, 6), (1, 0, 0)):  # Elev 3's own
+        ws.cell(10, col, value)
+    wb.save(tmp_path / "flyttet.xlsx")
+    [lo] = libreoffice.recalculate([tmp_path / "flyttet.xlsx"], tmp_path / "lo")
+    sheet = openpyxl.load_workbook(lo, data_only=True)["Prøve 1"]
+    points = {(2, "Prøve 1", "1"): 2, (2, "Prøve 1", "2"): 4, (2, "Prøve 1", "3"): 2,
+              (3, "Prøve 1", "1"): 1, (3, "Prøve 1", "2"): 0, (3, "Prøve 1", "3"): 0}
+    layout = overblik.TestLayout(1, TEST_1)
+    per_student, _, class_summary = _expected(points, TEST_1)
+    for row, expected in enumerate(per_student[:5]):
+        got = [sheet.cell(7 + row, layout.total_points_col + 1 + i).value for i in range(len(expected))]
+        assert all(_same(g, e) for g, e in zip(got, expected)), (row, got, expected)
+    assert [sheet.cell(r, layout.total_points_col + 1).value for r in (9, 10)] == [8, 1]
+    got = [sheet.cell(7 + 30 + 1, layout.total_share_col + 1 + i).value for i in range(len(class_summary))]
+    assert all(_same(g, e) for g, e in zip(got, class_summary))
+    data = read_workbook(tmp_path / "flyttet.xlsx")
+    assert {name: sum(r.value for r in data.records if r.student == name) for name in ("Elev 2", "Elev 3")} == \
+        {"Elev 2": 8, "Elev 3": 1}
 
 
 # --- add-test ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlsxwriter.utility import quote_sheetname, xl_range, xl_range_abs, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError
@@ -418,7 +418,7 @@ def _test_sheet(workbook, formats, spec, layout: TestLayout, school, letter, stu
         if row == rows:
             continue
         result = results[(layout.index, row)]
-        points_range = xl_range(r, FIRST_TASK_COL, r, layout.last_task_col)
+        points_range = _points_row(r, layout)
         step = test.step
         _array(sheet, r, layout.total_points_col, rules.excel_points_total_formula(points_range, max_range, step),
                formats["total"], _blank(result.total_points))
@@ -501,6 +501,18 @@ def _task_widths(test: TestDefinition) -> list[float]:
         longest = max(map(len, area.split()), default=0)
         widths += [max(TASK_WIDTH, round((longest * BOLD_CHAR_WIDTH + 1) / tasks, 1))] * tasks
     return widths
+
+
+def _points_row(row: int, layout: TestLayout) -> str:
+    """A student's points picked by position: INDEX of the task columns at this row.
+
+    Written as the cells D7:T7, a teacher's cut and paste of a points row made Excel rewrite
+    the reference, so one student's total showed another's result (found in review). Excel
+    rewrites a range only when all of it is moved, so the whole columns stay put. ROWS, not
+    ROW(): ROW() is the array {7} in an array formula, ROWS is always a number, and column A
+    (Nr) is locked and rows cannot be inserted."""
+    columns = f"${xl_col_to_name(FIRST_TASK_COL)}:${xl_col_to_name(layout.last_task_col)}"
+    return f"INDEX({columns},ROWS($A$1:$A{row + 1}),0)"
 
 
 def _array(sheet, row: int, col: int, formula: str, fmt, value) -> None:
