@@ -199,11 +199,11 @@ def test_consolidate_never_replaces_a_device_or_pipe(runner, tmp_path, demo_fold
     import os
 
     folder, _ = demo_folder
-    pipe = tmp_path / "rør"
+    pipe = tmp_path / "rør.xlsx"
     os.mkfifo(pipe)
     result = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(pipe)])
     assert result.exit_code == 1 and "er ikke en almindelig fil" in result.output, result.output
-    assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["rør"]
+    assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["rør.xlsx"]
 
 
 def test_consolidate_a_chosen_term(runner, tmp_path, demo_folder):
@@ -255,6 +255,87 @@ def test_consolidate_an_unknown_term(runner, tmp_path, demo_folder):
     assert not (tmp_path / "o.xlsx").exists()
     garbled = runner.invoke(main, ["consolidate", str(folder / "klasser"), "--termin", "sidste"])
     assert garbled.exit_code == 2 and "fx 'efterår 2026'" in garbled.output
+
+
+def test_a_school_name_with_a_stray_space_is_found_and_an_unknown_one_writes_nothing(runner, tmp_path, demo_folder):
+    """A trailing space in --skole skipped every workbook and wrote an empty summary over the
+    last good one, exit 0 (found in review)."""
+    folder, _ = demo_folder
+    out = tmp_path / "o.xlsx"
+    spaced = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(out), "--skole", " bøgebakkeskolen  "])
+    assert spaced.exit_code == 0 and "Læste 9 af 9 filer" in spaced.output, spaced.output
+    before = file_hash(out)
+    unknown = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(out), "--skole", "Bøgebakke"])
+    assert unknown.exit_code == 1 and file_hash(out) == before
+    assert ("Ingen af skemaerne er fra skolen 'Bøgebakke'. Skolerne i skemaerne: Bøgebakkeskolen. "
+            "Der er ikke lavet nogen oversigt.") in unknown.output
+
+
+def test_consolidate_run_again_in_the_folder_overwrites_its_own_summary(runner, tmp_path, demo_folder):
+    """`xlkit consolidate .` a second time was refused: the first run's summary was taken for
+    an input the summary would overwrite (found in review). A teacher's workbook still is."""
+    folder, _ = demo_folder
+    klasser = shutil.copytree(folder / "klasser", tmp_path / "klasser")
+    summary = klasser / "skoleoversigt.xlsx"
+    for _ in range(2):
+        result = runner.invoke(main, ["consolidate", str(klasser), "-o", str(summary)])
+        assert result.exit_code == 0, result.output
+    assert ("1 fil lavet af xlkit (en oversigt eller et eksempel) er ikke et skema og er ikke læst; "
+            "se arket Filer.") in result.output
+    teacher = klasser / "elevvurdering_7A.xlsx"
+    before = file_hash(teacher)
+    refused = runner.invoke(main, ["consolidate", str(klasser), "-o", str(teacher)])
+    assert refused.exit_code == 1 and "ligger blandt de filer" in refused.output and file_hash(teacher) == before
+
+
+@pytest.mark.parametrize("args", [
+    ["consolidate", "{klasser}", "-o", "{tmp}/oversigt.ods"],
+    ["consolidate", "{klasser}", "-o", "{tmp}/oversigt.csv"],
+    ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026", "--klassetrin", "7",
+     "-o", "{tmp}/7A.xls"],
+])
+def test_a_workbook_is_never_written_under_another_ending(runner, tmp_path, demo_folder, args):
+    """oversigt.ods and .csv were written as .xlsx under that name, exit 0 (found in review)."""
+    folder, _ = demo_folder
+    args = [a.format(klasser=folder / "klasser", tmp=tmp_path) for a in args]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1 and "xlkit gemmer Excel-filer (.xlsx)" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_encrypted_summary_is_not_saved_among_the_workbooks_it_sums_up(runner, tmp_path, demo_folder):
+    """Saved in the folder, the next run took it for a teacher's protected workbook and asked
+    for its password; --strict exited 2 (found in review)."""
+    folder, _ = demo_folder
+    klasser = shutil.copytree(folder / "klasser", tmp_path / "klasser")
+    (klasser / "ud").mkdir()
+    result = runner.invoke(main, ["consolidate", str(klasser), "-o", str(klasser / "ud" / "o.xlsx"), "--encrypt", "x"])
+    assert result.exit_code == 1 and "Gem den krypterede oversigt uden for mappen" in result.output
+    assert list((klasser / "ud").iterdir()) == []
+
+
+def test_a_folder_the_summary_cannot_be_saved_in_is_named_before_reading(runner, tmp_path, demo_folder, monkeypatch):
+    """The error came after every file was read and named a hidden temporary file (review)."""
+    import errno
+    import tempfile
+
+    folder, _ = demo_folder
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".o-x1y2.xlsx"))
+
+    read = []
+    monkeypatch.setattr("xlkit.cli.consolidate", lambda *a, **k: read.append(a))
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    result = runner.invoke(main, ["consolidate", str(folder / "klasser"), "-o", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 1 and read == [], result.output
+    assert f"Oversigten kan ikke gemmes i mappen {tmp_path}: ingen adgang" in result.output
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    from xlkit.workbook import written_whole
+    with pytest.raises(OSError) as raised:
+        with written_whole(tmp_path / "o.xlsx"):
+            pass
+    assert raised.value.filename == str(tmp_path / "o.xlsx")
 
 
 @pytest.mark.parametrize(

@@ -276,6 +276,22 @@ def test_long_problems_get_rows_tall_enough_to_read(school, tmp_path):
     assert sheet.row_dimensions[6].height == 15 * 4  # 240 characters in a column 60 wide
 
 
+def test_every_wrapped_text_in_the_summary_gets_rows_tall_enough(school, tmp_path):
+    """Only the Problemer sheet fitted its rows: on Elever i fokus a student with falls in
+    three subjects ran over the next student, on paper too, and the Filer headers over the
+    first file (found in review)."""
+    result = consolidate(school)
+    first, second = (summary.focus[0] for summary in result.classes)  # 7.A's Anna on row 5, 8.B's on row 6
+    first["reasons"] = "DANSK faldet fra 5 til 3, MAT faldet fra 5 til 3, SOC faldet fra 4 til 2"
+    wb = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx"))
+    focus = wb["Elever i fokus"]
+    assert focus["A5"].value == "7.A" and focus["E5"].value == first["reasons"]
+    assert focus.row_dimensions[5].height == 15 * 2  # 71 characters in a column 48 wide
+    assert focus.row_dimensions[6].height is None  # one line: the default
+    assert focus.row_dimensions[4].height is None  # the headers fit one line without "Seneste prøve, andel af maks"
+    assert wb["Filer"].row_dimensions[3].height == 15 * 2  # "Opgjort for termin", "Læste værdier"
+
+
 def test_the_focus_list_shows_the_ratings_also_with_an_aarshjul_first_in_the_folder(school, tmp_path):
     """The leaders keep the årshjul next to the classes; it sorts first and has no subjects,
     and the focus list used to lose its DANSK, MAT and SOC columns to it."""

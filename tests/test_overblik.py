@@ -693,6 +693,33 @@ def test_ratings_and_test_results_stand_side_by_side(tmp_path, ospec, spec):
     assert focus == {"Anna": "Matematik 75 %; Dansk 25 %", "Dina": None}
 
 
+def test_one_student_has_one_pseudonym_and_two_of_one_name_have_two(tmp_path, ospec, spec):
+    """With --pseudonym, a school typed "skolen" in one workbook gave one student two
+    pseudonyms (in focus, and under niveau next to her "I fokus" ratings), and two students
+    called Mads Bach in one class got one (found in review)."""
+    from tests.test_consolidate import fill
+    from xlkit.privacy import pseudonym
+    from xlkit.templates import elevvurdering
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    students = [Student("Karla", "karla9a"), Student("Mads Bach", "mads1"), Student("Mads Bach", "mads2")]
+    overblik.build(ospec, folder / "ob.xlsx", "bøgebakkeskolen ", "a", [TEST_2], students,
+                   {(0, "Prøve 2", "1"): 1, (0, "Prøve 2", "2"): 0, (1, "Prøve 2", "1"): 0, (2, "Prøve 2", "1"): 1})
+    fill(elevvurdering.build(spec, folder / "ev.xlsx", "Bøgebakkeskolen", "A", 2026, 9, students),
+         {"E6": 2, "E7": 1, "E8": 2})
+    result = consolidate(folder)
+    assert "several-schools" not in {p.code for p in result.problems}
+    key = bytes(range(32))
+    wb = openpyxl.load_workbook(write_summary(result, tmp_path / "o.xlsx", pseudonym_key=key))
+    focus = [row[1] for row in wb["Elever i fokus"].iter_rows(min_row=5, values_only=True)]
+    karla = pseudonym(key, "bøgebakkeskolen", "a", "karla")
+    mads = [pseudonym(key, "bøgebakkeskolen", "a", "mads bach", login) for login in ("mads1", "mads2")]
+    assert focus == [karla, *mads] and len(set(mads)) == 2
+    below = {row[3]: row[5] for row in wb["Elever under niveau"].iter_rows(min_row=5, values_only=True) if row[3]}
+    assert set(below) == {karla, *mads} and below[karla].startswith("I fokus")
+
+
 @pytest.mark.parametrize("key, change", [
     ("tests", lambda tests: [{**tests[0], "name": ["Prøve"]}] + tests[1:]),
     ("tests", lambda tests: [{**tests[0], "tasks": [{**tests[0]["tasks"][0], "max": float("inf")}]}] + tests[1:]),

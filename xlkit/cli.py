@@ -9,6 +9,7 @@ import itertools
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import click
 
 from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural
-from xlkit.summary import write_summary
+from xlkit.summary import SUMMARY_KIND, write_summary
 from xlkit.school import build_school, overblik_file_name
 from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
@@ -28,7 +29,7 @@ from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
 from xlkit.workbook import written_whole
 from xlkit.problems import problem_count
 from xlkit.isolated import run_alone
-from xlkit.reader import read_workbook
+from xlkit.reader import output_kind, read_workbook
 from xlkit import next_test
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
@@ -94,8 +95,18 @@ def _class_and_school(klasse: str, skole: str) -> tuple[str, str]:
     return klasse, skole
 
 
+def xlsx_name(path: Path) -> Path:
+    """Every workbook xlkit writes is an .xlsx: under another ending ('oversigt.ods', '.csv')
+    Excel warns or shows garbage, and LibreOffice guesses (found in review)."""
+    if path.suffix.lower() != ".xlsx":
+        raise click.ClickException(f"{path.name}: xlkit gemmer Excel-filer (.xlsx). Giv filen et navn, der ender "
+                                   "på .xlsx.")
+    return path
+
+
 def output_file(path: Path) -> Path:
     """Refuse to overwrite and say so plainly when the folder is missing."""
+    xlsx_name(path)
     if path.exists():
         raise click.ClickException(f"{path} findes allerede. Vælg et andet filnavn med -o, så den gamle fil bevares.")
     if not path.parent.is_dir():
@@ -258,7 +269,7 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     de er kommet korrekt med. Det oprindelige skema ændres ikke.
     """
     definition = _test(test)
-    output = output_file(output or workbook.with_name(f"{workbook.stem}_ny{workbook.suffix}"))
+    output = output_file(output or workbook.with_name(f"{workbook.stem}_ny.xlsx"))
     try:
         run_alone(workbook.name, next_test.add_test, workbook, definition, output)
     except BaseException:  # a process stopped while writing leaves no half-written file
@@ -480,8 +491,18 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
         encrypt = _piped_line("--encrypt")
     if encrypt is not None and not encrypt.strip():  # a lone space was taken as the password (found in review)
         raise click.ClickException("Adgangskoden til oversigten må ikke være tom eller kun mellemrum.")
+    if school is not None:
+        school = " ".join(school.split())
+        if not school:
+            raise click.BadParameter("må ikke være tom.", param_hint="'--skole'")
+    xlsx_name(output)
     if not output.parent.is_dir():
         raise click.ClickException(f"Mappen {output.parent} findes ikke. Opret den, eller vælg en anden med -o.")
+    if encrypt is not None and output.resolve().is_relative_to(folder.resolve()):
+        raise click.ClickException(
+            "Gem den krypterede oversigt uden for mappen, der samles (vælg en anden med -o): næste gang kan xlkit ikke "
+            "se forskel på den og et lærerskema med adgangskode.")
+    _check_writable(output.parent)
     key = None
     if pseudonym_key is not None:
         if pseudonym_key.resolve().parent == output.resolve().parent:
@@ -502,7 +523,7 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
                                    "mappens undermapper. Der er ikke lavet nogen oversigt.")
     if workers is None:
         workers = (os.cpu_count() or 1) if len(workbooks) >= 50 else 1
-    if output.resolve() in {p.resolve() for p in workbooks}:
+    if output.resolve() in {p.resolve() for p in workbooks} and not _is_summary(output):
         raise click.ClickException(
             f"{output} ligger blandt de filer, der skal læses. Gem oversigten et andet sted, så intet input overskrives."
         )
@@ -528,6 +549,26 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
     return result
 
 
+def _is_summary(path: Path) -> bool:
+    """An earlier summary at the output's place: `consolidate .` run again overwrites it (it
+    refused, found in review); every other file in the folder is an input and kept."""
+    try:
+        return run_alone(path.name, output_kind, path) == SUMMARY_KIND
+    except (XlkitError, OSError):
+        return False
+
+
+def _check_writable(folder: Path) -> None:
+    """Before a long read, not after it: a summary that cannot be saved is said at once, with
+    the folder's name (the error named a hidden temporary file, after every file was read)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = OS_REASONS.get(error.errno, error.strerror or str(error))
+        raise click.ClickException(f"Oversigten kan ikke gemmes i mappen {printable(str(folder))}: {reason}.") from None
+
+
 def describe(result: Consolidation, folder: Path, output: Path, encrypted: bool = False) -> str:
     """The short Danish summary printed after consolidation."""
     own = sum(1 for status in result.files if status.own_output)
@@ -535,8 +576,9 @@ def describe(result: Consolidation, folder: Path, output: Path, encrypted: bool 
     lines = [f"Læste {result.read_count} af {plural(total, 'fil', 'filer')} i {folder}"
              + (f" ({len(result.skipped)} sprunget over)." if result.skipped else ".")]
     if own:  # a summary written into the folder the last time, say
-        lines.append(f"{plural(own, 'fil', 'filer')} lavet af xlkit (en oversigt eller et eksempel) er ikke skemaer "
-                     "og er ikke læst; se arket Filer.")
+        lines.append("1 fil lavet af xlkit (en oversigt eller et eksempel) er ikke et skema" if own == 1 else
+                     f"{own} filer lavet af xlkit (oversigter eller eksempler) er ikke skemaer")
+        lines[-1] += " og er ikke læst; se arket Filer."
     lines.append(
         f"{plural(result.record_count('elevvurdering'), 'vurdering', 'vurderinger')} læst; "  # in every term (review:
         f"{plural(len(result.classes), 'klasse', 'klasser')} i oversigten; "  # "fra 4 klasser" under --termin was wrong)

@@ -442,8 +442,8 @@ def _identities(school: str, class_name: str, names: dict[str, str], logins: dic
     found = {}
     for key, name in names.items():
         login = logins.get(key, "").casefold()
-        found[key] = ([("login", school.casefold(), login)] if login and login not in unsure else []) + (
-            [("name", school.casefold(), class_name, name.casefold())] if counted[name.casefold()] == 1 else [])
+        found[key] = ([("login", school_key(school), login)] if login and login not in unsure else []) + (
+            [("name", school_key(school), class_name, name.casefold())] if counted[name.casefold()] == 1 else [])
     return found
 
 
@@ -519,20 +519,34 @@ def _label(path: Path, folder: Path, result: Consolidation) -> str:
     return label
 
 
+def school_key(name: str) -> str:
+    """A school's name as compared between workbooks: "Skolen", "skolen" and "Skolen " are
+    one school (found in review: a stray space in --skole skipped every workbook)."""
+    return " ".join(name.split()).casefold()
+
+
 def _only_school(read: list[FileResult], school: str | None, result: Consolidation) -> list[FileResult]:
     """A workbook from another school: with `school` given it is skipped and reported;
-    without, every school is included and a mix is pointed out."""
-    schools = sorted({item.data.school for item in read if item.data.school})
+    without, every school is included and a mix is pointed out. A `school` no workbook is
+    from is refused before anything is written: an empty summary replaced the last good one."""
+    names: dict[str, str] = {}  # each school once, as first typed
+    for item in read:
+        if item.data.school:
+            names.setdefault(school_key(item.data.school), item.data.school)
+    schools = sorted(names.values())
     if school is None:
         if len(schools) > 1:
             result.problems.append(Problem(
                 "several-schools", f"Mappen har skemaer fra flere skoler: {', '.join(schools)}.",
                 "Alle er medtaget. Brug --skole for at samle én skole.", "(mappen)"))
         return read
+    if names and school_key(school) not in names:
+        raise XlkitError(f"Ingen af skemaerne er fra skolen '{school}'. Skolerne i skemaerne: {', '.join(schools)}. "
+                         "Der er ikke lavet nogen oversigt.")
     kept = []
     for item in read:
         data = item.data
-        if data.school and data.school.casefold() != school.casefold():
+        if data.school and school_key(data.school) != school_key(school):
             result.files.append(FileStatus(data.file, False, f"Skema fra en anden skole ({data.school})"))
             result.problems.append(Problem("other-school", f"Skemaet er fra {data.school}, ikke {school}.",
                                            "Filen er sprunget over.", data.file))
@@ -566,7 +580,7 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]
             classes_of.setdefault(login, {})[data.file] = (identity, class_name, student, cell)
             if first_name.setdefault(login, student.casefold()) != student.casefold():
                 unsure.add(login)
-    for places in classes_of.values():
+    for login, places in classes_of.items():
         if len({identity for identity, *_ in places.values()}) > 1:
             # one row per workbook, each naming its own student: a typed-over login is two students, and
             # the old single row named one of them only, with advice to remove the wrong one (found in review)
@@ -576,7 +590,8 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]
                 result.problems.append(Problem(
                     "student-in-two-classes", f"{name} i {class_name} har samme UNI-login som en elev i {others}.",
                     "Eleven er medtaget begge steder. Er det samme elev, der er flyttet, så fjern eleven fra den gamle "
-                    "klasses skema; er det to elever, så ret det UNI-login, der er skrevet forkert.", file, *cell, student=name))
+                    "klasses skema; er det to elever, så ret det UNI-login, der er skrevet forkert.", file, *cell, student=name,
+                    student_id=login))
         elif len({name.casefold() for _, _, name, _ in places.values()}) > 1:
             # review: the login of one student typed under another's name; the summary then puts one student's
             # test results next to the other's ratings
@@ -587,7 +602,7 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]
                 result.problems.append(Problem(
                     "login-two-names", f"{name} i {class_name} har samme UNI-login som en elev med et andet navn i {others}.",
                     "Begge er medtaget. Ret navnet eller UNI-loginet, der er skrevet forkert, så eleven kan findes "
-                    "på tværs af skemaerne.", file, *cell, student=name))
+                    "på tværs af skemaerne.", file, *cell, student=name, student_id=login))
     return unsure
 
 
@@ -599,7 +614,7 @@ def _cohort(data: WorkbookData) -> tuple:
         started = school_year_of(test.date) - test.grade
     else:
         started = int(data.metadata.get("start_year", 0)) - int(data.metadata.get("start_grade", 0))
-    return data.school.casefold(), data.class_letter.casefold(), started
+    return school_key(data.school), data.class_letter.casefold(), started
 
 
 def _student_identities(records: list[Record]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from xlkit.records import WorkbookData
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
 from xlkit.templates.overblik import SEASONS, school_term, student_result
 from xlkit.terms import parse_term_label
-from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, print_wide, write_text_or_blank
+from xlkit.workbook import CONFIDENTIAL, SUMMARY_HEADER, fit_row, print_wide, write_text_or_blank
 
 
 MAX_HEAT_COLUMNS = 200  # fagområder or signalord side by side; a real subject's tests have 5–20
@@ -262,8 +262,12 @@ def _below_sheet(workbook, summaries, formats) -> None:
     headers = ["Klasse", "Fag", "Prøve", "Elev", f"Fagområder under {shown if len(levels) == 1 else 'grænsen'}"]
     with_ratings = any(text for summary in summaries for text in summary.ratings.values())
     headers += ["Lærerens vurdering (elevvurdering)"] * with_ratings
+    widths = [10, 10, 26, 24, 70 - 22 * with_ratings, 44]
     for col, header in enumerate(headers):
         sheet.write_string(3, col, header, formats["header"])
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    fit_row(sheet, 3, zip(headers, widths))
     row = 3
     for summary in sorted((s for s in summaries if s.latest), key=lambda s: (s.test.subject, s.class_name)):
         level = f" under {percent(level_of(summary))}" if len(levels) > 1 else ""
@@ -271,14 +275,10 @@ def _below_sheet(workbook, summaries, formats) -> None:
             row += 1
             cells = [summary.class_name, summary.test.subject, summary.test.name, name,
                      f"{len(low)} af {measured}{level}: {', '.join(low)}"] + [summary.ratings.get(key, "")] * with_ratings
+            fit_row(sheet, row, list(zip(cells, widths))[4:])
             for col, value in enumerate(cells):
                 write_text_or_blank(sheet, row, col, value, formats["wrap"] if col >= 4 else formats["text"])
     if row == 3:
         sheet.write_string(4, 0, "Ingen elever under niveau i de fleste fagområder.", formats["note"])
-    sheet.set_column(0, 1, 10)
-    sheet.set_column(2, 2, 26)
-    sheet.set_column(3, 3, 24)
-    sheet.set_column(4, 4, 70 - 22 * with_ratings)
-    sheet.set_column(5, 5, 44)
     sheet.freeze_panes(4, 0)
     print_wide(sheet, 3, SUMMARY_HEADER, CONFIDENTIAL)

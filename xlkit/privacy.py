@@ -22,7 +22,7 @@ def load_or_create_key(path: Path) -> bytes:
         try:
             if path.stat().st_size > 1000:
                 raise ValueError("too large")
-            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            key = bytes.fromhex(path.read_text(encoding="utf-8-sig").strip())  # a BOM from Notepad (review)
         except ValueError:
             raise XlkitError(f"Nøglefilen {path} er beskadiget (forventede en hex-nøgle).") from None
         if len(key) < MIN_KEY_BYTES:  # an empty key file gave pseudonyms anyone could recompute (found in review)

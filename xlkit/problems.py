@@ -21,6 +21,7 @@ class Problem:
     sheet: str = ""
     cell: str = ""
     student: str = ""  # the name the message mentions, so pseudonyms can replace it
+    student_id: str = ""  # UNI-login, else the row: tells two students of that name apart; never written
     hidden: int = 0  # on a 'too-many-problems' line: how many problems of the file it stands for
 
     def __post_init__(self) -> None:

@@ -199,6 +199,18 @@ def open_book(path: str | Path, passwords: Sequence[str] = ()) -> BaseBook:
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
+def output_kind(path: str | Path) -> str | None:
+    """The kind of file xlkit wrote at `path` ("skoleoversigt"), or None for any other file."""
+    try:
+        book = open_book(path)
+    except InvalidWorkbook:
+        return None
+    try:
+        return book.output_kind()
+    finally:
+        book.close()
+
+
 def nesting(value: object) -> int:
     """How deep lists and dicts lie inside each other in a JSON value, found without recursion;
     the count stops once past MAX_METADATA_NESTING."""

@@ -14,19 +14,23 @@ from datetime import date
 from pathlib import Path
 
 from xlkit import overblik_summary, rules
-from xlkit.consolidate import ClassSummary, Consolidation, FileStatus, danish_list, plural
+from xlkit.consolidate import ClassSummary, Consolidation, FileStatus, danish_list, plural, school_key
 from xlkit.privacy import encrypt_to, pseudonym
 from xlkit.problems import PROBLEM_HEADERS, first_of_each_file
 from xlkit.records import WorkbookData
 from xlkit.rules import Scale
 from xlkit.values import quoted
 from xlkit.workbook import (
-    BORDER, CONFIDENTIAL, NOTE, OUTPUT_KIND_PROPERTY, SUMMARY_HEADER, TITLE, new_workbook, print_wide, write_text_or_blank, written_whole,
+    BORDER, CONFIDENTIAL, NOTE, OUTPUT_KIND_PROPERTY, SUMMARY_HEADER, TITLE, fit_row, new_workbook, print_wide,
+    write_text_or_blank, written_whole,
 )
 
 MAX_PROBLEM_TEXT = 500  # characters in one cell of the Problemer sheet
 MAX_PROBLEM_ROWS = 50_000  # rows of the Problemer sheet, a few seconds to write; every file keeps its first ones
 MAX_CHART_ROWS = 90  # a school's classes and subjects; a municipality's thousands of bars would be unreadable
+
+
+SUMMARY_KIND = "skoleoversigt"  # the summary's OUTPUT_KIND_PROPERTY
 
 
 def write_summary(result: Consolidation, output: str | Path, pseudonym_key: bytes | None = None,
@@ -56,25 +60,51 @@ def _write_sheets(workbook, result: Consolidation) -> None:
     _problems_sheet(workbook, result, formats)
     _files_sheet(workbook, result, formats)
     workbook.set_properties({"title": "Skoleoversigt", "comments": "Lavet med xlkit"})
-    workbook.set_custom_property(OUTPUT_KIND_PROPERTY, "skoleoversigt")  # left out when a folder holding it is read
+    workbook.set_custom_property(OUTPUT_KIND_PROPERTY, SUMMARY_KIND)  # left out when a folder holding it is read
     workbook.close()
 
 
 def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
     """A copy of the result with a pseudonym wherever a name would be written: focus lists,
     overblik figures and the problems that mention a student. The same student gets the
-    same pseudonym on every sheet (school, class letter and name under the key)."""
-    def alias(data: WorkbookData | None, name: str) -> str:
-        return pseudonym(key, data.school if data else "", data.class_letter if data else "", name.casefold())
+    same pseudonym on every sheet: the school and class letter as consolidation compares
+    them (a school typed "skolen" in one workbook gave one child two pseudonyms) and the
+    name; two students of one name in a class are told apart by UNI-login or row (they got
+    one pseudonym, found in review)."""
+    def alias(data: WorkbookData | None, name: str, twin: str = "") -> str:
+        where = (school_key(data.school), data.class_letter.casefold()) if data else ("", "")
+        return pseudonym(key, *where, name.casefold(), *([twin.casefold()] if twin else []))
 
-    # without Nr too: class and Nr find the name on any class list (found in review)
-    classes = [replace(summary, focus=[{**f, "student": alias(summary.data, f["student"]), "nr": None}
-                                       for f in summary.focus])
-               for summary in result.classes]
-    tests = [replace(test, names={k: alias(test.data, n) for k, n in test.names.items()}) for test in result.tests]
+    def twins(names) -> set[str]:
+        counted = Counter(name.casefold() for name in names)
+        return {name for name, count in counted.items() if count > 1}
+
+    twins_in: dict[str, set[str]] = {}  # file -> the names two students of its class share
+    classes = []
+    for summary in result.classes:
+        ratings = summary.ratings
+        shared = twins_in.setdefault(summary.data.file, set())
+        shared |= twins(name for name, _, _ in ratings.values())
+        # without Nr too: class and Nr find the name on any class list (found in review)
+        classes.append(replace(summary, focus=[
+            {**f, "nr": None, "student": alias(summary.data, f["student"], (ratings[f["key"]][1] or f["key"])
+                                               if f["student"].casefold() in shared else "")}
+            for f in summary.focus]))
+    tests = []
+    for test in result.tests:
+        shared = twins_in.setdefault(test.data.file, set())
+        shared |= twins(test.names.values())
+        tests.append(replace(test, names={k: alias(test.data, n, (test.logins.get(k) or k) if n.casefold() in shared else "")
+                                          for k, n in test.names.items()}))
     by_file = {f.file: f.data for f in result.files if f.data}
     by_file.update({f.file: by_file.get(f.merged_into) for f in result.files if f.merged_into})
-    problems = [replace(p, message=p.message.replace(p.student, alias(by_file.get(p.file), p.student)), student="",
+    merged_into = {f.file: f.merged_into for f in result.files if f.merged_into}
+
+    def problem_alias(p) -> str:
+        shared = twins_in.get(merged_into.get(p.file, p.file), set())
+        return alias(by_file.get(p.file), p.student, p.student_id if p.student.casefold() in shared else "")
+
+    problems = [replace(p, message=p.message.replace(p.student, problem_alias(p)), student="", student_id="",
                         sheet="" if p.sheet == p.student else p.sheet)  # a sheet named after the student
                 if p.student else p for p in result.problems]
     return replace(result, classes=classes, tests=tests, problems=problems)
@@ -113,6 +143,7 @@ def _headers(sheet, row: int, headers: list[str], formats, widths: list[float] |
         sheet.write_string(row, col, header, formats["header"])
     for col, width in enumerate(widths or []):
         sheet.set_column(col, col, width)
+    fit_row(sheet, row, zip(headers, widths or []))
 
 
 def _as_shown(change: float, decimals: int) -> float:
@@ -356,15 +387,16 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
     if result.classes:
         sheet.write_string(2, 0, f"{plural(result.focus_count, 'elev', 'elever')} i fokus (hver elev én gang). "
                            f"{counted}.", formats["note"])
-    _headers(sheet, 3, headers, formats, [30 if len(schools) > 1 else 8] + [5] * with_nr + [26, 14, 48, 30]
-             + [22] * with_tests + [8] * len(measures))
-    sheet.set_row(3, 30)  # two lines: "Seneste prøve, andel af maks" ran into the first row (review)
+    widths = [30 if len(schools) > 1 else 8] + [5] * with_nr + [26, 14, 48, 30] + [22] * with_tests + [8] * len(measures)
+    _headers(sheet, 3, headers, formats, widths)  # "Seneste prøve, andel af maks" ran into the first row (review)
     first_measure = len(headers) - len(measures)
     row = 3
     for summary in result.classes:
         for focus in summary.focus:
             row += 1
             cells = [_class_label(summary, len(schools) > 1)] + [focus["nr"]] * with_nr + [focus["student"], focus["term"]]
+            wrapped = [focus["reasons"], focus["before"] or ""] + [focus["latest_test"]] * with_tests
+            fit_row(sheet, row, zip(wrapped, widths[len(cells):]))
             for col, value in enumerate(cells):
                 if col == 1 and with_nr:
                     _number(sheet, row, col, value, formats["int"])  # no Nr: text typed there, or a CPR number
@@ -430,10 +462,7 @@ def _problems_sheet(workbook, result: Consolidation, formats) -> None:
     for row, problem in enumerate(problems, start=4):
         # a forged file's text, up to a cell's 32,767 characters, must not swell the summary
         values = [quoted(value, MAX_PROBLEM_TEXT) for value in problem.as_row()]
-        # wrapped text gets its height from the writer: neither Excel nor LibreOffice fits it on opening
-        lines = max(-(-len(value) // width) for value, width in zip(values, widths))
-        if lines > 1:
-            sheet.set_row(row, 15 * lines)
+        fit_row(sheet, row, zip(values, widths))
         for col, value in enumerate(values):
             sheet.write_string(row, col, value, formats["wrap"])
     if not problems:
@@ -456,7 +485,7 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
     sheet.write_string(1, 0, "Senest gemt: den dato, skemaet sidst blev gemt i Excel eller LibreOffice (UTC).",
                        formats["note"])
     _headers(sheet, 2, ["Fil", "Status", "Skabelon", "Skole", "Klasse", "Opgjort for termin", "Læste værdier",
-                        "Senest gemt", "Bemærkning"], formats, [34, 12, 14, 20, 8, 14, 11, 12, 60])
+                        "Senest gemt", "Bemærkning"], formats, [34, 12, 19, 20, 8, 14, 11, 12, 60])
     for row, status in enumerate(result.files, start=3):
         data = status.data
         cells = [
@@ -467,6 +496,7 @@ def _files_sheet(workbook, result: Consolidation, formats) -> None:
             _file_class(status),
             status.term.label if status.term else "",
         ]
+        fit_row(sheet, row, [(status.note, 60)])
         for col, value in enumerate(cells):
             sheet.write_string(row, col, value, formats["text"])
         _number(sheet, row, 6, status.record_count if data else None, formats["int"])

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import textwrap
+from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -67,7 +69,10 @@ def written_whole(path: Path):
     (mkstemp's own are owner-only, which locked other leaders out of a shared folder)."""
     if path.exists() and not path.is_file():  # moved over a device or a pipe, it replaced it (review: /dev/full)
         raise XlkitError(f"{path} er ikke en almindelig fil (men fx en mappe eller en enhed). Vælg et andet filnavn.")
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    except OSError as error:  # named the hidden temporary file (review); the leader knows the output's name
+        raise OSError(error.errno, error.strerror, str(path)) from None
     os.close(handle)
     partial = Path(name)
     try:
@@ -188,6 +193,25 @@ NOTE = {"italic": True, "font_color": "#444444"}
 
 # an input cell whose value the sheet cannot use: grey, set apart from every colour of a scale
 INVALID_INPUT = {"bg_color": "#BFBFBF", "font_color": "#9C0006", "bold": True, "italic": True}
+
+
+LINE_HEIGHT = 15  # points: one line of the default 11-point font
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """The lines a wrapped text takes in a column `width` characters wide. An estimate on the
+    tall side: most letters are narrower than the '0' Excel measures widths in."""
+    room = max(1, int(width) - 1)  # the cell's padding
+    return sum(1 if len(line) <= room else len(textwrap.wrap(line, room)) for line in text.split("\n"))
+
+
+def fit_row(sheet, row: int, cells: Iterable[tuple[str, float]]) -> None:
+    """Give a row of wrapped text (text, column width) the height it needs. Neither Excel nor
+    LibreOffice fits a row to its text on opening a written file, so a long text ran over the
+    next row, on screen and on paper (found in review)."""
+    lines = max((wrapped_lines(text, width) for text, width in cells if text), default=1)
+    if lines > 1:
+        sheet.set_row(row, LINE_HEIGHT * lines)
 
 
 def column_pixels(width: float) -> int:

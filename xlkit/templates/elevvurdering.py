@@ -498,8 +498,10 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         raise InvalidWorkbook("Skemaets kolonner Nr, Elev og UNI-login er ikke længere lige lange; brug et nyt skema.")
     columns = _rating_columns(workbook, data, subjects, rows, sheet_name)
 
-    def problem(code: str, message: str, action: str, region, position: int, student: str = "") -> None:
-        data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position), student))
+    def problem(code: str, message: str, action: str, region, position: int, student: str = "",
+                student_id: str = "") -> None:
+        data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position), student,
+                                     student_id))
 
     if swapped:
         problem("name-login-swapped", SWAPPED_MESSAGE, SWAPPED_ACTION, logins, 0)
@@ -544,7 +546,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             key = name.casefold()
             if key in seen_names:
                 problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
-                        "Begge rækker er medtaget. Er det samme elev, så slet den ene række; ellers skriv fx et mellemnavn, så eleverne kan skelnes.", names, position, name)
+                        "Begge rækker er medtaget. Er det samme elev, så slet den ene række; ellers skriv fx et mellemnavn, så eleverne kan skelnes.", names, position, name,
+                        uni or f"{sheet_name}!{row}")
             else:
                 seen_names[key] = names.where(position)
         if uni:
