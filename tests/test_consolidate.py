@@ -357,6 +357,36 @@ def test_copies_whose_school_differs_only_in_case_are_one_class(tmp_path, spec):
     assert [p.code for p in result.problems].count("duplicate-class") == 1
 
 
+def test_a_class_in_its_old_and_new_stage_workbook_is_summarised_once(tmp_path):
+    """3.A's indskoling workbook next to the mellemtrin workbook it got in 4th grade: the
+    class was summarised as 3.A and as 4.A, and a student in focus in both counted twice
+    (found in review). The newest term's workbook is summarised; the other is named."""
+    from tests.conftest import ROOT
+    from xlkit.spec import load_spec
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    students = [Student(n, f"{n.lower()}22a") for n in NAMES]
+    old = elevvurdering.build(load_spec(ROOT / "workbook_templates" / "elevvurdering_indskoling.yaml"),
+                              folder / "3A_indskoling.xlsx", "S", "A", 2025, 3, students)
+    fill(old, {"E6": 3, "F6": 3, "G6": 3, "H6": 4, "I6": 4, "J6": 2, "H7": 4, "I7": 4, "J7": 4})  # efterår, forår 2026
+    new = elevvurdering.build(load_spec(ROOT / "workbook_templates" / "elevvurdering_mellemtrin.yaml"),
+                              folder / "4A_mellemtrin.xlsx", "S", "A", 2026, 4, students)
+    fill(new, {"E6": 4, "F6": 4, "G6": 2, "E7": 4, "F7": 2, "G7": 4})  # efterår 2026
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert (summary.data.class_name(summary.term), summary.term.label) == ("4.A", "Efterår 2026")
+    assert result.focus_count == 2
+    assert summary.means[("SOC", "Forår 2026")] == 3  # the old workbook's terms stay on Udvikling
+    [problem] = [p for p in result.problems if p.code == "class-in-newer-workbook"]
+    assert problem.file == "3A_indskoling.xlsx"
+    assert problem.message == ("Klassen (3.A i Forår 2026) har også vurderinger i 4A_mellemtrin.xlsx "
+                               "(4.A i Efterår 2026).")
+    assert "Fald siden terminen før (Forår 2026) ses ikke" in problem.action
+    notes = {f.file: f.note for f in result.files}
+    assert notes["3A_indskoling.xlsx"] == "Klassen er opgjort fra det nyere skema 4A_mellemtrin.xlsx"
+
+
 def test_a_cpr_number_pasted_over_the_nr_column_is_reported_and_not_copied(tmp_path, spec):
     """A class list whose first column is CPR, pasted over Nr (the sheet unprotected): the
     number went into Elever i fokus, with or without pseudonyms (found in review)."""
@@ -399,8 +429,12 @@ def test_a_classs_workbook_from_each_year_are_two_workbooks_not_copies(tmp_path,
     fill(elevvurdering.build(spec, folder / "7A_2026.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES]), {"E6": 1})
     fill(elevvurdering.build(spec, folder / "8A_2027.xlsx", "S", "A", 2027, 8, [Student(n) for n in NAMES]), {"E7": 5})
     result = consolidate(folder)
-    assert sorted((c.data.class_name(c.term), c.term.label) for c in result.classes) == [
-        ("7.A", "Efterår 2026"), ("8.A", "Efterår 2027")]
+    # summarised once, from the newest term (review: as two classes); each term keeps its own ratings
+    [summary] = result.classes
+    assert (summary.data.class_name(summary.term), summary.term.label) == ("8.A", "Efterår 2027")
+    assert summary.counts["DANSK"] == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}
+    assert summary.means[("DANSK", "Efterår 2026")] == 1
+    assert [p.file for p in result.problems if p.code == "class-in-newer-workbook"] == ["7A_2026.xlsx"]
     assert not [p for p in result.problems if p.code in ("duplicate-class", "copies-disagree")]
 
 

@@ -376,10 +376,42 @@ def consolidate(
             status.note = "Anden skala end de øvrige skemaer"
         if data.file in merged:  # the count is the merged class's
             status.note = "; ".join(filter(None, [status.note, "tallet er for alle kopierne af klassen samlet"]))
+    _newest_workbook_per_class(result)
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     _ratings_next_to_tests(result, unsure_logins)
     return result
+
+
+def _newest_workbook_per_class(result: Consolidation) -> None:
+    """A class rated in two workbooks, such as 3.A's indskoling workbook next to the
+    mellemtrin workbook it got in 4th grade: the class was summarised twice, its students
+    counted twice in focus (found in review). It is summarised once, from the workbook with
+    the latest term; the other is read, listed and named, and its means stay on Udvikling."""
+    by_class: dict[tuple, list[ClassSummary]] = {}
+    for summary in result.classes:
+        by_class.setdefault(_cohort(summary.data), []).append(summary)
+    statuses = {status.file: status for status in result.files}
+    for summaries in by_class.values():
+        if len(summaries) < 2:
+            continue
+        summaries.sort(key=lambda s: (s.term.school_year, s.term.season.year_offset,
+                                      int(s.data.metadata.get("start_year", 0)), s.data.file))
+        newest = summaries[-1]
+        for older in summaries[:-1]:
+            result.classes.remove(older)
+            for key, mean in older.means.items():
+                newest.means.setdefault(key, mean)
+            status = statuses[older.data.file]
+            status.term = None
+            status.note = f"Klassen er opgjort fra det nyere skema {newest.data.file}"
+            compared = "" if newest.previous else (
+                f" Fald siden terminen før ({older.term.label}) ses ikke, for den står i dette skema.")
+            result.problems.append(Problem(
+                "class-in-newer-workbook",
+                f"Klassen ({older.data.class_name(older.term)} i {older.term.label}) har også vurderinger i "
+                f"{newest.data.file} ({newest.data.class_name(newest.term)} i {newest.term.label}).",
+                f"Oversigten viser klassen én gang, fra {newest.data.file}.{compared}", older.data.file))
 
 
 def _ratings_next_to_tests(result: Consolidation, unsure: set[str]) -> None:

@@ -275,6 +275,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
                 "Vurderet begge terminer", "Ændring i gns., samme elever", f"Ændring andel {low_text}, samme elever",
                 "Elever i fokus i faget"]
     header_row = 3
+    # fitted to four lines: "Ændring andel 1–2, samme elever" (review: cut at three)
     _headers(sheet, header_row, headers, formats,
              [30 if _several_schools(result) else 12, 10, 14, 9, 9] + [9] * (2 * levels) + [11, 9, 14, 10, 10, 10, 11, 12, 9])
     first_level_col = 5
@@ -282,7 +283,6 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
         sheet.write_string(header_row, first_level_col + i, headers[first_level_col + i], formats[f"level_{level.value}"])
         sheet.write_string(header_row, first_level_col + levels + i, headers[first_level_col + levels + i],
                            formats[f"level_{level.value}"])
-    sheet.set_row(header_row, 60)  # four lines: "Ændring andel 1–2, samme elever" (review: cut at three)
     change_col = first_level_col + 2 * levels + 6
     row = header_row
     for figures in _overview_rows(result):
@@ -427,7 +427,6 @@ def _development_sheet(workbook, result: Consolidation, formats) -> None:
         formats["note"],
     )
     labels, several = result.terms_with_data, _several_schools(result)
-    sheet.set_row(3, 45)  # "Klasse (navn i den valgte termin)" takes three lines
     _headers(sheet, 3, ["Klasse (navn i den valgte termin)", "Fag"] + labels, formats,
              [30 if several else 12, 10] + [12] * len(labels))
     row = 3
