@@ -149,3 +149,40 @@ def test_indskoling_spec_builds_four_grades(tmp_path):
 def test_the_school_year_starts_in_august(day, year, label):
     assert school_year_of(dt.date.fromisoformat(day)) == year
     assert school_year_label(year) == label
+
+
+def test_formulas_are_written_as_xlsxwriter_would_write_them(tmp_path, monkeypatch):
+    """xlkit skips XlsxWriter's 30 regular expressions for formulas that use only old
+    functions (they were most of a template's writing time); the sheets must come out the
+    same, and a newer function must still get Excel's _xlfn. prefix."""
+    import io
+    import zipfile
+
+    from xlkit.roster import Student
+    from xlkit.spec import load_spec
+    from xlkit.templates import overblik
+    from xlkit.testdef import load_test
+    from xlkit.workbook import TextWorksheet, new_workbook
+    from tests.conftest import ROOT
+
+    tests = [load_test(ROOT / "workbook_templates" / "prover" / "matematik_8_terminsprove.yaml")]
+    students = [Student(f"Elev {i}") for i in range(5)]
+
+    def sheets(tag: str) -> dict[str, bytes]:
+        paths = [elevvurdering.build(load_spec(), tmp_path / f"e{tag}.xlsx", "S", "A", 2026, 7, students),
+                 overblik.build(load_spec(kind="overblik"), tmp_path / f"o{tag}.xlsx", "S", "A", tests, students)]
+        found = {}
+        for path in paths:
+            with zipfile.ZipFile(path) as archive:
+                found |= {f"{path.name[0]}:{name}": archive.read(name) for name in archive.namelist()
+                          if name.startswith("xl/worksheets/") or name == "xl/workbook.xml"}
+        return found
+
+    fast = sheets("1")
+    assert b"<f>" in fast["e:xl/worksheets/sheet1.xml"] and b"INDEX(" in fast["o:xl/worksheets/sheet2.xml"]
+    monkeypatch.delattr(TextWorksheet, "_prepare_formula")
+    assert sheets("2") == fast
+    monkeypatch.undo()
+    sheet = new_workbook(io.BytesIO()).add_worksheet()
+    assert sheet._prepare_formula("{=SUM(XLOOKUP(A1,B:B,C:C))}") == "SUM(_xlfn.XLOOKUP(A1,B:B,C:C))"
+    assert sheet._prepare_formula("=IF(ISNUMBER(A1),A1,\"\")") == "IF(ISNUMBER(A1),A1,\"\")"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import textwrap
 from collections.abc import Iterable
@@ -35,6 +36,15 @@ METADATA_LABELS = {  # the hidden values a user can be told about, in Danish
 }
 
 
+FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+OLD_FUNCTIONS = frozenset((  # functions xlkit's formulas use, all in Excel since 2010 or earlier
+    "AND", "AVERAGE", "CHOOSE", "COUNT", "COUNTA", "COUNTBLANK", "COUNTIF", "COUNTIFS", "DATE", "FIND", "IF",
+    "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR", "ISNA", "ISNUMBER", "ISTEXT", "LARGE", "LEFT", "LEN", "MATCH",
+    "MAX", "MID", "MIN", "MOD", "NA", "NOT", "OR", "RIGHT", "ROUND", "ROW", "ROWS", "SEARCH", "SUBSTITUTE", "SUM",
+    "SUMPRODUCT", "TEXT", "TODAY", "TRIM", "WEEKDAY",
+))
+
+
 class TextWorksheet(Worksheet):
     """A worksheet that writes every string as the text it is.
 
@@ -52,6 +62,17 @@ class TextWorksheet(Worksheet):
             # each part in the cell's own font, and the cell's format last
             return self._write_rich_string(row, col, "<", cell_format, "r", cell_format, string[2:], cell_format)
         return super()._write_string(row, col, string, cell_format)
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        """XlsxWriter runs some 30 regular expressions over every formula to mark functions
+        newer than Excel 2010 (_xlfn.); over the overbliksark's long per-row formulas that was
+        most of the time a template took to write. A formula using only functions on
+        OLD_FUNCTIONS needs no marking: one search decides. Any other goes XlsxWriter's way."""
+        if not self.use_future_functions and not expand_future_functions:
+            text = formula.removeprefix("{").removeprefix("=").removesuffix("}")
+            if {name.upper() for name in FUNCTION_CALL.findall(text)} <= OLD_FUNCTIONS:
+                return text
+        return super()._prepare_formula(formula, expand_future_functions)
 
     def _write_formula(self, row, col, formula, cell_format=None, value=0):
         """A text result stored with the formula gets the control-character escapes XlsxWriter
