@@ -139,8 +139,7 @@ class DanishGroup(click.Group):
             raise
         except OSError as error:  # no permission, a full disk, a name the file system refuses
             where = f" ({printable(str(error.filename))})" if error.filename else ""
-            reason = OS_REASONS.get(error.errno, error.strerror or str(error))
-            raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {reason}.") from None
+            raise click.ClickException(f"En fil kunne ikke læses eller gemmes{where}: {os_reason(error)}.") from None
 
 
 OS_REASONS = {  # the operating system's own text is English on most machines
@@ -150,6 +149,11 @@ OS_REASONS = {  # the operating system's own text is English on most machines
     errno.EROFS: "drevet er skrivebeskyttet",
     errno.ENOENT: "filen eller mappen findes ikke",
 }
+
+
+def os_reason(error: OSError) -> str:
+    """Why the operating system refused, in Danish where xlkit knows the error."""
+    return OS_REASONS.get(error.errno, error.strerror or str(error))
 
 
 @click.group(cls=DanishGroup, context_settings=CONTEXT)
@@ -565,8 +569,8 @@ def _check_writable(folder: Path) -> None:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        reason = OS_REASONS.get(error.errno, error.strerror or str(error))
-        raise click.ClickException(f"Oversigten kan ikke gemmes i mappen {printable(str(folder))}: {reason}.") from None
+        raise click.ClickException(f"Oversigten kan ikke gemmes i mappen {printable(str(folder))}: "
+                                   f"{os_reason(error)}.") from None
 
 
 def describe(result: Consolidation, folder: Path, output: Path, encrypted: bool = False) -> str:
