@@ -382,9 +382,79 @@ def test_a_class_in_its_old_and_new_stage_workbook_is_summarised_once(tmp_path):
     assert problem.file == "3A_indskoling.xlsx"
     assert problem.message == ("Klassen (3.A i Forår 2026) har også vurderinger i 4A_mellemtrin.xlsx "
                                "(4.A i Efterår 2026).")
-    assert "Fald siden terminen før (Forår 2026) ses ikke" in problem.action
+    assert problem.action == ("Oversigten viser klassen én gang, fra 4A_mellemtrin.xlsx. Ændringer og fald siden "
+                              "forår 2026 er regnet fra dette skema.")
     notes = {f.file: f.note for f in result.files}
-    assert notes["3A_indskoling.xlsx"] == "Klassen er opgjort fra det nyere skema 4A_mellemtrin.xlsx"
+    assert notes["3A_indskoling.xlsx"] == ("Klassen er opgjort fra det nyere skema 4A_mellemtrin.xlsx, sammenlignet "
+                                           "med forår 2026 fra dette skema")
+
+
+def _stage_workbooks(folder, old_cells: dict, new_cells: dict, new_students=None, old_start=(2025, 3)):
+    """3.A's indskoling workbook (efterår 2025 in E:G, forår 2026 in H:J) and 4.A's mellemtrin
+    workbook (efterår 2026 in E:G), filled with `old_cells` and `new_cells`."""
+    from tests.conftest import ROOT
+    from xlkit.spec import load_spec
+
+    students = [Student(n, f"{n.lower()}22a") for n in NAMES]
+    old = elevvurdering.build(load_spec(ROOT / "workbook_templates" / "elevvurdering_indskoling.yaml"),
+                              folder / "3A_indskoling.xlsx", "S", "A", *old_start, students)
+    fill(old, old_cells)
+    new = elevvurdering.build(load_spec(ROOT / "workbook_templates" / "elevvurdering_mellemtrin.yaml"),
+                              folder / "4A_mellemtrin.xlsx", "S", "A", 2026, 4, new_students or students)
+    fill(new, new_cells)
+
+
+def test_a_fall_over_the_summer_into_a_new_stage_workbook_puts_the_student_in_focus(tmp_path):
+    """3.A's spring in the indskoling workbook, 4.A's autumn in the new mellemtrin workbook:
+    a student who fell from 5 to 3 in DANSK over the summer was in no one's focus, and the
+    Oversigt had no term before (left alone in round 20). The first term of the new workbook
+    is now compared with the old workbook's last, by the same rule the sheet uses."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    # forår 2026: Anna 5 4 4, Bo 4 4 2 (in focus then), Cai 4 4 4; efterår 2026 in the new workbook
+    _stage_workbooks(folder, {"H6": 5, "I6": 4, "J6": 4, "H7": 4, "I7": 4, "J7": 2, "H8": 4, "I8": 4, "J8": 4},
+                     {"E6": 3, "F6": 4, "G6": 4, "E7": 4, "F7": 2, "G7": 2, "E8": 4, "F8": 4, "G8": 4})
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert summary.previous.label == "Forår 2026"
+    focus = {f["student"]: (f["reasons"], f["before"]) for f in summary.focus}
+    assert focus == {
+        "Anna": ("DANSK faldet fra 5 til 3", "Nej"),
+        "Bo": ("MAT 2 (Orange), MAT faldet fra 4 til 2, SOC 2 (Orange)", "SOC 2 (Orange)"),
+    }
+    assert summary.previous_counts["DANSK"] == {1: 0, 2: 0, 3: 0, 4: 2, 5: 1}
+    change = summary.changes["DANSK"]
+    assert (change.students, change.before, change.now) == (3, {1: 0, 2: 0, 3: 0, 4: 2, 5: 1},
+                                                             {1: 0, 2: 0, 3: 1, 4: 2, 5: 0})
+    out = write_summary(result, tmp_path / "o.xlsx")
+    overview = openpyxl.load_workbook(out)["Oversigt"]
+    assert "Forår 2026" in [c.value for row in overview.iter_rows() for c in row]
+
+
+def test_a_new_stage_workbook_is_compared_only_with_the_term_just_before_and_the_same_students(tmp_path):
+    """Students are matched by UNI-login or name, in any row; a student new in 4.A has no
+    rating before, and a login under another name matches no one (it is reported). The old
+    workbook's last term a year back is not compared."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    moved = [Student("Eja", "eja22a"), Student("Bo", ""), Student("Anna", "anna22a"), Student("Dina N", "dina22a")]
+    _stage_workbooks(folder, {"H6": 5, "H7": 4, "H9": 5}, {"E6": 1, "E7": 4, "E8": 3, "E9": 3}, new_students=moved)
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert {f["student"]: (f["reasons"], f["before"]) for f in summary.focus} == {
+        "Eja": ("DANSK 1 (Rød)", "Ikke vurderet"), "Anna": ("DANSK faldet fra 5 til 3", "Nej")}
+    assert summary.changes["DANSK"].students == 2  # Anna and Bo
+    assert [p.student for p in result.problems if p.code == "login-two-names"] == ["Dina", "Dina N"]
+
+    folder = tmp_path / "aar"
+    folder.mkdir()  # the old workbook's ratings are from forår 2025: a year and a summer before
+    _stage_workbooks(folder, {"H6": 5}, {"E6": 3}, old_start=(2024, 2))
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert summary.previous is None and summary.focus == []
+    [problem] = [p for p in result.problems if p.code == "class-in-newer-workbook"]
+    assert problem.action.endswith("Fald og ændringer siden forår 2025 ses ikke: det er ikke terminen lige før "
+                                   "efterår 2026.")
 
 
 def test_a_cpr_number_pasted_over_the_nr_column_is_reported_and_not_copied(tmp_path, spec):

@@ -72,6 +72,7 @@ class ClassSummary:
     students: int = 0  # on the class list, or rated in the term
     ratings: dict[str, tuple[str, str, tuple]] = field(default_factory=dict)  # student key -> (name, UNI-login,
     # rating per subject or None) in the term: to put ratings next to test results; the login is never written
+    numbers: dict[str, int | None] = field(default_factory=dict)  # student key -> Nr, of the students in `ratings`
 
 
 @dataclass
@@ -376,18 +377,19 @@ def consolidate(
             status.note = "Anden skala end de øvrige skemaer"
         if data.file in merged:  # the count is the merged class's
             status.note = "; ".join(filter(None, [status.note, "tallet er for alle kopierne af klassen samlet"]))
-    _newest_workbook_per_class(result)
+    _newest_workbook_per_class(result, unsure_logins)
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     _ratings_next_to_tests(result, unsure_logins)
     return result
 
 
-def _newest_workbook_per_class(result: Consolidation) -> None:
+def _newest_workbook_per_class(result: Consolidation, unsure: set[str]) -> None:
     """A class rated in two workbooks, such as 3.A's indskoling workbook next to the
     mellemtrin workbook it got in 4th grade: the class was summarised twice, its students
     counted twice in focus (found in review). It is summarised once, from the workbook with
-    the latest term; the other is read, listed and named, and its means stay on Udvikling."""
+    the latest term; the other is read, listed and named, and its means stay on Udvikling.
+    When the other's term is the one just before, the class is compared with it."""
     by_class: dict[tuple, list[ClassSummary]] = {}
     for summary in result.classes:
         by_class.setdefault(_cohort(summary.data), []).append(summary)
@@ -398,20 +400,105 @@ def _newest_workbook_per_class(result: Consolidation) -> None:
         summaries.sort(key=lambda s: (s.term.school_year, s.term.season.year_offset,
                                       int(s.data.metadata.get("start_year", 0)), s.data.file))
         newest = summaries[-1]
-        for older in summaries[:-1]:
+        for older in reversed(summaries[:-1]):
+            why_not = _not_comparable(newest, older)
+            if not why_not:
+                _compare_with_older_workbook(newest, older, unsure)
             result.classes.remove(older)
             for key, mean in older.means.items():
                 newest.means.setdefault(key, mean)
             status = statuses[older.data.file]
             status.term = None
             status.note = f"Klassen er opgjort fra det nyere skema {newest.data.file}"
-            compared = "" if newest.previous else (
-                f" Fald siden terminen før ({older.term.label}) ses ikke, for den står i dette skema.")
+            if not why_not:
+                status.note += f", sammenlignet med {older.term.label.lower()} fra dette skema"
+            said = (f" Ændringer og fald siden {older.term.label.lower()} er regnet fra dette skema." if not why_not
+                    else f" Fald og ændringer siden {older.term.label.lower()} ses ikke: {why_not}." if why_not != "compared"
+                    else "")
             result.problems.append(Problem(
                 "class-in-newer-workbook",
                 f"Klassen ({older.data.class_name(older.term)} i {older.term.label}) har også vurderinger i "
                 f"{newest.data.file} ({newest.data.class_name(newest.term)} i {newest.term.label}).",
-                f"Oversigten viser klassen én gang, fra {newest.data.file}.{compared}", older.data.file))
+                f"Oversigten viser klassen én gang, fra {newest.data.file}.{said}", older.data.file))
+
+
+def _term_just_before(term: Term, terms: list[Term]) -> tuple[int, str] | None:
+    """(school year, season id) of the term just before `term` in the calendar of `terms`'s
+    template: the season before it, or the last season of the school year before."""
+    seasons = list(dict.fromkeys(t.season.id for t in sorted(terms, key=lambda t: t.index)))
+    if term.season.id not in seasons:
+        return None
+    position = seasons.index(term.season.id)
+    return (term.school_year, seasons[position - 1]) if position else (term.school_year - 1, seasons[-1])
+
+
+def _not_comparable(newest: ClassSummary, older: ClassSummary) -> str:
+    """Why the newest workbook's term cannot be compared with the older workbook's (Danish),
+    "compared" when it already is (with its own term before, or another workbook), or ""."""
+    if newest.previous is not None:
+        return "compared"
+    if _term_just_before(newest.term, newest.data.terms) != (older.term.school_year, older.term.season.id):
+        return f"det er ikke terminen lige før {newest.term.label.lower()}"
+    if older.data.scale != newest.data.scale:
+        return "skemaerne har forskellige skalaer"
+    if not set(newest.data.measures) & set(older.data.measures):
+        return "skemaerne har ingen fag fælles"
+    return ""
+
+
+def _compare_with_older_workbook(newest: ClassSummary, older: ClassSummary, unsure: set[str]) -> None:
+    """The class's first term in its new stage workbook compared with the old workbook's last
+    one, as the sheet compares two of its own terms (the same focus rule, changes over the same
+    students): without it, a student who fell from 4 to 2 over the summer was in no one's
+    focus. Students are matched by UNI-login, else by a name only one student has in each."""
+    shared = [m for m in newest.data.measures if m in older.data.measures]
+    scale, rule = newest.data.scale, newest.data.focus_rule
+    old_keys: dict[tuple, list[str]] = {}
+    for key, found in _school_identities(older, unsure).items():
+        for identity in found:
+            old_keys.setdefault(identity, []).append(key)
+    same: dict[str, str] = {}  # the student's key in the newest workbook -> in the older one
+    for key, found in _school_identities(newest, unsure).items():
+        match = next((keys[0] for identity in found if len(keys := old_keys.get(identity, [])) == 1), None)
+        if match is not None:
+            same[key] = match
+    if len(set(same.values())) != len(same):  # one old student for two new ones: none of them is compared
+        taken = Counter(same.values())
+        same = {key: old for key, old in same.items() if taken[old] == 1}
+    position_now = {m: i for i, m in enumerate(newest.data.measures)}
+    position_before = {m: older.data.measures.index(m) for m in shared}
+
+    def rating(summary: ClassSummary, key: str | None, position: int | None):
+        return summary.ratings[key][2][position] if key in summary.ratings and position is not None else None
+
+    newest.previous = older.term
+    newest.previous_counts = {m: older.counts[m] if m in shared else scale.distribution([]) for m in newest.data.measures}
+    newest.changes = {m: rules.same_students(
+        scale, {k: v for k in newest.ratings if (v := rating(newest, k, position_now[m])) is not None},
+        {k: v for k in same if (v := rating(older, same[k], position_before[m])) is not None}) for m in shared}
+    in_focus_before = {f["key"]: f["reasons"] for f in older.focus}
+    in_focus = {f["key"]: f for f in newest.focus}
+    for key, (name, _, values) in newest.ratings.items():
+        old = same.get(key)
+        per_measure = {m: rule.reasons(scale, m, values[position_now[m]], rating(older, old, position_before.get(m)))
+                       for m in newest.data.measures}
+        if not any(per_measure.values()):
+            continue
+        row = in_focus.get(key)
+        if row is None:
+            row = in_focus[key] = {"nr": newest.numbers.get(key), "student": name, "term": newest.term.label,
+                                   "current": dict(zip(newest.data.measures, values)), "key": key, "latest_test": ""}
+            newest.focus.append(row)
+        row["reasons"] = rules.focus_text([r for m in newest.data.measures for r in per_measure[m]])
+        row["measures"] = {m for m, found in per_measure.items() if found}
+        row["before"] = in_focus_before.get(old) or ("Nej" if old in older.ratings else "Ikke vurderet")
+    newest.focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
+
+
+def _school_identities(summary: ClassSummary, unsure: set[str]) -> dict[str, list[tuple]]:
+    """`_identities` without the class's name, which changes with its grade (3.A, 4.A)."""
+    school, _, names, logins = _students_of(summary)
+    return _identities(school, "", names, logins, unsure)
 
 
 def _ratings_next_to_tests(result: Consolidation, unsure: set[str]) -> None:
@@ -945,7 +1032,7 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     ratings = {key: (students[key].student, students[key].uni_login, tuple(rated(term, m).get(key) for m in data.measures))
                for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means, changes, not_rated,
-                        from_text, in_class, ratings)
+                        from_text, in_class, ratings, {key: students[key].student_nr for key in ratings})
 
 
 def _term_before(data: WorkbookData, term: Term | None) -> Term | None:
