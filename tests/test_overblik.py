@@ -362,27 +362,35 @@ def _swap_rows(sheet, a: int, b: int, last_col: int) -> None:
         sheet.cell(a, col).value, sheet.cell(b, col).value = sheet.cell(b, col).value, sheet.cell(a, col).value
 
 
-def test_a_sorted_class_list_or_test_sheet_is_read_by_nr_and_reported(tmp_path, workbook):
-    """Test sheets take their students from the class list row by row: sorted after points
-    were typed, points stand next to other students in Excel. The Nr columns moved with
-    their rows, so xlkit still gives every point to its student, and says what happened."""
+def test_a_sorted_class_list_or_test_sheet_is_read_as_the_test_sheets_show_it_and_reported(tmp_path, workbook):
+    """Test sheets take their students from the class list row by row. A class list sorted
+    (with its Nr) before points are typed shows each student where the teacher then types:
+    the points were given by Nr to other students, with advice to undo a sort that was right
+    (found in review). They now go to the student the test sheet shows beside them, as the
+    workbook's own sheets count them, and the advice says what to do if typed before the
+    sort. A test sheet sorted with its Nr is read by Nr (its names move along)."""
     def points(path):
         return {(r.test, r.student, r.uni_login, r.student_nr, r.measure): r.value for r in read_workbook(path).records}
 
     assert not [p for p in read_workbook(workbook).problems if p.code == "rows-reordered"]
     wb = open_for_filling(workbook)
     _swap_rows(wb["Elever"], 5, 6, 3)
-    for sheet in ("Prøve 1", "Prøve 2"):  # the names the test sheets' formulas then show (found in review:
-        wb[sheet]["C7"], wb[sheet]["C8"] = "Elev 1", "Elev 0"  # taken for a sheet sorted without Nr)
+    for sheet in ("Prøve 1", "Prøve 2"):  # the names the test sheets' formulas then show, row by row
+        wb[sheet]["C7"], wb[sheet]["C8"] = "Elev 1", "Elev 0"
     wb.save(tmp_path / "elever.xlsx")
+    other = {("Elev 0", "uni00", 1): ("Elev 1", "uni01", 2), ("Elev 1", "uni01", 2): ("Elev 0", "uni00", 1)}
+    shown = {(test, *other.get((student, uni, nr), (student, uni, nr)), measure): value
+             for (test, student, uni, nr, measure), value in points(workbook).items()}
+    assert points(tmp_path / "elever.xlsx") == shown
+    [problem] = [p for p in read_workbook(tmp_path / "elever.xlsx").problems if p.code == "rows-reordered"]
+    assert (problem.sheet, problem.cell) == ("Elever", "A6") and "før listen blev sorteret" in problem.action
     wb = open_for_filling(workbook)
     _swap_rows(wb["Prøve 1"], 7, 8, 6)
     wb["Prøve 1"]["C7"], wb["Prøve 1"]["C8"] = "Elev 1", "Elev 0"  # the moved formulas show their students
     wb.save(tmp_path / "prove.xlsx")
-    for name, where in (("elever.xlsx", ("Elever", "A6")), ("prove.xlsx", ("Prøve 1", "A8"))):
-        problems = read_workbook(tmp_path / name).problems
-        assert [(p.sheet, p.cell) for p in problems if p.code == "rows-reordered"] == [where]
-        assert points(tmp_path / name) == points(workbook)
+    problems = read_workbook(tmp_path / "prove.xlsx").problems
+    assert [(p.sheet, p.cell) for p in problems if p.code == "rows-reordered"] == [("Prøve 1", "A8")]
+    assert points(tmp_path / "prove.xlsx") == points(workbook)
     wb = open_for_filling(tmp_path / "prove.xlsx")
     wb["Prøve 1"]["A7"] = 1  # two rows say Nr 1: nobody can tell whose points they are
     wb.save(tmp_path / "uklar.xlsx")
@@ -411,7 +419,7 @@ def test_add_test_keeps_points_with_their_student_after_a_sort(tmp_path, workboo
         result = CliRunner().invoke(main, ["add-test", str(tmp_path / f"{name}.xlsx"), "--test", str(definition),
                                            "-o", str(out)])
         assert result.exit_code == 0, result.output
-        assert points(out) == points(workbook)
+        assert points(out) == points(tmp_path / f"{name}.xlsx")  # what the teacher's sheets show, as read
         assert not [p for p in read_workbook(out).problems if p.code.startswith("rows-")]
     wb = open_for_filling(tmp_path / "prove.xlsx")
     wb["Prøve 1"]["A7"] = 1  # two rows say Nr 1: nobody can tell whose points they are
@@ -420,7 +428,7 @@ def test_add_test_keeps_points_with_their_student_after_a_sort(tmp_path, workboo
     wb["Prøve 1"]["A7"], wb["Prøve 1"]["A8"] = 1, 2  # sorted without Nr: the names shown tell (found in review)
     wb["Prøve 1"]["C7"], wb["Prøve 1"]["C8"] = "Elev 1", "Elev 0"
     wb.save(tmp_path / "uden_nr.xlsx")
-    for name in ("uklar", "uden_nr"):
+    for name in ("uklar",):
         out = tmp_path / f"{name}_ny.xlsx"
         result = CliRunner().invoke(main, ["add-test", str(tmp_path / f"{name}.xlsx"), "--test", str(definition),
                                            "-o", str(out)])
@@ -502,26 +510,54 @@ def test_a_row_inserted_in_the_class_list_is_named_as_the_reason_a_test_is_not_r
     assert problems == [("rows-changed", "Elever")] * 2
 
 
-def test_a_test_sheet_sorted_without_its_nr_column_is_not_read_as_if_it_were_not(tmp_path, workbook):
+def test_a_test_sheet_sorted_without_its_nr_column_is_read_as_it_shows_and_reported(tmp_path, workbook):
     """Sorted from the name column rightwards, the Nr column stays 1, 2, 3 while points and
-    the names the sheet shows move: 234 points went to other students unseen (found in
-    review). The names as saved (here typed as the spreadsheet would have saved them) tell."""
+    the names the sheet shows move (the name formulas refer absolutely): 234 points went to
+    other students unseen (found in review), and later the sheet was refused. The names as
+    saved tell whose points they are; Over tid, which takes results row by row, now shows
+    them beside other students, and that is said."""
+    def points(path):
+        return {(r.test, r.student, r.measure): r.value for r in read_workbook(path).records}
+
     wb = open_for_filling(workbook)
     sheet = wb["Prøve 1"]
     _swap_rows(sheet, 7, 8, 6)
     sheet["A7"], sheet["A8"] = 1, 2  # Nr left where it was
     sheet["C7"], sheet["C8"] = "Elev 1", "Elev 0"  # what the moved name formulas show
+    wb["Over tid"]["C7"], wb["Over tid"]["C8"] = "Elev 0", "Elev 1"  # saved by Excel, which keeps the results
     wb.save(tmp_path / "uden_nr.xlsx")
     data = read_workbook(tmp_path / "uden_nr.xlsx")
     assert [(p.code, p.sheet, p.cell) for p in data.problems if p.code.startswith("rows-")] == [
-        ("rows-unmatched", "Prøve 1", "C7")]
-    assert {r.test for r in data.records} == {"Prøve 2"}
+        ("rows-reordered", "Prøve 1", "C7")]
+    assert points(tmp_path / "uden_nr.xlsx") == points(workbook)
     wb = open_for_filling(workbook)
     wb["Prøve 1"]["C7"], wb["Prøve 1"]["C8"] = "Elev 0", "Elev 1"  # the names in their own rows: nothing to say
     wb.save(tmp_path / "med_navne.xlsx")
     assert not [p for p in read_workbook(tmp_path / "med_navne.xlsx").problems if p.code.startswith("rows-")]
 
 
+def test_names_cut_and_pasted_up_the_class_list_keep_their_points(tmp_path, workbook):
+    """A student left and the teacher moved the names below up over the row (cut and paste,
+    allowed on the protected sheet). Excel moves the test sheets' references along, so every
+    student still stands beside their own points, and the left student's row shows #REF!.
+    Both tests were left out for the whole class, blamed on a sort (found in review)."""
+    from tests.teacher import cut_and_paste_like_excel
+
+    def points(path):
+        return {(r.test, r.student, r.measure): r.value for r in read_workbook(path).records}
+
+    before = points(workbook)
+    wb = open_for_filling(workbook)
+    cut_and_paste_like_excel(wb, "Elever", "B7:C7", "B6")  # Elev 2 (row 7) over Elev 1 (row 6)
+    assert wb["Prøve 1"]["C9"].value == '=IF(Elever!$C$6="","",Elever!$C$6)'
+    for sheet in ("Prøve 1", "Prøve 2", "Over tid"):  # what the spreadsheet then shows
+        wb[sheet]["C8"], wb[sheet]["C9"] = "#REF!", "Elev 2"
+    wb.save(tmp_path / "flyttet.xlsx")
+    data = read_workbook(tmp_path / "flyttet.xlsx")
+    assert points(tmp_path / "flyttet.xlsx") == {key: value for key, value in before.items() if key[1] != "Elev 1"}
+    left = [(p.code, p.sheet, p.cell) for p in data.problems if p.code in ("points-without-student", "rows-unmatched",
+                                                                           "rows-reordered")]
+    assert {code for code, *_ in left} == {"points-without-student"} and {cell[1:] for *_, cell in left} == {"8"}
 def test_a_student_without_points_in_one_copy_but_with_points_in_another_is_not_reported_missing(tmp_path, ospec):
     """Two teachers each typed part of a test in their own copy: the newest copy's "has no
     points" row stayed beside the points merged from the other (found in review)."""

@@ -16,7 +16,7 @@ from xlkit.roster import Student
 from xlkit.rules import PointsThresholds, TrendRule
 from xlkit.spec import OverblikSpec
 from xlkit.templates.overblik import (
-    FIRST_TASK_COL, Formula, Points, build, first_shown_elsewhere, point_owners, shown, stored_tests,
+    FIRST_TASK_COL, Formula, Points, build, point_owners, shown, stored_tests,
 )
 from xlkit.testdef import TestDefinition
 from xlkit.values import ErrorValue, looks_like_cpr, without_cpr
@@ -55,17 +55,21 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
                 raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
             titles[test.short_name] = region[0][0].parent.title
             beside = _beside(region)
-            owners = point_owners([row[0] for row in beside], roster_numbers)
-            if owners is not None and first_shown_elsewhere([row[-1] for row in beside], owners, listed) is not None:
-                owners = None  # sorted without its Nr column: the reader does not read it either (found in review)
-            if owners is None:
+            owners = point_owners([row[0] for row in beside], roster_numbers, [row[-1] for row in beside], listed)
+            if not isinstance(owners, list):  # as the reader, which does not read such a sheet (found in review)
                 raise InvalidWorkbook(f"Elevlisten eller prøvearket '{titles[test.short_name]}' er sorteret om, så det "
                                       "ikke kan ses, hvilken elev hver række point hører til. Fortryd sorteringen "
                                       "(sortér altid med kolonnen Nr.), og prøv igen.")
             for row, cells in enumerate(typed(f"t{index}_point", points=True)):  # keyed by the student's class-list row,
                 for task, value in zip(test.tasks, cells):  # as the new file's sheets take them row by row
-                    if value is not None:
-                        points[(owners[row], test.short_name, task.id)] = value
+                    if value is None:
+                        continue
+                    if owners[row] is None:  # nothing is left behind unsaid (the reader reports the row too)
+                        raise InvalidWorkbook(f"Prøvearket '{titles[test.short_name]}' har point i række "
+                                              f"{region[row][0].row}, men rækken viser ingen elev (navnet er slettet "
+                                              "eller skrevet over på arket Elever). Slet pointene, eller skriv eleven "
+                                              "på arket Elever igen, og prøv igen.")
+                    points[(owners[row], test.short_name, task.id)] = value
     finally:
         values.close()
         formulas.close()

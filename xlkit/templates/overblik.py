@@ -844,7 +844,7 @@ def _class_list(workbook, data: WorkbookData, problem) -> ClassList:
         read_nr(value, lambda *p: problem(*p, numbers, position))
     out_of_order = _first_out_of_order(row_numbers)
     if out_of_order is not None:
-        problem("rows-reordered", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
+        problem("rows-reordered", "Elevlisten er sorteret om: Nr. står ikke længere i rækkefølge.", SORTED_LIST_ACTION,
                 numbers, out_of_order)
     return ClassList(names, logins, numbers, students, row_numbers)
 
@@ -861,32 +861,57 @@ def _point_owners(workbook, region, test: TestDefinition, class_list: ClassList,
     if out_of_order is not None:
         problem("rows-reordered", "Prøvearket er sorteret om: Nr. står ikke længere i rækkefølge.", REORDERED_ACTION,
                 replace(region, left=nr_col), out_of_order)
-    owners = point_owners(test_numbers, class_list.row_numbers)
+    owners = point_owners(test_numbers, class_list.row_numbers, [row[-1] for row in beside], class_list.students)
     if owners is None:
         data.problems.append(Problem(
             "rows-unmatched", f"Prøvens point er ikke medtaget: Nr. viser ikke, hvilken elev hver række i "
             f"'{test.short_name}' hører til.", "Fortryd sorteringen, og læs filen igen.", data.file, region.sheet,
         ))
         return None
-    elsewhere = first_shown_elsewhere([row[-1] for row in beside], owners, class_list.students)
-    if elsewhere is not None:
+    if isinstance(owners, ShownElsewhere):
         problem("rows-unmatched", f"Prøvens point er ikke medtaget: '{test.short_name}' viser et andet navn i "
                 "rækken end arket Elever, så arket er sorteret uden kolonnen Nr., og det kan ikke ses sikkert, "
                 "hvem pointene tilhører.", "Fortryd sorteringen (sortér altid med kolonnen Nr.), og læs filen igen.",
-                region, elsewhere, -1)
+                region, owners.position, -1)
         return None
+    if out_of_order is None and owners != list(range(len(owners))):
+        _sorted_apart_from_over_time(workbook, region, [row[-1] for row in beside], problem)
     return owners
 
 
-def _read_points(region, test: TestDefinition, term: Term, owners: list[int], class_list: ClassList,
+def _sorted_apart_from_over_time(workbook, region, shown: list, problem) -> None:
+    """A test sheet sorted without its Nr column: its name formulas move with the points
+    (absolute references), so the points are read right, but Over tid and Elevark take the
+    results row by row and now show some beside other students. Names cut and pasted on the
+    class list move Over tid's names alike, so there the two sheets agree."""
+    if OVER_TIME_SHEET not in workbook.sheetnames:
+        return
+    over_time = [row[-1] for row in workbook[OVER_TIME_SHEET].values(region.top, 1, region.top + len(shown) - 1, 3)]
+    for position, (here, there) in enumerate(zip(shown, over_time)):
+        if here.__class__ is str and there.__class__ is str and here.strip() and " ".join(here.split()) != " ".join(there.split()):
+            problem("rows-reordered", f"Prøvearket er sorteret om: rækken viser en anden elev end samme række på "
+                    f"arket {OVER_TIME_SHEET}.", "Pointene er læst ud for de elever, prøvearket viser, men arkene "
+                    f"{OVER_TIME_SHEET} og {STUDENT_SHEET} viser nu nogle resultater ud for andre elever. Sortér "
+                    "prøvearket efter Nr. (marker hele tabellen fra kolonnen Nr.).", region, position, -1)
+            return
+
+
+def _read_points(region, test: TestDefinition, term: Term, owners: list[int | None], class_list: ClassList,
                  data: WorkbookData, problem) -> None:
     """One record per student and task with points; a student without any in a test others
-    have taken is named (absent?)."""
+    have taken is named (absent?), and points in a row that shows no student are reported."""
     named_with_points = 0
     missing = []
     class_name = f"{test.grade}.{data.class_letter}"
     for position, values in enumerate(region.rows):
         owner = owners[position]  # the class-list row of the student the points belong to
+        if owner is None:
+            typed = next((column for column, raw in enumerate(values) if raw not in (None, "")), None)
+            if typed is not None:
+                problem("points-without-student", "Rækken har point, men viser ingen elev: elevens navn er "
+                        "slettet eller skrevet over på arket Elever.", "Pointene er ikke medtaget. Er eleven gået ud "
+                        "af klassen, så slet pointene; ellers skriv eleven på arket Elever igen.", region, position, typed)
+            continue
         name, uni = class_list.students[owner]
         row_records = []
         for column, (task, raw) in enumerate(zip(test.tasks, values)):
@@ -961,6 +986,9 @@ def _changed_maxima(workbook, region, test, problem) -> None:
 
 REORDERED_ACTION = ("Pointene er knyttet til eleverne efter Nr., men skemaets egne ark i Excel viser nu nogle "
                     "point ud for andre elever. Fortryd sorteringen, eller sortér efter Nr.")
+SORTED_LIST_ACTION = ("Pointene er læst ud for de elever, prøvearkene viser. Prøvearkene viser eleverne i elevlistens "
+                      "rækkefølge, så var der skrevet point, før listen blev sorteret, står de nu ud for andre elever: "
+                      "sortér i så fald arket Elever efter Nr. igen, og send skemaet igen.")
 
 
 def _first_out_of_order(numbers: list) -> int | None:
@@ -976,12 +1004,55 @@ def _first_out_of_order(numbers: list) -> int | None:
     return None
 
 
-def point_owners(test_numbers: list, roster_numbers: list) -> list[int] | None:
-    """For each test-sheet row, the class-list row of the student its points belong to
-    (row by row while neither list is sorted); None when the Nr columns cannot tell."""
-    if _first_out_of_order(roster_numbers) is None and _first_out_of_order(test_numbers) is None:
-        return list(range(len(test_numbers)))
-    return _owners(test_numbers, roster_numbers)
+@dataclass(frozen=True)
+class ShownElsewhere:
+    """A test sheet whose rows cannot be given to students: at `position` it shows a name that
+    neither the Nr nor the row gives (sorted without its Nr column)."""
+    position: int
+
+
+def point_owners(test_numbers: list, roster_numbers: list, shown: list, students: list[tuple]
+                 ) -> list[int | None] | ShownElsewhere | None:
+    """For each test-sheet row, the class-list row of the student its points belong to (None
+    for a row showing no student whose own row another shows); None when the Nr columns
+    cannot tell, ShownElsewhere when the names shown contradict them.
+
+    A test sheet sorted with its Nr column: by Nr, which moved with the points. Otherwise the
+    points belong to the student the sheet shows beside them, as the teacher sees them and as
+    the workbook's own sheets count them: names cut and pasted up the class list (a student
+    who left) take the test sheets' references along, and a class list sorted before points
+    are typed shows each student where the points are then typed (found in review: both lost
+    or gave points to other students). Without saved names, row by row."""
+    if _first_out_of_order(test_numbers) is not None:
+        owners = _owners(test_numbers, roster_numbers)
+    else:
+        owners = _shown_owners(shown, students) or list(range(len(test_numbers)))
+    if owners is None:
+        return None
+    elsewhere = first_shown_elsewhere(shown, owners, students)
+    return owners if elsewhere is None else ShownElsewhere(elsewhere)
+
+
+def _shown_owners(shown: list, students: list[tuple]) -> list[int | None] | None:
+    """The class-list row of the name each test-sheet row shows, when every name shown is one
+    student's of the list and none is shown twice; a row showing no name (an error after its
+    name was pasted over) keeps its own row unless another shows that student. None when
+    the names cannot tell: none saved, or a name two students share."""
+    rows_of: dict[str, list[int]] = {}
+    for row, texts in enumerate(students):  # (name, UNI-login), as first_shown_elsewhere compares them
+        for text in {" ".join(str(text).split()) for text in texts if text}:
+            rows_of.setdefault(text, []).append(row)
+    named: dict[int, int] = {}
+    for position, value in enumerate(shown):
+        if value.__class__ is str and value.strip() and not looks_like_cpr(value):
+            found = rows_of.get(" ".join(value.split()), [])
+            if len(found) != 1 or found[0] in named.values():
+                return None
+            named[position] = found[0]
+    if not named:
+        return None
+    taken = set(named.values())
+    return [named.get(position, None if position in taken else position) for position in range(len(shown))]
 
 
 def first_shown_elsewhere(shown: list, owners: list[int], students: list[tuple]) -> int | None:
