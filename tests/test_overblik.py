@@ -1036,3 +1036,32 @@ def test_a_sheet_name_that_cannot_be_used_is_named_as_the_teacher_typed_it(names
     with pytest.raises(RosterError) as raised:
         overblik.check_tests([small_test(name, dt.date(2026, 9, 1), [("1", "Funktioner", "Undersøg", 2)]) for name in names])
     assert message in str(raised.value)
+
+
+def test_points_in_a_column_inserted_after_the_last_task_are_reported(tmp_path, workbook):
+    """With the protection lifted, a column inserted after the last task lies outside the
+    named points area, which does not grow there: its points counted nowhere, unseen (found
+    in review). A column inserted between tasks is refused as before (missing-range)."""
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"].insert_cols(7)  # openpyxl moves the cells and leaves the names, as Excel does here
+    wb["Prøve 1"]["G5"], wb["Prøve 1"]["G8"] = "4", 2
+    wb.save(tmp_path / "kolonne.xlsx")
+    data = read_workbook(tmp_path / "kolonne.xlsx")
+    assert [(p.sheet, p.cell) for p in data.problems if p.code == "column-after-tasks"] == [("Prøve 1", "G8")]
+    assert not [p for p in read_workbook(workbook).problems if p.code == "column-after-tasks"]
+
+
+def test_a_name_or_uni_login_twice_on_the_class_list_is_reported_with_each_cell(tmp_path, workbook):
+    """The elevvurdering reader reported both; the overbliksark's said nothing, and a login
+    typed under two names was placed at the first one's cell (found in review)."""
+    from xlkit.consolidate import FileResult
+
+    wb = open_for_filling(workbook)
+    wb["Elever"]["C7"], wb["Elever"]["B6"] = "Elev 0", "uni00"  # Elev 1 (with points) gets Elev 0's login
+    wb.save(tmp_path / "dobbelt.xlsx")
+    data = read_workbook(tmp_path / "dobbelt.xlsx")
+    assert [(p.code, p.cell) for p in data.problems if p.code.startswith("duplicate-")] == [
+        ("duplicate-uni-login", "B6"), ("duplicate-name", "C7")]
+    logins = FileResult.of(data, None).logins  # where each login is typed beside each name, for the conflicts
+    assert {(uni, student, cell) for uni, _, student, cell in logins} == {
+        ("uni00", "Elev 0", ("Elever", "B5")), ("uni00", "Elev 1", ("Elever", "B6"))}

@@ -191,3 +191,15 @@ def test_a_huge_number_is_shown_short():
 
     reading = read_points(1e308, 4, False)
     assert (reading.code, reading.message) == ("points-above-max", "1e+308 point, men opgaven giver højst 4.")
+
+
+def test_a_number_formatted_as_a_date_says_how_to_make_it_a_number_again(spec):
+    """Pasted with another workbook's formats, points showed as 01-01-1900 and the message
+    only asked for a number, which typed again stays a date (found in review)."""
+    import datetime as dt
+
+    from xlkit.values import read_points
+
+    for reading in (read_points(dt.datetime(1900, 1, 1), 2, False), read_rating(dt.date(2026, 5, 1), spec.scale)):
+        assert reading.code == "date-typed" and reading.value is None
+        assert "talformat til Standard" in reading.action

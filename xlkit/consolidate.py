@@ -96,7 +96,7 @@ class FileResult:
         identity = {key: data.metadata[key] for key in IDENTITY_KEYS if key in data.metadata}
         result = cls(data.file, replace(data, records=[], metadata=identity, roster=[], login_cells={}), record_count=len(data.records))
         # in record order, so the conflict check names the class of a student's latest term, as before
-        result.logins = list(dict.fromkeys((r.uni_login, r.class_name, r.student, data.login_cells.get(r.uni_login.casefold(), ("", "")))
+        result.logins = list(dict.fromkeys((r.uni_login, r.class_name, r.student, data.login_cells.get((r.uni_login.casefold(), r.student.casefold()), ("", "")))
                                            for r in data.records if r.uni_login))
         if data.kind == "overblik":
             result.tests = overblik_summary.summarise(data, term_label)

@@ -12,6 +12,11 @@ from dataclasses import dataclass, fields
 from xlkit.values import CPR_PATTERN, without_cpr
 
 
+DUPLICATE_NAME_ACTION = ("Begge rækker er medtaget. Er det samme elev, så slet den ene række; ellers skriv fx et "
+                         "mellemnavn, så eleverne kan skelnes.")
+DUPLICATE_LOGIN_ACTION = "Begge rækker er medtaget. Ret det UNI-login, der er forkert."
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str

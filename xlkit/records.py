@@ -57,9 +57,9 @@ class WorkbookData:
     problems: list[Problem] = field(default_factory=list)
     # the class list's named rows (name, UNI-login), to match copies of a class; not kept past reading
     roster: list[tuple[str, str]] = field(default_factory=list)
-    # where each UNI-login (casefolded) is first typed: (sheet, cell), for the conflicts between files;
-    # folded into FileResult.logins and not kept past reading
-    login_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # where each UNI-login is typed beside each name (both casefolded): (sheet, cell), for the conflicts
+    # between files; folded into FileResult.logins and not kept past reading
+    login_cells: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def class_name(self, term: Term) -> str:
         return term.class_name(self.class_letter)

@@ -93,6 +93,14 @@ def _percent_reading(raw: Percent, wanted: str) -> Reading:
                    "Ikke medtaget. Sæt cellens talformat til Standard (Formatér celler), og skriv tallet igen.")
 
 
+def _date_reading(wanted: str) -> Reading:
+    """A number in a cell formatted as a date or time (pasted with another workbook's formats,
+    or "1.5" taken for 1 May): typed again, it stays a date (found in review)."""
+    return Reading(None, "date-typed", f"Cellen er formateret som dato eller klokkeslæt og viser ikke {wanted}.",
+                   "Ikke medtaget (arkets egne formler tæller tallet bag datoen). Sæt cellens talformat til Standard "
+                   "(Formatér celler), og skriv tallet igen.")
+
+
 def _cpr_reading() -> Reading:
     return Reading(None, "cpr-number", "Cellen ligner et CPR-nummer. CPR-numre hører ikke hjemme i skemaet.",
                    "Ikke medtaget og ikke kopieret videre. Slet det i skemaet.")
@@ -180,8 +188,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
         return Reading(None, "unknown-text", f"Cellen indeholder {'SAND' if raw else 'FALSK'}, ikke en vurdering. "
                        f"Skriv et helt tal fra {scale_text}.", "Ikke medtaget.")
     if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
-        return Reading(None, "unknown-text", f"Cellen indeholder en dato eller et klokkeslæt, ikke en vurdering. "
-                       f"Skriv et helt tal fra {scale_text}.", "Ikke medtaget.")
+        return _date_reading("en vurdering")
     if not isinstance(raw, str):
         return Reading(None, "unknown-text", "Cellen indeholder ikke en vurdering.", "Ikke medtaget.")
     text = raw.strip()
@@ -284,6 +291,8 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
         if number is None:
             return Reading(None, "unknown-text", f"Cellen indeholder tekst ({len(raw.strip())} tegn), ikke point. "
                            f"Skriv et tal fra 0 til {max_text}.", "Ikke medtaget.")
+    elif isinstance(raw, (dt.date, dt.time, dt.timedelta)):
+        return _date_reading("point")
     else:
         return Reading(None, "unknown-text", f"Cellen indeholder ikke point. Skriv et tal fra 0 til {max_text}.",
                        "Ikke medtaget.")

@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError, XlkitError
-from xlkit.problems import Problem
+from xlkit.problems import DUPLICATE_LOGIN_ACTION, DUPLICATE_NAME_ACTION, Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
 from xlkit.rules import Scale
@@ -508,7 +508,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
     _rows_above_the_list(workbook, names, columns, data)
     _rows_below_the_list(workbook, names, logins, columns, data)
 
-    seen_names: dict[str, str] = {}
+    seen_names: dict[str, str] = {}  # casefolded name or UNI-login -> the cell it is first typed in
+    seen_logins: dict[str, str] = {}
     for position in range(rows):
         nr_value = numbers.rows[position][0]
         nr = read_nr(nr_value, lambda *p: problem(*p, numbers, position))
@@ -545,18 +546,18 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         else:
             key = name.casefold()
             if key in seen_names:
-                problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.",
-                        "Begge rækker er medtaget. Er det samme elev, så slet den ene række; ellers skriv fx et mellemnavn, så eleverne kan skelnes.", names, position, name,
-                        uni or f"{sheet_name}!{row}")
+                problem("duplicate-name", f"Navnet '{name}' står også i {seen_names[key]}.", DUPLICATE_NAME_ACTION,
+                        names, position, name, uni or f"{sheet_name}!{row}")
             else:
                 seen_names[key] = names.where(position)
         if uni:
             uni_key = uni.casefold()
-            if uni_key in data.login_cells:
-                problem("duplicate-uni-login", f"Samme UNI-login står også i {data.login_cells[uni_key][1]}.",
-                        "Begge rækker er medtaget. Ret det UNI-login, der er forkert.", logins, position)
+            if uni_key in seen_logins:
+                problem("duplicate-uni-login", f"Samme UNI-login står også i {seen_logins[uni_key]}.",
+                        DUPLICATE_LOGIN_ACTION, logins, position)
             else:
-                data.login_cells[uni_key] = (logins.sheet, logins.where(position))
+                seen_logins[uni_key] = logins.where(position)
+            data.login_cells.setdefault((uni_key, name.casefold()), (logins.sheet, logins.where(position)))
         student_key = f"{sheet_name}!{row}"
         for region, term, measure, class_name, value, from_text in row_records:
             data.records.append(Record(

@@ -26,9 +26,10 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range, xl_ran
 
 from xlkit import rules, stored
 from xlkit.errors import InvalidWorkbook, RosterError
-from xlkit.problems import Problem
+from xlkit.problems import DUPLICATE_LOGIN_ACTION, DUPLICATE_NAME_ACTION, Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
+from xlkit.book import MAX_COLUMNS
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term, is_autumn, school_year_of
@@ -780,8 +781,9 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                         thresholds=thresholds, below_level=below_level, tests=tests)
 
     def problem(code: str, message: str, action: str, region, position: int, column: int = 0,
-                student: str = "") -> None:
-        data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position, column), student))
+                student: str = "", student_id: str = "") -> None:
+        data.problems.append(Problem(code, message, action, file, region.sheet, region.where(position, column), student,
+                                     student_id))
 
     class_list = _class_list(workbook, data, problem)
     for index, (test, term) in enumerate(zip(tests, terms), start=1):
@@ -801,6 +803,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
             ))
             continue
         _changed_maxima(workbook, region, test, problem)
+        _columns_after_the_tasks(workbook, region, test, problem)
         owners = _point_owners(workbook, region, test, class_list, data, problem)
         if owners is not None:
             _read_points(region, test, term, owners, class_list, data, problem)
@@ -835,9 +838,16 @@ def _class_list(workbook, data: WorkbookData, problem) -> ClassList:
             for typed, what, region in ((names.rows[i][0], "navn", names), (logins.rows[i][0], "UNI-login", logins)):
                 if typed.__class__ is ErrorValue:
                     problem(*error_field(typed, what), region, i)
-    for i, (_, uni) in enumerate(students):
+    first_name: dict[str, str] = {}  # casefolded -> the cell it is first typed in
+    first_login: dict[str, str] = {}
+    for i, (name, uni) in enumerate(students):  # the figures are right, but lists name the two alike (found in review)
+        if name and (first := first_name.setdefault(name.casefold(), names.where(i))) != names.where(i):
+            problem("duplicate-name", f"Navnet '{name}' står også i {first}.", DUPLICATE_NAME_ACTION, names, i,
+                    student=name, student_id=uni or f"{names.sheet}!{names.top + i}")
+        if uni and (first := first_login.setdefault(uni.casefold(), logins.where(i))) != logins.where(i):
+            problem("duplicate-uni-login", f"Samme UNI-login står også i {first}.", DUPLICATE_LOGIN_ACTION, logins, i)
         if uni:
-            data.login_cells.setdefault(uni.casefold(), (logins.sheet, logins.where(i)))
+            data.login_cells.setdefault((uni.casefold(), name.casefold()), (logins.sheet, logins.where(i)))
     numbers = workbook.region(NAME_PREFIX + "nr")
     row_numbers = numbers.column() if numbers is not None else list(range(1, len(students) + 1))
     for position, value in enumerate(row_numbers):
@@ -953,6 +963,29 @@ def _read_points(region, test: TestDefinition, term: Term, owners: list[int | No
 
 
 MAX_LABEL, MAX_LABEL_SEARCH = "Maks point", 10
+TOTAL_LABEL, MAX_INSERTED_COLUMNS = "Point i alt", 20
+
+
+def _columns_after_the_tasks(workbook, region, test, problem) -> None:
+    """Columns inserted after the last task (protection lifted) lie outside the named points
+    area, which does not grow there: points typed in them counted nowhere, not even in the
+    sheet's own totals, unseen (found in review). Found as the columns before "Point i alt"."""
+    first = region.left + len(test.tasks)
+    last = min(first + MAX_INSERTED_COLUMNS, MAX_COLUMNS)
+    top = max(1, region.top - MAX_LABEL_SEARCH)
+    if first > last or region.top <= 1:
+        return
+    lines = workbook[region.sheet].values(top, first, region.top + len(region.rows) - 1, last)
+    headers = list(zip(*lines[:region.top - top]))
+    total = next((col for col, cells in enumerate(headers) if TOTAL_LABEL in cells), 0)
+    for position, line in enumerate(lines[region.top - top:]):
+        typed = next((col for col, value in enumerate(line[:total]) if value not in (None, "")), None)
+        if typed is not None:
+            problem("column-after-tasks", "Kolonnen er sat ind efter prøvens sidste opgave og er ikke læst.",
+                    "Tallene i kolonnen tæller hverken i arkets egne summer eller i oversigten. Skal opgaven med, så "
+                    "føj den til prøvebeskrivelsen, og lav skemaet igen med add-test; ellers slet kolonnen.",
+                    region, position, len(test.tasks) + typed)
+            return
 
 
 def _changed_maxima(workbook, region, test, problem) -> None:
