@@ -442,7 +442,7 @@ def test_a_new_stage_workbook_is_compared_only_with_the_term_just_before_and_the
     result = consolidate(folder)
     [summary] = result.classes
     assert {f["student"]: (f["reasons"], f["before"]) for f in summary.focus} == {
-        "Eja": ("DANSK 1 (Rød)", "Ikke vurderet"), "Anna": ("DANSK faldet fra 5 til 3", "Nej")}
+        "Eja": ("DANSK 1 (Rød)", "Ikke i det gamle skema"), "Anna": ("DANSK faldet fra 5 til 3", "Nej")}
     assert summary.changes["DANSK"].students == 2  # Anna and Bo
     assert [p.student for p in result.problems if p.code == "login-two-names"] == ["Dina", "Dina N"]
 

@@ -449,7 +449,7 @@ def _not_comparable(newest: ClassSummary, older: ClassSummary) -> str:
 def _compare_with_older_workbook(newest: ClassSummary, older: ClassSummary, unsure: set[str]) -> None:
     """The class's first term in its new stage workbook compared with the old workbook's last
     one, as the sheet compares two of its own terms (the same focus rule, changes over the same
-    students): without it, a student who fell from 4 to 2 over the summer was in no one's
+    students): without it, a student who fell from 5 to 3 over the summer was in no one's
     focus. Students are matched by UNI-login, else by a name only one student has in each."""
     shared = [m for m in newest.data.measures if m in older.data.measures]
     scale, rule = newest.data.scale, newest.data.focus_rule
@@ -491,7 +491,7 @@ def _compare_with_older_workbook(newest: ClassSummary, older: ClassSummary, unsu
             newest.focus.append(row)
         row["reasons"] = rules.focus_text([r for m in newest.data.measures for r in per_measure[m]])
         row["measures"] = {m for m, found in per_measure.items() if found}
-        row["before"] = in_focus_before.get(old) or ("Nej" if old in older.ratings else "Ikke vurderet")
+        row["before"] = in_focus_before.get(old) or ("Nej" if old else "Ikke i det gamle skema")
     newest.focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
 
 

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range, xl_range_abs, xl_rowcol_to_cell
 
 from xlkit import rules, stored
+from xlkit.book import MAX_COLUMNS
 from xlkit.errors import InvalidWorkbook, RosterError
 from xlkit.problems import DUPLICATE_LOGIN_ACTION, DUPLICATE_NAME_ACTION, Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.roster import Student
-from xlkit.book import MAX_COLUMNS
 from xlkit.rules import GREEN, RED, YELLOW, PointsThresholds, percent
 from xlkit.spec import OverblikSpec
 from xlkit.terms import Season, Term, is_autumn, school_year_of
