@@ -431,6 +431,21 @@ def test_a_fall_over_the_summer_into_a_new_stage_workbook_puts_the_student_in_fo
     assert "Forår 2026" in [c.value for row in overview.iter_rows() for c in row]
 
 
+def test_a_student_in_focus_in_the_old_stage_workbook_and_unrated_in_the_new_one_is_named(tmp_path):
+    """As within one workbook: Bo was in focus in SOC in the spring of 3.A's workbook, and
+    his SOC cell in 4.A's new workbook is empty while the others are rated; he would drop off
+    the focus list without a word (left alone in round 22)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    _stage_workbooks(folder, {"H6": 5, "I6": 4, "J6": 4, "H7": 4, "I7": 4, "J7": 2},
+                     {"E6": 5, "F6": 4, "G6": 4, "E7": 4, "F7": 4})
+    result = consolidate(folder)
+    [problem] = [p for p in result.problems if p.code == "focus-not-rated"]
+    assert (problem.file, problem.sheet, problem.cell, problem.student) == ("4A_mellemtrin.xlsx", "Elevvurdering", "G7", "Bo")
+    assert problem.message == "Bo var i fokus i forår 2026 med SOC 2 (Orange), men har ingen vurdering i SOC i efterår 2026."
+    assert [f["student"] for f in result.classes[0].focus] == []
+
+
 def test_a_new_stage_workbook_is_compared_only_with_the_term_just_before_and_the_same_students(tmp_path):
     """Students are matched by UNI-login or name, in any row; a student new in 4.A has no
     rating before, and a login under another name matches no one (it is reported). The old

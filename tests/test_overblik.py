@@ -356,6 +356,33 @@ def test_add_test_keeps_every_value_and_the_original(tmp_path, workbook):
     assert again.exit_code == 1 and "findes allerede" in again.output
 
 
+def test_a_renamed_test_sheet_is_one_test_in_the_copy_before_and_after_add_test(tmp_path, workbook):
+    """add-test keeps a renamed test sheet's new name; with the original still in the folder,
+    the two copies' values in that test are the same values (found by the red team: 12
+    values were said to be missing from the newest copy, which had every one of them)."""
+    import os
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"].title = "Sep-prøve"
+    for defined in wb.defined_names.values():
+        defined.attr_text = defined.attr_text.replace("'Prøve 1'!", "'Sep-prøve'!")
+    filled = folder / "ob_A.xlsx"
+    wb.save(filled)
+    os.utime(filled, (1_700_000_000, 1_700_000_000))
+    definition = tmp_path / "p3.xlsx"
+    write_definition_sheet(definition, small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)]))
+    result = CliRunner().invoke(main, ["add-test", str(filled), "--test", str(definition),
+                                       "-o", str(folder / "ob_A_ny.xlsx")])
+    assert result.exit_code == 0, result.output
+    merged = consolidate(folder)
+    codes = [p.code for p in merged.problems]
+    assert "copies-differ" not in codes and "copies-added" not in codes and "duplicate-class" in codes
+    [first] = [t for t in merged.tests if t.test.name == TEST_1.name]
+    assert first.students == 2 and first.test.short_name == "Sep-prøve"
+
+
 def _swap_rows(sheet, a: int, b: int, last_col: int) -> None:
     """Two rows exchanged, every cell moved with its row: what sorting does."""
     for col in range(1, last_col + 1):

@@ -73,6 +73,8 @@ class ClassSummary:
     ratings: dict[str, tuple[str, str, tuple]] = field(default_factory=dict)  # student key -> (name, UNI-login,
     # rating per subject or None) in the term: to put ratings next to test results; the login is never written
     numbers: dict[str, int | None] = field(default_factory=dict)  # student key -> Nr, of the students in `ratings`
+    columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # subject -> (sheet, column) of the term,
+    # where rated: to name the empty cell of a student in focus in an older workbook
 
 
 @dataclass
@@ -403,7 +405,7 @@ def _newest_workbook_per_class(result: Consolidation, unsure: set[str]) -> None:
         for older in reversed(summaries[:-1]):
             why_not = _not_comparable(newest, older)
             if not why_not:
-                _compare_with_older_workbook(newest, older, unsure)
+                result.problems.extend(_compare_with_older_workbook(newest, older, unsure))
             result.classes.remove(older)
             for key, mean in older.means.items():
                 newest.means.setdefault(key, mean)
@@ -446,11 +448,12 @@ def _not_comparable(newest: ClassSummary, older: ClassSummary) -> str:
     return ""
 
 
-def _compare_with_older_workbook(newest: ClassSummary, older: ClassSummary, unsure: set[str]) -> None:
+def _compare_with_older_workbook(newest: ClassSummary, older: ClassSummary, unsure: set[str]) -> list[Problem]:
     """The class's first term in its new stage workbook compared with the old workbook's last
     one, as the sheet compares two of its own terms (the same focus rule, changes over the same
     students): without it, a student who fell from 5 to 3 over the summer was in no one's
-    focus. Students are matched by UNI-login, else by a name only one student has in each."""
+    focus. Students are matched by UNI-login, else by a name only one student has in each.
+    Returns a problem per student in focus in the old workbook and unrated in the new one."""
     shared = [m for m in newest.data.measures if m in older.data.measures]
     scale, rule = newest.data.scale, newest.data.focus_rule
     old_keys: dict[tuple, list[str]] = {}
@@ -493,6 +496,26 @@ def _compare_with_older_workbook(newest: ClassSummary, older: ClassSummary, unsu
         row["measures"] = {m for m, found in per_measure.items() if found}
         row["before"] = in_focus_before.get(old) or ("Nej" if old else "Ikke i det gamle skema")
     newest.focus.sort(key=lambda f: (f["nr"] is None, f["nr"] or 0, f["student"]))
+    return _unrated_after_focus_in_older(newest, older, same)
+
+
+def _unrated_after_focus_in_older(newest: ClassSummary, older: ClassSummary, same: dict[str, str]) -> list[Problem]:
+    """As within one workbook: a student in focus in the old workbook's term and rated in the new
+    one, but not in a subject of that focus, would drop off the focus list without a word (found
+    in review). Subjects nobody is rated in yet are said by the few-ratings warning."""
+    new_key = {old: key for key, old in same.items()}
+    problems = []
+    for before in older.focus:
+        key = new_key.get(before["key"])
+        if key is None:
+            continue
+        name, _, values = newest.ratings[key]
+        for measure in sorted(before["measures"] & newest.columns.keys(), key=newest.data.measures.index):
+            if values[newest.data.measures.index(measure)] is None:
+                sheet, column = newest.columns[measure]
+                problems.append(_unrated_in_focus(name, before["reasons"], measure, older.term, newest.term,
+                                                  newest.data.file, sheet, f"{column}{_row_of_key(key)[0]}"))
+    return problems
 
 
 def _school_identities(summary: ClassSummary, unsure: set[str]) -> dict[str, list[tuple]]:
@@ -847,7 +870,8 @@ class _MergedClass:
         newest = self.newest
         newest.problems.extend(older.problems)
         why = f"{newest.file} ({self.why(newest.file, older.file)})"
-        unknown = [record for record in older.records if _slot(record) not in self.defined]
+        records = _under_newest_sheet_names(older, newest)
+        unknown = [record for record in records if _slot(record) not in self.defined]
         if unknown:
             result.problems.append(Problem(
                 "copies-differ", f"Kopien har {plural(len(unknown), 'værdi', 'værdier')} i terminer, fag eller opgaver, "
@@ -859,7 +883,7 @@ class _MergedClass:
         older_identities = _student_identities(older.records)
         added: list[Record] = []  # values only this copy has, taken in
         only_here: list[Record] = []  # the first value of each student the newest copy does not have
-        for record in older.records:
+        for record in records:
             if _slot(record) not in self.defined:
                 continue
             identity = older_identities.get(record.student_key, record.student_key)
@@ -939,6 +963,19 @@ def _report_added(older: WorkbookData, newest: str, added: list[Record], only_he
         ))
 
 
+def _under_newest_sheet_names(older: WorkbookData, newest: WorkbookData) -> list[Record]:
+    """The older copy's values, each test under the sheet name the newest copy gives it: a
+    teacher who renames a test sheet and runs add-test gets the new name in the new file, and
+    the same test under two names is not two tests (found by the red team: 12 values said to
+    be missing from the newest copy, which had every one of them)."""
+    by_content = {(test.name, test.date, test.tasks): test.short_name for test in newest.tests}
+    renamed = {test.short_name: by_content[(test.name, test.date, test.tasks)] for test in older.tests
+               if by_content.get((test.name, test.date, test.tasks), test.short_name) != test.short_name}
+    if not renamed:
+        return older.records
+    return [replace(record, test=renamed.get(record.test, record.test)) for record in older.records]
+
+
 def _defined_slots(data: WorkbookData) -> set[tuple]:
     """Where the copy's own definition has room for a value. An older copy of a class may
     have other terms, subjects or tasks (an older template, or a forged one): its values
@@ -1016,14 +1053,18 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     # a student in focus last term and unrated now would drop off the focus list without a word (found in
     # review: two students rated 2 in DANSK, left blank a term later); subjects not rated at all this term
     # are said by the few-ratings warning
+    columns = {}
+    for record in data.records:
+        if record.term.index == term.index and record.measure not in columns:
+            columns[record.measure] = (record.sheet, coordinate_from_string(record.cell)[0])
     for measure in (m for m in data.measures if previous and rated(term, m)):
-        column, _ = coordinate_from_string(next(r.cell for r in data.records
-                                                if r.term.index == term.index and r.measure == measure))
+        _, column = columns[measure]
         for key in sorted(rated(previous, measure).keys() - rated(term, measure).keys(), key=_row_of_key):
             if found := reasons(previous, measure, key):
                 before = next(r for r in data.records if r.student_key == key and r.measure == measure  # in the
                               and r.term.index == previous.index)  # copy the student is in (review: merged copies)
-                data.problems.append(_unrated_in_focus(before, measure, found, previous, term,
+                data.problems.append(_unrated_in_focus(before.student, rules.focus_text(found), measure, previous,
+                                                       term, before.file, before.sheet,
                                                        f"{column}{coordinate_from_string(before.cell)[1]}"))
     # the term before decides drops into focus and the change columns as much as this one does (found in
     # review: "5" typed as text last term put a student in focus here and not on the sheet, unmentioned)
@@ -1032,21 +1073,21 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     ratings = {key: (students[key].student, students[key].uni_login, tuple(rated(term, m).get(key) for m in data.measures))
                for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means, changes, not_rated,
-                        from_text, in_class, ratings, {key: students[key].student_nr for key in ratings})
+                        from_text, in_class, ratings, {key: students[key].student_nr for key in ratings}, columns)
 
 
 def _term_before(data: WorkbookData, term: Term | None) -> Term | None:
     return data.terms[term.index - 2] if term and term.index > 1 else None
 
 
-def _unrated_in_focus(before: Record, measure: str, reasons: list[str], previous: Term, term: Term,
+def _unrated_in_focus(student: str, reasons: str, measure: str, previous: Term, term: Term, file: str, sheet: str,
                       cell: str) -> Problem:
-    """`before`: the student's rating last term, in the file and row the empty cell is in."""
+    """`cell`: the student's empty cell in `term`."""
     return Problem(
-        "focus-not-rated", f"{before.student} var i fokus i {previous.label.lower()} med "
-        f"{rules.focus_text(reasons)}, men har ingen vurdering i {measure} i {term.label.lower()}.",
+        "focus-not-rated", f"{student} var i fokus i {previous.label.lower()} med {reasons}, men har ingen "
+        f"vurdering i {measure} i {term.label.lower()}.",
         "Eleven er ikke på listen over elever i fokus. Skriv elevens vurdering, så oversigten viser, om eleven "
-        "stadig er i fokus.", before.file, before.sheet, cell, before.student,
+        "stadig er i fokus.", file, sheet, cell, student,
     )
 
 
