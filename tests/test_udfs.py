@@ -84,6 +84,21 @@ def test_lite_module_is_generated_and_self_contained():
     assert lite.XLKIT_FOKUS([[2, 5]], [[4, "x"]], ["DANSK", "MAT"]) == [["DANSK 2 (Orange), DANSK faldet fra 4 til 2"]]
 
 
+def test_the_lite_module_defines_each_name_once():
+    """The Lite module is rules.py and udfs.py in one file: a name both define would replace
+    the rules' own (found by the red team: udfs' _number broke the rules' formula helpers)."""
+    import ast
+
+    def top_level(path):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))} | {
+            target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets
+            if isinstance(target, ast.Name)}
+
+    assert top_level(ROOT / "xlkit" / "rules.py") & top_level(ROOT / "xlkit" / "udfs.py") == set()
+    assert "xlkit/py" not in macros.lite_module()
+
+
 def test_default_names_are_the_shipped_scale(spec):
     assert udfs.DEFAULT_NAMES == tuple(level.name for level in spec.scale.levels)
 
@@ -99,6 +114,37 @@ def test_blank_text_and_errors_give_blank_status(cell):
     assert udfs.XLKIT_STATUS([[cell]]) == [[""]]
     assert udfs.XLKIT_PCTSTATUS([[cell]], 4) == [[""]]
     assert udfs.XLKIT_PCTSTATUS([[2]], [[cell]]) == [[""]]
+
+
+def test_error_values_xlwings_passes_as_codes_or_newer_texts_give_blank():
+    """Classic xlwings passes #SPILL!, #CALC!, #BUSY! as their COM code (an int); xlwings Lite
+    passes newer errors as text. Each is an error, as the sheet's ISERROR sees it (found by
+    the red team: a trend from a series with an error in it)."""
+    spill, busy = -2146828288 + 2045, -2146828288 + 2051
+    assert udfs.XLKIT_TREND([[3.0, 4.0, spill], [3.0, "#BUSY!", 4.0], [3.0, busy, 4.0]]) == [[""], [""], [""]]
+    assert udfs.XLKIT_STATUS([[spill, "#BLOCKED!", 3]]) == [["", "", "Gul"]]
+
+
+def test_a_number_in_a_date_formatted_cell_is_the_number():
+    """Classic xlwings passes a number in a date-formatted cell as a date; the sheet sees the
+    number (found by the red team: blank from the UDF, Gul in the sheet)."""
+    import datetime as dt
+
+    assert udfs.XLKIT_STATUS([[dt.datetime(1900, 1, 2), dt.date(1900, 1, 1)]]) == [["Gul", "Orange"]]
+    assert udfs.XLKIT_PCTSTATUS([[dt.datetime(1900, 1, 11)]], 15) == [["Grøn"]]  # 12 of 15
+    assert udfs.XLKIT_TREND([[dt.datetime(1900, 1, 3), 2.0]]) == [["Tilbagegang"]]  # 4, then 2
+
+
+def test_a_decimal_share_on_a_threshold_has_the_sheets_colour():
+    """2.4 of 3 is 0.7999999999999999 in floating point and exactly 80 % in Excel and
+    LibreOffice, which compare at 15 significant digits (found by the red team: Gul from the
+    UDF, Grøn in the sheet)."""
+    assert udfs.XLKIT_PCTSTATUS([[2.4, 1.2, 4.8, 3.4]], [[3, 1.5, 6, 8.5]], 0.4, 0.8) == [["Grøn", "Grøn", "Grøn", "Gul"]]
+
+
+def test_numbers_as_subject_or_level_names_show_as_excel_shows_them():
+    assert udfs.XLKIT_FOKUS([[2.0]], [[None]], [[8.0]]) == [["8 2 (Orange)"]]
+    assert udfs.XLKIT_STATUS([[1, 2]], [[1.0, 2.5]]) == [["1", "2.5"]]
 
 
 def test_a_half_rating_has_no_status_but_half_points_do():
@@ -134,6 +180,8 @@ def test_distribution_table():
         (lambda: udfs.XLKIT_FOKUS([[1, 2]], [[1]], ["A", "B"]), "xlkit: nu og foer skal have samme størrelse."),
         (lambda: udfs.XLKIT_FOKUS([[1, 2]], [[1, 2]], ["A"]), "xlkit: Der skal være ét fagnavn pr. kolonne."),
         (lambda: udfs.XLKIT_FOKUS([[1]], [[1]], ["A"], 2.5), "xlkit: graense og fald skal være hele tal."),
+        (lambda: udfs.XLKIT_FOKUS([[3]], [[3]], ["A"], 2, 0), "xlkit: fald skal være mindst 1."),
+        (lambda: udfs.XLKIT_TREND([[3, 3]], -1), "xlkit: tolerance må ikke være negativ."),
         (lambda: udfs.XLKIT_PCTSTATUS([[1]], 4, 0.9, 0.5), "xlkit: gul_fra må ikke være større end groen_fra."),
         (lambda: udfs.XLKIT_PCTSTATUS([[1, 2, 3], [1, 2, 3]], [[3, 3]]),
          "xlkit: maks skal være én celle, én række med en værdi pr. kolonne eller samme størrelse som point."),
@@ -141,6 +189,11 @@ def test_distribution_table():
 )
 def test_bad_arguments_give_a_danish_message_not_an_exception(call, message):
     assert call() == message
+
+
+def test_an_empty_cell_as_laveste_gives_the_default():
+    assert udfs.XLKIT_STATUS([[1, 2]], None, None) == [["Rød", "Orange"]]
+    assert udfs.XLKIT_FOKUS([[2]], [[4]], ["DANSK"], None, None, None, None) == [["DANSK 2 (Orange), DANSK faldet fra 4 til 2"]]
 
 
 def test_a_blank_subject_name_is_not_none():
@@ -173,3 +226,5 @@ def test_showcase_native_column_recalculates_to_the_udf_results(tmp_path, libreo
             assert (recalculated.cell(row, RESULT_COL + 1).value or "") == udf_value, row
             compared += 1
     assert compared == 8 + 7 + 5 + 4
+    # classic xlwings needs more than a recalculation (found by the red team: the note said not)
+    assert ".xlsm" in cached["A2"].value and "Import Functions" in cached["A2"].value

@@ -93,7 +93,7 @@ def lite_module() -> str:
     for line in udfs.splitlines():
         if line == "from xlkit import rules":
             continue  # in Lite the rules are defined above, in the same file
-        body.append(re.sub(r"(?<![\w.])rules\.", "", line))
+        body.append(re.sub(r"(?<![\w./])rules\.(?!py\b)", "", line))  # not in "xlkit/rules.py"
     body = [line for line in body if line != "from __future__ import annotations"]
     header = [
         '"""xlkit-funktioner til xlwings Lite (personligt modul).',

@@ -202,12 +202,19 @@ class PointsThresholds:
             return None
         if not (maximum > 0 and 0 <= points <= maximum):
             return None
-        share = points / maximum
+        share = as_spreadsheets_compare(points / maximum)
         if share < self.yellow_from:
             return RED
         if share < self.green_from:
             return YELLOW
         return GREEN
+
+
+def as_spreadsheets_compare(value: float) -> float:
+    """The value to 15 significant digits, as Excel and LibreOffice compare numbers: 2.4 of 3
+    is 0.7999999999999999 in floating point and green (80 %) in the sheet (found by the red
+    team: yellow from the UDF)."""
+    return float(f"{value:.15g}")
 
 
 def valid_score(points: object, maximum: object, step: float | None = None) -> bool:

@@ -36,9 +36,12 @@ def build_showcase(path: str | Path) -> Path:
     sheet.set_column(7, 8, 42)
     sheet.set_column(9, 9, 6)
     sheet.write_string(0, 0, "xlkit-funktioner: xlwings ved siden af Excels egne formler", title)
-    sheet.write_string(1, 0, "Kolonnen Excel-formel virker altid. Kolonnen xlwings (UDF) kræver xlwings (se macros/README.md) "
-                             "og viser ellers #NAVN?; er xlwings installeret, så genberegn med Ctrl+Alt+F9. Ens viser, om "
-                             "de to giver det samme.", note)
+    # classic xlwings needs the .xlsm and Import Functions too (found by the red team: the note said
+    # recalculating was enough, and the column stayed #NAVN?)
+    sheet.write_string(1, 0, "Kolonnen Excel-formel virker altid. Kolonnen xlwings (UDF) viser #NAVN?, indtil xlkits "
+                             "funktioner er sat op (se macros/README.md): med xlwings Lite genberegnes med Ctrl+Alt+F9; "
+                             "med klassisk xlwings gemmes mappen som .xlsm, og funktionerne hentes med xlwings → Import "
+                             "Functions. Ens viser, om de to giver det samme.", note)
     row = 3
 
     def compare(r: int, native_col: int, native: str, native_value, udf: str, udf_value) -> None:

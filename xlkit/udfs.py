@@ -12,6 +12,8 @@ file and xlkit/rules.py (see xlkit/macros.py) for xlwings Lite.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from xlwings import arg, func, ret  # noqa: F401  (ret: the same imports xlwings Lite uses)
 
 from xlkit import rules
@@ -20,7 +22,12 @@ CATEGORY = "xlkit"
 DEFAULT_NAMES = ("Rød", "Orange", "Gul", "Grøn", "Meget grøn")  # Dagnæsskolen; = workbook_templates/elevvurdering.yaml
 NAMES_DOC = "Niveaunavnene fra lavest til højest. Standard: Rød, Orange, Gul, Grøn, Meget grøn."
 LOW_DOC = "Værdien for det laveste niveau. Standard: 1."
-EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA",
+                "#BUSY!", "#BLOCKED!", "#CONNECT!", "#FIELD!", "#UNKNOWN!", "#PYTHON!", "#EXTERNAL!"}
+# Classic xlwings turns seven error values into text and passes the newer ones (#SPILL!, #CALC!,
+# #BUSY! ...) as their COM code, an int near -2146826281; numbers arrive as floats
+COM_ERROR_CODES = range(-2146828288 + 1900, -2146828288 + 2200)
+OLE_EPOCH = dt.datetime(1899, 12, 30)  # classic xlwings passes a number in a date-formatted cell as a date
 
 
 def _grid(values) -> list[list]:
@@ -33,34 +40,53 @@ def _grid(values) -> list[list]:
 
 
 def _is_error(cell) -> bool:
-    """Excel error values arrive as their text (err_to_str=True)."""
-    return isinstance(cell, str) and cell.strip().upper() in EXCEL_ERRORS
+    """Excel error values arrive as their text (err_to_str=True), or as a COM code (an int)."""
+    if isinstance(cell, str):
+        return cell.strip().upper() in EXCEL_ERRORS
+    return type(cell) is int and cell in COM_ERROR_CODES
 
 
 def _value(cell):
-    """An error value counts as no value."""
-    return None if _is_error(cell) else cell
+    """The cell as the sheet's formulas see it: an error value counts as no value, and a date
+    is the number under it (a 3 typed in a date-formatted cell is Gul in the sheet, found by
+    the red team: blank from the UDF)."""
+    if _is_error(cell):
+        return None
+    if isinstance(cell, dt.datetime):
+        return (cell - OLE_EPOCH) / dt.timedelta(days=1)
+    if isinstance(cell, dt.date):
+        return float((cell - OLE_EPOCH.date()).days)
+    return cell
+
+
+def _label(value) -> str:
+    """A name or subject from a cell: a number as Excel shows it (8, not 8.0)."""
+    if rules.is_number(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _names(names) -> tuple[str, ...]:
     if names is None:
         return DEFAULT_NAMES
-    flat = [str(n).strip() for row in _grid(names) for n in row if n is not None and str(n).strip()]
-    return tuple(flat)
+    return tuple(_label(n) for row in _grid(names) for n in row if n is not None and str(n).strip())
 
 
 def _scale(names, low) -> rules.Scale:
     names = _names(names)
     if not names:
         raise ValueError("Angiv mindst ét niveaunavn.")
-    if low is None or not rules.is_number(low) or float(low) != int(low):
+    low = 1 if low is None else low  # an empty cell gives the default, like every other argument
+    if not rules.is_number(low) or float(low) != int(low):
         raise ValueError("Laveste værdi skal være et helt tal.")
     return rules.Scale(tuple(rules.Level(int(low) + i, name, "", "") for i, name in enumerate(names)))
 
 
-def _number(value, default, what: str) -> float:
+def _argument(value, default, what: str) -> float:
+    """A number argument, or its default for an empty cell. (Not `_number`: rules.py has one,
+    and xlkit_lite.py is both files in one module.)"""
     if value is None:
-        return default
+        return float(default)
     if not rules.is_number(value):
         raise ValueError(f"{what} skal være et tal.")
     return float(value)
@@ -115,7 +141,7 @@ def XLKIT_PCTSTATUS(point, maks, gul_fra=0.5, groen_fra=0.8):
 
 @_safe
 def _points_status(point, maks, gul_fra, groen_fra):
-    thresholds = rules.PointsThresholds(_number(gul_fra, 0.5, "gul_fra"), _number(groen_fra, 0.8, "groen_fra"))
+    thresholds = rules.PointsThresholds(_argument(gul_fra, 0.5, "gul_fra"), _argument(groen_fra, 0.8, "groen_fra"))
     if thresholds.yellow_from > thresholds.green_from:
         raise ValueError("gul_fra må ikke være større end groen_fra.")
     maxima = _grid(maks)
@@ -147,13 +173,15 @@ def _trend(serie, tolerance, metode):
     method = "auto" if metode is None else str(metode).strip().lower()
     if method not in ("auto", "seneste"):
         raise ValueError("metode skal være 'auto' eller 'seneste'.")
-    rule = rules.TrendRule(_number(tolerance, 0.25, "tolerance"), method)
+    rule = rules.TrendRule(_argument(tolerance, 0.25, "tolerance"), method)
+    if rule.tolerance < 0:
+        raise ValueError("tolerance må ikke være negativ.")
     results = []
     for row in _grid(serie):
         if any(_is_error(cell) for cell in row):
             results.append([""])  # an error in the series: no trend, as in the native formula
         else:
-            results.append([rules.trend(row, rule) or ""])
+            results.append([rules.trend([_value(cell) for cell in row], rule) or ""])
     return results
 
 
@@ -173,11 +201,13 @@ def XLKIT_FOKUS(nu, foer, fag, graense=2, fald=2, navne=None, laveste=1):
 @_safe
 def _focus(nu, foer, fag, graense, fald, navne, laveste):
     scale = _scale(navne, laveste)
-    limit, drop = _number(graense, 2, "graense"), _number(fald, 2, "fald")
+    limit, drop = _argument(graense, 2, "graense"), _argument(fald, 2, "fald")
     if not (limit.is_integer() and drop.is_integer()):
         raise ValueError("graense og fald skal være hele tal.")
+    if drop < 1:
+        raise ValueError("fald skal være mindst 1.")
     rule = rules.FocusRule(int(limit), int(drop))
-    subjects = ["" if s is None else str(s) for row in _grid(fag) for s in row]
+    subjects = ["" if s is None else _label(s) for row in _grid(fag) for s in row]
     now, before = _grid(nu), _grid(foer)
     if len(now) != len(before) or any(len(a) != len(b) for a, b in zip(now, before)):
         raise ValueError("nu og foer skal have samme størrelse.")
