@@ -566,6 +566,56 @@ def test_new_school_names_no_cpr_number_and_says_what_a_list_repeats(runner, tmp
     assert "giv kopien med --spec" in result.output and not (tmp_path / "ud3").exists()
 
 
+def test_a_folder_of_class_lists_from_a_red_team(runner, tmp_path):
+    """Found by the red team: a school list filtered to 7.A and saved as 7A.xlsx made its
+    hidden 7.B students 7.A's; an .xls list was skipped without a word; "9a+9b.csv" was made
+    9.B; and the duplicate-login note named 10.X, which gets no workbook."""
+    folder = tmp_path / "lister"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.append(["Navn", "UNI-login", "Klasse"])
+    for i in range(3):
+        wb.active.append([f"A-elev {i}", f"aaa{i:04d}", "7.A"])
+    for i in range(2):
+        wb.active.append([f"B-elev {i}", f"bbb{i:04d}", "7.B"])
+        wb.active.row_dimensions[wb.active.max_row].hidden = True
+    wb.active.append(["Ny elev", "nyel0001", ""])  # no class: the file's
+    wb.save(folder / "7A.xlsx")
+    (folder / "7B.xls").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(60))
+    (folder / "9a+9b.csv").write_text("Navn\nIda\n", encoding="utf-8")
+    (folder / "10X.csv").write_text("Navn;UNI-login\nTo Steder;aaa0000\n", encoding="utf-8")
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(folder), "--start-aar", "2026",
+                                  "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "ud").iterdir()) == ["elevvurdering_7A.xlsx"]
+    sheet = openpyxl.load_workbook(tmp_path / "ud" / "elevvurdering_7A.xlsx")["Elevvurdering"]
+    assert [sheet.cell(row, 2).value for row in range(6, 11)] == ["A-elev 0", "A-elev 1", "A-elev 2", "Ny elev", None]
+    assert ("Sprunget over: 7A.xlsx: 2 elever (rækkerne 5, 6) har '7.B' i kolonnen Klasse og er ikke taget med i 7.A"
+            in result.output)
+    assert "Sprunget over: 7B.xls: xlkit læser elevlister som .xlsx eller .csv" in result.output
+    assert "Sprunget over: 9a+9b.csv: filnavnet nævner flere klasser" in result.output
+    assert "Sprunget over: 10X.csv: elevvurderingsskemaerne dækker 0.–9. klasse" in result.output
+    assert "OBS" not in result.output  # aaa0000 is also in 10.X, which has no workbook to delete the student from
+
+
+def test_a_school_list_longer_than_read_or_unreadable_is_refused_with_its_name(runner, tmp_path):
+    from xlkit import roster
+
+    school_list = tmp_path / "skoleliste.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Navn", "Klasse"])
+    for i in range(roster.MAX_SCHOOL_ROWS):  # the last class was cut off without a word (red team)
+        wb.active.append([f"Elev {i}", "7.A" if i < 20 else "9.U"])
+    wb.save(school_list)
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(school_list),
+                                  "--start-aar", "2026", "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 1 and "har over 5.000 rækker" in result.output
+    school_list.write_bytes(b"PK\x03\x04beskadiget")
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(school_list),
+                                  "--start-aar", "2026", "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 1 and "skoleliste.xlsx" in result.output, result.output
+
+
 def test_the_summary_written_row_by_row_holds_everything(tmp_path, demo_folder, monkeypatch):
     """write_summary streams rows to disk (constant memory), where XlsxWriter silently drops
     anything written to a row it has passed: every value, row height, merge and chart must be

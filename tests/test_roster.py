@@ -30,6 +30,35 @@ def test_common_exports(tmp_path, content, encoding):
     assert read_roster(path) == [Student("Åse Ørum", "aaoe1234"), Student("Bo Æbelø", "bobo4321")]
 
 
+def test_a_semicolon_list_with_commas_in_its_addresses_is_read_by_its_header(tmp_path):
+    """Counting characters took it for a comma list and refused it (found by the red team)."""
+    path = tmp_path / "7A.csv"
+    path.write_text("Navn;UNI-login;Adresse;Forældre\nÅse Ørum;aaoe1234;Vej 1, 2. th, 6000 Kolding, DK;Mor, Far, Bror\n"
+                    "Bo Ek;boek1234;Gade 2, 1. tv, 6000 Kolding, DK;Far, Mor, Søster\n", encoding="utf-8")
+    assert read_roster(path) == [Student("Åse Ørum", "aaoe1234"), Student("Bo Ek", "boek1234")]
+
+
+def test_a_quote_never_closed_is_refused_with_its_row(tmp_path):
+    """The rest of the file was read as one name, and three students were gone without a word
+    (found by the red team)."""
+    path = tmp_path / "7A.csv"
+    path.write_text('Navn;UNI-login\nÅse Ørum;aaoe1234\n"Bo Hansen;boha0001\nCarl Ø;carl0001\nDina;dina0001\n',
+                    encoding="utf-8")
+    with pytest.raises(RosterError, match=r"række 3: et anførselstegn"):
+        read_roster(path)
+    path.write_text('Navn;Adresse\nÅse Ørum;"Vej 1\n6000 Kolding"\n', encoding="utf-8")  # a quoted line break is fine
+    assert read_roster(path) == [Student("Åse Ørum")]
+
+
+def test_a_name_column_far_to_the_right_is_found(tmp_path):
+    path = tmp_path / "elever.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append([f"Felt {i}" for i in range(40)] + ["Navn"])
+    wb.active.append([""] * 40 + ["Åse Ørum"])
+    wb.save(path)
+    assert read_roster(path) == [Student("Åse Ørum")]
+
+
 def test_first_and_last_name_columns_in_xlsx(tmp_path):
     path = tmp_path / "elever.xlsx"
     wb = openpyxl.Workbook()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from xlkit.errors import RosterError
+from xlkit.errors import RosterError, XlkitError
 from xlkit.values import ErrorValue, looks_like_cpr
 
 NAME_HEADERS = {"navn", "elev", "elevnavn", "elevens navn", "name", "fulde navn", "fulde navn (elev)"}
@@ -46,12 +46,20 @@ class SchoolRow:
 
 MAX_CLASS_ROWS = 1000  # rows read from an .xlsx class list
 MAX_SCHOOL_ROWS = 5000  # and from a whole school's list: the largest Danish schools have about 1,200 students
+MAX_LIST_COLUMNS = 100  # columns searched for the headers; exports put the name after 30 others (red team)
 
 
 def read_roster(path: str | Path) -> list[Student]:
     """Students from a CSV (; or , separated) or XLSX class list with a header row."""
+    return [row.student for row in read_class_rows(path)]
+
+
+def read_class_rows(path: str | Path) -> list[SchoolRow]:
+    """A class list's students with the class each row names, where the list has a class
+    column (blank otherwise): a school list filtered to one class still holds the other
+    classes' rows, hidden (found by the red team: 7.B's students in 7.A's workbook)."""
     path = Path(path)
-    return [row.student for row in _student_rows(_rows(path, MAX_CLASS_ROWS), path)]
+    return _student_rows(_rows(path, MAX_CLASS_ROWS), path, with_class=None)
 
 
 def read_school_roster(path: str | Path) -> list[SchoolRow]:
@@ -103,23 +111,56 @@ def _danish_letters(text: str) -> int:
     return sum(3 if c in "æøåÆØÅ" else 1 if c.isalpha() else -3 for c in wide)
 
 
+SEPARATORS = ";,\t"
+
+
 def _csv_rows(path: Path) -> list[list[str]]:
     text = _decode(path.read_bytes(), path)
-    # The most frequent of ; , and tab is the separator (csv.Sniffer trips on title lines).
-    delimiter = max(";,\t", key=text.count)
     lines = text.replace("\r\n", "\n").replace("\r", "\n")  # a Mac's CSV ends lines in CR alone (review)
+    delimiter = _separator(lines)
+    reader = csv.reader(io.StringIO(lines), delimiter=delimiter)
+    rows = []
     try:
-        return list(csv.reader(io.StringIO(lines), delimiter=delimiter))
+        for row in reader:
+            if any("\n" in field and delimiter in field for field in row):
+                # an opening quote never closed: the rest of the file became one name (red team)
+                first_line = len(rows) + 1 + sum(field.count("\n") for line in rows for field in line)
+                raise RosterError(f"Elevlisten {path}, række {first_line}: et "
+                                  'anførselstegn (") lukkes ikke, så de næste rækker ville blive læst som én celle. Fjern '
+                                  "anførselstegnet, eller luk det, og prøv igen.")
+            rows.append(row)
     except csv.Error as error:
         raise RosterError(f"Elevlisten {path} kan ikke læses som CSV ({error}). Gem den igen som CSV fra Excel.") from None
+    return rows
+
+
+def _separator(text: str) -> str:
+    """The separator that splits a header row into a name header; else the most frequent of
+    ; , and tab (csv.Sniffer trips on title lines). Counting alone took a ;-list with
+    addresses for a comma list (found by the red team)."""
+    headers = NAME_HEADERS | FIRST_NAME_HEADERS
+    for line in text.split("\n", 10)[:10]:
+        for separator in SEPARATORS:
+            cells = line.split(separator)
+            if len(cells) > 1 and any(cell.strip().strip('"').strip().lower() in headers for cell in cells):
+                return separator
+    return max(SEPARATORS, key=text.count)
 
 
 def _xlsx_rows(path: Path, max_rows: int) -> list[list[str]]:
     from xlkit.reader import open_workbook  # the safe opener, shared with the reader
 
-    workbook = open_workbook(path)
+    try:
+        workbook = open_workbook(path)
+    except XlkitError as error:  # the file is named: in a folder of lists it is one of many (red team)
+        raise RosterError(f"Elevlisten {path}: {error}") from None
     sheet = workbook.worksheets[0]
-    return [[_text(cell) for cell in row] for row in sheet.iter_rows(min_row=1, min_col=1, max_row=max_rows, max_col=30)]
+    rows = [[_text(cell) for cell in row] for row in sheet.iter_rows(
+        min_row=1, min_col=1, max_row=min(sheet.max_row, max_rows + 1), max_col=min(sheet.max_column, MAX_LIST_COLUMNS))]
+    if len(rows) > max_rows and any(cell.strip() for cell in rows[max_rows]):  # the rest was cut without a word
+        raise RosterError(f"Elevlisten {path} har over {max_rows:,} rækker".replace(",", ".") + "; xlkit læser ikke "
+                          "så lange lister. Er det en liste over flere skoler? Del den, og prøv igen.")
+    return rows[:max_rows]
 
 
 def _text(cell) -> str:
@@ -133,7 +174,9 @@ def _text(cell) -> str:
     return f"{int(value):010d}" if looks_like_cpr(value) and not isinstance(value, str) else str(value)
 
 
-def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -> list[SchoolRow]:
+def _student_rows(rows: list[list[str]], path: Path, with_class: bool | None = False) -> list[SchoolRow]:
+    """The rows under the header; `with_class`: True requires a class column, None reads it
+    where there is one."""
     numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     rows = [row for _, row in numbered]
     if not rows:
@@ -182,7 +225,8 @@ def _student_rows(rows: list[list[str]], path: Path, with_class: bool = False) -
             if looks_like_cpr(name) or looks_like_cpr(uni_login):
                 raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login ligner et CPR-nummer. "
                                   "xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
-            found.append(SchoolRow(cell(row, class_col) if with_class else "", number, Student(name, uni_login)))
+            found.append(SchoolRow(cell(row, class_col) if with_class is not False else "", number,
+                                   Student(name, uni_login)))
         elif cell(row, uni_col):  # the student would be left out of the class without a word (review)
             raise RosterError(f"Elevlisten {path}, række {number} har et UNI-login, men intet navn. Skriv navnet, "
                               "eller slet rækken, og prøv igen.")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from xlkit.errors import RosterError, XlkitError
 from xlkit.isolated import run_alone
-from xlkit.roster import Student, read_roster, read_school_roster
+from xlkit.roster import SchoolRow, Student, read_class_rows, read_school_roster
 from xlkit.spec import load_spec, shipped_file
 from xlkit.templates import elevvurdering, overblik
 from xlkit.testdef import TestDefinition
@@ -20,6 +20,10 @@ UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 CLASS_IN_NAME = re.compile(r"(?<!\d)(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})$")  # "elevliste 7A", not "…1234 A"
 # a school list's class column holds the class and nothing else: "9.a og 9.b" is not 9.B (review)
 CLASS_TEXT = re.compile(r"(?:klasse\s*)?(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})", re.IGNORECASE)
+# a class written tight in a file name ("9a+9b", "7.A og 7.B"): two of them name two classes (red team)
+CLASS_TOKEN = re.compile(r"(?<![\dA-Za-zÆØÅæøå])(\d{1,2})\.?([A-Za-zÆØÅæøå])(?![A-Za-zÆØÅæøå])")
+LIST_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+OTHER_SPREADSHEETS = {".xls", ".xlsb", ".ods", ".numbers"}  # said, not skipped in silence (red team)
 
 SchoolClass = tuple[str, int, str, list[Student]]  # where the list came from (for messages), grade, letter, students
 
@@ -59,13 +63,14 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
         raise RosterError(f"Ingen klasse kunne bruges i {without_cpr(rosters.name)}, så der er ikke lavet noget"
                           + (f" ({reasons})." if reasons else ". Mappen har ingen elevlister (.csv eller .xlsx)."))
     output.mkdir(parents=True)
-    made = []
+    made, built = [], []
     for source, grade, letter, students in classes:
         try:
             spec = next((spec for spec in specs if grade in spec.grades), None)
             if spec is not None:
                 made.append(elevvurdering.build(spec, output / f"elevvurdering_{grade}{letter}.xlsx", school, letter,
                                                 school_year, grade, students))
+                built.append((source, grade, letter, students))
             else:
                 covered = sorted({grade for spec in specs for grade in spec.grades})
                 skipped.append(f"{source}: elevvurderingsskemaerne dækker {grade_ranges(covered)} klasse")
@@ -79,7 +84,8 @@ def build_school(school: str, rosters: Path, school_year: int, tests: list[TestD
         with contextlib.suppress(OSError):  # not empty: a file the failed build left stays to be seen
             output.rmdir()
         raise RosterError("Der er ikke lavet nogen skemaer: " + "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else ""))
-    return made, skipped, repeated_students(classes)
+    # only classes with a workbook: "slet eleven i den gamle klasses skema" named 10.X, which has none (red team)
+    return made, skipped, repeated_students(built)
 
 
 def repeated_students(classes: list[SchoolClass]) -> list[str]:
@@ -109,11 +115,18 @@ def classes_in_folder(rosters: Path) -> tuple[list[SchoolClass], list[str]]:
     """One class per readable list in the folder, its class from the file name (7A.csv)."""
     classes, skipped = [], []
     lists_of_class: dict[tuple[int, str], str] = {}
-    for path in sorted(p for p in rosters.iterdir() if p.suffix.lower() in {".csv", ".txt", ".xlsx"}):
+    for path in sorted(p for p in rosters.iterdir() if p.suffix.lower() in LIST_SUFFIXES | OTHER_SPREADSHEETS):
         name = without_cpr(path.name)  # as messages show it (review: "010103-1234.csv" was repeated)
+        if path.suffix.lower() in OTHER_SPREADSHEETS:
+            skipped.append(f"{name}: xlkit læser elevlister som .xlsx eller .csv; gem listen som Excel-projektmappe "
+                           "(.xlsx), og prøv igen i en ny mappe")
+            continue
         match = CLASS_IN_NAME.search(path.stem)
-        if not match:
-            skipped.append(f"{name}: filnavnet siger ikke hvilken klasse (fx 7A.csv)")
+        named = {(int(grade), letter.upper()) for grade, letter in CLASS_TOKEN.findall(path.stem)}
+        if not match or len(named) > 1:
+            skipped.append(f"{name}: filnavnet siger ikke hvilken klasse (fx 7A.csv)" if not match else
+                           f"{name}: filnavnet nævner flere klasser; lav én elevliste pr. klasse, eller brug hele "
+                           "skolens elevliste med en kolonne Klasse")
             continue
         grade, letter = int(match.group(1)), match.group(2).upper()
         if (grade, letter) in lists_of_class:  # 7A.csv and 7.A.csv: the second overwrote the first (found in review)
@@ -121,13 +134,36 @@ def classes_in_folder(rosters: Path) -> tuple[list[SchoolClass], list[str]]:
                            "der er kun lavet skemaer ud fra den. Slet den forkerte liste, og prøv igen i en ny mappe.")
             continue
         try:
-            students = run_alone(name, read_roster, path)  # in a limited process (isolated.py)
+            rows = run_alone(name, read_class_rows, path)  # in a limited process (isolated.py)
         except XlkitError as error:
             skipped.append(f"{name}: {without_cpr(str(error))}")
+            continue
+        students, others = _of_class(rows, grade, letter)
+        if others:
+            named = ", ".join(f"'{quoted(without_cpr(text))}'" for text in sorted({row.class_text for row in others}))
+            skipped.append(f"{name}: {len(others)} {'elev' if len(others) == 1 else 'elever'} ({_rows_named([row.row for row in others])}) "
+                           f"har {named} i kolonnen Klasse og er ikke taget med i {grade}.{letter}"
+                           + ("" if students else "; er det hele skolens elevliste, så brug filen i stedet for mappen"))
+        if not students:
             continue
         lists_of_class[grade, letter] = name  # once read: a list that cannot be read makes nothing
         classes.append((name, grade, letter, students))
     return classes, skipped
+
+
+def _of_class(rows: list[SchoolRow], grade: int, letter: str) -> tuple[list[Student], list[SchoolRow]]:
+    """The students of a class list that belong to its class, and the rows of those whose
+    Klasse column names another: a school list filtered to 7.A and saved as 7A.xlsx keeps
+    7.B's rows, hidden (found by the red team: they were made 7.A students). A row without
+    a class, or a list without the column, belongs to the file's class."""
+    students, others = [], []
+    for row in rows:
+        match = CLASS_TEXT.fullmatch(row.class_text.strip())
+        if row.class_text.strip() and (not match or (int(match.group(1)), match.group(2).upper()) != (grade, letter)):
+            others.append(row)
+        else:
+            students.append(row.student)
+    return students, others
 
 
 def classes_in_list(roster: Path) -> tuple[list[SchoolClass], list[str]]:
