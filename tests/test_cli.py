@@ -596,6 +596,10 @@ def test_a_folder_of_class_lists_from_a_red_team(runner, tmp_path):
     assert "Sprunget over: 9a+9b.csv: filnavnet nævner flere klasser" in result.output
     assert "Sprunget over: 10X.csv: elevvurderingsskemaerne dækker 0.–9. klasse" in result.output
     assert "OBS" not in result.output  # aaa0000 is also in 10.X, which has no workbook to delete the student from
+    # one class's list given on its own: more than one class in its Klasse column is refused
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",
+                                  "--elevliste", str(folder / "7A.xlsx"), "-o", str(tmp_path / "7A.xlsx")])
+    assert result.exit_code == 1 and "har elever fra flere klasser i kolonnen Klasse ('7.A', '7.B')" in result.output
 
 
 def test_a_school_list_longer_than_read_or_unreadable_is_refused_with_its_name(runner, tmp_path):

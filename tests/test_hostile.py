@@ -462,7 +462,7 @@ def test_a_single_file_command_reads_in_a_limited_process(tmp_path, monkeypatch,
 
 
 def test_add_test_and_class_lists_are_read_in_a_limited_process(tmp_path, monkeypatch):
-    monkeypatch.setattr(xlkit.cli, "read_roster", _die)
+    monkeypatch.setattr(xlkit.cli, "read_class_rows", _die)
     monkeypatch.setattr(xlkit.cli.next_test, "add_test", _die)
     (tmp_path / "7A.csv").write_text("Navn\nAli\n", encoding="utf-8")
     done = CliRunner().invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "A", "--start-aar", "2026",

@@ -18,11 +18,11 @@ import click
 from xlkit import __version__, danish_click
 from xlkit.consolidate import Consolidation, consolidate, find_workbooks, plural
 from xlkit.summary import SUMMARY_KIND, write_summary
-from xlkit.school import build_school, overblik_file_name
+from xlkit.school import build_school, one_class_students, overblik_file_name
 from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
-from xlkit.roster import read_roster
+from xlkit.roster import read_class_rows
 from xlkit.plan import check_plan, suggest
 from xlkit.spec import load_plan, load_spec
 from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
@@ -30,6 +30,7 @@ from xlkit.workbook import written_whole
 from xlkit.problems import problem_count
 from xlkit.isolated import run_alone
 from xlkit.reader import output_kind, read_workbook
+from xlkit.values import without_cpr
 from xlkit import next_test
 from xlkit.templates import aarshjul, elevvurdering, overblik
 from xlkit.testdef import load_test, write_definition_sheet
@@ -79,7 +80,7 @@ def say(text: str) -> None:
 def _roster(path: Path):
     """A class list, read in a limited process of its own (isolated.py) like every file a
     command is given."""
-    return run_alone(path.name, read_roster, path)
+    return one_class_students(run_alone(path.name, read_class_rows, path), without_cpr(path.name))
 
 
 def _test(path: Path):

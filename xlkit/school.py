@@ -140,9 +140,10 @@ def classes_in_folder(rosters: Path) -> tuple[list[SchoolClass], list[str]]:
             continue
         students, others = _of_class(rows, grade, letter)
         if others:
-            named = ", ".join(f"'{quoted(without_cpr(text))}'" for text in sorted({row.class_text for row in others}))
-            skipped.append(f"{name}: {len(others)} {'elev' if len(others) == 1 else 'elever'} ({_rows_named([row.row for row in others])}) "
-                           f"har {named} i kolonnen Klasse og er ikke taget med i {grade}.{letter}"
+            classes_named = ", ".join(f"'{quoted(without_cpr(text))}'" for text in sorted({r.class_text for r in others}))
+            skipped.append(f"{name}: {len(others)} {'elev' if len(others) == 1 else 'elever'} "
+                           f"({_rows_named([r.row for r in others])}) har {classes_named} i kolonnen Klasse og er ikke "
+                           f"taget med i {grade}.{letter}"
                            + ("" if students else "; er det hele skolens elevliste, så brug filen i stedet for mappen"))
         if not students:
             continue
@@ -158,12 +159,30 @@ def _of_class(rows: list[SchoolRow], grade: int, letter: str) -> tuple[list[Stud
     a class, or a list without the column, belongs to the file's class."""
     students, others = [], []
     for row in rows:
-        match = CLASS_TEXT.fullmatch(row.class_text.strip())
-        if row.class_text.strip() and (not match or (int(match.group(1)), match.group(2).upper()) != (grade, letter)):
+        if row.class_text.strip() and class_of(row.class_text) != (grade, letter):
             others.append(row)
         else:
             students.append(row.student)
     return students, others
+
+
+def class_of(text: str) -> tuple[int, str] | None:
+    """(grade, letter) of a class column's text: "7.A", "7a" and "7 A" are one class."""
+    match = CLASS_TEXT.fullmatch(text.strip())
+    return (int(match.group(1)), match.group(2).upper()) if match else None
+
+
+def one_class_students(rows: list[SchoolRow], label: str) -> list[Student]:
+    """The students of a list given for one class, refused when its Klasse column names more
+    than one class: a school list filtered to 7.A still holds 7.B's rows, hidden (found by the
+    red team)."""
+    named = sorted({row.class_text.strip() for row in rows if row.class_text.strip()},
+                   key=lambda text: (class_of(text) is None, class_of(text) or (0, ""), text))
+    if len({class_of(text) or text for text in named}) > 1:
+        shown = ", ".join(f"'{quoted(without_cpr(text))}'" for text in named[:5]) + (" …" if len(named) > 5 else "")
+        raise RosterError(f"Elevlisten {label} har elever fra flere klasser i kolonnen Klasse ({shown}). Lav en liste "
+                          "med kun klassens elever, eller brug hele listen med 'xlkit new skole'.")
+    return [row.student for row in rows]
 
 
 def classes_in_list(roster: Path) -> tuple[list[SchoolClass], list[str]]:
@@ -173,9 +192,9 @@ def classes_in_list(roster: Path) -> tuple[list[SchoolClass], list[str]]:
     not_understood: dict[str, list[int]] = {}
     label = without_cpr(roster.name)
     for entry in run_alone(label, read_school_roster, roster):  # in a limited process (isolated.py)
-        match = CLASS_TEXT.fullmatch(entry.class_text.strip())
-        if match:
-            by_class.setdefault((int(match.group(1)), match.group(2).upper()), []).append(entry.student)
+        found = class_of(entry.class_text)
+        if found:
+            by_class.setdefault(found, []).append(entry.student)
         else:
             not_understood.setdefault(entry.class_text, []).append(entry.row)
     classes = [(f"{label}, {grade}.{letter}", grade, letter, students)
