@@ -27,7 +27,7 @@ def build_showcase(path: str | Path) -> Path:
     sheet = workbook.add_worksheet("Funktioner")
     bold = workbook.add_format({"bold": True})
     title = workbook.add_format(TITLE)
-    note = workbook.add_format({"italic": True, "font_color": "#444444"})
+    note = workbook.add_format({"italic": True, "font_color": "#444444", "text_wrap": True, "valign": "top"})
     header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
     cell = workbook.add_format({"border": 1})
     pct = workbook.add_format({"border": 1, "num_format": "0%"})
@@ -38,7 +38,8 @@ def build_showcase(path: str | Path) -> Path:
     sheet.write_string(0, 0, "xlkit-funktioner: xlwings ved siden af Excels egne formler", title)
     # classic xlwings needs the .xlsm and Import Functions too (found by the red team: the note said
     # recalculating was enough, and the column stayed #NAVN?)
-    sheet.write_string(1, 0, "Kolonnen Excel-formel virker altid. Kolonnen xlwings (UDF) viser #NAVN?, indtil xlkits "
+    sheet.set_row(1, 45)  # wrapped across the tables: one long line widened the printed page (seen rendered)
+    sheet.merge_range(1, 0, 1, 9, "Kolonnen Excel-formel virker altid. Kolonnen xlwings (UDF) viser #NAVN?, indtil xlkits "
                              "funktioner er sat op (se macros/README.md): med xlwings Lite genberegnes med Ctrl+Alt+F9; "
                              "med klassisk xlwings gemmes mappen som .xlsm, og funktionerne hentes med xlwings → Import "
                              "Functions. Ens viser, om de to giver det samme.", note)
