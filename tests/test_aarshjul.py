@@ -337,6 +337,23 @@ def test_a_week_that_is_not_a_number_is_named_as_it_was_typed(spec):
                         "Uge 27 er ikke en skoleuge i 2026/27"]
 
 
+def test_plan_check_names_the_sheet_and_cell_of_each_row_finding(tmp_path, spec):
+    """plan check said "række 11: ..." without the sheet or the cell, where the reader's own
+    remarks say "Plan, celle C19" (found by the red team)."""
+    holiday = next(w.week for w in school_weeks(spec) if w.holiday)
+    plan = [_a("Ukendt", "4.A", 40), _a(NFT_L, "4.Q", 40), _a(NFT_L, "4.A", 27), _a(NFT_L, "4.A", holiday),
+            _a(NFT_L, "5.A", 40)]
+    built = aarshjul.build(spec, tmp_path / "plan.xlsx", plan)
+    first = aarshjul.PLAN_HEADER + 2
+    output = CliRunner().invoke(main, ["plan", "check", str(built)]).output
+    assert f"FEJL  Plan, celle A{first}: Aktiviteten 'Ukendt' findes ikke i kataloget" in output
+    assert f"FEJL  Plan, celle B{first + 1}: Klassen '4.Q' findes ikke" in output
+    assert f"FEJL  Plan, celle C{first + 2}: Uge 27 er ikke en skoleuge i 2026/27" in output
+    assert f"FEJL  Plan, celle C{first + 3}: {NFT_L} ligger i en ferieuge" in output
+    assert f"OBS  Plan, celle B{first + 4}: {NFT_L} er ikke for 5. klasse" in output
+    assert "række" not in output.replace("rækker tjekket", "")
+
+
 def test_suggest_stops_at_once_when_the_plan_would_outgrow_the_sheet(tmp_path, spec):
     """A spec with thousands of classes or activities (it fits in one cell) kept `plan
     suggest` busy for half a minute before the workbook writer refused the plan; now it
@@ -731,8 +748,8 @@ def test_plan_cells_showing_an_error_are_reported_not_read_as_text(tmp_path, lib
             (first[0].activity, "", first[0].week, first[0].done), ("", first[1].class_name, first[1].week, first[1].done),
             (first[2].activity, first[2].class_name, first[2].week, False)], saved
         check = CliRunner().invoke(main, ["plan", "check", str(saved)]).output
-        assert f"FEJL  række {top}: Rækken mangler en klasse fra listen" in check
-        assert f"FEJL  række {top + 1}: Rækken mangler en aktivitet fra kataloget" in check
+        assert f"FEJL  Plan, celle B{top}: Rækken mangler en klasse fra listen" in check
+        assert f"FEJL  Plan, celle A{top + 1}: Rækken mangler en aktivitet fra kataloget" in check
         suggested = CliRunner().invoke(main, ["plan", "suggest", str(saved), "-o", str(tmp_path / f"ny{saved.suffix}.xlsx")])
         assert f"OBS  Plan, celle A{top + 1}: Feltet med aktiviteten viser fejlen" in suggested.output  # left empty there
         result = CliRunner().invoke(main, ["plan", "ics", str(saved), "-o", str(tmp_path / saved.suffix[1:])])

@@ -379,7 +379,7 @@ def plan_check(workbook: Path, password: str | None) -> None:
     _say_file_problems(data)
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
-        where = f"række {finding.row}: " if finding.row else ""
+        where = f"{data.plan_sheet}, celle {aarshjul.finding_cell(finding)}: " if finding.row else ""
         mark = "FEJL" if finding.blocking else "OBS"
         say(printable(f"{mark}  {where}{finding.message}"))
     say(f"{plural(len(data.plan), 'række', 'rækker')} tjekket: {plural(len(blocking), 'fejl', 'fejl')} og "

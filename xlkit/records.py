@@ -53,6 +53,7 @@ class WorkbookData:
     # aarshjul only: the plan spec stored in the workbook and the table's rows
     plan_spec: object = None
     plan: list = field(default_factory=list)
+    plan_sheet: str = ""  # the sheet the plan table is on, for messages that name a cell
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # the class list's named rows (name, UNI-login), to match copies of a class; not kept past reading

@@ -231,6 +231,17 @@ def _overdue_formula(r: int, refs: Refs) -> str:
     return f'AND(TRIM({done})<>"{DONE}",{known},IFERROR({friday}<TODAY(),FALSE))'
 
 
+FINDING_COLUMNS = {  # the Plan column each row-level finding is about (0-based), for "Plan, celle C11" in messages
+    "unknown-activity": 0, "unknown-class": 1, "wrong-grade": 1, "not-a-school-week": 2, "outside-window": 2,
+    "holiday-week": 2, "not-done": DONE_COL,
+}
+
+
+def finding_cell(finding) -> str:
+    """The cell a row-level finding is about: plan check named only the row (found by the red team)."""
+    return f"{xl_col_to_name(FINDING_COLUMNS.get(finding.check, 0))}{finding.row}"
+
+
 def row_check_text(findings: list, row: int) -> str:
     """What the Tjek column shows for a plan row, from check_plan's findings."""
     codes = [f.check for f in findings if f.row == row and f.check in ROW_CHECK_LABELS]
@@ -724,7 +735,7 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                                int(week) if number else 0, str(responsible or "").strip(), str(note or "").strip(), row,
                                typed, row in done))
     _rows_below_the_plan(workbook, sheet_title, rows, data)
-    data.plan_spec, data.plan = spec, plan
+    data.plan_spec, data.plan, data.plan_sheet = spec, plan, sheet_title
     return data
 
 
