@@ -32,6 +32,16 @@ def spec():
     return load_plan()
 
 
+BEFORE_THE_YEAR = dt.date(2026, 8, 1)  # before the shipped spec's school year 2026/27 begins
+
+
+@pytest.fixture(autouse=True)
+def on_a_fixed_day(monkeypatch):
+    """plan check and plan suggest count from today; here they count from a fixed day, so the
+    suggestions do not depend on the clock. A test that needs another day sets it itself."""
+    monkeypatch.setattr("xlkit.cli.today", lambda: BEFORE_THE_YEAR)
+
+
 def test_school_weeks_cross_the_new_year(spec):
     weeks = school_weeks(spec)
     numbers = [w.week for w in weeks]
@@ -354,6 +364,31 @@ def test_plan_check_names_the_sheet_and_cell_of_each_row_finding(tmp_path, spec)
     assert "række" not in output.replace("rækker tjekket", "")
 
 
+def test_suggest_proposes_only_weeks_that_have_not_begun(tmp_path, spec, monkeypatch):
+    """plan suggest proposed weeks that were already over, and plan check at once called them
+    not done (found by the red team). Only weeks after today are suggested; an activity whose
+    window is over is said to be so, not placed in the past."""
+    today = dt.date(2026, 11, 25)  # a Wednesday in week 48
+    plan = [_a(LAES, "4.A", 49), _a(NFT_L, "4.A", 49), _a(NFT_M, "4.A", 49)]  # one too many in week 49
+    crowded = dataclasses.replace(spec, classes=("4.A",), plan=())
+    result = suggest(crowded, plan, today=today)
+    changed = result.added + result.dated + [after for _, after in result.moved]
+    mondays = {w.week: w.monday for w in school_weeks(spec)}
+    assert changed and all(mondays[a.week] > today for a in changed)
+    assert [(before.week, after.week > 48) for before, after in result.moved] == [(49, True)]
+    talk = "Læringssamtale efterår"  # compulsory, window 44–48, not planned
+    assert result.impossible == [f"{talk} for 4.A: alle uger i vinduet uge 44–48 er begyndt eller forbi (i dag er 25.11.2026)"]
+    assert [a.week <= 48 for a in suggest(crowded, plan).added if a.activity == talk] == [True]  # without a day: any week
+    monkeypatch.setattr("xlkit.cli.today", lambda: today)
+    built = aarshjul.build(crowded, tmp_path / "plan.xlsx", plan)
+    output = CliRunner().invoke(main, ["plan", "suggest", str(built)]).output
+    assert f"Ingen gyldig uge: {talk} for 4.A: alle uger i vinduet uge 44–48 er begyndt eller forbi" in output
+    for week in map(int, re.findall(r"(?:Tilføjet|Flyttet).* (?:i|til) uge (\d+)", output)):
+        assert mondays[week] > today, output
+    checked = CliRunner().invoke(main, ["plan", "check", str(tmp_path / "plan_forslag.xlsx")]).output
+    assert "ikke markeret som gennemført" not in checked
+
+
 def test_suggest_stops_at_once_when_the_plan_would_outgrow_the_sheet(tmp_path, spec):
     """A spec with thousands of classes or activities (it fits in one cell) kept `plan
     suggest` busy for half a minute before the workbook writer refused the plan; now it
@@ -649,7 +684,7 @@ def test_the_katalog_shows_grades_as_a_list(tmp_path, spec):
     assert katalog.column_dimensions["K"].hidden
 
 
-def test_done_activities_are_kept_never_moved_and_the_forgotten_ones_named(tmp_path, spec):
+def test_done_activities_are_kept_never_moved_and_the_forgotten_ones_named(tmp_path, spec, monkeypatch):
     """The årshjul is to make sure the tests are taken (seed 000): a Gennemført column, read
     back, kept by plan suggest, never moved by it; plan check names the activities whose week
     is over and that are not marked done (an older årshjul without the column reads as none done)."""
@@ -666,7 +701,8 @@ def test_done_activities_are_kept_never_moved_and_the_forgotten_ones_named(tmp_p
     assert result.exit_code == 0, result.output
     suggested = read_workbook(tmp_path / "plan_forslag.xlsx").plan
     assert (suggested[0].week, suggested[0].done) == (44, True) and suggested[1].week != 44  # the undone one moves
-    checked = CliRunner().invoke(main, ["plan", "check", str(built)])  # today: after week 44 of 2026
+    monkeypatch.setattr("xlkit.cli.today", lambda: dt.date(2026, 11, 9))  # after week 44 of 2026
+    checked = CliRunner().invoke(main, ["plan", "check", str(built)])
     assert "Nationale færdighedstest, læsning for 4.A i uge 44 er ikke markeret som gennemført" in checked.output
     assert "Læseprøve (ST-prøve) for 4.A i uge 44 er ikke" not in checked.output
     typed = openpyxl.load_workbook(built)  # pasted past the list: said with its cell, and not done

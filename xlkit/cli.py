@@ -354,6 +354,11 @@ def _at_keyboard() -> bool:
     return sys.stdin.isatty()
 
 
+def today() -> dt.date:
+    """The day plan check and plan suggest count from (a function, so tests can fix it)."""
+    return dt.date.today()
+
+
 def _read_plan(path: Path, password: str | None):
     data = run_alone(path.name, read_workbook, path, None, () if password is None else (password,))
     if data.kind != "aarshjul":
@@ -375,7 +380,7 @@ def _say_file_problems(data) -> None:
 def plan_check(workbook: Path, password: str | None) -> None:
     """Tjek planen i ÅRSHJUL (intet skrives). Afslutter med kode 1 ved fejl, der skal rettes."""
     data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
-    findings = check_plan(data.plan_spec, data.plan, today=dt.date.today())
+    findings = check_plan(data.plan_spec, data.plan, today=today())
     _say_file_problems(data)
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
@@ -404,7 +409,7 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     password = asked_password(password, PLAN_PROMPT)
     data = _read_plan(workbook, password)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag.xlsx"))
-    result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS)
+    result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS, today=today())
     _say_file_problems(data)  # the new årshjul has the cells as read: an "x" for done or an error is left empty
     with written_whole(output) as partial:  # a failed write leaves no half file to block the next attempt
         if password:  # built in memory: no unprotected copy on disk

@@ -183,8 +183,9 @@ class Suggestion:
 class _Load:
     """How busy each class, month, responsible person and week is, as the plan changes."""
 
-    def __init__(self, spec: PlanSpec, plan: list[Assignment]):
+    def __init__(self, spec: PlanSpec, plan: list[Assignment], today: dt.date | None = None):
         self.spec = spec
+        self.today = today
         self.weeks = school_weeks(spec)
         self.by_week = {w.week: w for w in self.weeks}
         self.class_week: Counter = Counter()
@@ -208,7 +209,7 @@ class _Load:
         """The least loaded allowed week (the class's, the person's, the school's; earliest on ties)."""
         candidates = []
         for week in self.weeks:
-            if week.holiday or not in_window(week.week, activity.window):
+            if week.holiday or not in_window(week.week, activity.window) or not self.ahead(week):
                 continue
             if activity.is_test and (self.class_week[(class_name, week.week)] >= self.spec.max_tests_per_week
                                      or self.class_month[(class_name, week.month)] >= self.spec.max_tests_per_month):
@@ -217,6 +218,19 @@ class _Load:
                     self.school_week[week.week], week.index)
             candidates.append((load, week))
         return min(candidates, key=lambda item: item[0])[1] if candidates else None
+
+    def ahead(self, week: SchoolWeek) -> bool:
+        """Has the week not begun yet? Suggesting a week that is over made a plan no one can
+        carry out (found by the red team); without a day, every week counts."""
+        return self.today is None or week.monday > self.today
+
+    def no_week(self, activity: Activity) -> str:
+        """Why no week was found for the activity, in Danish, after 'Aktivitet for 4.A: '."""
+        window = f"uge {activity.window[0]}–{activity.window[1]}"
+        if self.today and not any(self.ahead(w) for w in self.weeks if in_window(w.week, activity.window)):
+            return f"alle uger i vinduet {window} er begyndt eller forbi (i dag er {self.today:%d.%m.%Y})"
+        upcoming = "kommende " if self.today else ""
+        return f"ingen {upcoming}uge i vinduet {window} {FREE_WEEK}"
 
 
 def _not_a_school_week(spec: PlanSpec, a: Assignment) -> str:
@@ -233,15 +247,17 @@ def _not_a_school_week(spec: PlanSpec, a: Assignment) -> str:
     return "Rækken har ingen uge endnu (xlkit plan suggest kan foreslå en)"
 
 
-def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int | None = None) -> Suggestion:
+def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int | None = None,
+            today: dt.date | None = None) -> Suggestion:
     """Resolve what `check_plan` finds where a week can be chosen: tests beyond the per-week
     or per-month limit are moved, and missing compulsory activities are added, each to an
     allowed week (inside the window, not a holiday week, within the limits) that spreads the
     load over the classes' and the responsible person's weeks. What cannot be placed is
     reported, never forced. A plan that would outgrow `max_rows` (the sheet's table) stops
-    at once: a spec with thousands of classes would otherwise keep it busy for long."""
+    at once: a spec with thousands of classes would otherwise keep it busy for long. With
+    `today`, only weeks that have not begun yet are suggested."""
     plan = canonical(spec, list(spec.plan if plan is None else plan))
-    load = _Load(spec, plan)
+    load = _Load(spec, plan, today)
     result = Suggestion(plan)
     for index, a in enumerate(list(plan)):
         activity = spec.activity(a.activity)
@@ -256,7 +272,8 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
         target = load.best_week(activity, a.class_name)
         if target is None:
             load.count(a, +1)
-            result.impossible.append(f"{activity.name} for {a.class_name} i uge {a.week}: ingen anden tilladt uge")
+            result.impossible.append(f"{activity.name} for {a.class_name} i uge {a.week}: ingen anden tilladt "
+                                     f"{'kommende ' if today else ''}uge")
             continue
         moved = replace(a, week=target.week, note=_with_note(f"{MOVED} fra uge {a.week}", a.note))
         load.count(moved, +1)
@@ -268,8 +285,7 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
             continue
         target = load.best_week(activity, a.class_name)
         if target is None:
-            result.impossible.append(f"{activity.name} for {a.class_name}: ingen uge i vinduet uge "
-                                     f"{activity.window[0]}–{activity.window[1]} {FREE_WEEK}")
+            result.impossible.append(f"{activity.name} for {a.class_name}: {load.no_week(activity)}")
             continue
         dated = replace(a, week=target.week, note=_with_note(DATED, a.note))
         load.count(dated, +1)
@@ -281,8 +297,7 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
         activity = spec.activity(finding.where)
         week = load.best_week(activity, finding.class_name)
         if week is None:
-            result.impossible.append(f"{activity.name} for {finding.class_name}: ingen uge i vinduet uge "
-                                     f"{activity.window[0]}–{activity.window[1]} {FREE_WEEK}")
+            result.impossible.append(f"{activity.name} for {finding.class_name}: {load.no_week(activity)}")
             continue
         if max_rows is not None and len(plan) >= max_rows:
             raise XlkitError(f"Forslagene kan ikke være i årshjulet: planen ville få over {max_rows} rækker, og "
