@@ -429,6 +429,30 @@ def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
         write_calendars(spec, plan, tmp_path)
 
 
+def uids(folder) -> dict:
+    """Each event's UID by its summary and start, over the class calendars in the folder."""
+    events = [e for path in folder.glob("klasse_*.ics")
+              for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")]
+    return {(str(e["summary"]), e.decoded("dtstart")): str(e["uid"]) for e in events}
+
+
+def test_an_event_keeps_its_uid_when_its_week_or_row_changes(tmp_path, spec):
+    """The UID hashed the week and the sheet row: a test moved a week, or a row deleted above
+    it, made a new event, and a calendar imported again showed the test twice (found by the
+    red team). The UID is now the activity, the class and which of the pair's rows it is."""
+    before = [_a(NFT_L, "4.A", 36, row=5), _a(LAES, "4.A", 45, row=6), _a(LAES, "4.A", 48, row=7),
+              _a(NFT_L, "6.B", 37, row=8)]
+    after = [_a(LAES, "4.A", 46, row=5), _a(LAES, "4.A", 49, row=6), _a(NFT_L, "6.B", 38, row=7)]  # first row deleted
+    write_calendars(spec, before, tmp_path / "before")
+    write_calendars(spec, after, tmp_path / "after")
+    old, new = uids(tmp_path / "before"), uids(tmp_path / "after")
+    assert len(set(old.values())) == 4  # the two Læseprøver of 4.A are two events
+    laes = f"{LAES} (4.A)"
+    assert new[(laes, dt.date(2026, 11, 9))] == old[(laes, dt.date(2026, 11, 2))]
+    assert new[(laes, dt.date(2026, 11, 30))] == old[(laes, dt.date(2026, 11, 23))]
+    assert new[(f"{NFT_L} (6.B)", dt.date(2026, 9, 14))] == old[(f"{NFT_L} (6.B)", dt.date(2026, 9, 7))]
+
+
 def test_calendars_made_from_a_plan_with_errors_say_so(tmp_path, spec):
     """Found in review: a test in a holiday week went into the calendars without a word."""
     holiday = next(w.week for w in school_weeks(spec) if w.holiday)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from pathlib import Path
 
 from icalendar import Calendar, Event, vText
@@ -44,6 +45,15 @@ def _file_name(prefix: str, name: str) -> str:
     return f"{prefix}_{stem}.ics"
 
 
+def _uid(school: str, a: Assignment, occurrence: int) -> str:
+    """The event's persistent identity (RFC 5545 3.8.4.7): the activity, the class and which of
+    the pair's rows it is, in plan order; never its week or sheet row, or a moved test came
+    back as a second event beside the old one when the calendar was imported again (found by
+    the red team)."""
+    identity = f"{school}|{a.activity}|{a.class_name}|{occurrence}"
+    return hashlib.sha1(identity.encode()).hexdigest() + "@xlkit"
+
+
 def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tuple[list[Path], list[Assignment]]:
     """Write klasse_<klasse>.ics and ansvarlig_<navn>.ics; returns the files written and the
     rows left out (an unknown activity or class, or no school week). Names are matched without regard
@@ -54,7 +64,9 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tup
     by_person: dict[str, Calendar] = {}
     left_out: list[Assignment] = []
     stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    occurrences: Counter = Counter()
     for a in canonical(spec, plan):
+        occurrences[(a.activity, a.class_name)] += 1
         activity = spec.activity(a.activity)
         if activity is None or a.week not in mondays or a.class_name not in classes:  # an unknown class: a file of its own
             left_out.append(a)
@@ -62,8 +74,7 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tup
         start = mondays[a.week]
         person = a.responsible or activity.responsible
         event = Event()
-        identity = f"{spec.id}|{a.activity}|{a.class_name}|{a.week}|{a.row}"
-        event.add("uid", hashlib.sha1(identity.encode()).hexdigest() + "@xlkit")
+        event.add("uid", _uid(spec.id, a, occurrences[(a.activity, a.class_name)]))
         event.add("dtstamp", stamp)
         event.add("summary", _one_line(f"{activity.name} ({a.class_name})"))
         event.add("dtstart", start)
