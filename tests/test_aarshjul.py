@@ -453,6 +453,30 @@ def test_an_event_keeps_its_uid_when_its_week_or_row_changes(tmp_path, spec):
     assert new[(f"{NFT_L} (6.B)", dt.date(2026, 9, 14))] == old[(f"{NFT_L} (6.B)", dt.date(2026, 9, 7))]
 
 
+def test_two_schools_get_different_uids_and_one_school_the_same(tmp_path, spec):
+    """Two årshjul made from the same spec gave identical UIDs, so a person importing both
+    schools' calendars lost one school's events (found by the red team). Each årshjul has an
+    identity of its own, kept by plan suggest; the same plan exported twice is the same."""
+    runner = CliRunner()
+    for name in ("skole_a", "skole_b"):
+        assert runner.invoke(main, ["new", "aarshjul", "-o", str(tmp_path / f"{name}.xlsx")]).exit_code == 0
+    suggested = runner.invoke(main, ["plan", "suggest", str(tmp_path / "skole_a.xlsx")])
+    assert suggested.exit_code == 0, suggested.output
+    for name in ("skole_a", "skole_b", "skole_a_forslag"):
+        for run in ("1", "2"):
+            result = runner.invoke(main, ["plan", "ics", str(tmp_path / f"{name}.xlsx"), "-o", str(tmp_path / name / run)])
+            assert result.exit_code == 0, result.output
+    school_a, school_b = uids(tmp_path / "skole_a" / "1"), uids(tmp_path / "skole_b" / "1")
+    assert school_a and school_a == uids(tmp_path / "skole_a" / "2")
+    assert not set(school_a.values()) & set(school_b.values())
+    kept = uids(tmp_path / "skole_a_forslag" / "1")
+    assert {k: kept.get(k) for k in school_a} == school_a  # the planned rows keep their events after suggest
+    other_year = dataclasses.replace(spec, school_year=2027)  # an older årshjul without its own identity
+    files = [write_calendars(s, [_a(NFT_L, "4.A", 36)], tmp_path / str(s.school_year))[0] for s in (spec, other_year)]
+    assert len({str(e["uid"]) for f in files for e in icalendar.Calendar.from_ical(
+        next(p for p in f if p.name == "klasse_4_A.ics").read_bytes()).walk("VEVENT")}) == 2
+
+
 def test_calendars_made_from_a_plan_with_errors_say_so(tmp_path, spec):
     """Found in review: a test in a holiday week went into the calendars without a word."""
     holiday = next(w.week for w in school_weeks(spec) if w.holiday)
@@ -679,8 +703,8 @@ def test_a_suggestion_that_cannot_be_written_leaves_no_half_file(tmp_path, spec,
     built = aarshjul.build(spec, tmp_path / "plan.xlsx", [Assignment(NFT_L, "2.A", 36)])
     real = aarshjul.build
 
-    def full_disk(plan_spec, target, plan):
-        real(plan_spec, target, plan)
+    def full_disk(plan_spec, target, plan, calendar_id):
+        real(plan_spec, target, plan, calendar_id)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(aarshjul, "build", full_disk)

@@ -411,11 +411,12 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     output = output_file(output or workbook.with_name(f"{workbook.stem}_forslag.xlsx"))
     result = suggest(data.plan_spec, data.plan, max_rows=aarshjul.PLAN_ROWS, today=today())
     _say_file_problems(data)  # the new årshjul has the cells as read: an "x" for done or an error is left empty
+    calendar_id = aarshjul.stored_calendar_id(data.metadata)  # its calendars keep their events
     with written_whole(output) as partial:  # a failed write leaves no half file to block the next attempt
         if password:  # built in memory: no unprotected copy on disk
-            encrypt_to(aarshjul.build(data.plan_spec, io.BytesIO(), result.plan).getvalue(), password, partial)
+            encrypt_to(aarshjul.build(data.plan_spec, io.BytesIO(), result.plan, calendar_id).getvalue(), password, partial)
         else:
-            aarshjul.build(data.plan_spec, partial, result.plan)
+            aarshjul.build(data.plan_spec, partial, result.plan, calendar_id)
     for before, after in result.moved:
         say(printable(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}"))
     for a in result.dated:
@@ -443,7 +444,7 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
     from xlkit.ics import write_calendars  # icalendar is only needed here
 
-    files, left_out = write_calendars(data.plan_spec, data.plan, output)
+    files, left_out = write_calendars(data.plan_spec, data.plan, output, aarshjul.stored_calendar_id(data.metadata))
     _say_file_problems(data)
     say(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
     if left_out:

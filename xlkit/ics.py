@@ -54,16 +54,19 @@ def _uid(school: str, a: Assignment, occurrence: int) -> str:
     return hashlib.sha1(identity.encode()).hexdigest() + "@xlkit"
 
 
-def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tuple[list[Path], list[Assignment]]:
+def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path,
+                    calendar_id: str = "") -> tuple[list[Path], list[Assignment]]:
     """Write klasse_<klasse>.ics and ansvarlig_<navn>.ics; returns the files written and the
     rows left out (an unknown activity or class, or no school week). Names are matched without regard
-    to case, as the Tjek sheet and `plan check` do: "2.a" is 2.A's row (found in review)."""
+    to case, as the Tjek sheet and `plan check` do: "2.a" is 2.A's row (found in review).
+    `calendar_id` is the årshjul's own (aarshjul.stored_calendar_id), so two schools' events differ."""
     mondays = {w.week: w.monday for w in school_weeks(spec)}
     classes = set(spec.classes)
     by_class: dict[str, Calendar] = {}
     by_person: dict[str, Calendar] = {}
     left_out: list[Assignment] = []
     stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    school = f"{calendar_id}|{spec.id}|{spec.title}|{spec.school_year}"  # an older årshjul has no calendar_id
     occurrences: Counter = Counter()
     for a in canonical(spec, plan):
         occurrences[(a.activity, a.class_name)] += 1
@@ -74,7 +77,7 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path) -> tup
         start = mondays[a.week]
         person = a.responsible or activity.responsible
         event = Event()
-        event.add("uid", _uid(spec.id, a, occurrences[(a.activity, a.class_name)]))
+        event.add("uid", _uid(school, a, occurrences[(a.activity, a.class_name)]))
         event.add("dtstamp", stamp)
         event.add("summary", _one_line(f"{activity.name} ({a.class_name})"))
         event.add("dtstart", start)

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import secrets
+import string
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -83,10 +86,12 @@ class Refs:
         self.week_holiday = _abs(WEEKS, 4, 4, 3 + w, 4)
 
 
-def build(spec: PlanSpec, path: str | Path | BinaryIO, plan: list[Assignment] | None = None) -> Path | BinaryIO:
+def build(spec: PlanSpec, path: str | Path | BinaryIO, plan: list[Assignment] | None = None,
+          calendar_id: str = "") -> Path | BinaryIO:
     """Write the årshjul workbook to a file, or to a file object (kept in memory); `plan`
     defaults to the spec's plan. Rows that `xlkit plan suggest` added or moved (by their
-    note) are shown in green."""
+    note) are shown in green. `calendar_id`: the årshjul's own, kept by a new version of
+    it; a new årshjul gets a new one."""
     plan = list(spec.plan if plan is None else plan)
     if len(plan) > PLAN_ROWS:
         raise InvalidWorkbook(f"Planen har {len(plan)} rækker; skemaet har plads til {PLAN_ROWS}.")
@@ -106,7 +111,8 @@ def build(spec: PlanSpec, path: str | Path | BinaryIO, plan: list[Assignment] | 
     _catalogue_sheet(workbook, f, spec)
     _weeks_sheet(workbook, f, weeks)
     write_metadata(workbook, {"kind": KIND, "spec_id": spec.id, "spec_version": spec.version,
-                              "plan_spec": spec_json(spec), "generated_at": generated_at()},
+                              "plan_spec": spec_json(spec), "calendar_id": calendar_id or new_calendar_id(),
+                              "generated_at": generated_at()},
                    too_big=SPLIT_ADVICE)
     define_range_name(workbook, "plan", PLAN, PLAN_HEADER + 1, 0, PLAN_HEADER + PLAN_ROWS, 4)
     define_range_name(workbook, "plan_done", PLAN, PLAN_HEADER + 1, DONE_COL, PLAN_HEADER + PLAN_ROWS, DONE_COL)
@@ -114,6 +120,22 @@ def build(spec: PlanSpec, path: str | Path | BinaryIO, plan: list[Assignment] | 
     workbook.set_properties({"title": spec.title, "comments": "Lavet med xlkit"})
     workbook.close()
     return path
+
+
+CALENDAR_ID = re.compile(r"[a-z]{26}")
+
+
+def new_calendar_id() -> str:
+    """A random identity for one årshjul's calendar events: two schools' årshjul made from the
+    same spec gave the same event UIDs, so one school's events replaced the other's (found by
+    the red team). Letters only: digits could look like a CPR number to the metadata scan."""
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(26))
+
+
+def stored_calendar_id(metadata: dict) -> str:
+    """The årshjul's calendar identity, or "" for one made before it was stored (or forged)."""
+    value = metadata.get("calendar_id")
+    return value if isinstance(value, str) and CALENDAR_ID.fullmatch(value) else ""
 
 
 def spec_json(spec: PlanSpec) -> dict:
