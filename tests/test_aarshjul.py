@@ -308,6 +308,25 @@ def test_a_row_without_a_week_that_cannot_get_one_is_named_once(spec):
     assert not [f for f in check_plan(spec, result.plan) if f.check == "missing-compulsory"]
 
 
+def test_suggest_moves_what_is_in_a_holiday_first_then_the_least_constrained(spec):
+    """7.B had five tests in March (limit four), one in the påskeferie: suggest moved the first,
+    valid MAT-prøve and left the test in the holiday; a test in a holiday week within the limits
+    was never moved at all (found by the red team)."""
+    def checks(plan):
+        return {f.check for f in check_plan(spec, plan)} & {"holiday-week", "too-many-in-month", "too-many-in-week"}
+
+    easter = [_a("MAT-prøve", "7.B", 9)] + [_a("Ordblindetesten", "7.B", w) for w in (10, 11, 12, 13)]
+    result = suggest(spec, easter + [_a(NFT_L, "4.A", 42)])  # 42: efterårsferie, no limit exceeded
+    assert [(b.activity, b.class_name, b.week) for b, _ in result.moved] == [
+        ("Ordblindetesten", "7.B", 12), (NFT_L, "4.A", 42)]
+    assert [after.note for _, after in result.moved] == ["Flyttet af xlkit fra uge 12 (påskeferie)",
+                                                          "Flyttet af xlkit fra uge 42 (efterårsferie)"]
+    assert not checks(result.plan)
+    march = [_a("MAT-prøve", "7.B", 9), _a("MAT-prøve", "7.B", 10)] + [_a("Ordblindetesten", "7.B", w) for w in (10, 11, 13)]
+    result = suggest(spec, march)  # MAT-prøve may go in weeks 3–11, Ordblindetesten in weeks 10–25
+    assert [(b.activity, b.week) for b, _ in result.moved] == [("Ordblindetesten", 10)] and not checks(result.plan)
+
+
 def test_suggest_says_plainly_when_no_week_is_valid(spec):
     only_holidays = dataclasses.replace(
         spec, activities=(Activity("x", "Juleprøve", "Jul", "prøve", "", (4,), (52, 53), 1, "Læsevejleder", True),),
@@ -322,7 +341,7 @@ def test_suggest_keeps_what_was_typed_and_gives_a_week_to_a_row_without_one(tmp_
     lost its note (found in review). Now a row without a week gets one, text stays text,
     and xlkit's note goes before the row's own."""
     plan = [Assignment(NFT_L, "2.A", 0, "", "uge aftales med Hanne"), Assignment(NFT_M, "2.A", 0, typed_week="uge 50"),
-            Assignment(LAES, "4.A", 44, "", "husk lokale"), Assignment(NFT_L, "4.A", 44)]
+            Assignment(LAES, "4.A", 44), Assignment(NFT_L, "4.A", 44, "", "husk lokale")]  # NFT_L has more weeks free
     built = aarshjul.build(dataclasses.replace(spec, max_tests_per_week=1), tmp_path / "plan.xlsx", plan)
     result = CliRunner().invoke(main, ["plan", "suggest", str(built)])
     assert result.exit_code == 0, result.output
@@ -332,8 +351,8 @@ def test_suggest_keeps_what_was_typed_and_gives_a_week_to_a_row_without_one(tmp_
     laes = spec.activity(NFT_L)
     assert in_window(rows[0][2], laes.window) and rows[0][4] == "Uge foreslået af xlkit; uge aftales med Hanne"
     assert rows[1][2:5] == ["uge 50", None, None]
-    assert rows[2][2] != 44 and rows[2][4] == "Flyttet af xlkit fra uge 44; husk lokale"
-    assert rows[3][2:5] == [44, None, None]
+    assert rows[3][2] != 44 and rows[3][4] == "Flyttet af xlkit fra uge 44; husk lokale"
+    assert rows[2][2:5] == [44, None, None]
 
 
 def test_a_week_that_is_not_a_number_is_named_as_it_was_typed(spec):

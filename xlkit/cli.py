@@ -399,8 +399,8 @@ def plan_check(workbook: Path, password: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
               help="Det nye årshjul (.xlsx). Standard: ÅRSHJUL med _forslag bagerst i navnet.")
 def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> None:
-    """Flyt prøver ud af for travle uger og måneder, og foreslå uger til manglende obligatoriske
-    aktiviteter og til rækker uden uge; skriver et nyt årshjul.
+    """Flyt aktiviteter ud af ferieuger og prøver ud af for travle uger og måneder, og foreslå
+    uger til manglende obligatoriske aktiviteter og til rækker uden uge; skriver et nyt årshjul.
 
     Forslagene holder sig inden for vinduet, uden for ferieuger og under grænserne for
     prøver pr. uge og måned, og spreder prøverne over ugerne. ÅRSHJUL ændres ikke. Med

@@ -207,6 +207,11 @@ class _Load:
 
     def best_week(self, activity: Activity, class_name: str) -> SchoolWeek | None:
         """The least loaded allowed week (the class's, the person's, the school's; earliest on ties)."""
+        candidates = self.allowed(activity, class_name)
+        return min(candidates, key=lambda item: item[0])[1] if candidates else None
+
+    def allowed(self, activity: Activity, class_name: str) -> list[tuple[tuple, SchoolWeek]]:
+        """Every week the activity may go to for the class, with its load."""
         candidates = []
         for week in self.weeks:
             if week.holiday or not in_window(week.week, activity.window) or not self.ahead(week):
@@ -217,7 +222,13 @@ class _Load:
             load = (self.class_week[(class_name, week.week)], self.person_week[(activity.responsible, week.week)],
                     self.school_week[week.week], week.index)
             candidates.append((load, week))
-        return min(candidates, key=lambda item: item[0])[1] if candidates else None
+        return candidates
+
+    def over_limits(self, a: Assignment) -> int:
+        """How many of the limits (per week, per month) the test's class is over in its week."""
+        month = self.by_week[a.week].month
+        return ((self.class_week[(a.class_name, a.week)] > self.spec.max_tests_per_week)
+                + (self.class_month[(a.class_name, month)] > self.spec.max_tests_per_month))
 
     def ahead(self, week: SchoolWeek) -> bool:
         """Has the week not begun yet? Suggesting a week that is over made a plan no one can
@@ -249,36 +260,19 @@ def _not_a_school_week(spec: PlanSpec, a: Assignment) -> str:
 
 def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int | None = None,
             today: dt.date | None = None) -> Suggestion:
-    """Resolve what `check_plan` finds where a week can be chosen: tests beyond the per-week
-    or per-month limit are moved, and missing compulsory activities are added, each to an
-    allowed week (inside the window, not a holiday week, within the limits) that spreads the
-    load over the classes' and the responsible person's weeks. What cannot be placed is
+    """Resolve what `check_plan` finds where a week can be chosen: activities in a holiday week
+    and tests beyond the per-week or per-month limit are moved, and missing compulsory
+    activities are added, each to an allowed week (inside the window, not a holiday week,
+    within the limits) that spreads the load over the classes' and the responsible person's
+    weeks. What cannot be placed is
     reported, never forced. A plan that would outgrow `max_rows` (the sheet's table) stops
     at once: a spec with thousands of classes would otherwise keep it busy for long. With
     `today`, only weeks that have not begun yet are suggested."""
     plan = canonical(spec, list(spec.plan if plan is None else plan))
     load = _Load(spec, plan, today)
     result = Suggestion(plan)
-    for index, a in enumerate(list(plan)):
-        activity = spec.activity(a.activity)
-        if activity is None or not activity.is_test or a.week not in load.by_week or a.done:
-            continue
-        week = load.by_week[a.week]
-        over_week = load.class_week[(a.class_name, a.week)] > spec.max_tests_per_week
-        over_month = load.class_month[(a.class_name, week.month)] > spec.max_tests_per_month
-        if not (over_week or over_month):
-            continue
-        load.count(a, -1)
-        target = load.best_week(activity, a.class_name)
-        if target is None:
-            load.count(a, +1)
-            result.impossible.append(f"{activity.name} for {a.class_name} i uge {a.week}: ingen anden tilladt "
-                                     f"{'kommende ' if today else ''}uge")
-            continue
-        moved = replace(a, week=target.week, note=_with_note(f"{MOVED} fra uge {a.week}", a.note))
-        load.count(moved, +1)
-        plan[index] = moved
-        result.moved.append((a, moved))
+    _move_out_of_holidays(spec, load, result)
+    _move_over_limits(spec, load, result)
     for index, a in enumerate(list(plan)):  # a row planned without a week yet ("uge aftales")
         activity = spec.activity(a.activity)
         if activity is None or a.week or a.typed_week is not None or a.class_name not in spec.classes:
@@ -307,6 +301,70 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
         plan.append(assignment)
         result.added.append(assignment)
     return result
+
+
+def _move(load: _Load, result: Suggestion, index: int, why: str) -> bool:
+    """Move the plan's row to the best allowed week, noting `why`; False when there is none."""
+    a = result.plan[index]
+    load.count(a, -1)
+    target = load.best_week(load.spec.activity(a.activity), a.class_name)
+    if target is None:
+        load.count(a, +1)
+        return False
+    moved = replace(a, week=target.week, note=_with_note(f"{MOVED} fra uge {a.week}{why}", a.note))
+    load.count(moved, +1)
+    result.plan[index] = moved
+    result.moved.append((a, moved))
+    return True
+
+
+def _movable(spec: PlanSpec, load: _Load, a: Assignment, tests_only: bool) -> bool:
+    activity = spec.activity(a.activity)
+    return (activity is not None and (activity.is_test or not tests_only) and a.week in load.by_week
+            and a.class_name in spec.classes and not a.done)
+
+
+def _move_out_of_holidays(spec: PlanSpec, load: _Load, result: Suggestion) -> None:
+    """Activities in a holiday week go first, limits or not: suggest left a test in the påskeferie
+    and moved a valid one out of the crowded month instead (found by the red team)."""
+    for index, a in enumerate(list(result.plan)):
+        holiday = load.by_week[a.week].holiday if _movable(spec, load, a, tests_only=False) else ""
+        if holiday and not _move(load, result, index, f" ({holiday.lower()})"):
+            result.impossible.append(f"{a.activity} for {a.class_name} i uge {a.week} ({holiday.lower()}): "
+                                     f"ingen anden tilladt {'kommende ' if load.today else ''}uge")
+
+
+def _move_over_limits(spec: PlanSpec, load: _Load, result: Suggestion) -> None:
+    """Move tests out of weeks and months over the limits, class by class (the limits are per
+    class), one at a time: first one that is over both, then the least constrained (the most
+    weeks it may go to), then the first in the plan. A test with nowhere to go never gets
+    anywhere later (moves only fill weeks), so it is set aside at once and named only if its
+    week or month is still over at the end."""
+    stuck: set[int] = set()
+    for class_name in dict.fromkeys(a.class_name for a in result.plan):
+        rows = [index for index, a in enumerate(result.plan) if a.class_name == class_name
+                and _movable(spec, load, a, tests_only=True)]
+        while True:
+            over = [(load.over_limits(result.plan[index]), _freedom(load, result.plan[index]), -index) for index in rows
+                    if index not in stuck and load.over_limits(result.plan[index])]
+            stuck |= {-item[2] for item in over if not item[1]}
+            movable = [item for item in over if item[1]]
+            if not movable:
+                break
+            _move(load, result, -max(movable)[2], "")
+    for index in sorted(stuck):
+        a = result.plan[index]
+        if load.over_limits(a):
+            result.impossible.append(f"{a.activity} for {a.class_name} i uge {a.week}: ingen anden tilladt "
+                                     f"{'kommende ' if load.today else ''}uge")
+
+
+def _freedom(load: _Load, a: Assignment) -> int:
+    """How many weeks the test could be moved to."""
+    load.count(a, -1)
+    weeks = len(load.allowed(load.spec.activity(a.activity), a.class_name))
+    load.count(a, +1)
+    return weeks
 
 
 SUGGESTED = "Forslag fra xlkit"
