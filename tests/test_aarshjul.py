@@ -292,7 +292,7 @@ def test_suggest_never_violates_a_window_holiday_or_limit(case):
         assert len(same_week) <= spec.max_tests_per_week
         assert len(same_month) <= spec.max_tests_per_month
     still_missing = {(f.class_name, f.where) for f in check_plan(spec, result.plan) if f.check == "missing-compulsory"}
-    unplaced = [a for a in result.plan if a.week == 0 and a.typed_week is None and a.class_name in spec.classes]
+    unplaced = [a for a in result.plan if a.week == 0 and a.class_name in spec.classes]
     assert len(still_missing) + len(unplaced) == sum("ingen uge i vinduet" in m for m in result.impossible)
 
 
@@ -338,9 +338,9 @@ def test_suggest_says_plainly_when_no_week_is_valid(spec):
 
 def test_suggest_keeps_what_was_typed_and_gives_a_week_to_a_row_without_one(tmp_path, spec):
     """A blank or text week came back as week 0 in the suggested årshjul, and a moved row
-    lost its note (found in review). Now a row without a week gets one, text stays text,
-    and xlkit's note goes before the row's own."""
-    plan = [Assignment(NFT_L, "2.A", 0, "", "uge aftales med Hanne"), Assignment(NFT_M, "2.A", 0, typed_week="uge 50"),
+    lost its note (found in review). Now a row without a week gets one, a week typed as
+    text is written as its number, and xlkit's note goes before the row's own."""
+    plan = [Assignment(NFT_L, "2.A", 0, "", "uge aftales med Hanne"), Assignment(NFT_M, "2.A", 0, typed_week="uge 40"),
             Assignment(LAES, "4.A", 44), Assignment(NFT_L, "4.A", 44, "", "husk lokale")]  # NFT_L has more weeks free
     built = aarshjul.build(dataclasses.replace(spec, max_tests_per_week=1), tmp_path / "plan.xlsx", plan)
     result = CliRunner().invoke(main, ["plan", "suggest", str(built)])
@@ -350,20 +350,42 @@ def test_suggest_keeps_what_was_typed_and_gives_a_week_to_a_row_without_one(tmp_
         min_row=aarshjul.PLAN_HEADER + 2, max_row=aarshjul.PLAN_HEADER + 5)]
     laes = spec.activity(NFT_L)
     assert in_window(rows[0][2], laes.window) and rows[0][4] == "Uge foreslået af xlkit; uge aftales med Hanne"
-    assert rows[1][2:5] == ["uge 50", None, None]
+    assert rows[1][2:5] == [40, None, None]
     assert rows[3][2] != 44 and rows[3][4] == "Flyttet af xlkit fra uge 44; husk lokale"
     assert rows[2][2:5] == [44, None, None]
+
+
+def test_suggest_reads_a_week_in_words_and_dates_a_row_whose_week_is_text(tmp_path, spec):
+    """A row whose week said "uge 10" or "aftales" was neither given a week by plan suggest nor
+    mentioned, and, being planned, did not count as missing either (found by the red team).
+    "uge 10", "Uge 10" and "u10" are written as 10; other text is a row without a week: it gets
+    one like a blank week, what was typed stays in the note, and the output names the cell."""
+    plan = [Assignment("MAT-prøve", "5.A", 0, typed_week="aftales"), Assignment("MAT-prøve", "5.B", 0, typed_week="Uge 10"),
+            Assignment("MAT-prøve", "6.A", 0, typed_week="u10"), Assignment("MAT-prøve", "6.B", 0, typed_week="?", note="Hanne")]
+    built = aarshjul.build(spec, tmp_path / "plan.xlsx", plan)
+    first = aarshjul.PLAN_HEADER + 2
+    output = CliRunner().invoke(main, ["plan", "suggest", str(built)]).output
+    assert re.search(rf"Uge foreslået: MAT-prøve for 5\.A i uge \d+ \(der stod 'aftales' i Plan, celle C{first}\)", output)
+    assert f"Uge skrevet som tal: MAT-prøve for 5.B: 'Uge 10' er nu uge 10 i Plan, celle C{first + 1}" in output
+    assert f"Uge skrevet som tal: MAT-prøve for 6.A: 'u10' er nu uge 10 i Plan, celle C{first + 2}" in output
+    assert f"(der stod '?' i Plan, celle C{first + 3})" in output
+    rows = read_workbook(tmp_path / "plan_forslag.xlsx").plan[:4]
+    assert [a.week for a in rows[1:3]] == [10, 10] and all(3 <= a.week <= 11 for a in rows)
+    assert [a.note for a in (rows[0], rows[3])] == ["Uge foreslået af xlkit (der stod 'aftales')",
+                                                    "Uge foreslået af xlkit (der stod '?'); Hanne"]
+    assert suggest(spec, [Assignment("MAT-prøve", "5.A", 0, typed_week="uge 99")]).dated  # not a week: like "aftales"
 
 
 def test_a_week_that_is_not_a_number_is_named_as_it_was_typed(spec):
     """Found in review: a week typed as "uge 53" or as a date was called "Uge 0"."""
     plan = [Assignment(NFT_L, "2.A", 0, typed_week="uge 53"), Assignment(NFT_L, "4.A", 0, typed_week=dt.datetime(2026, 12, 28)),
-            Assignment(NFT_L, "6.B", 0), Assignment(NFT_L, "8.A", 27)]
+            Assignment(NFT_L, "6.B", 0), Assignment(NFT_L, "8.A", 27), Assignment(NFT_L, "3.A", 0, typed_week="aftales")]
     messages = [f.message for f in check_plan(spec, plan) if f.check == "not-a-school-week"]
-    assert messages == ["Ugen 'uge 53' er ikke et ugenummer; skriv et tal fra 1 til 53",
+    assert messages == ["Ugen 'uge 53' er skrevet som tekst; skriv ugenummeret (53) i stedet (xlkit plan suggest gør det)",
                         "Ugen er skrevet som en dato (28.12.2026); skriv ugenummeret (53) i stedet",
                         "Rækken har ingen uge endnu (xlkit plan suggest kan foreslå en)",
-                        "Uge 27 er ikke en skoleuge i 2026/27"]
+                        "Uge 27 er ikke en skoleuge i 2026/27",
+                        "Ugen 'aftales' er ikke et ugenummer; skriv et tal fra 1 til 53 (xlkit plan suggest kan foreslå en)"]
 
 
 def test_plan_check_names_the_sheet_and_cell_of_each_row_finding(tmp_path, spec):

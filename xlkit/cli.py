@@ -23,7 +23,7 @@ from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
 from xlkit.roster import read_class_rows
-from xlkit.plan import check_plan, suggest
+from xlkit.plan import check_plan, suggest, typed_text
 from xlkit.spec import load_plan, load_spec
 from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
 from xlkit.workbook import written_whole
@@ -419,13 +419,17 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
             aarshjul.build(data.plan_spec, partial, result.plan, calendar_id)
     for before, after in result.moved:
         say(printable(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}"))
+    for before, after in result.retyped:
+        say(printable(f"Uge skrevet som tal: {after.activity} for {after.class_name}: '{typed_text(before.typed_week)}' "
+                      f"er nu uge {after.week}{_in_week_cell(data, after)}"))
     for a in result.dated:
-        say(printable(f"Uge foreslået: {a.activity} for {a.class_name} i uge {a.week} (rækken havde ingen uge)"))
+        typed = f"der stod '{typed_text(a.typed_week)}'" if a.typed_week not in (None, "") else "rækken havde ingen uge"
+        say(printable(f"Uge foreslået: {a.activity} for {a.class_name} i uge {a.week} ({typed}{_in_week_cell(data, a)})"))
     for a in result.added:
         say(printable(f"Tilføjet: {a.activity} for {a.class_name} i uge {a.week}"))
     for message in result.impossible:
         say(f"Ingen gyldig uge: {printable(message)}")
-    changes = len(result.moved) + len(result.dated) + len(result.added)
+    changes = len(result.moved) + len(result.dated) + len(result.added) + len(result.retyped)
     protected = " med samme adgangskode" if password else ""
     say(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
         f"Plan); {workbook} er uændret.")
@@ -456,6 +460,11 @@ def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     if faulty:  # in the calendars as planned, but the plan has errors there (review: a test in the Christmas holiday)
         say(f"OBS: {plural(len(faulty), 'række', 'rækker')} i kalenderne har fejl (arket Plan, række "
             f"{_first_rows(faulty)}), fx en ferieuge eller en uge uden for vinduet; se dem med xlkit plan check {workbook}.")
+
+
+def _in_week_cell(data, a) -> str:
+    """' i Plan, celle C11': where the row's week was typed."""
+    return f" i {data.plan_sheet}, celle {aarshjul.week_cell(a.row)}" if a.row else ""
 
 
 def _first_rows(rows: list[int], shown: int = 20) -> str:

@@ -10,6 +10,7 @@ weeks for unplanned compulsory activities.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -176,7 +177,8 @@ class Suggestion:
     plan: list[Assignment]  # the whole plan with the suggestions in it
     added: list[Assignment] = field(default_factory=list)
     moved: list[tuple[Assignment, Assignment]] = field(default_factory=list)  # (before, after)
-    dated: list[Assignment] = field(default_factory=list)  # rows that had no week and got one
+    dated: list[Assignment] = field(default_factory=list)  # rows that had no week (or text: typed_week) and got one
+    retyped: list[tuple[Assignment, Assignment]] = field(default_factory=list)  # "uge 10" written as 10
     impossible: list[str] = field(default_factory=list)  # Danish messages
 
 
@@ -244,6 +246,22 @@ class _Load:
         return f"ingen {upcoming}uge i vinduet {window} {FREE_WEEK}"
 
 
+WEEK_TEXT = re.compile(r"\s*(?:u(?:ge)?\s*\.?\s*)?(\d{1,2})\s*\.?\s*", re.IGNORECASE)  # "uge 10", "Uge 10", "u10", "u. 10"
+
+
+def typed_week_number(typed: object) -> int | None:
+    """The week number a week cell gives in words ("uge 10", "u10") or as a date, or None."""
+    if isinstance(typed, dt.date):
+        return typed.isocalendar()[1]
+    match = WEEK_TEXT.fullmatch(typed) if isinstance(typed, str) else None
+    return int(match.group(1)) if match and 1 <= int(match.group(1)) <= 53 else None
+
+
+def typed_text(typed: object) -> str:
+    """A week cell's content as a message repeats it: a date as Danes write it."""
+    return f"{typed:%d.%m.%Y}" if isinstance(typed, dt.date) else quoted(str(typed))
+
+
 def _not_a_school_week(spec: PlanSpec, a: Assignment) -> str:
     """What is wrong with the row's week, in the words it was typed in (review: a week typed
     as "uge 53" or as a date was called "Uge 0")."""
@@ -253,8 +271,12 @@ def _not_a_school_week(spec: PlanSpec, a: Assignment) -> str:
     if isinstance(a.typed_week, (dt.date, dt.datetime)):
         return (f"Ugen er skrevet som en dato ({a.typed_week:%d.%m.%Y}); skriv ugenummeret "
                 f"({a.typed_week.isocalendar()[1]}) i stedet")
+    if typed_week_number(a.typed_week):
+        return (f"Ugen '{quoted(str(a.typed_week))}' er skrevet som tekst; skriv ugenummeret "
+                f"({typed_week_number(a.typed_week)}) i stedet (xlkit plan suggest gør det)")
     if a.typed_week not in (None, ""):
-        return f"Ugen '{quoted(str(a.typed_week))}' er ikke et ugenummer; skriv et tal fra 1 til 53"
+        return (f"Ugen '{quoted(str(a.typed_week))}' er ikke et ugenummer; skriv et tal fra 1 til 53 "
+                "(xlkit plan suggest kan foreslå en)")
     return "Rækken har ingen uge endnu (xlkit plan suggest kan foreslå en)"
 
 
@@ -271,20 +293,10 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
     plan = canonical(spec, list(spec.plan if plan is None else plan))
     load = _Load(spec, plan, today)
     result = Suggestion(plan)
+    _write_weeks_as_numbers(load, result)
     _move_out_of_holidays(spec, load, result)
     _move_over_limits(spec, load, result)
-    for index, a in enumerate(list(plan)):  # a row planned without a week yet ("uge aftales")
-        activity = spec.activity(a.activity)
-        if activity is None or a.week or a.typed_week is not None or a.class_name not in spec.classes:
-            continue
-        target = load.best_week(activity, a.class_name)
-        if target is None:
-            result.impossible.append(f"{activity.name} for {a.class_name}: {load.no_week(activity)}")
-            continue
-        dated = replace(a, week=target.week, note=_with_note(DATED, a.note))
-        load.count(dated, +1)
-        plan[index] = dated
-        result.dated.append(dated)
+    _date_rows_without_a_week(spec, load, result)
     for finding in check_plan(spec, plan):
         if finding.check != "missing-compulsory":
             continue
@@ -301,6 +313,36 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
         plan.append(assignment)
         result.added.append(assignment)
     return result
+
+
+def _write_weeks_as_numbers(load: _Load, result: Suggestion) -> None:
+    """A week typed as "uge 10", "u10" or a date is written as 10, which the sheet's formulas
+    count; such rows were neither counted nor given a week (found by the red team)."""
+    for index, a in enumerate(result.plan):
+        week = None if a.week else typed_week_number(a.typed_week)
+        if week:
+            retyped = replace(a, week=week, typed_week=None)
+            load.count(retyped, +1)
+            result.plan[index] = retyped
+            result.retyped.append((a, retyped))
+
+
+def _date_rows_without_a_week(spec: PlanSpec, load: _Load, result: Suggestion) -> None:
+    """A row planned without a week yet, blank or with text such as "aftales" or "?", gets one
+    like a missing activity would; what was typed stays in the note (and in typed_week)."""
+    for index, a in enumerate(result.plan):
+        activity = spec.activity(a.activity)
+        if activity is None or a.week or a.class_name not in spec.classes:
+            continue
+        target = load.best_week(activity, a.class_name)
+        if target is None:
+            result.impossible.append(f"{activity.name} for {a.class_name}: {load.no_week(activity)}")
+            continue
+        typed = f" (der stod '{typed_text(a.typed_week)}')" if a.typed_week not in (None, "") else ""
+        dated = replace(a, week=target.week, note=_with_note(DATED + typed, a.note))
+        load.count(dated, +1)
+        result.plan[index] = dated
+        result.dated.append(dated)
 
 
 def _move(load: _Load, result: Suggestion, index: int, why: str) -> bool:

@@ -259,6 +259,11 @@ FINDING_COLUMNS = {  # the Plan column each row-level finding is about (0-based)
 }
 
 
+def week_cell(row: int) -> str:
+    """The Plan cell a row's week is typed in."""
+    return f"{xl_col_to_name(FINDING_COLUMNS['not-a-school-week'])}{row}"
+
+
 def finding_cell(finding) -> str:
     """The cell a row-level finding is about: plan check named only the row (found by the red team)."""
     return f"{xl_col_to_name(FINDING_COLUMNS.get(finding.check, 0))}{finding.row}"
