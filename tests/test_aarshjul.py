@@ -430,6 +430,25 @@ def test_suggest_proposes_only_weeks_that_have_not_begun(tmp_path, spec, monkeyp
     assert "ikke markeret som gennemført" not in checked
 
 
+def test_suggest_names_the_sheets_and_cells_its_new_arshjul_lacks(tmp_path, spec):
+    """plan suggest makes the new årshjul afresh: a sheet the læsevejleder added and text typed
+    beside or below the table were dropped without a word (found by the red team). They are
+    named, so she can copy them over; an årshjul with nothing of her own says nothing."""
+    built = aarshjul.build(spec, tmp_path / "plan.xlsx", [_a(LAES, "4.A", 45)])
+    quiet = CliRunner().invoke(main, ["plan", "suggest", str(built), "-o", str(tmp_path / "ny.xlsx")])
+    assert quiet.exit_code == 0 and "kommer ikke med" not in quiet.output, quiet.output
+    wb = openpyxl.load_workbook(built)
+    wb["Plan"]["J11"] = "Lokale: aula"
+    wb["Plan"].cell(aarshjul.PLAN_HEADER + aarshjul.PLAN_ROWS + 3, 7).value = "Husk at bestille lokaler"
+    wb.create_sheet("Mine noter")["A1"] = "Aftaler med lærerne"
+    wb.save(tmp_path / "egne.xlsx")
+    result = CliRunner().invoke(main, ["plan", "suggest", str(tmp_path / "egne.xlsx")])
+    assert result.exit_code == 0, result.output
+    below = f"G{aarshjul.PLAN_HEADER + aarshjul.PLAN_ROWS + 3}"
+    assert (f"OBS: Det nye årshjul er lavet forfra, så dette kommer ikke med: arket 'Mine noter'; Plan, cellerne "
+            f"J11, {below} (uden for planens tabel). Kopiér det selv fra {tmp_path / 'egne.xlsx'}.") in result.output
+
+
 def test_suggest_stops_at_once_when_the_plan_would_outgrow_the_sheet(tmp_path, spec):
     """A spec with thousands of classes or activities (it fits in one cell) kept `plan
     suggest` busy for half a minute before the workbook writer refused the plan; now it

@@ -195,6 +195,11 @@ class Sheet:
             return cells[0][0]
         return cells
 
+    def filled_cells(self, max_row: int = MAX_ROWS) -> list[tuple[int, int]]:
+        """(row, column), 1-based, of every cell holding a value in the first `max_row` rows."""
+        return [(r, c) for r, line in enumerate(self._load(max_row)[:max_row], 1)
+                for c, value in enumerate(line, 1) if value not in (None, "")]
+
     def iter_rows(self, min_row: int = 1, max_row: int = 200, max_col: int = 2, values_only: bool = True):
         rows = self._load(max_row)
         for line in rows[min_row - 1:max_row]:

@@ -433,9 +433,22 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
     protected = " med samme adgangskode" if password else ""
     say(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
         f"Plan); {workbook} er uændret.")
+    _say_left_behind(data, workbook)
     remaining = [f for f in check_plan(data.plan_spec, result.plan) if f.blocking]
     if remaining:
         say(f"Tilbage efter forslagene: {plural(len(remaining), 'fejl', 'fejl')}; se dem med xlkit plan check {output}.")
+
+
+def _say_left_behind(data, workbook: Path) -> None:
+    """Sheets and cells the new årshjul, made afresh, does not have: the user copies them over."""
+    sheets = [f"arket '{sheet}'" for sheet, cell in data.left_behind if not cell]
+    cells = [cell for sheet, cell in data.left_behind if cell]
+    if cells:
+        sheets.append(f"{data.plan_sheet}, {'celle' if len(cells) == 1 else 'cellerne'} {_first_rows(cells)} "
+                      "(uden for planens tabel)")
+    if sheets:
+        say(printable(f"OBS: Det nye årshjul er lavet forfra, så dette kommer ikke med: {'; '.join(sheets)}. "
+                      f"Kopiér det selv fra {workbook}."))
 
 
 @plan.command("ics", context_settings=CONTEXT)
@@ -467,8 +480,8 @@ def _in_week_cell(data, a) -> str:
     return f" i {data.plan_sheet}, celle {aarshjul.week_cell(a.row)}" if a.row else ""
 
 
-def _first_rows(rows: list[int], shown: int = 20) -> str:
-    """'4, 9, 12' or the first `shown` and '…'."""
+def _first_rows(rows: list, shown: int = 20) -> str:
+    """'4, 9, 12' (rows or cells) or the first `shown` and '…'."""
     return ", ".join(map(str, rows[:shown])) + (" …" if len(rows) > shown else "")
 
 

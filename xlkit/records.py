@@ -54,6 +54,7 @@ class WorkbookData:
     plan_spec: object = None
     plan: list = field(default_factory=list)
     plan_sheet: str = ""  # the sheet the plan table is on, for messages that name a cell
+    left_behind: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell or "" for all of it) a rebuilt årshjul lacks
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # the class list's named rows (name, UNI-login), to match copies of a class; not kept past reading

@@ -36,8 +36,8 @@ from xlkit.records import WorkbookData
 from xlkit.problems import Problem
 from xlkit.values import ErrorValue, danish_number, error_field, looks_like_cpr, quoted, without_cpr
 from xlkit.workbook import (
-    BORDER, CENTER, MAX_CELL_TEXT, NAME_PREFIX, NOTE, TITLE, define_range_name, exact_criterion, exact_lookup, generated_at,
-    header_text, new_workbook, protect_inputs_only, write_metadata,
+    BORDER, CENTER, MAX_CELL_TEXT, METADATA_SHEET, NAME_PREFIX, NOTE, TITLE, define_range_name, exact_criterion,
+    exact_lookup, generated_at, header_text, new_workbook, protect_inputs_only, write_metadata,
 )
 
 KIND = "aarshjul"
@@ -763,7 +763,19 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                                typed, row in done))
     _rows_below_the_plan(workbook, sheet_title, rows, data)
     data.plan_spec, data.plan, data.plan_sheet = spec, plan, sheet_title
+    data.left_behind = _left_behind(workbook, sheet_title, rows)
     return data
+
+
+def _left_behind(workbook, sheet_title: str, rows) -> list[tuple[str, str]]:
+    """What `plan suggest`'s new årshjul, made afresh, does not have: sheets the user added and
+    cells typed outside the plan's table (beside it or below it) on its sheet. It dropped them
+    without a word (found by the red team)."""
+    last_row = rows[-1][0].row
+    last_col = rows[0][0].column + DONE_COL  # the table reaches the Gennemført column
+    sheets = [(title, "") for title in workbook.sheetnames if title not in (sheet_title, METADATA_SHEET, *OWN_SHEETS)]
+    return sheets + [(sheet_title, f"{xl_col_to_name(col - 1)}{row}") for row, col in workbook[sheet_title].filled_cells()
+                     if row > last_row or col > last_col]
 
 
 def _rows_below_the_plan(workbook, sheet_title: str, rows, data: WorkbookData) -> None:
