@@ -429,7 +429,7 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
         say(printable(f"Tilføjet: {a.activity} for {a.class_name} i uge {a.week}"))
     for message in result.impossible:
         say(f"Ingen gyldig uge: {printable(message)}")
-    changes = len(result.moved) + len(result.dated) + len(result.added) + len(result.retyped)
+    changes = len(result.moved) + len(result.dated) + len(result.added)  # the green rows; retyped weeks are named above
     protected = " med samme adgangskode" if password else ""
     say(f"{plural(changes, 'ændring', 'ændringer')} er skrevet i {output}{protected} (grønne rækker på arket "
         f"Plan); {workbook} er uændret.")

@@ -242,8 +242,12 @@ class _Load:
         window = f"uge {activity.window[0]}–{activity.window[1]}"
         if self.today and not any(self.ahead(w) for w in self.weeks if in_window(w.week, activity.window)):
             return f"alle uger i vinduet {window} er begyndt eller forbi (i dag er {self.today:%d.%m.%Y})"
-        upcoming = "kommende " if self.today else ""
-        return f"ingen {upcoming}uge i vinduet {window} {FREE_WEEK}"
+        return f"ingen {self.upcoming}uge i vinduet {window} {FREE_WEEK}"
+
+    @property
+    def upcoming(self) -> str:
+        """'kommende ' in messages when only weeks after today count."""
+        return "kommende " if self.today else ""
 
 
 WEEK_TEXT = re.compile(r"\s*(?:u(?:ge)?\s*\.?\s*)?(\d{1,2})\s*\.?\s*", re.IGNORECASE)  # "uge 10", "Uge 10", "u10", "u. 10"
@@ -286,10 +290,10 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
     and tests beyond the per-week or per-month limit are moved, and missing compulsory
     activities are added, each to an allowed week (inside the window, not a holiday week,
     within the limits) that spreads the load over the classes' and the responsible person's
-    weeks. What cannot be placed is
-    reported, never forced. A plan that would outgrow `max_rows` (the sheet's table) stops
-    at once: a spec with thousands of classes would otherwise keep it busy for long. With
-    `today`, only weeks that have not begun yet are suggested."""
+    weeks; a week typed in words ("uge 10") is written as its number first. What cannot be
+    placed is reported, never forced. A plan that would outgrow `max_rows` (the sheet's
+    table) stops at once: a spec with thousands of classes would otherwise keep it busy for
+    long. With `today`, only weeks that have not begun yet are suggested."""
     plan = canonical(spec, list(spec.plan if plan is None else plan))
     load = _Load(spec, plan, today)
     result = Suggestion(plan)
@@ -373,7 +377,7 @@ def _move_out_of_holidays(spec: PlanSpec, load: _Load, result: Suggestion) -> No
         holiday = load.by_week[a.week].holiday if _movable(spec, load, a, tests_only=False) else ""
         if holiday and not _move(load, result, index, f" ({holiday.lower()})"):
             result.impossible.append(f"{a.activity} for {a.class_name} i uge {a.week} ({holiday.lower()}): "
-                                     f"ingen anden tilladt {'kommende ' if load.today else ''}uge")
+                                     f"ingen anden tilladt {load.upcoming}uge")
 
 
 def _move_over_limits(spec: PlanSpec, load: _Load, result: Suggestion) -> None:
@@ -398,7 +402,7 @@ def _move_over_limits(spec: PlanSpec, load: _Load, result: Suggestion) -> None:
         a = result.plan[index]
         if load.over_limits(a):
             result.impossible.append(f"{a.activity} for {a.class_name} i uge {a.week}: ingen anden tilladt "
-                                     f"{'kommende ' if load.today else ''}uge")
+                                     f"{load.upcoming}uge")
 
 
 def _freedom(load: _Load, a: Assignment) -> int:
