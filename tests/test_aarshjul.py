@@ -730,6 +730,12 @@ def test_a_password_protected_plan_is_read_with_password(tmp_path):
     assert asked.output.endswith(expected) and asked.exit_code == 1  # the demo plan has errors to fix
     given = runner.invoke(main, ["plan", "ics", str(protected), "--password", "Årshjul 2026", "-o", str(tmp_path / "k")])
     assert given.exit_code == 0, given.output
+    # a calendar file cannot be protected: the notes stay in the årshjul (found by the red team)
+    assert "Noterne er ikke med i kalenderfilerne" in given.output
+    notes = [a.note for a in read_workbook(plain).plan if a.note]
+    calendars = "".join(path.read_text(encoding="utf-8") for path in (tmp_path / "k").iterdir()).replace("\r\n ", "")
+    assert notes and not any(note.splitlines()[0][:20] in calendars for note in notes)
+    assert "Ansvarlig:" in calendars
     without = runner.invoke(main, ["plan", "check", str(protected)])
     assert "Kør igen med --password" in without.output and without.exit_code == 1
 

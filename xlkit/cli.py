@@ -458,12 +458,19 @@ def _say_left_behind(data, workbook: Path) -> None:
               help="Mappen, kalenderfilerne skal i.")
 def plan_ics(workbook: Path, output: Path, password: str | None) -> None:
     """Eksportér årshjulet som kalenderfiler (.ics): én pr. klasse og én pr. ansvarlig."""
-    data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
+    password = asked_password(password, PLAN_PROMPT)
+    data = _read_plan(workbook, password)
     from xlkit.ics import write_calendars  # icalendar is only needed here
 
-    files, left_out = write_calendars(data.plan_spec, data.plan, output, aarshjul.stored_calendar_id(data.metadata))
+    # a calendar file cannot be protected: the notes of a protected årshjul (which may name students) stay in it
+    # (found by the red team: "Bo skal have ekstra tid (ordblind)" was written in plain text)
+    files, left_out = write_calendars(data.plan_spec, data.plan, output, aarshjul.stored_calendar_id(data.metadata),
+                                      with_notes=password is None)
     _say_file_problems(data)
     say(f"{plural(len(files), 'kalenderfil', 'kalenderfiler')} er gemt i {output}.")
+    if password is not None:
+        say("Noterne er ikke med i kalenderfilerne: årshjulet er beskyttet med adgangskode, og en kalenderfil kan ikke "
+            "beskyttes.")
     if left_out:
         rows = _first_rows([a.row for a in left_out if a.row])
         say(f"{plural(len(left_out), 'række', 'rækker')} kom ikke med, fordi aktiviteten eller klassen er ukendt "

@@ -54,12 +54,13 @@ def _uid(school: str, a: Assignment, occurrence: int) -> str:
     return hashlib.sha1(identity.encode()).hexdigest() + "@xlkit"
 
 
-def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path,
-                    calendar_id: str = "") -> tuple[list[Path], list[Assignment]]:
+def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path, calendar_id: str = "",
+                    with_notes: bool = True) -> tuple[list[Path], list[Assignment]]:
     """Write klasse_<klasse>.ics and ansvarlig_<navn>.ics; returns the files written and the
     rows left out (an unknown activity or class, or no school week). Names are matched without regard
     to case, as the Tjek sheet and `plan check` do: "2.a" is 2.A's row (found in review).
-    `calendar_id` is the årshjul's own (aarshjul.stored_calendar_id), so two schools' events differ."""
+    `calendar_id` is the årshjul's own (aarshjul.stored_calendar_id), so two schools' events differ.
+    Without `with_notes`, the notes (which may name students) are left out of the events."""
     mondays = {w.week: w.monday for w in school_weeks(spec)}
     classes = set(spec.classes)
     by_class: dict[str, Calendar] = {}
@@ -82,7 +83,8 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path,
         event.add("summary", _one_line(f"{activity.name} ({a.class_name})"))
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=7 * (activity.duration - 1) + 5))  # Monday to Friday, exclusive end
-        event.add("description", _one_line(f"Ansvarlig: {person}") + "".join(f"\n{_one_line(line)}" for line in a.note.splitlines()))
+        notes = a.note.splitlines() if with_notes else []
+        event.add("description", _one_line(f"Ansvarlig: {person}") + "".join(f"\n{_one_line(line)}" for line in notes))
         event.add("categories", [activity.kind])
         for calendars, key, prefix in ((by_class, a.class_name, "Klasse"), (by_person, person, "Ansvarlig")):
             calendars.setdefault(key, _calendar(f"Årshjul {spec.school_year_label}: "
