@@ -446,6 +446,20 @@ def test_a_student_in_focus_in_the_old_stage_workbook_and_unrated_in_the_new_one
     assert [f["student"] for f in result.classes[0].focus] == []
 
 
+def test_a_student_in_focus_in_the_old_stage_workbook_and_wholly_unrated_in_the_new_one_is_named(tmp_path):
+    """Bo, in focus in SOC in the spring, is on 4.A's new list with no rating at all in the
+    autumn: he was compared with no one and named nowhere (left alone in round 23)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    _stage_workbooks(folder, {"H6": 5, "I6": 4, "J6": 4, "H7": 4, "I7": 4, "J7": 2},
+                     {"E6": 5, "F6": 4, "G6": 4, "E8": 4, "F8": 4, "G8": 4})
+    result = consolidate(folder)
+    found = [(p.sheet, p.cell, p.student, p.message) for p in result.problems if p.code == "focus-not-rated"]
+    assert found == [("Elevvurdering", "G7", "Bo",
+                      "Bo var i fokus i forår 2026 med SOC 2 (Orange), men har ingen vurdering i SOC i efterår 2026.")]
+    assert [f["student"] for f in result.classes[0].focus] == []
+
+
 def test_a_new_stage_workbook_is_compared_only_with_the_term_just_before_and_the_same_students(tmp_path):
     """Students are matched by UNI-login or name, in any row; a student new in 4.A has no
     rating before, and a login under another name matches no one (it is reported). The old

@@ -75,6 +75,8 @@ class ClassSummary:
     numbers: dict[str, int | None] = field(default_factory=dict)  # student key -> Nr, of the students in `ratings`
     columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # subject -> (sheet, column) of the term,
     # where rated: to name the empty cell of a student in focus in an older workbook
+    unrated: dict[str, tuple[str, str]] = field(default_factory=dict)  # student key -> (name, UNI-login) of the
+    # students on the list with no rating in the term: a student in focus in an older workbook may be one
 
 
 @dataclass
@@ -500,16 +502,17 @@ def _compare_with_older_workbook(newest: ClassSummary, older: ClassSummary, unsu
 
 
 def _unrated_after_focus_in_older(newest: ClassSummary, older: ClassSummary, same: dict[str, str]) -> list[Problem]:
-    """As within one workbook: a student in focus in the old workbook's term and rated in the new
-    one, but not in a subject of that focus, would drop off the focus list without a word (found
-    in review). Subjects nobody is rated in yet are said by the few-ratings warning."""
+    """As within one workbook: a student in focus in the old workbook's term and on the new one's
+    list, but not rated in a subject of that focus, would drop off the focus list without a word
+    (found in review). Subjects nobody is rated in yet are said by the few-ratings warning."""
     new_key = {old: key for key, old in same.items()}
     problems = []
     for before in older.focus:
         key = new_key.get(before["key"])
         if key is None:
             continue
-        name, _, values = newest.ratings[key]
+        name, _, values = newest.ratings[key] if key in newest.ratings else (
+            newest.unrated[key][0], "", (None,) * len(newest.data.measures))
         for measure in sorted(before["measures"] & newest.columns.keys(), key=newest.data.measures.index):
             if values[newest.data.measures.index(measure)] is None:
                 sheet, column = newest.columns[measure]
@@ -519,8 +522,11 @@ def _unrated_after_focus_in_older(newest: ClassSummary, older: ClassSummary, sam
 
 
 def _school_identities(summary: ClassSummary, unsure: set[str]) -> dict[str, list[tuple]]:
-    """`_identities` without the class's name, which changes with its grade (3.A, 4.A)."""
+    """`_identities` without the class's name, which changes with its grade (3.A, 4.A), and with
+    the listed students who have no rating in the term."""
     school, _, names, logins = _students_of(summary)
+    names |= {key: name for key, (name, _) in summary.unrated.items()}
+    logins |= {key: login for key, (_, login) in summary.unrated.items()}
     return _identities(school, "", names, logins, unsure)
 
 
@@ -574,6 +580,7 @@ def _students_of(summary: ClassSummary) -> tuple[str, str, dict[str, str], dict[
     return (summary.data.school, summary.data.class_name(summary.term),
             {key: name for key, (name, _, _) in summary.ratings.items()},
             {key: login for key, (_, login, _) in summary.ratings.items()})
+
 
 
 def _identities(school: str, class_name: str, names: dict[str, str], logins: dict[str, str],
@@ -848,8 +855,8 @@ class _MergedClass:
         self.newest, self.times = newest, times
         identities = _student_identities(newest.records)
         self.keys = {identities.get(r.student_key, r.student_key): r.student_key for r in newest.records}
-        self.listed = {name.casefold() for name, _ in newest.roster}  # also those with no value in the newest copy yet
-        self.names_by_login = {login.casefold(): name for name, login in reversed(newest.roster) if login}  # first wins
+        self.listed = {name.casefold() for name, *_ in newest.roster}  # also those with no value in the newest copy yet
+        self.names_by_login = {login.casefold(): name for name, login, _ in reversed(newest.roster) if login}  # first wins
         self.by_login = {login: name.casefold() for login, name in self.names_by_login.items()}
         self.by_login.update({r.uni_login.casefold(): identities.get(r.student_key, r.student_key)
                               for r in newest.records if isinstance(r.uni_login, str) and r.uni_login})
@@ -1045,7 +1052,7 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     means = {(m, labels[i]): rules.mean_of_values(list(v.values())) for (i, m), v in values.items() if v}
     changes = {m: rules.same_students(data.scale, rated(term, m), rated(previous, m)) for m in data.measures} if previous else {}
     # counted by name, each as often as it stands on the list: two students called Mads Bach are two (review)
-    listed = Counter(name.casefold() for name, _ in data.roster)
+    listed = Counter(name.casefold() for name, *_ in data.roster)
     not_rated = {m: (listed - Counter(students[key].student.casefold() for key in rated(term, m))).total()
                  for m in data.measures}
     in_class = (listed | Counter(students[key].student.casefold() for key in
@@ -1072,8 +1079,10 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
     from_text = sum(1 for record in data.records if record.term.index in compared and record.from_text)
     ratings = {key: (students[key].student, students[key].uni_login, tuple(rated(term, m).get(key) for m in data.measures))
                for key in dict.fromkeys(key for m in data.measures for key in rated(term, m))}
+    unrated = {key: (name, login) for name, login, key in data.roster if key not in ratings}
     return ClassSummary(data, term, previous, counts(term), counts(previous), focus, means, changes, not_rated,
-                        from_text, in_class, ratings, {key: students[key].student_nr for key in ratings}, columns)
+                        from_text, in_class, ratings, {key: students[key].student_nr for key in ratings}, columns,
+                        unrated)
 
 
 def _term_before(data: WorkbookData, term: Term | None) -> Term | None:
@@ -1141,7 +1150,7 @@ def _few_ratings_warning(data: WorkbookData, term: Term, previous: Term | None) 
         if not record.from_text:
             rated.setdefault((record.term.index, record.measure), set()).add(record.student_key)
     # in a first term: the class list, or the best-rated subject when the list has no names (review)
-    listed = max([len({name.casefold() for name, _ in data.roster})]
+    listed = max([len({name.casefold() for name, *_ in data.roster})]
                  + [len(rated.get((term.index, measure), ())) for measure in data.measures])
     few = []
     for measure in data.measures:

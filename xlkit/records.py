@@ -57,8 +57,9 @@ class WorkbookData:
     left_behind: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell or "" for all of it) a rebuilt årshjul lacks
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # the class list's named rows (name, UNI-login), to match copies of a class; not kept past reading
-    roster: list[tuple[str, str]] = field(default_factory=list)
+    # the class list's named rows (name, UNI-login, student key), to match copies of a class and name
+    # students with no rating; not kept past reading
+    roster: list[tuple[str, str, str]] = field(default_factory=list)
     # where each UNI-login is typed beside each name (both casefolded): (sheet, cell), for the conflicts
     # between files; folded into FileResult.logins and not kept past reading
     login_cells: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)

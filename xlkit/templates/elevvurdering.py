@@ -529,8 +529,6 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 problem(reading.code, reading.message, reading.action, region, position)
             if reading.value is not None:
                 row_records.append((region, term, label, class_name, reading.value, reading.code == "text-as-number"))
-        if name:
-            data.roster.append((name, uni))
         if name or uni or row_records:  # a lookup of names filled down past the class shows errors in no one's row
             for typed, what, region in ((typed_name, "navn", names), (typed_uni, "UNI-login", logins),
                                         (nr_value, "nummeret (Nr.)", numbers)):  # Nr's error was silent (review)
@@ -559,6 +557,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
                 seen_logins[uni_key] = logins.where(position)
             data.login_cells.setdefault((uni_key, name.casefold()), (logins.sheet, logins.where(position)))
         student_key = f"{sheet_name}!{row}"
+        if name:
+            data.roster.append((name, uni, student_key))
         for region, term, measure, class_name, value, from_text in row_records:
             data.records.append(Record(
                 file=file, sheet=region.sheet, cell=region.where(position), school=data.school,

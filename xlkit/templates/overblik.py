@@ -832,7 +832,7 @@ def _class_list(workbook, data: WorkbookData, problem) -> ClassList:
     students = [(read_text(names.rows[i][0], "navn", lambda *p: problem(*p, names, i)),
                  read_text(logins.rows[i][0], "UNI-login", lambda *p: problem(*p, logins, i)))
                 for i in range(len(names.rows))]
-    data.roster = [(name, uni) for name, uni in students if name]
+    data.roster = [(name, uni, f"{ROSTER_SHEET}!{names.top + i}") for i, (name, uni) in enumerate(students) if name]
     for i, (name, uni) in enumerate(students):
         if name or uni:  # a lookup of names filled down past the class shows errors in no one's row
             for typed, what, region in ((names.rows[i][0], "navn", names), (logins.rows[i][0], "UNI-login", logins)):
