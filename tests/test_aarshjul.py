@@ -193,6 +193,8 @@ def test_cli_and_native_tjek_report_the_same(tmp_path, spec, libreoffice):
     plan += [_a("Ordblindetesten", "5.B", 42), _a("Ukendt prøve", "3.A", 40), _a(NFT_L, "3.Q", 40),
              _a(NFT_L, "3.B", 30), _a(NFT_L, "5.B", 40)]
     plan += [_a(NFT_L, "4.a", 38), _a("MAT-PRØVE", "5.A", 9), _a(NFT_L + " ", "6.A", 37), _a(NFT_M, "3.A ", 37)]
+    plan += [_a("ordblindetesten", "5.b", 42), _a(NFT_M, "8.A", 39)]  # twice in a week, in other case and as "39"
+    plan += [_a(LAES, "8.A", 39)]  # three tests in week 39 only with the one typed as "39" (LibreOffice missed it)
     built = aarshjul.build(spec, tmp_path / "plan0.xlsx", plan)
     wb = openpyxl.load_workbook(built)
     sheet = wb["Plan"]
@@ -206,7 +208,7 @@ def test_cli_and_native_tjek_report_the_same(tmp_path, spec, libreoffice):
     expected = python_findings(spec, data.plan)
     assert {f[0] for f in expected} >= {"too-many-in-week", "too-many-in-month", "missing-compulsory", "outside-window",
                                         "holiday-week", "no-tests-in-term", "unknown-activity", "unknown-class",
-                                        "not-a-school-week", "wrong-grade"}
+                                        "not-a-school-week", "wrong-grade", "duplicate-row"}
     [lo] = libreoffice.recalculate([path, built], tmp_path / "lo")[:1]
     assert native_findings(lo, spec) == expected
     assert native_findings(built, spec) == python_findings(spec, read_workbook(built).plan)  # cached = computed
@@ -220,6 +222,8 @@ def test_cli_and_native_tjek_report_the_same(tmp_path, spec, libreoffice):
     column_44 = next(c for c in range(2, 60) if grid.cell(4, c).value == 44)
     assert grid.cell(row_4a, column_44).value == aarshjul.grid_text(spec, data.plan, "4.A", 44)
     assert grid.cell(row_4a, column_44).value.endswith("+2")
+    assert ("too-many-in-week", "8.A", "39") in expected
+    assert grid.cell(7 + list(spec.classes).index("8.A"), column_44 - 5).value == aarshjul.grid_text(spec, data.plan, "8.A", 39)
 
 
 @pytest.mark.libreoffice
@@ -403,6 +407,15 @@ def test_plan_check_names_the_sheet_and_cell_of_each_row_finding(tmp_path, spec)
     assert f"FEJL  Plan, celle C{first + 3}: {NFT_L} ligger i en ferieuge" in output
     assert f"OBS  Plan, celle B{first + 4}: {NFT_L} er ikke for 5. klasse" in output
     assert "række" not in output.replace("rækker tjekket", "")
+
+
+def test_plan_check_names_an_activity_typed_twice_for_a_class_in_one_week(spec):
+    """A row copied or typed twice was counted as two tests and named nowhere (found by the
+    red team). It is a remark on both rows, naming the other; other weeks are not duplicates."""
+    plan = [_a(NFT_L, "4.A", 40, row=5), _a(LAES, "4.A", 40, row=6), _a(NFT_L.upper(), "4.a", 40, row=7),
+            _a(NFT_L, "4.A", 41, row=8)]
+    found = [(f.row, f.message, f.blocking) for f in check_plan(spec, plan) if f.check == "duplicate-row"]
+    assert found == [(row, f"{NFT_L} for 4.A står 2 gange i uge 40 (rækkerne 5 og 7)", False) for row in (5, 7)]
 
 
 def test_suggest_proposes_only_weeks_that_have_not_begun(tmp_path, spec, monkeypatch):

@@ -110,6 +110,7 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None, today: dt.d
     weeks = school_weeks(spec)
     by_week = {w.week: w for w in weeks}
     findings: list[Finding] = []
+    placed = []  # rows with a known activity and class in a school week
     for a in plan:
         activity = spec.activity(a.activity)
         if activity is not None and today is not None and not a.done and a.week in by_week \
@@ -130,6 +131,7 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None, today: dt.d
         if a.week not in by_week:
             findings.append(Finding("not-a-school-week", a.class_name, str(a.week), _not_a_school_week(spec, a), a.row))
             continue
+        placed.append(a)
         if not in_window(a.week, activity.window):
             findings.append(Finding("outside-window", a.class_name, str(a.week),
                                     f"{activity.name} i uge {a.week} ligger uden for vinduet uge "
@@ -141,6 +143,16 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None, today: dt.d
             findings.append(Finding("wrong-grade", a.class_name, str(a.week),
                                     f"{activity.name} er ikke for {grade_of(a.class_name)}. klasse", a.row,
                                     blocking=False))
+    # the same activity for a class twice in one week: a row copied or typed twice (found by the red team)
+    rows: dict[tuple, list] = {}
+    for a in placed:
+        rows.setdefault((a.activity, a.class_name, a.week), []).append(a.row)
+    for a in placed:
+        if len(same := rows[(a.activity, a.class_name, a.week)]) > 1:
+            where = f" (rækkerne {', '.join(map(str, same[:-1]))} og {same[-1]})" if None not in same else ""
+            findings.append(Finding("duplicate-row", a.class_name, str(a.week),
+                                    f"{a.activity} for {a.class_name} står {len(same)} gange i uge {a.week}{where}",
+                                    a.row, blocking=False))
     tests = [a for a in plan if (act := spec.activity(a.activity)) and act.is_test and a.week in by_week
              and a.class_name in spec.classes]
     for class_name in spec.classes:

@@ -55,6 +55,7 @@ HOLIDAY_FILL = "#D9D9D9"
 ROW_CHECK_LABELS = {  # the Tjek column's words for each row-level finding, in the order checked
     "unknown-activity": "Ukendt aktivitet", "unknown-class": "Ukendt klasse", "not-a-school-week": "Ikke en skoleuge",
     "outside-window": "Uden for vinduet", "holiday-week": "Ferieuge", "wrong-grade": "Forkert klassetrin",
+    "duplicate-row": "Står flere gange i ugen",
 }
 
 
@@ -227,7 +228,7 @@ def _page(sheet, landscape: bool, title: str, pages_wide: int = 1, pages_tall: i
 def _row_check_formula(r: int, refs: Refs) -> str:
     """Native twin of check_plan's row-level findings, in the same order and with the same stops."""
     a, c, cell = (xl_rowcol_to_cell(r, col) for col in (0, 1, 2))
-    w = f"(--{cell})"  # a week typed as text ("39") counts as its number, as in COUNTIFS and the reader
+    w = f"(--{cell})"  # a week typed as text ("39") counts as its number, as in the reader
     m = f"MATCH({exact_lookup(a)},{refs.cat_name},0)"
     week_i = f"IFERROR(MATCH({w},{refs.weeks},0),NA())"
     start, end = f"INDEX({refs.cat_from},{m})", f"INDEX({refs.cat_to},{m})"
@@ -236,7 +237,10 @@ def _row_check_formula(r: int, refs: Refs) -> str:
     grade = f'ISNUMBER(SEARCH(","&LEFT({c},FIND(".",{c})-1)&",",INDEX({refs.cat_grades},{m})))'
     labels = ROW_CHECK_LABELS
     tail = (f'IF({inside},"","; {labels["outside-window"]}")&IF({holiday},"; {labels["holiday-week"]}","")'
-            f'&IF({grade},"","; {labels["wrong-grade"]}")')
+            f'&IF({grade},"","; {labels["wrong-grade"]}")'
+            # not COUNTIFS: to LibreOffice, the criterion 39 does not match a week typed as the text "39"
+            f'&IF(SUMPRODUCT(({refs.activity}={a})*({refs.klass}={c})*({refs.week}&""={w}&""))>1,'
+            f'"; {labels["duplicate-row"]}","")')
     return (
         f'IF(AND({a}="",{c}="",{cell}=""),"",IF(ISNA({m}),"{labels["unknown-activity"]}",IF(ISNA(MATCH({exact_lookup(c)},{refs.classes},0)),'
         f'"{labels["unknown-class"]}",IF(ISNA({week_i}),"{labels["not-a-school-week"]}",MID({tail},3,200)))))'
@@ -255,7 +259,7 @@ def _overdue_formula(r: int, refs: Refs) -> str:
 
 FINDING_COLUMNS = {  # the Plan column each row-level finding is about (0-based), for "Plan, celle C11" in messages
     "unknown-activity": 0, "unknown-class": 1, "wrong-grade": 1, "not-a-school-week": 2, "outside-window": 2,
-    "holiday-week": 2, "not-done": DONE_COL,
+    "holiday-week": 2, "not-done": DONE_COL, "duplicate-row": 0,
 }
 
 
@@ -381,8 +385,11 @@ def grid_text(spec: PlanSpec, plan: list[Assignment], class_name: str, week: int
 
 
 def _grid_formula(refs: Refs, class_ref: str, week_ref: str) -> str:
-    count = f"COUNTIFS({refs.klass},{class_ref},{refs.week},{week_ref})"
-    first = f"INDEX({refs.activity},MATCH(1,({refs.klass}={class_ref})*({refs.week}={week_ref}),0))"
+    """Weeks are compared as text (&""), as everywhere a plan week is counted: LibreOffice
+    matches the criterion "39" with a week typed as the text "39", as the reader reads it, but
+    the criterion 39 only with the number."""
+    count = f'COUNTIFS({refs.klass},{class_ref},{refs.week},{week_ref}&"")'
+    first = f'INDEX({refs.activity},MATCH(1,({refs.klass}={class_ref})*({refs.week}&""={week_ref}&""),0))'
     short = f"IFERROR(INDEX({refs.cat_short},MATCH({exact_lookup(first)},{refs.cat_name},0)),\"\")"
     return f'IF({count}=0,"",{short}&IF({count}>1," +"&({count}-1),""))'
 
@@ -410,7 +417,7 @@ def _grid_sheet(workbook, f, spec, weeks, plan, refs) -> None:
         sheet.conditional_format(GRID_FIRST_ROW, GRID_FIRST_COL, last_row, last_col, {
             "type": "formula", "format": f[kind],
             "criteria": f'=COUNTIFS({refs.klass},$A{GRID_FIRST_ROW + 1},{refs.week},'
-                        f'{xl_col_to_name(GRID_FIRST_COL)}$4,{refs.type},"{kind}")>0',
+                        f'{xl_col_to_name(GRID_FIRST_COL)}$4&"",{refs.type},"{kind}")>0',
         })
     sheet.set_column(0, 0, 8)
     sheet.set_column(GRID_FIRST_COL, last_col, 5.2)
@@ -449,7 +456,7 @@ def _wheel_sheet(workbook, f, spec, weeks, plan, refs) -> None:
         sheet.write_number(r, 0, week.week, f["num"])
         sheet.write_string(r, 1, label, f["text"])
         sheet.write_string(r, 2, week.holiday, f["text"]) if week.holiday else sheet.write_blank(r, 2, None, f["text"])
-        sheet.write_formula(r, 3, f'COUNTIFS({refs.week},{xl_rowcol_to_cell(r, 0)},{refs.type},"prøve")', f["num"],
+        sheet.write_formula(r, 3, f'COUNTIFS({refs.week},{xl_rowcol_to_cell(r, 0)}&"",{refs.type},"prøve")', f["num"],
                             tests.get(week.week, 0))
         sheet.write_number(r, 4, 1, f["num"])
     last = top + len(weeks)
@@ -535,7 +542,7 @@ def _check_sheet(workbook, f, spec, weeks, plan, refs, findings) -> None:
         sheet.write_string(r, 0, class_name, f["class"])
         for i, week in enumerate(weeks):
             col = 1 + i
-            sheet.write_formula(r, col, f'COUNTIFS({refs.klass},$A{r + 1},{refs.week},{xl_col_to_name(col)}${top + 2},'
+            sheet.write_formula(r, col, f'COUNTIFS({refs.klass},$A{r + 1},{refs.week},{xl_col_to_name(col)}${top + 2}&"",'
                                         f'{refs.type},"prøve")', f["num"], tests.get((class_name, week.week), 0))
     sheet.conditional_format(first, 1, last, n_weeks, {"type": "cell", "criteria": ">", "value": spec.max_tests_per_week,
                                                        "format": f["bad"]})
@@ -648,7 +655,7 @@ def _class_sheet(workbook, f, spec, weeks, plan, refs) -> None:
     for kind in ("prøve", "samtale", "andet"):
         sheet.conditional_format(5, 4, 4 + len(weeks), 4, {
             "type": "formula", "format": f[kind],
-            "criteria": f'=COUNTIFS({refs.klass},$B$3,{refs.week},$A6,{refs.type},"{kind}")>0'})
+            "criteria": f'=COUNTIFS({refs.klass},$B$3,{refs.week},$A6&"",{refs.type},"{kind}")>0'})
     sheet.set_column(0, 2, 9)
     sheet.set_column(3, 3, 24)
     sheet.set_column(4, 4, 46)
@@ -665,8 +672,8 @@ def class_week_text(plan: list[Assignment], class_name: str, week: int) -> str:
 
 
 def _class_week_formula(refs: Refs, class_ref: str, week_ref: str) -> str:
-    count = f"COUNTIFS({refs.klass},{class_ref},{refs.week},{week_ref})"
-    first = f"INDEX({refs.activity},MATCH(1,({refs.klass}={class_ref})*({refs.week}={week_ref}),0))"
+    count = f'COUNTIFS({refs.klass},{class_ref},{refs.week},{week_ref}&"")'
+    first = f'INDEX({refs.activity},MATCH(1,({refs.klass}={class_ref})*({refs.week}&""={week_ref}&""),0))'
     return f'IF({count}=0,"",{first}&IF({count}>1," (+"&({count}-1)&" mere)",""))'
 
 
