@@ -669,7 +669,7 @@ def test_a_summary_that_cannot_be_written_keeps_the_last_one_and_says_why_in_dan
     output.parent.mkdir()
     output.write_bytes(b"the last good summary")
 
-    def full_disk(workbook, result):
+    def full_disk(workbook, result, key_note=""):
         if isinstance(workbook.filename, str):  # half a file written, as on a full disk
             Path(workbook.filename).write_bytes(b"PK\x03\x04 half")
         raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))

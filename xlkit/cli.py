@@ -25,7 +25,7 @@ from xlkit.rules import percent
 from xlkit.roster import read_class_rows
 from xlkit.plan import check_plan, suggest, typed_text
 from xlkit.spec import load_plan, load_spec
-from xlkit.privacy import encrypt_to, is_encrypted, load_or_create_key
+from xlkit.privacy import encrypt_to, is_encrypted, key_fingerprint, load_or_create_key, readable_by_others
 from xlkit.workbook import written_whole
 from xlkit.problems import problem_count
 from xlkit.isolated import run_alone
@@ -547,11 +547,24 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     if pseudonym_key is not None:
         if pseudonym_key.resolve().parent == output.resolve().parent:
             raise click.ClickException("Gem nøglefilen et andet sted end oversigten, så de ikke sendes sammen.")
-        key = load_or_create_key(pseudonym_key)
+        key, created = load_or_create_key(pseudonym_key)
+        say(_key_message(pseudonym_key, key, created))
     result = run_consolidation(folder, output, termin, workers, passwords, key, encrypt, school)
     say(describe(result, folder, output, encrypted=encrypt is not None))
     if strict and result.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+def _key_message(path: Path, key: bytes, created: bool) -> str:
+    """Which key the pseudonyms come from: a mistyped key path made a new key without a word,
+    and every pseudonym changed (found by the red team)."""
+    name = f"nøglen {key_fingerprint(key)} i {printable(str(path))}"
+    if created:
+        return (f"Ny pseudonym-nøgle: {name}. Gem filen sikkert og brug den igen næste gang; med en anden nøgle får "
+                "eleverne andre pseudonymer.")
+    warning = (" Bemærk: andre brugere på maskinen kan læse nøglefilen; gør den privat (chmod 600)."
+               if readable_by_others(path) else "")
+    return f"Pseudonymer med {name}.{warning}"
 
 
 def run_consolidation(folder: Path, output: Path, termin: str | None, workers: int | None = None,

@@ -124,6 +124,7 @@ class Consolidation:
     scale: Scale | None = None
     focus_rule: rules.FocusRule | None = None
     term_keys: set[tuple] = field(default_factory=set)  # every elevvurdering term with data
+    unsure_logins: set[str] = field(default_factory=set)  # under more than one name: they identify no one
 
     @property
     def terms_used(self) -> list[str]:
@@ -347,7 +348,7 @@ def consolidate(
             read.append(_share_equal_values(item, shared))
     read = _only_school(read, school, result)
     read = _merge_copies(read, {label: path for path, label, *_ in jobs}, passwords, term_label, workers, result)
-    unsure_logins = _report_conflicts(read, result)
+    unsure_logins = result.unsure_logins = _report_conflicts(read, result)
     result.scale = _common_scale(read)
     merged = {f.merged_into for f in result.files if f.merged_into}
     for item in read:
@@ -396,7 +397,7 @@ def _newest_workbook_per_class(result: Consolidation, unsure: set[str]) -> None:
     When the other's term is the one just before, the class is compared with it."""
     by_class: dict[tuple, list[ClassSummary]] = {}
     for summary in result.classes:
-        by_class.setdefault(_cohort(summary.data), []).append(summary)
+        by_class.setdefault(class_cohort(summary.data), []).append(summary)
     statuses = {status.file: status for status in result.files}
     for summaries in by_class.values():
         if len(summaries) < 2:
@@ -511,12 +512,12 @@ def _unrated_after_focus_in_older(newest: ClassSummary, older: ClassSummary, sam
         key = new_key.get(before["key"])
         if key is None:
             continue
-        name, _, values = newest.ratings[key] if key in newest.ratings else (
-            newest.unrated[key][0], "", (None,) * len(newest.data.measures))
+        name, login, values = newest.ratings[key] if key in newest.ratings else (
+            *newest.unrated[key], (None,) * len(newest.data.measures))
         for measure in sorted(before["measures"] & newest.columns.keys(), key=newest.data.measures.index):
             if values[newest.data.measures.index(measure)] is None:
                 sheet, column = newest.columns[measure]
-                problems.append(_unrated_in_focus(name, before["reasons"], measure, older.term, newest.term,
+                problems.append(_unrated_in_focus(name, login or key, before["reasons"], measure, older.term, newest.term,
                                                   newest.data.file, sheet, f"{column}{_row_of_key(key)[0]}"))
     return problems
 
@@ -723,7 +724,7 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]
                 "Skemaet er læst så godt som muligt. Opdatér xlkit.", data.file))
         if data.kind not in ("elevvurdering", "overblik"):
             continue
-        identity = _cohort(data)
+        identity = class_cohort(data)
         for uni_login, class_name, student, cell in item.logins:
             login = uni_login.casefold()
             classes_of.setdefault(login, {})[data.file] = (identity, class_name, student, cell)
@@ -755,7 +756,7 @@ def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]
     return unsure
 
 
-def _cohort(data: WorkbookData) -> tuple:
+def class_cohort(data: WorkbookData) -> tuple:
     """Which class a workbook is about, the same across years and template kinds: the
     school, the letter and the school year the class started in 0. klasse."""
     if data.kind == "overblik" and data.tests:
@@ -799,7 +800,7 @@ def _merge_copies(read: list[FileResult], paths: dict[str, Path], passwords: tup
         # merged as copies of one class; and "Skolen"/"skolen" is one school (found in review). The start
         # keys stay: a class's 7th-grade workbook and its new one from 8th grade are not copies (their
         # terms are numbered from different years)
-        key = (data.kind, *_cohort(data), data.metadata.get("start_year"), data.metadata.get("start_grade"),
+        key = (data.kind, *class_cohort(data), data.metadata.get("start_year"), data.metadata.get("start_grade"),
                data.metadata.get("subject"))
         if data.kind == "aarshjul":  # a school's plan, not a class: two årshjul are never copies (review)
             key = (data.kind, item.label)
@@ -966,7 +967,7 @@ def _report_added(older: WorkbookData, newest: str, added: list[Record], only_he
         result.problems.append(Problem(
             "copies-student-added", f"{record.student} står kun i denne kopi, ikke i {newest}.",
             "Eleven er taget med. Er navnet rettet i den nyeste kopi, tælles eleven to gange: ret det også her.",
-            older.file, record.sheet, record.cell, record.student,
+            older.file, record.sheet, record.cell, record.student, record.uni_login or record.student_key,
         ))
 
 
@@ -1070,7 +1071,8 @@ def _summarise(data: WorkbookData, term_label: str | None) -> ClassSummary | Non
             if found := reasons(previous, measure, key):
                 before = next(r for r in data.records if r.student_key == key and r.measure == measure  # in the
                               and r.term.index == previous.index)  # copy the student is in (review: merged copies)
-                data.problems.append(_unrated_in_focus(before.student, rules.focus_text(found), measure, previous,
+                data.problems.append(_unrated_in_focus(before.student, before.uni_login or key, rules.focus_text(found),
+                                                       measure, previous,
                                                        term, before.file, before.sheet,
                                                        f"{column}{coordinate_from_string(before.cell)[1]}"))
     # the term before decides drops into focus and the change columns as much as this one does (found in
@@ -1089,14 +1091,14 @@ def _term_before(data: WorkbookData, term: Term | None) -> Term | None:
     return data.terms[term.index - 2] if term and term.index > 1 else None
 
 
-def _unrated_in_focus(student: str, reasons: str, measure: str, previous: Term, term: Term, file: str, sheet: str,
-                      cell: str) -> Problem:
-    """`cell`: the student's empty cell in `term`."""
+def _unrated_in_focus(student: str, student_id: str, reasons: str, measure: str, previous: Term, term: Term, file: str,
+                      sheet: str, cell: str) -> Problem:
+    """`cell`: the student's empty cell in `term`; `student_id`: the UNI-login, else the student key."""
     return Problem(
         "focus-not-rated", f"{student} var i fokus i {previous.label.lower()} med {reasons}, men har ingen "
         f"vurdering i {measure} i {term.label.lower()}.",
         "Eleven er ikke på listen over elever i fokus. Skriv elevens vurdering, så oversigten viser, om eleven "
-        "stadig er i fokus.", file, sheet, cell, student,
+        "stadig er i fokus.", file, sheet, cell, student, student_id,
     )
 
 

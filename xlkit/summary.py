@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from xlkit import overblik_summary, rules
-from xlkit.consolidate import ClassSummary, Consolidation, FileStatus, danish_list, plural, school_key
-from xlkit.privacy import encrypt_to, pseudonym
+from xlkit.consolidate import ClassSummary, Consolidation, FileStatus, danish_list, plural
+from xlkit.privacy import encrypt_to, key_fingerprint
+from xlkit.pseudonyms import pseudonymised
 from xlkit.problems import PROBLEM_HEADERS, first_of_each_file
-from xlkit.records import WorkbookData
 from xlkit.rules import Scale
 from xlkit.values import quoted
 from xlkit.workbook import (
@@ -39,21 +39,26 @@ def write_summary(result: Consolidation, output: str | Path, pseudonym_key: byte
     with `password` the file is encrypted (and no unencrypted copy is written)."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    key_note = ""
     if pseudonym_key is not None:
-        result = _pseudonymised(result, pseudonym_key)
+        result = pseudonymised(result, pseudonym_key)
+        key_note = (f" Eleverne står med pseudonymer fra nøglen {key_fingerprint(pseudonym_key)}; oversigter med samme "
+                    "nøgle giver den samme elev det samme pseudonym.")
     with written_whole(output) as partial:
         if password:  # assembled in memory only: not even XlsxWriter's temporary files hold the plain text
             plain = io.BytesIO()
-            _write_sheets(new_workbook(plain, in_memory=True), result)
+            _write_sheets(new_workbook(plain, in_memory=True), result, key_note)
             encrypt_to(plain.getvalue(), password, partial)
         else:  # rows go to disk as they are written, so memory does not grow with the rows
-            _write_sheets(new_workbook(partial, constant_memory=True), result)
+            _write_sheets(new_workbook(partial, constant_memory=True), result, key_note)
     return output
 
 
-def _write_sheets(workbook, result: Consolidation) -> None:
+def _write_sheets(workbook, result: Consolidation, key_note: str = "") -> None:
+    """`key_note`: that the students are pseudonyms, and from which key (found by the red team:
+    the summary did not say, so no one could tell whether two summaries were comparable)."""
     formats = _formats(workbook, result.scale)
-    _overview_sheet(workbook, result, formats)
+    _overview_sheet(workbook, result, formats, key_note)
     _focus_sheet(workbook, result, formats)
     _development_sheet(workbook, result, formats)
     overblik_summary.write_sheets(workbook, result.tests, formats)
@@ -62,52 +67,6 @@ def _write_sheets(workbook, result: Consolidation) -> None:
     workbook.set_properties({"title": "Skoleoversigt", "comments": "Lavet med xlkit"})
     workbook.set_custom_property(OUTPUT_KIND_PROPERTY, SUMMARY_KIND)  # left out when a folder holding it is read
     workbook.close()
-
-
-def _pseudonymised(result: Consolidation, key: bytes) -> Consolidation:
-    """A copy of the result with a pseudonym wherever a name would be written: focus lists,
-    overblik figures and the problems that mention a student. The same student gets the
-    same pseudonym on every sheet: the school and class letter as consolidation compares
-    them (a school typed "skolen" in one workbook gave one child two pseudonyms) and the
-    name; two students of one name in a class are told apart by UNI-login or row (they got
-    one pseudonym, found in review)."""
-    def alias(data: WorkbookData | None, name: str, twin: str = "") -> str:
-        where = (school_key(data.school), data.class_letter.casefold()) if data else ("", "")
-        return pseudonym(key, *where, name.casefold(), *([twin.casefold()] if twin else []))
-
-    def twins(names) -> set[str]:
-        counted = Counter(name.casefold() for name in names)
-        return {name for name, count in counted.items() if count > 1}
-
-    twins_in: dict[str, set[str]] = {}  # file -> the names two students of its class share
-    classes = []
-    for summary in result.classes:
-        ratings = summary.ratings
-        shared = twins_in.setdefault(summary.data.file, set())
-        shared |= twins(name for name, _, _ in ratings.values())
-        # without Nr too: class and Nr find the name on any class list (found in review)
-        classes.append(replace(summary, focus=[
-            {**f, "nr": None, "student": alias(summary.data, f["student"], (ratings[f["key"]][1] or f["key"])
-                                               if f["student"].casefold() in shared else "")}
-            for f in summary.focus]))
-    tests = []
-    for test in result.tests:
-        shared = twins_in.setdefault(test.data.file, set())
-        shared |= twins(test.names.values())
-        tests.append(replace(test, names={k: alias(test.data, n, (test.logins.get(k) or k) if n.casefold() in shared else "")
-                                          for k, n in test.names.items()}))
-    by_file = {f.file: f.data for f in result.files if f.data}
-    by_file.update({f.file: by_file.get(f.merged_into) for f in result.files if f.merged_into})
-    merged_into = {f.file: f.merged_into for f in result.files if f.merged_into}
-
-    def problem_alias(p) -> str:
-        shared = twins_in.get(merged_into.get(p.file, p.file), set())
-        return alias(by_file.get(p.file), p.student, p.student_id if p.student.casefold() in shared else "")
-
-    problems = [replace(p, message=p.message.replace(p.student, problem_alias(p)), student="", student_id="",
-                        sheet="" if p.sheet == p.student else p.sheet)  # a sheet named after the student
-                if p.student else p for p in result.problems]
-    return replace(result, classes=classes, tests=tests, problems=problems)
 
 
 def _formats(workbook, scale: Scale | None) -> dict:
@@ -239,7 +198,7 @@ def _one_or_several(terms: set[str]) -> str:
     return "" if not terms else next(iter(terms)) if len(terms) == 1 else "Flere terminer"
 
 
-def _overview_sheet(workbook, result: Consolidation, formats) -> None:
+def _overview_sheet(workbook, result: Consolidation, formats, key_note: str = "") -> None:
     sheet = workbook.add_worksheet("Oversigt")
     sheet.write_string(0, 0, "Skoleoversigt · elevvurderinger", formats["title"])
     schools = sorted({c.data.school for c in result.classes})
@@ -247,7 +206,7 @@ def _overview_sheet(workbook, result: Consolidation, formats) -> None:
         1, 0,
         f"{', '.join(schools) or 'Ingen skemaer med vurderinger'} · lavet {date.today():%d.%m.%Y} ud fra "
         f"{_read_kinds(result)}. Fordeling pr. klasse og fag i den valgte termin; "
-        "ændringer er regnet for de elever, der er vurderet i både den og terminen før.",
+        "ændringer er regnet for de elever, der er vurderet i både den og terminen før." + key_note,
         formats["note"],
     )
     notes = []

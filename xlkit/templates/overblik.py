@@ -935,7 +935,7 @@ def _read_points(region, test: TestDefinition, term: Term, owners: list[int | No
         if not name and not row_records:
             continue
         if name and not row_records:
-            missing.append((position, name))
+            missing.append((position, name, uni or f"{ROSTER_SHEET}!{class_list.names.top + owner}"))
             continue
         named_with_points += bool(name)
         if not name:
@@ -956,10 +956,10 @@ def _read_points(region, test: TestDefinition, term: Term, owners: list[int | No
                 signal=task.signal,
             ))
     if named_with_points:  # a test nobody has points in yet is simply not taken yet
-        for position, name in missing:
+        for position, name, student_id in missing:
             problem("missing-student", f"{name} har ingen point i prøven '{test.short_name}'.",
                     "Eleven er ikke med i prøvens tal (fraværende?). Skriv point, hvis prøven er taget.",
-                    region, position, 0, name)
+                    region, position, 0, name, student_id)
 
 
 MAX_LABEL, MAX_LABEL_SEARCH = "Maks point", 10
