@@ -702,3 +702,18 @@ def test_output_cut_off_by_the_reader_is_no_file_error(tmp_path):
     run = subprocess.run(f'"{sys.executable}" -c "from xlkit.cli import main; main()" plan check "{plan}" | head -n 1',
                          shell=True, capture_output=True, text=True, timeout=120)
     assert run.stdout.count("\n") == 1 and "Fejl" not in run.stderr, run.stderr
+
+
+def test_the_demo_into_a_path_under_a_file_says_why_in_danish(tmp_path):
+    """"Not a directory", "File exists" and "File name too long" reached users in English (found
+    by the red team); an error xlkit does not know is marked as the system's own words."""
+    import errno
+
+    from xlkit.cli import os_reason
+
+    (tmp_path / "fil").write_text("x")
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "fil" / "demo")])
+    assert result.exit_code == 1 and "en del af stien er en fil, ikke en mappe" in result.output, result.output
+    assert "Not a directory" not in result.output
+    assert os_reason(OSError(errno.EEXIST, "File exists")) == "der findes allerede en fil eller en genvej med det navn"
+    assert os_reason(OSError(errno.EMLINK, "Too many links")) == "styresystemet svarede: Too many links"

@@ -149,12 +149,21 @@ OS_REASONS = {  # the operating system's own text is English on most machines
     errno.EPERM: "ingen adgang",
     errno.EROFS: "drevet er skrivebeskyttet",
     errno.ENOENT: "filen eller mappen findes ikke",
+    # found by the red team in English: a folder under a file, a dangling link, a very long name
+    errno.ENOTDIR: "en del af stien er en fil, ikke en mappe",
+    errno.EEXIST: "der findes allerede en fil eller en genvej med det navn",
+    errno.ENAMETOOLONG: "filnavnet eller stien er for lang",
+    errno.EISDIR: "det er en mappe, ikke en fil",
+    errno.ENOTEMPTY: "mappen er ikke tom",
 }
 
 
 def os_reason(error: OSError) -> str:
-    """Why the operating system refused, in Danish where xlkit knows the error."""
-    return OS_REASONS.get(error.errno, error.strerror or str(error))
+    """Why the operating system refused, in Danish where xlkit knows the error; else the
+    system's own words, marked as such."""
+    if error.errno in OS_REASONS:
+        return OS_REASONS[error.errno]
+    return f"styresystemet svarede: {error.strerror or error}"
 
 
 @click.group(cls=DanishGroup, context_settings=CONTEXT)
