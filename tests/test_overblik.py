@@ -1092,3 +1092,32 @@ def test_a_name_or_uni_login_twice_on_the_class_list_is_reported_with_each_cell(
     logins = FileResult.of(data, None).logins  # where each login is typed beside each name, for the conflicts
     assert {(uni, student, cell) for uni, _, student, cell in logins} == {
         ("uni00", "Elev 0", ("Elever", "B5")), ("uni00", "Elev 1", ("Elever", "B6"))}
+
+
+THIRD = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
+
+
+def _renamed(workbook, tmp_path, old: str, new: str):
+    """The workbook with a test sheet renamed as Excel does it: the names move along."""
+    wb = open_for_filling(workbook)
+    wb[old].title = new
+    quoted = "'" + new.replace("'", "''") + "'!"
+    for defined in wb.defined_names.values():
+        defined.attr_text = defined.attr_text.replace(f"'{old}'!", quoted)
+    path = tmp_path / "omdoebt.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_add_test_carries_a_test_sheet_named_with_an_apostrophe(tmp_path, workbook):
+    """openpyxl gives the sheet of a name with the apostrophe still doubled, so add-test
+    said the sheet was changed too much (found by the red team)."""
+    renamed = _renamed(workbook, tmp_path, "Prøve 1", "Mette's prøve")
+    out = tmp_path / "ny.xlsx"
+    next_test.add_test(renamed, THIRD, out)
+    assert openpyxl.load_workbook(out).sheetnames[1:4] == ["Mette's prøve", "Prøve 2", "Prøve 3"]
+    assert {(r.student, r.measure, r.value) for r in read_workbook(out).records if r.test == "Mette's prøve"} == \
+        {(r.student, r.measure, r.value) for r in read_workbook(workbook).records if r.test == "Prøve 1"}
+    fourth = small_test("Lærers prøve's", dt.date(2027, 1, 5), [("1", "Algebra", "Skriv", 3)])  # allowed as a name
+    next_test.add_test(out, fourth, tmp_path / "ny2.xlsx")  # the new file is read back: its own name was not found
+    assert openpyxl.load_workbook(tmp_path / "ny2.xlsx").sheetnames[4] == "Lærers prøve's"
