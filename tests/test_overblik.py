@@ -1121,3 +1121,22 @@ def test_add_test_carries_a_test_sheet_named_with_an_apostrophe(tmp_path, workbo
     fourth = small_test("Lærers prøve's", dt.date(2027, 1, 5), [("1", "Algebra", "Skriv", 3)])  # allowed as a name
     next_test.add_test(out, fourth, tmp_path / "ny2.xlsx")  # the new file is read back: its own name was not found
     assert openpyxl.load_workbook(tmp_path / "ny2.xlsx").sheetnames[4] == "Lærers prøve's"
+
+
+def test_add_test_says_which_kind_of_workbook_it_was_given(tmp_path, workbook, spec):
+    """An elevvurderingsskema was called invalid (make it again), the årshjul changed too
+    much and a skoleoversigt not made with xlkit (found by the red team)."""
+    from xlkit.spec import load_plan
+    from xlkit.templates import aarshjul, elevvurdering
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    rating = elevvurdering.build(spec, folder / "7A.xlsx", "S", "A", 2026, 7, [Student("Bo")])
+    plan = aarshjul.build(load_plan(), tmp_path / "aarshjul.xlsx")
+    summary = write_summary(consolidate(folder), tmp_path / "oversigt.xlsx")
+    for path, kind in ((rating, "et elevvurderingsskema"), (plan, "et årshjul"),
+                       (summary, "en skoleoversigt lavet af xlkit")):
+        with pytest.raises(InvalidWorkbook) as caught:
+            next_test.add_test(path, THIRD, tmp_path / "ny.xlsx")
+        assert str(caught.value) == f"add-test virker kun på et overbliksark (et skema med prøvernes point); filen er {kind}."
+        assert not (tmp_path / "ny.xlsx").exists()

@@ -16,7 +16,7 @@ from xlkit.roster import Student
 from xlkit.rules import PointsThresholds, TrendRule
 from xlkit.spec import OverblikSpec
 from xlkit.templates.overblik import (
-    FIRST_TASK_COL, Formula, Points, build, point_owners, shown, stored_tests,
+    FIRST_TASK_COL, KIND, Formula, Points, build, point_owners, shown, stored_tests,
 )
 from xlkit.testdef import TestDefinition
 from xlkit.values import ErrorValue, looks_like_cpr, without_cpr
@@ -28,11 +28,11 @@ OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|005[Ff])_")  # what Excel write
 def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str]]:
     """Everything a teacher typed, exactly as stored: the class list, every points cell
     (formulas kept as formulas), the metadata and each test's current sheet title."""
-    from xlkit.reader import open_workbook, read_metadata
+    from xlkit.reader import open_workbook
 
     values, formulas = open_workbook(path), open_workbook(path, formulas=True)
     try:
-        metadata = read_metadata(values)
+        metadata = _overblik_metadata(values, path)
 
         def typed(name: str, points: bool = False) -> list[list]:
             shown_cells, raw_cells = _named_region(values, name), _named_region(formulas, name)
@@ -74,6 +74,29 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
         values.close()
         formulas.close()
     return students, points, metadata, titles
+
+
+OTHER_KINDS = {"elevvurdering": "et elevvurderingsskema", "aarshjul": "et årshjul"}
+ONLY_OVERBLIK = "add-test virker kun på et overbliksark (et skema med prøvernes point)"
+
+
+def _overblik_metadata(values, path: Path) -> dict:
+    """The hidden metadata of an overbliksark. Another kind of workbook is named as what it
+    is: an elevvurderingsskema was called invalid, to be made again, and a skoleoversigt
+    not made with xlkit (found by the red team)."""
+    from xlkit.reader import OUTPUT_KINDS, output_kind, read_metadata
+
+    try:
+        metadata = read_metadata(values)
+    except InvalidWorkbook:
+        kind = output_kind(path)
+        if kind in OUTPUT_KINDS:
+            raise InvalidWorkbook(f"{ONLY_OVERBLIK}; filen er {OUTPUT_KINDS[kind]} lavet af xlkit.") from None
+        raise
+    if metadata["kind"] != KIND:
+        what = OTHER_KINDS.get(metadata["kind"], f"et skema af typen '{metadata['kind'][:40]}'")
+        raise InvalidWorkbook(f"{ONLY_OVERBLIK}; filen er {what}.")
+    return metadata
 
 
 def _beside(region: list[list]) -> list[list]:
