@@ -617,7 +617,7 @@ def test_add_test_keeps_a_line_break_excel_stores_as_an_escape(tmp_path, ospec):
     """Excel stores a carriage return in a cell as _x000D_; openpyxl reads the escape as text,
     so it came back as the visible text '_x000D_' (found in review)."""
     source = overblik.build(ospec, tmp_path / "o.xlsx", "S", "A", [TEST_1], [Student("Anna\rHansen", "a1")])
-    out = next_test.add_test(source, TEST_2, tmp_path / "ny.xlsx")
+    out = next_test.add_test(source, TEST_2, tmp_path / "ny.xlsx").output
     with zipfile.ZipFile(source) as before, zipfile.ZipFile(out) as after:
         assert b"Anna_x000D_Hansen" in before.read("xl/sharedStrings.xml")
         assert b"Anna_x000D_Hansen" in after.read("xl/sharedStrings.xml") and b"_x005F_" not in after.read("xl/sharedStrings.xml")
@@ -887,7 +887,7 @@ def test_add_test_takes_a_name_typed_as_a_formula_by_what_it_shows(tmp_path, wor
     wb.save(tmp_path / "formel.xlsx")
     [saved] = libreoffice.convert([tmp_path / "formel.xlsx"], tmp_path / "gemt", "xlsx")
     third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
-    out = next_test.add_test(saved, third, tmp_path / "ny.xlsx")
+    out = next_test.add_test(saved, third, tmp_path / "ny.xlsx").output
     assert {(r.test, r.student, r.value) for r in read_workbook(out).records} == \
         {(r.test, r.student, r.value) for r in read_workbook(workbook).records}
     assert openpyxl.load_workbook(out)["Elever"]["C6"].value == '="Elev "&"1"'
@@ -920,7 +920,7 @@ def test_formulas_showing_an_error_are_reported_as_saved_by_a_spreadsheet(tmp_pa
         assert {(r.test, r.cell): r.student for r in data.records} == before, path
     # add-test takes such a file as the reader does (found in review: it called the sheets sorted) ...
     third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
-    added = read_workbook(next_test.add_test(tmp_path / "xlsx" / "fejl.xlsx", third, tmp_path / "ny.xlsx"))
+    added = read_workbook(next_test.add_test(tmp_path / "xlsx" / "fejl.xlsx", third, tmp_path / "ny.xlsx").output)
     assert {(r.test, r.cell): r.student for r in added.records} == before
     # ... and refuses an error typed without a formula, which it would have carried over as the text "#N/A"
     wb = open_for_filling(workbook)
@@ -1006,7 +1006,7 @@ def test_add_test_carries_an_array_formula_and_names_one_it_cannot(tmp_path, wor
     filled = tmp_path / "udfyldt.xlsx"
     wb.save(filled)
     third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
-    out = next_test.add_test(filled, third, tmp_path / "ny.xlsx")
+    out = next_test.add_test(filled, third, tmp_path / "ny.xlsx").output
     carried = openpyxl.load_workbook(out)["Prøve 1"]["D9"].value
     assert isinstance(carried, ArrayFormula) and (carried.ref, carried.text) == ("D9", "=MAX({1,2}-0)")
     wb["Prøve 1"]["D10"] = ArrayFormula("D10:D11", "=MAX({1,2}-0)")
@@ -1140,3 +1140,24 @@ def test_add_test_says_which_kind_of_workbook_it_was_given(tmp_path, workbook, s
             next_test.add_test(path, THIRD, tmp_path / "ny.xlsx")
         assert str(caught.value) == f"add-test virker kun på et overbliksark (et skema med prøvernes point); filen er {kind}."
         assert not (tmp_path / "ny.xlsx").exists()
+
+
+def test_add_test_carries_a_student_typed_in_the_spare_row_under_the_list(tmp_path, workbook):
+    """The class list's area has a spare row under the 30 places (Elever!C35); add-test cut
+    the list to 30 and dropped a student typed there without a word (found by the red team)."""
+    wb = open_for_filling(workbook)
+    for row in range(9, 36):
+        wb["Elever"].cell(row, 2).value, wb["Elever"].cell(row, 3).value = f"uni{row}", f"Elev {row}"
+    wb["Prøve 1"]["D37"] = 1  # the 31st student's points, on the test sheet's spare row
+    wb.save(tmp_path / "fuld.xlsx")
+    result = CliRunner().invoke(main, ["add-test", str(tmp_path / "fuld.xlsx"), "--test", str(PROVER / "matematik_9_terminsprove.yaml"),
+                                       "-o", str(tmp_path / "ny.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "OBS: Elevlisten gik ud over skemaets 30 pladser (der står en elev i Elever!C35); den nye fil har plads " \
+           "til 31 elever." in result.output
+    new = openpyxl.load_workbook(tmp_path / "ny.xlsx")
+    assert [new["Elever"].cell(35, c).value for c in (1, 2, 3)] == [31, "uni35", "Elev 35"]
+    assert new.defined_names["xlkit_elev"].attr_text == "Elever!$C$5:$C$36"
+    records = {(r.test, r.student, r.measure, r.value) for r in read_workbook(tmp_path / "ny.xlsx").records}
+    assert ("Prøve 1", "Elev 35", "1", 1) in records
+    assert records >= {(r.test, r.student, r.measure, r.value) for r in read_workbook(tmp_path / "fuld.xlsx").records}

@@ -285,13 +285,14 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
     definition = _test(test)
     output = output_file(output or workbook.with_name(f"{workbook.stem}_ny.xlsx"))
     try:
-        run_alone(workbook.name, next_test.add_test, workbook, definition, output)
+        added = run_alone(workbook.name, next_test.add_test, workbook, definition, output)
     except BaseException:  # a process stopped while writing leaves no half-written file
         output.unlink(missing_ok=True)
         raise
-    say(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; "
-        f"{workbook} er uændret. Alle navne og point er kontrolleret; lærerens egne cellefarver og "
-        "kommentarer kommer ikke med.")
+    say(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; {workbook} er uændret.")
+    for note in added.notes():
+        say(printable(f"OBS: {note}"))
+    say("Alle navne og point er kontrolleret; lærerens egne cellefarver og kommentarer kommer ikke med.")
 
 
 @new.command("aarshjul", context_settings=CONTEXT)

@@ -5,7 +5,7 @@ back and compared before it is kept. The teacher's file is only read."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from openpyxl.worksheet.formula import ArrayFormula
@@ -25,7 +25,35 @@ from xlkit.workbook import NAME_PREFIX
 OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|005[Ff])_")  # what Excel writes: control characters and _
 
 
-def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str]]:
+@dataclass
+class Typed:
+    """Everything typed in an overbliksark, as add-test carries it over."""
+
+    students: list[Student]  # one per class-list row, the spare row under the list included
+    points: Points
+    metadata: dict
+    titles: dict[str, str]  # each test's stored short name -> its sheet's current title
+    name_cells: list[str]  # Elever!C5 ... for each class-list row, for messages
+
+
+@dataclass
+class AddedTest:
+    """The new file and what add-test did besides adding the test, for the command to say."""
+
+    output: Path
+    grown: tuple[str, int, int] | None = None  # (the last student's cell, places before, places now)
+
+    def notes(self) -> list[str]:
+        """What the teacher should know, in Danish, one line each."""
+        lines = []
+        if self.grown:
+            cell, before, now = self.grown
+            lines.append(f"Elevlisten gik ud over skemaets {before} pladser (der står en elev i {cell}); den nye fil "
+                         f"har plads til {now} elever.")
+        return lines
+
+
+def typed_inputs(path: Path) -> Typed:
     """Everything a teacher typed, exactly as stored: the class list, every points cell
     (formulas kept as formulas), the metadata and each test's current sheet title."""
     from xlkit.reader import open_workbook
@@ -42,6 +70,7 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
                     for raw_row, row in zip(raw_cells, shown_cells)]
 
         names, logins = typed("elev"), typed("uni_login")
+        name_cells = [_where(row[0]) for row in _named_region(formulas, "elev")]
         students = [Student(n[0], u[0]) for n, u in zip(names, logins)]
         listed = [tuple(" ".join(text.split()) for text in map(shown, (s.name, s.uni_login)) if text)
                   for s in students]  # as the sheets show them: a name typed as a formula by its result (found in review)
@@ -73,7 +102,7 @@ def typed_inputs(path: Path) -> tuple[list[Student], Points, dict, dict[str, str
     finally:
         values.close()
         formulas.close()
-    return students, points, metadata, titles
+    return Typed(students, points, metadata, titles, name_cells)
 
 
 OTHER_KINDS = {"elevvurdering": "et elevvurderingsskema", "aarshjul": "et årshjul"}
@@ -161,7 +190,7 @@ def spec_from_metadata(metadata: dict) -> OverblikSpec:
     )
 
 
-def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
+def add_test(source: Path, test: TestDefinition, output: Path) -> AddedTest:
     """Write `output`: the workbook in `source` plus one more test sheet.
 
     Every typed value (names, UNI-logins, points, also wrong ones and formulas) and every
@@ -169,32 +198,47 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> Path:
     is kept. `source` is only read. The teacher's own cell colours and comments are not
     carried over (the sheets' own colours are conditional formats and come back).
     """
-    students, points, metadata, titles = typed_inputs(source)
+    typed = typed_inputs(source)
+    metadata, students = typed.metadata, typed.students
+    titles = typed.titles
     tests = stored_tests(metadata)
     tests = [replace(t, short_name=titles.get(t.short_name, t.short_name)) for t in tests]
-    points = {(row, titles.get(sheet, sheet), task): value for (row, sheet, task), value in points.items()}
+    points = {(row, titles.get(sheet, sheet), task): value for (row, sheet, task), value in typed.points.items()}
     if any(t.short_name.lower() == test.short_name.lower() for t in tests):
         raise RosterError(f"Skemaet har allerede en prøve med arknavnet '{test.short_name}'.")
     if tests and test.subject != tests[0].subject:
         raise RosterError(f"Prøven er i {test.subject}, men skemaet er i {tests[0].subject}.")
-    rows = int(metadata["max_students"])
-    students = students[:rows]
-    last_named = max((i for i, s in enumerate(students) if s.name not in (None, "") or s.uni_login not in (None, "")),
-                     default=-1)
+    added = AddedTest(output)
+    spec = spec_from_metadata(metadata)
+    last_named = max((i for i, s in enumerate(students) if not _blank_student(s)), default=-1)
+    if last_named >= spec.max_students:  # typed in the spare row under the list: it was cut off (red team)
+        added.grown = (typed.name_cells[last_named], spec.max_students, last_named + 1)
+        spec = replace(spec, max_students=last_named + 1)
     try:
-        build(spec_from_metadata(metadata), output, str(metadata["school"]), str(metadata["class_letter"]),
+        build(spec, output, str(metadata["school"]), str(metadata["class_letter"]),
               tests + [test], students[: last_named + 1], points)
-        new_students, new_points, _, _ = typed_inputs(output)
+        back = typed_inputs(output)
     except BaseException:  # no half-written file is left to block the next attempt
         output.unlink(missing_ok=True)
         raise
-    carried = {key: value for key, value in new_points.items() if key[1] != test.short_name}
-    padded = students + [Student(None, None)] * (len(new_students) - len(students))
-    if new_students != padded or carried != points:
+    carried = {key: value for key, value in back.points.items() if key[1] != test.short_name}
+    if _listed(back.students) != _listed(students) or carried != points:
         output.unlink()
         raise InvalidWorkbook("Kontrollen af den nye fil fejlede: ikke alle værdier kom med. Den nye fil er slettet; "
                               "originalen er urørt.")
-    return output
+    return added
+
+
+def _blank_student(student: Student) -> bool:
+    return student.name in (None, "") and student.uni_login in (None, "")
+
+
+def _listed(students: list[Student]) -> list[Student]:
+    """The class list without the empty rows after its last student."""
+    end = len(students)
+    while end and _blank_student(students[end - 1]):
+        end -= 1
+    return students[:end]
 
 
 def _named_region(workbook, name: str) -> list[list] | None:
