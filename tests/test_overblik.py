@@ -19,7 +19,7 @@ from xlkit import rules
 from xlkit.cli import main
 from xlkit.consolidate import consolidate
 from xlkit.summary import write_summary
-from xlkit.errors import InvalidWorkbook, SpecError
+from xlkit.errors import InvalidWorkbook, RosterError, SpecError
 from xlkit.overblik_summary import below_level, weakest
 from xlkit.reader import read_workbook
 from xlkit.roster import Student
@@ -1161,3 +1161,16 @@ def test_add_test_carries_a_student_typed_in_the_spare_row_under_the_list(tmp_pa
     records = {(r.test, r.student, r.measure, r.value) for r in read_workbook(tmp_path / "ny.xlsx").records}
     assert ("Prøve 1", "Elev 35", "1", 1) in records
     assert records >= {(r.test, r.student, r.measure, r.value) for r in read_workbook(tmp_path / "fuld.xlsx").records}
+
+
+def test_add_test_refuses_a_test_the_workbook_has_under_another_sheet_name(tmp_path, workbook):
+    """Only the sheet titles were compared: after a rename the same test was added again as
+    an empty sheet, and consolidate listed it twice (found by the red team)."""
+    renamed = _renamed(workbook, tmp_path, "Prøve 1", "Sep")
+    for again in (TEST_1, dataclasses.replace(TEST_1, short_name="Prøve 1 igen", path="p1.yaml"),
+                  dataclasses.replace(TEST_1, tasks=TEST_1.tasks[:2])):  # a description corrected since
+        with pytest.raises(RosterError, match=r"^Skemaet har allerede prøven 'Prøve 1' fra 01\.09\.2026 \(arket 'Sep'\)\.$"):
+            next_test.add_test(renamed, again, tmp_path / "ny.xlsx")
+        assert not (tmp_path / "ny.xlsx").exists()
+    next_test.add_test(renamed, dataclasses.replace(TEST_1, date=dt.date(2027, 9, 1), short_name="Prøve 1 b"),
+                       tmp_path / "ny.xlsx")  # the same test a year later is another test
