@@ -920,7 +920,12 @@ def test_formulas_showing_an_error_are_reported_as_saved_by_a_spreadsheet(tmp_pa
         assert {(r.test, r.cell): r.student for r in data.records} == before, path
     # add-test takes such a file as the reader does (found in review: it called the sheets sorted) ...
     third = small_test("Prøve 3", dt.date(2026, 12, 1), [("1", "Algebra", "Skriv", 3)])
-    added = read_workbook(next_test.add_test(tmp_path / "xlsx" / "fejl.xlsx", third, tmp_path / "ny.xlsx").output)
+    with pytest.raises(InvalidWorkbook, match=r"^Maks for opgave 3 i Prøve 1!F6 er ændret, men ikke til et pointtal"):
+        next_test.add_test(tmp_path / "xlsx" / "fejl.xlsx", third, tmp_path / "ny.xlsx")  # it put 2 back unsaid
+    wb["Prøve 1"]["F6"] = 2
+    wb.save(tmp_path / "fejl_maks.xlsx")
+    [saved] = libreoffice.convert([tmp_path / "fejl_maks.xlsx"], tmp_path / "xlsx", "xlsx")
+    added = read_workbook(next_test.add_test(saved, third, tmp_path / "ny.xlsx").output)
     assert {(r.test, r.cell): r.student for r in added.records} == before
     # ... and refuses an error typed without a formula, which it would have carried over as the text "#N/A"
     wb = open_for_filling(workbook)
@@ -1169,8 +1174,36 @@ def test_add_test_refuses_a_test_the_workbook_has_under_another_sheet_name(tmp_p
     renamed = _renamed(workbook, tmp_path, "Prøve 1", "Sep")
     for again in (TEST_1, dataclasses.replace(TEST_1, short_name="Prøve 1 igen", path="p1.yaml"),
                   dataclasses.replace(TEST_1, tasks=TEST_1.tasks[:2])):  # a description corrected since
-        with pytest.raises(RosterError, match=r"^Skemaet har allerede prøven 'Prøve 1' fra 01\.09\.2026 \(arket 'Sep'\)\.$"):
+        with pytest.raises(RosterError, match=r"^Skemaet har allerede prøven 'Prøve 1' fra 01\.09\.2026 \(arket 'Sep'\)\."):
             next_test.add_test(renamed, again, tmp_path / "ny.xlsx")
         assert not (tmp_path / "ny.xlsx").exists()
     next_test.add_test(renamed, dataclasses.replace(TEST_1, date=dt.date(2027, 9, 1), short_name="Prøve 1 b"),
                        tmp_path / "ny.xlsx")  # the same test a year later is another test
+
+
+def test_add_test_carries_a_maks_corrected_on_the_sheet_and_consolidate_says_so(tmp_path, workbook):
+    """add-test made every sheet from the stored test and put the old Maks back without a
+    word; consolidate's advice pointed to add-test, which could not take a corrected test
+    (found by the red team)."""
+    wb = open_for_filling(workbook)
+    wb["Prøve 1"]["E6"], wb["Prøve 1"]["E7"] = 5, 5  # task 2: 4 in the test; 5 points are now allowed
+    wb.save(tmp_path / "maks.xlsx")
+    [changed] = [p for p in read_workbook(tmp_path / "maks.xlsx").problems if p.code == "max-changed"]
+    assert "når den næste prøve føjes til med add-test, tager den nye fil arkets maks med" in changed.action
+    result = CliRunner().invoke(main, ["add-test", str(tmp_path / "maks.xlsx"), "--test",
+                                       str(PROVER / "matematik_9_terminsprove.yaml"), "-o", str(tmp_path / "ny.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "OBS: Maks rettet på prøvearket er taget med, og xlkit regner nu også med det: Prøve 1!E6 (4 → 5)." \
+        in result.output
+    assert openpyxl.load_workbook(tmp_path / "ny.xlsx")["Prøve 1"]["E6"].value == 5
+    data = read_workbook(tmp_path / "ny.xlsx")
+    assert not [p for p in data.problems if p.code in ("max-changed", "points-above-max")]
+    assert {(r.measure, r.max_value) for r in data.records if r.test == "Prøve 1"} == {("1", 2), ("2", 5), ("3", 2)}
+    [test] = [t for t in data.tests if t.short_name == "Prøve 1"]
+    assert (test.name, test.date) == (TEST_1.name, TEST_1.date)  # still the same test for consolidate
+    for typed in ("fem", None, 2.5, 0):  # no maximum: named, and not guessed
+        wb["Prøve 1"]["E6"] = typed
+        wb.save(tmp_path / "maks.xlsx")
+        with pytest.raises(InvalidWorkbook, match=r"^Maks for opgave 2 i Prøve 1!E6 er ændret, men ikke til et "
+                                                  r"pointtal \(et helt tal over 0\)\. Skriv maks igen \(prøven har 4\)"):
+            next_test.add_test(tmp_path / "maks.xlsx", THIRD, tmp_path / "ny2.xlsx")

@@ -5,7 +5,7 @@ back and compared before it is kept. The teacher's file is only read."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from openpyxl.worksheet.formula import ArrayFormula
@@ -13,13 +13,14 @@ from openpyxl.worksheet.formula import ArrayFormula
 from xlkit.book import DefinedName, is_percent_format
 from xlkit.errors import InvalidWorkbook, RosterError
 from xlkit.roster import Student
-from xlkit.rules import PointsThresholds, TrendRule
+from xlkit.rules import PointsThresholds, TrendRule, is_number
+from xlkit.stored import MAX_TASK_POINTS
 from xlkit.spec import OverblikSpec
 from xlkit.templates.overblik import (
-    FIRST_TASK_COL, KIND, Formula, Points, build, point_owners, shown, stored_tests,
+    FIRST_TASK_COL, KIND, MAX_LABEL, MAX_LABEL_SEARCH, Formula, Points, build, point_owners, shown, stored_tests,
 )
 from xlkit.testdef import TestDefinition
-from xlkit.values import ErrorValue, looks_like_cpr, without_cpr
+from xlkit.values import ErrorValue, danish_number, looks_like_cpr, without_cpr
 from xlkit.workbook import NAME_PREFIX
 
 OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|005[Ff])_")  # what Excel writes: control characters and _
@@ -34,6 +35,8 @@ class Typed:
     metadata: dict
     titles: dict[str, str]  # each test's stored short name -> its sheet's current title
     name_cells: list[str]  # Elever!C5 ... for each class-list row, for messages
+    maxima: dict[str, dict[str, float]] = field(default_factory=dict)  # short name -> task -> maks typed on the sheet
+    maxima_changed: list[str] = field(default_factory=list)  # "Prøve 1!E6 (4 → 3)", for messages
 
 
 @dataclass
@@ -42,6 +45,7 @@ class AddedTest:
 
     output: Path
     grown: tuple[str, int, int] | None = None  # (the last student's cell, places before, places now)
+    maxima: list[str] = field(default_factory=list)  # the Maks cells corrected on the sheets, carried over
 
     def notes(self) -> list[str]:
         """What the teacher should know, in Danish, one line each."""
@@ -50,6 +54,9 @@ class AddedTest:
             cell, before, now = self.grown
             lines.append(f"Elevlisten gik ud over skemaets {before} pladser (der står en elev i {cell}); den nye fil "
                          f"har plads til {now} elever.")
+        if self.maxima:
+            lines.append(f"Maks rettet på prøvearket er taget med, og xlkit regner nu også med det: "
+                         f"{', '.join(self.maxima)}.")
         return lines
 
 
@@ -78,11 +85,14 @@ def typed_inputs(path: Path) -> Typed:
         roster_numbers = [row[0].value for row in numbers] if numbers else list(range(1, len(students) + 1))
         points: Points = {}
         titles: dict[str, str] = {}
+        maxima: dict[str, dict[str, float]] = {}
+        maxima_changed: list[str] = []
         for index, test in enumerate(stored_tests(metadata), start=1):
             region = _named_region(values, f"t{index}_point")
             if region is None or any(len(row) != len(test.tasks) for row in region):
                 raise InvalidWorkbook(f"Prøvearket '{test.short_name}' er ændret, så pointene ikke kan flyttes sikkert.")
             titles[test.short_name] = region[0][0].parent.title
+            _sheet_maxima(region, test, maxima, maxima_changed)
             beside = _beside(region)
             owners = point_owners([row[0] for row in beside], roster_numbers, [row[-1] for row in beside], listed)
             if not isinstance(owners, list):  # as the reader, which does not read such a sheet (found in review)
@@ -102,7 +112,7 @@ def typed_inputs(path: Path) -> Typed:
     finally:
         values.close()
         formulas.close()
-    return Typed(students, points, metadata, titles, name_cells)
+    return Typed(students, points, metadata, titles, name_cells, maxima, maxima_changed)
 
 
 OTHER_KINDS = {"elevvurdering": "et elevvurderingsskema", "aarshjul": "et årshjul"}
@@ -126,6 +136,33 @@ def _overblik_metadata(values, path: Path) -> dict:
         what = OTHER_KINDS.get(metadata["kind"], f"et skema af typen '{metadata['kind'][:40]}'")
         raise InvalidWorkbook(f"{ONLY_OVERBLIK}; filen er {what}.")
     return metadata
+
+
+def _sheet_maxima(region: list[list], test: TestDefinition, maxima: dict, changed: list[str]) -> None:
+    """The Maks a teacher corrected on a test sheet (protection lifted), into `maxima`: the
+    new file was made from the stored test and put the old Maks back without a word, while
+    consolidate's advice pointed to add-test (found by the red team). Found by its label, as
+    the reader finds it; a Maks that is no usable maximum is refused, naming its cell."""
+    first = region[0][0]
+    sheet, label_col = first.parent, first.column - FIRST_TASK_COL
+    if label_col < 1 or first.row <= 1:
+        return
+    rows = range(max(1, first.row - MAX_LABEL_SEARCH), first.row)
+    labelled = [row for row in rows if sheet.cell(row, label_col).value == MAX_LABEL]
+    if not labelled:
+        return
+    for column, task in enumerate(test.tasks):
+        cell = sheet.cell(labelled[-1], first.column + column)
+        value = cell.value
+        if is_number(value) and float(value) == float(task.max):
+            continue
+        if not (is_number(value) and 0 < value <= MAX_TASK_POINTS and float(value * (2 if test.half_points else 1)).is_integer()):
+            whole = "et halvt eller helt tal" if test.half_points else "et helt tal"
+            raise InvalidWorkbook(f"Maks for opgave {task.id} i {_where(cell)} er ændret, men ikke til et pointtal "
+                                  f"({whole} over 0). Skriv maks igen (prøven har {danish_number(task.max)}), og "
+                                  "prøv igen.")
+        maxima.setdefault(test.short_name, {})[task.id] = float(value)
+        changed.append(f"{_where(cell)} ({danish_number(task.max)} → {danish_number(value)})")
 
 
 def _beside(region: list[list]) -> list[list]:
@@ -202,14 +239,16 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> AddedTest:
     metadata, students = typed.metadata, typed.students
     titles = typed.titles
     tests = stored_tests(metadata)
-    tests = [replace(t, short_name=titles.get(t.short_name, t.short_name)) for t in tests]
+    tests = [replace(t, short_name=titles.get(t.short_name, t.short_name),
+                     tasks=tuple(replace(task, max=typed.maxima.get(t.short_name, {}).get(task.id, task.max))
+                                 for task in t.tasks)) for t in tests]
     points = {(row, titles.get(sheet, sheet), task): value for (row, sheet, task), value in typed.points.items()}
     _not_there_yet(test, tests)
     if any(t.short_name.lower() == test.short_name.lower() for t in tests):
         raise RosterError(f"Skemaet har allerede en prøve med arknavnet '{test.short_name}'.")
     if tests and test.subject != tests[0].subject:
         raise RosterError(f"Prøven er i {test.subject}, men skemaet er i {tests[0].subject}.")
-    added = AddedTest(output)
+    added = AddedTest(output, maxima=typed.maxima_changed)
     spec = spec_from_metadata(metadata)
     last_named = max((i for i, s in enumerate(students) if not _blank_student(s)), default=-1)
     if last_named >= spec.max_students:  # typed in the spare row under the list: it was cut off (red team)
@@ -237,8 +276,11 @@ def _not_there_yet(test: TestDefinition, tests: list[TestDefinition]) -> None:
     task's maks) still describes the same test."""
     for there in tests:
         if " ".join(there.name.split()).casefold() == " ".join(test.name.split()).casefold() and there.date == test.date:
+            corrected = "" if there.tasks == test.tasks else (
+                " Er prøvebeskrivelsen rettet siden (fx et maks), så ret maks på prøvearket; add-test tager arkets "
+                "maks med, når den næste prøve føjes til.")
             raise RosterError(f"Skemaet har allerede prøven '{there.name}' fra {there.date:%d.%m.%Y} (arket "
-                              f"'{there.short_name}').")
+                              f"'{there.short_name}').{corrected}")
 
 
 def _blank_student(student: Student) -> bool:

@@ -1013,8 +1013,9 @@ def _changed_maxima(workbook, region, test, problem) -> None:
                 now = f"'{without_cpr(str(value or ''))[:20]}'"
             problem("max-changed", f"Maks for opgave {task.id} er ændret i arket fra {danish_number(task.max)} til "
                     f"{now}.", f"xlkit regner med prøvens maks ({danish_number(task.max)}), arkets egne farver og "
-                    "procenter med det nye. Sæt maks tilbage, eller ret prøvebeskrivelsen og lav skemaet igen med "
-                    "add-test.", region, maxima_row - region.top, column)
+                    "procenter med det nye. Sæt maks tilbage; eller behold det nye: når den næste prøve føjes til "
+                    "med add-test, tager den nye fil arkets maks med, og så regner xlkit også med det.",
+                    region, maxima_row - region.top, column)
 
 
 REORDERED_ACTION = ("Pointene er knyttet til eleverne efter Nr., men skemaets egne ark i Excel viser nu nogle "
