@@ -1160,6 +1160,7 @@ def test_add_test_carries_a_student_typed_in_the_spare_row_under_the_list(tmp_pa
     assert result.exit_code == 0, result.output
     assert "OBS: Elevlisten gik ud over skemaets 30 pladser (der står en elev i Elever!C35); den nye fil har plads " \
            "til 31 elever." in result.output
+    assert "lavet forfra" not in result.output  # the template's rows under the list moved down: none is the teacher's
     new = openpyxl.load_workbook(tmp_path / "ny.xlsx")
     assert [new["Elever"].cell(35, c).value for c in (1, 2, 3)] == [31, "uni35", "Elev 35"]
     assert new.defined_names["xlkit_elev"].attr_text == "Elever!$C$5:$C$36"
@@ -1207,3 +1208,37 @@ def test_add_test_carries_a_maks_corrected_on_the_sheet_and_consolidate_says_so(
         with pytest.raises(InvalidWorkbook, match=r"^Maks for opgave 2 i Prøve 1!E6 er ændret, men ikke til et "
                                                   r"pointtal \(et helt tal over 0\)\. Skriv maks igen \(prøven har 4\)"):
             next_test.add_test(tmp_path / "maks.xlsx", THIRD, tmp_path / "ny2.xlsx")
+
+
+def test_add_test_names_what_it_cannot_carry_and_writes_formulas_needing_it_as_their_values(tmp_path, workbook,
+                                                                                          libreoffice):
+    """A sheet the teacher added was dropped without a word, and names typed as formulas
+    pointing to it (=Klasseliste!A1) became #NAME? once the new file was calculated, while
+    the command said every name and point was checked (found by the red team)."""
+    wb = open_for_filling(workbook)
+    own = wb.create_sheet("Klasseliste")
+    own["A1"], own["B1"], own["C1"] = "Elev 0", 2, "Ordblind: får oplæsning ved prøver"
+    wb["Elever"]["C5"], wb["Prøve 1"]["D7"] = "=Klasseliste!A1", "=Klasseliste!B1"
+    wb["Elever"]["F5"] = "husk forældremøde"  # beside the list, where the new file has nothing
+    wb["Prøve 1"]["E8"] = "=D8+E7"  # refers only to points: stays a formula
+    wb.save(tmp_path / "egne.xlsx")
+    [saved] = libreoffice.convert([tmp_path / "egne.xlsx"], tmp_path / "gemt", "xlsx")
+    out = tmp_path / "ny.xlsx"
+    result = CliRunner().invoke(main, ["add-test", str(saved), "--test", str(PROVER / "matematik_9_terminsprove.yaml"),
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1:] == [
+        "OBS: Formler, der henter fra noget, den nye fil ikke har (et ark, et navn eller celler uden for skemaets felter "
+        "til navne og point), er skrevet som den værdi, de viste, så de ikke bliver til fejl: Elever!C5, Prøve 1!D7.",
+        "OBS: Den nye fil er lavet forfra, så dette kommer ikke med: arket 'Klasseliste'; Elever!F5. Kopiér det selv "
+        "fra egne.xlsx.",
+        "Alle navne og point er kontrolleret: de står i den nye fil, som de stod i det gamle skema (formlerne ovenfor "
+        "som deres værdi); lærerens egne cellefarver og kommentarer kommer ikke med."]
+    new = openpyxl.load_workbook(out)
+    assert (new["Elever"]["C5"].value, new["Prøve 1"]["D7"].value, new["Prøve 1"]["E8"].value) == ("Elev 0", 2, "=D8+E7")
+    [calculated] = libreoffice.convert([out], tmp_path / "regnet", "xlsx")
+    assert {(r.test, r.student, r.measure, r.value) for r in read_workbook(calculated).records} == \
+        {(r.test, r.student, r.measure, r.value) for r in read_workbook(saved).records}
+    plain = next_test.add_test(workbook, THIRD, tmp_path / "ny2.xlsx")  # a workbook as made: nothing to say
+    assert (plain.as_values, plain.left_behind, plain.maxima, plain.grown) == ([], [], [], None)

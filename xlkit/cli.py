@@ -291,8 +291,7 @@ def add_test_command(workbook: Path, test: Path, output: Path | None) -> None:
         raise
     say(f"Prøven '{definition.short_name}' er tilføjet. Det nye skema er gemt i {output}; {workbook} er uændret.")
     for note in added.notes():
-        say(printable(f"OBS: {note}"))
-    say("Alle navne og point er kontrolleret; lærerens egne cellefarver og kommentarer kommer ikke med.")
+        say(printable(note))
 
 
 @new.command("aarshjul", context_settings=CONTEXT)

@@ -4,10 +4,15 @@ back and compared before it is kept. The teacher's file is only read."""
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import openpyxl
+from openpyxl.formula.tokenizer import Token, Tokenizer
+from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 from xlkit.book import DefinedName, is_percent_format
@@ -17,12 +22,13 @@ from xlkit.rules import PointsThresholds, TrendRule, is_number
 from xlkit.stored import MAX_TASK_POINTS
 from xlkit.spec import OverblikSpec
 from xlkit.templates.overblik import (
-    FIRST_TASK_COL, KIND, MAX_LABEL, MAX_LABEL_SEARCH, Formula, Points, build, point_owners, shown, stored_tests,
+    FIRST_TASK_COL, KIND, MAX_LABEL, ROSTER_SHEET, MAX_LABEL_SEARCH, Formula, Points, build, point_owners, shown, stored_tests,
 )
 from xlkit.testdef import TestDefinition
 from xlkit.values import ErrorValue, danish_number, looks_like_cpr, without_cpr
 from xlkit.workbook import NAME_PREFIX
 
+CELL_AREA = re.compile(r"\$?[A-Za-z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?")
 OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f]|005[Ff])_")  # what Excel writes: control characters and _
 
 
@@ -37,6 +43,9 @@ class Typed:
     name_cells: list[str]  # Elever!C5 ... for each class-list row, for messages
     maxima: dict[str, dict[str, float]] = field(default_factory=dict)  # short name -> task -> maks typed on the sheet
     maxima_changed: list[str] = field(default_factory=list)  # "Prøve 1!E6 (4 → 3)", for messages
+    as_values: list[str] = field(default_factory=list)  # cells whose formula is carried over as its value
+    sheets: list[str] = field(default_factory=list)  # every sheet's title
+    cells: dict[str, list[str]] = field(default_factory=dict)  # filled cells on Elever and the test sheets, inputs aside
 
 
 @dataclass
@@ -46,6 +55,9 @@ class AddedTest:
     output: Path
     grown: tuple[str, int, int] | None = None  # (the last student's cell, places before, places now)
     maxima: list[str] = field(default_factory=list)  # the Maks cells corrected on the sheets, carried over
+    as_values: list[str] = field(default_factory=list)  # cells whose formula is written as the value it showed
+    left_behind: list[str] = field(default_factory=list)  # "arket 'Noter'", "Elever!F5": not in the new file
+    source: str = ""
 
     def notes(self) -> list[str]:
         """What the teacher should know, in Danish, one line each."""
@@ -57,7 +69,32 @@ class AddedTest:
         if self.maxima:
             lines.append(f"Maks rettet på prøvearket er taget med, og xlkit regner nu også med det: "
                          f"{', '.join(self.maxima)}.")
-        return lines
+        if self.as_values:
+            lines.append("Formler, der henter fra noget, den nye fil ikke har (et ark, et navn eller celler uden for "
+                         "skemaets felter til navne og point), er skrevet som den værdi, de viste, så de ikke bliver "
+                         f"til fejl: {', '.join(cell_runs(self.as_values))}.")
+        if self.left_behind:
+            lines.append(f"Den nye fil er lavet forfra, så dette kommer ikke med: {'; '.join(self.left_behind)}. "
+                         f"Kopiér det selv fra {self.source}.")
+        return [f"OBS: {line}" for line in lines] + [
+            "Alle navne og point er kontrolleret: de står i den nye fil, som de stod i det gamle skema"
+            + (" (formlerne ovenfor som deres værdi)" if self.as_values else "")
+            + "; lærerens egne cellefarver og kommentarer kommer ikke med."]
+
+
+def cell_runs(cells: list[str]) -> list[str]:
+    """'Elever!C5', 'Elever!C6', 'Elever!C7' as 'Elever!C5:C7': each cell named, in fewer words."""
+    runs: list[list] = []
+    for where in cells:
+        sheet, _, cell = where.rpartition("!")
+        column, row = coordinate_from_string(cell)
+        last = runs[-1] if runs else None
+        if last and last[0] == sheet and last[1] == column and last[3] == row - 1:
+            last[3] = row
+        else:
+            runs.append([sheet, column, row, row])
+    return [f"{sheet}!{column}{first}" + (f":{column}{last}" if last != first else "")
+            for sheet, column, first, last in runs]
 
 
 def typed_inputs(path: Path) -> Typed:
@@ -68,12 +105,14 @@ def typed_inputs(path: Path) -> Typed:
     values, formulas = open_workbook(path), open_workbook(path, formulas=True)
     try:
         metadata = _overblik_metadata(values, path)
+        carried = _carried_cells(formulas, len(stored_tests(metadata)))
+        as_values: list[str] = []
 
         def typed(name: str, points: bool = False) -> list[list]:
             shown_cells, raw_cells = _named_region(values, name), _named_region(formulas, name)
             if shown_cells is None or raw_cells is None:
                 raise InvalidWorkbook(f"Skemaets område {NAME_PREFIX}{name} kan ikke findes; skemaet er ændret for meget.")
-            return [[_typed(raw, cell, points) for raw, cell in zip(raw_row, row)]
+            return [[_typed(raw, cell, points, carried, as_values) for raw, cell in zip(raw_row, row)]
                     for raw_row, row in zip(raw_cells, shown_cells)]
 
         names, logins = typed("elev"), typed("uni_login")
@@ -109,10 +148,60 @@ def typed_inputs(path: Path) -> Typed:
                                               "eller skrevet over på arket Elever). Slet pointene, eller skriv eleven "
                                               "på arket Elever igen, og prøv igen.")
                     points[(owners[row], test.short_name, task.id)] = value
+        own = [ROSTER_SHEET, *titles.values()]
+        cells = {title: [cell.coordinate for row in formulas[title].iter_rows() for cell in row if cell.value
+                         not in (None, "") and (title.casefold(), cell.row, cell.column) not in carried]
+                 for title in own if title in formulas.sheetnames}
+        sheets = list(formulas.sheetnames)
     finally:
         values.close()
         formulas.close()
-    return Typed(students, points, metadata, titles, name_cells, maxima, maxima_changed)
+    return Typed(students, points, metadata, titles, name_cells, maxima, maxima_changed, as_values, sheets, cells)
+
+
+def _carried_cells(formulas, tests: int) -> set[tuple[str, int, int]]:
+    """(sheet title casefolded, row, column) of every cell the new file has at the same place
+    with the same content: the class list and each test's points. A formula referring to
+    anything else (a sheet the teacher added, a note beside the list, a name) would show
+    #NAME? or #REF! once the new file is calculated (found by the red team)."""
+    carried = set()
+    for name in ("nr", "uni_login", "elev", *(f"t{index}_point" for index in range(1, tests + 1))):
+        for row in _named_region(formulas, name) or []:
+            carried.update((cell.parent.title.casefold(), cell.row, cell.column) for cell in row)
+    return carried
+
+
+REFERENCE_FUNCTIONS = {"INDIRECT", "OFFSET"}  # a reference made from text or by counting: it cannot be followed
+MAX_FOLLOWED_CELLS = 10_000
+
+
+def refers_elsewhere(text: str, sheet: str, carried: set[tuple[str, int, int]]) -> bool:
+    """Whether a formula (without its '=') on `sheet` refers to any cell outside `carried`,
+    to a name, another workbook or a reference it makes itself; a formula of constants does not."""
+    try:
+        tokens = Tokenizer("=" + text).items
+    except Exception:  # openpyxl's tokenizer raises several types on text it cannot split
+        return True
+    for token in tokens:
+        if token.type == Token.FUNC and token.subtype == Token.OPEN:
+            if token.value[:-1].upper().removeprefix("_XLFN.") in REFERENCE_FUNCTIONS:
+                return True
+        elif token.type == Token.OPERAND and token.subtype == Token.RANGE and not _within(token.value, sheet, carried):
+            return True
+    return False
+
+
+def _within(reference: str, sheet: str, carried: set[tuple[str, int, int]]) -> bool:
+    title, _, area = reference.rpartition("!")
+    if title.startswith("'") and title.endswith("'") and len(title) > 1:
+        title = title[1:-1].replace("''", "'")
+    if not CELL_AREA.fullmatch(area):  # a name, whole columns or rows
+        return False
+    min_col, min_row, max_col, max_row = range_boundaries(area.replace("$", ""))
+    if (max_col - min_col + 1) * (max_row - min_row + 1) > MAX_FOLLOWED_CELLS:
+        return False
+    title = (title or sheet).casefold()
+    return all((title, row, col) in carried for row in range(min_row, max_row + 1) for col in range(min_col, max_col + 1))
 
 
 OTHER_KINDS = {"elevvurdering": "et elevvurderingsskema", "aarshjul": "et årshjul"}
@@ -181,7 +270,10 @@ def _shown(cell):
     return None if cell.data_type == "e" else _unescaped(cell.value)
 
 
-def _typed(raw_cell, shown_cell, points: bool = False):
+def _typed(raw_cell, shown_cell, points: bool = False, carried: set | None = None, as_values: list | None = None):
+    """The value to write in the new file for one input cell. A formula referring to what
+    the new file lacks is written as the value it showed (named in `as_values`): kept, it
+    would turn into an error when the new file is calculated, with every name lost."""
     raw = raw_cell.value
     if looks_like_cpr(raw) or looks_like_cpr(shown_cell.value):  # the new workbook would repeat it
         raise InvalidWorkbook(f"Cellen {_where(raw_cell)} ligner et CPR-nummer, og xlkit kopierer ikke CPR-numre. "
@@ -193,6 +285,11 @@ def _typed(raw_cell, shown_cell, points: bool = False):
                               "til Standard (Formatér celler), skriv pointtallet igen, og prøv igen.")
     error = shown_cell.data_type == "e"
     cached = None if error else shown_cell.value  # the new file computes it again: no error text as its result
+    text = raw[1:] if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("=") else \
+        (raw.text or "").removeprefix("=") if isinstance(raw, ArrayFormula) else None
+    if text is not None and not error and carried is not None and refers_elsewhere(text, raw_cell.parent.title, carried):
+        as_values.append(_where(raw_cell))  # one showing an error is carried as it is: it shows one either way
+        return _unescaped(cached)
     if raw_cell.data_type == "f" and isinstance(raw, str) and raw.startswith("="):  # not text typed as '=…
         return Formula(raw[1:], cached)  # (found in review: that came back as a live formula)
     if isinstance(raw, ArrayFormula):  # found in review: add-test failed on one, naming no cell
@@ -233,7 +330,8 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> AddedTest:
     Every typed value (names, UNI-logins, points, also wrong ones and formulas) and every
     renamed test sheet is carried over; the new file is read back and compared before it
     is kept. `source` is only read. The teacher's own cell colours and comments are not
-    carried over (the sheets' own colours are conditional formats and come back).
+    carried over (the sheets' own colours are conditional formats and come back), nor sheets
+    the teacher added or cells typed outside the input areas: the result names them.
     """
     typed = typed_inputs(source)
     metadata, students = typed.metadata, typed.students
@@ -248,8 +346,8 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> AddedTest:
         raise RosterError(f"Skemaet har allerede en prøve med arknavnet '{test.short_name}'.")
     if tests and test.subject != tests[0].subject:
         raise RosterError(f"Prøven er i {test.subject}, men skemaet er i {tests[0].subject}.")
-    added = AddedTest(output, maxima=typed.maxima_changed)
-    spec = spec_from_metadata(metadata)
+    added = AddedTest(output, maxima=typed.maxima_changed, as_values=typed.as_values, source=source.name)
+    spec = made_as = spec_from_metadata(metadata)
     last_named = max((i for i, s in enumerate(students) if not _blank_student(s)), default=-1)
     if last_named >= spec.max_students:  # typed in the spare row under the list: it was cut off (red team)
         added.grown = (typed.name_cells[last_named], spec.max_students, last_named + 1)
@@ -266,7 +364,25 @@ def add_test(source: Path, test: TestDefinition, output: Path) -> AddedTest:
         output.unlink()
         raise InvalidWorkbook("Kontrollen af den nye fil fejlede: ikke alle værdier kom med. Den nye fil er slettet; "
                               "originalen er urørt.")
+    added.left_behind = _left_behind(typed, made_as, tests)
     return added
+
+
+def _left_behind(typed: Typed, spec: OverblikSpec, tests: list[TestDefinition]) -> list[str]:
+    """What the new file, made afresh, lacks: the sheets a teacher added (a class list with
+    notes on students was dropped without a word; found by the red team) and cells typed on
+    Elever or a test sheet outside the names and points, as `plan suggest` names them. Told
+    from the template's own cells by the workbook as xlkit makes it (in memory): the new file's
+    rows move when the class list grows."""
+    made = io.BytesIO()
+    build(spec, made, str(typed.metadata["school"]), str(typed.metadata["class_letter"]), tests, [], {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        template = openpyxl.load_workbook(made)  # xlkit's own file: no need of the untrusted-file reader
+    sheets = [f"arket '{title}'" for title in typed.sheets if title not in template.sheetnames]
+    cells = [without_cpr(f"{title}!{cell}") for title, filled in typed.cells.items() if title in template.sheetnames
+             for cell in filled if template[title][cell].value in (None, "")]
+    return sheets + cells
 
 
 def _not_there_yet(test: TestDefinition, tests: list[TestDefinition]) -> None:

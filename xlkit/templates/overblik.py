@@ -187,7 +187,7 @@ def build(
     tests = sorted(tests, key=lambda t: t.date)
     layouts = [TestLayout(i, t) for i, t in enumerate(tests, start=1)]
     rows = spec.max_students
-    path = Path(path)
+    path = path if hasattr(path, "write") else Path(path)  # or a file in memory
     workbook = new_workbook(path)
     formats = _formats(workbook)
     subject = tests[0].subject
