@@ -103,6 +103,35 @@ def test_a_folder_of_ods_files_consolidates_like_the_xlsx_folder(demo_as_ods, tm
     assert {p: file_hash(p) for p in ods_folder.iterdir()} == hashes
 
 
+def test_a_workbook_named_with_the_wrong_ending_is_told_the_right_one(demo_as_ods, tmp_path):
+    """An .ods that lost its ending was told to be named .xlsx, and one saved under an .xlsx
+    name (or an .xlsx under .ods) was read without a word; Excel opens neither (found by the
+    red team)."""
+    import shutil
+
+    from xlkit.consolidate import consolidate
+
+    made, saved = demo_as_ods
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    shutil.copy(saved[0], folder / "elevvurdering 7A")
+    shutil.copy(saved[1], folder / saved[1].with_suffix(".xlsx").name)
+    shutil.copy(made[2], folder / made[2].with_suffix(".ods").name)
+    shutil.copy(made[3], folder / made[3].name)  # rightly named: nothing to say
+    result = consolidate(folder)
+    assert sorted((p.file, p.message, p.action) for p in result.problems if p.code == "workbook-misnamed") == sorted([
+        (made[2].with_suffix(".ods").name, "Filen er en Excel-projektmappe (.xlsx), men navnet ender på .ods.",
+         "xlkit har læst den på indholdet, men Excel kan ikke åbne den under det navn. Giv den et navn, der ender "
+         "på .xlsx (fx 7A.xlsx)."),
+        (saved[1].with_suffix(".xlsx").name, "Filen er et OpenDocument-regneark (.ods), men navnet ender på .xlsx.",
+         "xlkit har læst den på indholdet, men Excel kan ikke åbne den under det navn. Giv den et navn, der ender "
+         "på .ods (fx 7A.ods)."),
+        ("elevvurdering 7A", "Filen er et regneark, men navnet ender ikke på .xlsx eller .ods.",
+         "xlkit har genkendt den på indholdet. Giv den et navn, der ender på .ods (fx 7A.ods), så den også åbner "
+         "med et dobbeltklik.")])
+    assert all(f.read for f in result.files)
+
+
 def test_commands_that_write_a_new_workbook_say_they_need_xlsx(tmp_path):
     path = tmp_path / "klasse.ods"
     path.write_bytes(ods(table("Ark1", "")))

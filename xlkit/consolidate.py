@@ -195,12 +195,52 @@ def _is_spreadsheet(path: Path) -> bool:
             head = file.read(len(OLE_SIGNATURE))
         if head == OLE_SIGNATURE:
             return bool(ole_streams(path.read_bytes()) & {"encryptedpackage", "workbook", "book"})
-        if not head.startswith(b"PK\x03\x04") or not small_directory(path):
-            return False
-        with zipfile.ZipFile(path) as archive:
-            return is_ods(archive) or any(name.lower() == "xl/workbook.xml" for name in archive.namelist())
+        return _zip_ending(path) is not None
     except Exception:  # damaged or unreadable: not recognisably a spreadsheet, so like any other file
         return False
+
+
+CONTENT_NAMES = {".ods": "et OpenDocument-regneark (.ods)", ".xlsx": "en Excel-projektmappe (.xlsx)",
+                 ".xlsm": "en Excel-projektmappe med makroer (.xlsm)"}
+
+
+def _misnamed(path: Path, label: str, result: Consolidation) -> None:
+    """A workbook whose name does not end as its content needs: an .ods that lost its ending
+    was told to be named .xlsx, and one saved under an .xlsx name was read without a word,
+    though Excel opens neither (found by the red team)."""
+    suffix, ending = path.suffix.lower(), _zip_ending(path)
+    if suffix not in WORKBOOK_SUFFIXES:
+        ending = ending or ".xlsx"
+        result.problems.append(Problem(
+            "workbook-misnamed", "Filen er et regneark, men navnet ender ikke på .xlsx eller .ods.",
+            f"xlkit har genkendt den på indholdet. Giv den et navn, der ender på {ending} (fx 7A{ending}), så den "
+            "også åbner med et dobbeltklik.", label))
+    elif ending and ending != suffix and not (suffix == ".xlsm" and ending == ".xlsx"):
+        result.problems.append(Problem(
+            "workbook-misnamed", f"Filen er {CONTENT_NAMES[ending]}, men navnet ender på {path.suffix}.",
+            f"xlkit har læst den på indholdet, men Excel kan ikke åbne den under det navn. Giv den et navn, der "
+            f"ender på {ending} (fx 7A{ending}).", label))
+
+
+def _zip_ending(path: Path) -> str | None:
+    """The ending a zip package's content calls for (.ods, .xlsx, or .xlsm with macros), or
+    None for any other file (also a protected workbook, which is an OLE file either way);
+    looked into only as far as the zip directory, checked for size first."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        with path.open("rb") as file:
+            if file.read(4) != b"PK\x03\x04" or not small_directory(path):
+                return None
+        with zipfile.ZipFile(path) as archive:
+            if is_ods(archive):
+                return ".ods"
+            names = {name.lower() for name in archive.namelist()}
+    except Exception:  # damaged or unreadable: the reader says what is wrong with it
+        return None
+    if "xl/workbook.xml" not in names:
+        return None
+    return ".xlsm" if "xl/vbaproject.bin" in names else ".xlsx"
 
 
 def _holds_workbooks(path: Path) -> bool:
@@ -334,11 +374,7 @@ def consolidate(
         raise ValueError(f"at most {MAX_PASSWORDS} different passwords (each wrong one costs every protected file a key derivation)")
     jobs = [(path, _label(path, folder, result), passwords, term_label, False) for path in workbooks]
     for path, label, *_ in jobs:
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-            result.problems.append(Problem(
-                "workbook-misnamed", "Filen er et regneark, men navnet ender ikke på .xlsx (eller .ods).",
-                "xlkit har genkendt den på indholdet. Giv den et navn, der ender på .xlsx (fx 7A.xlsx), så den "
-                "også åbner med et dobbeltklik.", label))
+        _misnamed(path, label, result)
     read = []
     shared: dict = {}
     for item in read_all(jobs, workers, on_file):
