@@ -596,8 +596,8 @@ def test_merged_copies_say_when_each_was_saved_and_why_one_won(tmp_path, spec, m
     assert notes["7A_a.xlsx"] == "Slået sammen med 7A_b.xlsx, som er gemt samtidig; valgt efter filnavnet"
     [duplicate] = [p for p in result.problems if p.code == "duplicate-class"]
     assert duplicate.message == (
-        "Klassen er sendt i 3 filer: 7A_b.xlsx (gemt 24.11.2026 kl. 10:00 UTC), 7A_a.xlsx (gemt 24.11.2026 kl. 10:00 "
-        "UTC), 7A_c.xlsx (ingen gemt dato i filen; filens tid 01.11.2026 kl. 08:00 UTC).")
+        "Klassen er sendt i 3 filer: 7A_b.xlsx (gemt 24.11.2026 kl. 11:00 dansk tid), 7A_a.xlsx (gemt 24.11.2026 kl. "
+        "11:00 dansk tid), 7A_c.xlsx (ingen gemt dato i filen; filens tid 01.11.2026 kl. 09:00 dansk tid).")
     assert duplicate.action == "Filerne er slået sammen; ved uenighed er den senest gemte brugt."
     (source / "7A_d.xlsx").replace(folder / "7A_d.xlsx")
     result = consolidate(folder)

@@ -341,3 +341,29 @@ def test_a_spreadsheet_not_made_by_xlkit_says_so(tmp_path):
                                + "</table:table-row>")))
     with pytest.raises(InvalidWorkbook, match="ikke lavet med xlkit"):
         read_workbook(path)
+
+
+@pytest.mark.parametrize(("saved", "utc"), [
+    ("2026-11-20T14:00:00.000000000", "2026-11-20 13:00:00"),  # as LibreOffice writes it: Danish winter time
+    ("2026-07-01T14:00:00", "2026-07-01 12:00:00"),  # summer time
+    ("2026-11-20T14:00:00Z", "2026-11-20 14:00:00"),  # a time with a zone is converted as before
+    ("2026-11-20T14:00:00+05:00", "2026-11-20 09:00:00"),
+])
+def test_an_ods_save_time_without_a_zone_is_danish_time(saved, utc, monkeypatch):
+    """LibreOffice writes dc:date in local time without a zone; read as UTC, a Danish teacher's
+    .ods looked an hour or two newer and won over a later .xlsx (found by the red team). The
+    machine xlkit runs on does not matter."""
+    import datetime as dt
+
+    meta = ('<?xml version="1.0" encoding="UTF-8"?><office:document-meta '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            f'xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta><dc:date>{saved}</dc:date>'
+            '</office:meta></office:document-meta>')
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        modified = book(ods(table("Ark1", ""), parts={"meta.xml": meta})).modified
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert modified == dt.datetime.fromisoformat(utc)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from posixpath import join, normpath
 from xml.etree.ElementTree import Element, SubElement
 from xml.sax.saxutils import quoteattr
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import python_calamine
 from defusedxml import ElementTree
@@ -933,27 +934,38 @@ class Book(BaseBook):
         return saved_date(small_part(self.archive, "docProps/core.xml"), "dcterms:modified", NS)
 
 
-def saved_date(xml: bytes | None, path: str, namespaces: dict | None = None) -> dt.datetime | None:
+def saved_date(xml: bytes | None, path: str, namespaces: dict | None = None,
+               zoneless: dt.tzinfo = dt.timezone.utc) -> dt.datetime | None:
     """The save date from a document-properties part; None when the part is missing or
     damaged: only the "Senest gemt" date comes from it, and a truncated core.xml cost the
     class's whole workbook (found in review)."""
     if not xml:
         return None
     try:
-        return document_date(ElementTree.fromstring(xml, forbid_dtd=True).find(path, namespaces))
+        return document_date(ElementTree.fromstring(xml, forbid_dtd=True).find(path, namespaces), zoneless)
     except (ElementTree.ParseError, ValueError):  # defusedxml's refusals are ValueErrors
         return None
 
 
-def document_date(element) -> dt.datetime | None:
+def document_date(element, zoneless: dt.tzinfo = dt.timezone.utc) -> dt.datetime | None:
     """When the file was last saved, from its document properties (an ISO date element),
     as a naive datetime in UTC; None when absent or unreadable. Excel writes UTC ("Z");
     a time with another offset is converted (review: dropping the offset made an older copy
-    of a class win), and one without an offset is taken as UTC."""
+    of a class win), and one without an offset is taken as in `zoneless`."""
     try:
         saved = dt.datetime.fromisoformat((element.text or "").replace("Z", "+00:00"))
     except (AttributeError, ValueError):
         return None
-    if saved.tzinfo is not None:
-        saved = saved.astimezone(dt.timezone.utc)
-    return saved.replace(tzinfo=None)
+    if saved.tzinfo is None:
+        saved = saved.replace(tzinfo=zoneless)
+    return saved.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+@functools.lru_cache(maxsize=1)
+def danish_time() -> dt.tzinfo:
+    """Denmark's time zone with its summer time (tzdata is a dependency, as Windows has no
+    time zone database); UTC only if that is missing all the same."""
+    try:
+        return ZoneInfo("Europe/Copenhagen")
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone.utc

@@ -22,6 +22,7 @@ from pathlib import Path
 from openpyxl.utils.cell import coordinate_from_string
 
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
+from xlkit.book import danish_time
 from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, XlkitOutput, password_list
 from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context, run_alone, unexpected
 from xlkit.values import danish_number, looks_like_cpr
@@ -964,8 +965,8 @@ def _duplicate_class(copies: list[WorkbookData], times: dict[str, datetime]) -> 
     """The class sent in several files, newest first, with when each was saved: the file's
     own time where the workbook has no save date (Filer leaves Senest gemt blank then), and
     a word on save dates in the future, which win every disagreement (found in review)."""
-    def saved(data: WorkbookData) -> str:
-        shown = f"{times[data.file]:%d.%m.%Y kl. %H:%M} UTC"
+    def saved(data: WorkbookData) -> str:  # in Danish time, as the teachers saw the clock (red team: 'UTC')
+        shown = f"{times[data.file].replace(tzinfo=timezone.utc).astimezone(danish_time()):%d.%m.%Y kl. %H:%M} dansk tid"
         return f"gemt {shown}" if data.saved_at is not None else f"ingen gemt dato i filen; filens tid {shown}"
 
     action = "Filerne er slået sammen; ved uenighed er den senest gemte brugt."

@@ -24,7 +24,8 @@ from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
 from xlkit.book import (MAX_COLUMNS, MAX_ERROR_TEXT, MAX_MERGED_RANGES, MAX_NAMES, MAX_PARSED_CELLS, MAX_ROWS,
-                        MAX_SHEETS, MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, saved_date)
+                        MAX_SHEETS, MAX_TEXT_BYTES, BaseBook, DefinedName, Sheet, _within, column_rows, danish_time,
+                        saved_date)
 from xlkit.errors import InvalidWorkbook
 from xlkit.package import small_part
 from xlkit.values import ErrorValue, Percent, danish_number
@@ -142,7 +143,12 @@ class OdsBook(BaseBook):
         return self.sheet_cells[title].has_values
 
     def _modified(self) -> dt.datetime | None:
-        return saved_date(small_part(self.archive, "meta.xml"), f".//{DC_DATE}")
+        # LibreOffice writes dc:date in the local time of the computer that saved the file, with
+        # no zone (7.4 under Europe/Copenhagen: 11:40:17 at 10:40:17 UTC). Read as UTC, a Danish
+        # teacher's .ods looked an hour or two newer and won over a later .xlsx (found by the red
+        # team). The files come from Danish schools, so such a time is taken as Danish time, the
+        # same wherever xlkit runs (a server in UTC); a time with a zone is converted as before.
+        return saved_date(small_part(self.archive, "meta.xml"), f".//{DC_DATE}", zoneless=danish_time())
 
     def _read_content(self, xml: bytes) -> None:
         """Every sheet's cells, the names and the links, in one pass."""
