@@ -194,6 +194,45 @@ def test_consolidate_refuses_to_overwrite_an_input(runner, demo_folder):
     assert file_hash(target) == before
 
 
+def test_consolidate_never_overwrites_a_file_outside_the_folder_that_is_no_summary(runner, tmp_path, demo_folder):
+    """-o naming a teacher's workbook or the årshjul outside the folder read overwrote it, exit
+    0 (found by the red team); only an earlier summary is replaced."""
+    folder, _ = demo_folder
+    inbox = tmp_path / "ind"
+    inbox.mkdir()
+    shutil.copy(folder / "klasser" / "elevvurdering_7A.xlsx", inbox)
+    elsewhere = tmp_path / "andetsteds"
+    elsewhere.mkdir()
+    teacher = shutil.copy(folder / "klasser" / "elevvurdering_8A.xlsx", elsewhere)
+    plan = shutil.copy(folder / "aarshjul.xlsx", elsewhere)
+    before = {path: file_hash(path) for path in (teacher, plan)}
+    for target, encrypt in ((teacher, []), (plan, ["--encrypt", "hemmelig"])):
+        result = runner.invoke(main, ["consolidate", str(inbox), "-o", str(target), *encrypt])
+        assert result.exit_code == 1, result.output
+        assert (f"{target} findes allerede og er ikke en oversigt fra xlkit (fx et lærerskema eller årshjulet), så den "
+                "overskrives ikke.") in result.output
+    assert {path: file_hash(path) for path in (teacher, plan)} == before
+    summary = elsewhere / "oversigt.xlsx"
+    for _ in range(2):  # an earlier summary is replaced, as before
+        assert runner.invoke(main, ["consolidate", str(inbox), "-o", str(summary)]).exit_code == 0
+
+
+def test_an_encrypted_earlier_summary_is_replaced_only_with_the_password_that_opens_it(runner, tmp_path, demo_folder):
+    """An encrypted file cannot be looked into: only the new summary's own password tells that
+    it is an earlier summary (a leader runs with the same password each time)."""
+    folder, _ = demo_folder
+    summary = tmp_path / "oversigt.xlsx"
+    args = ["consolidate", str(folder / "klasser"), "-o", str(summary)]
+    assert runner.invoke(main, [*args, "--encrypt", "hemmelig"]).exit_code == 0
+    before = file_hash(summary)
+    for other in ([], ["--encrypt", "en anden"]):
+        refused = runner.invoke(main, [*args, *other])
+        assert refused.exit_code == 1 and "er beskyttet med adgangskode, så xlkit kan ikke se" in refused.output
+        assert file_hash(summary) == before
+    assert runner.invoke(main, [*args, "--encrypt", "hemmelig"]).exit_code == 0
+    assert file_hash(summary) != before
+
+
 def test_consolidate_never_replaces_a_device_or_pipe(runner, tmp_path, demo_folder):
     """Found in review: run as root, -o /dev/full moved the summary over the device itself."""
     import os
@@ -667,7 +706,8 @@ def test_a_summary_that_cannot_be_written_keeps_the_last_one_and_says_why_in_dan
     elevvurdering.build(load_spec(kind="elevvurdering"), folder / "7A.xlsx", "S", "A", 2026, 7, [Student("Anna")])
     output = tmp_path / "ud" / "skoleoversigt.xlsx"
     output.parent.mkdir()
-    output.write_bytes(b"the last good summary")
+    assert CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(output), *encrypt]).exit_code == 0
+    last_good = output.read_bytes()
 
     def full_disk(workbook, result, key_note=""):
         if isinstance(workbook.filename, str):  # half a file written, as on a full disk
@@ -678,7 +718,7 @@ def test_a_summary_that_cannot_be_written_keeps_the_last_one_and_says_why_in_dan
     result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(output), *encrypt])
     assert result.exit_code == 1 and "der er ikke mere plads på disken" in result.output, result.output
     assert "Traceback" not in result.output
-    assert output.read_bytes() == b"the last good summary"
+    assert output.read_bytes() == last_good
     assert [p.name for p in output.parent.iterdir()] == ["skoleoversigt.xlsx"]
 
 

@@ -29,7 +29,7 @@ from xlkit.privacy import encrypt_to, is_encrypted, key_fingerprint, load_or_cre
 from xlkit.workbook import written_whole
 from xlkit.problems import problem_count
 from xlkit.isolated import run_alone
-from xlkit.reader import output_kind, read_workbook
+from xlkit.reader import OLE_SIGNATURE, output_kind, read_workbook
 from xlkit.values import without_cpr
 from xlkit import next_test
 from xlkit.templates import aarshjul, elevvurdering, overblik
@@ -504,7 +504,8 @@ def _first_rows(rows: list, shown: int = 20) -> str:
 @main.command("consolidate", context_settings=CONTEXT)
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="MAPPE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("skoleoversigt.xlsx"), metavar="FIL",
-              show_default=True, help="Oversigten, der skal laves.")
+              show_default=True, help="Oversigten, der skal laves. En tidligere oversigt fra xlkit overskrives; "
+                                      "andre filer aldrig.")
 @click.option("--termin", default=None, metavar="TERMIN",
               help="Terminen, der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
 @click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over "
@@ -585,10 +586,7 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
                                    "mappens undermapper. Der er ikke lavet nogen oversigt.")
     if workers is None:
         workers = (os.cpu_count() or 1) if len(workbooks) >= 50 else 1
-    if output.resolve() in {p.resolve() for p in workbooks} and not _is_summary(output):
-        raise click.ClickException(
-            f"{output} ligger blandt de filer, der skal læses. Gem oversigten et andet sted, så intet input overskrives."
-        )
+    _check_replaceable(output, workbooks, encrypt)
     if len(workbooks) >= PROGRESS_FROM_FILES:
         with click.progressbar(length=len(workbooks), label="Læser skemaer", file=sys.stderr,
                                show_pos=True) as bar:
@@ -611,12 +609,41 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
     return result
 
 
-def _is_summary(path: Path) -> bool:
+def _check_replaceable(output: Path, workbooks: list[Path], encrypt: str | None) -> None:
+    """Only an earlier summary is replaced: a teacher's workbook or the årshjul given as -o
+    outside the folder read was overwritten without a word (found by the red team)."""
+    if not output.is_file() or _is_summary(output, encrypt):
+        return  # a pipe or a device is refused when written (workbook.written_whole)
+    if output.resolve() in {p.resolve() for p in workbooks}:
+        raise click.ClickException(
+            f"{output} ligger blandt de filer, der skal læses. Gem oversigten et andet sted, så intet input overskrives."
+        )
+    if _is_protected(output):
+        raise click.ClickException(
+            f"{output} findes allerede og er beskyttet med adgangskode, så xlkit kan ikke se, om det er en tidligere "
+            "oversigt. Er det den, så giv --encrypt med samme adgangskode som sidst, eller slet den selv; ellers vælg et "
+            "andet filnavn med -o. Der er ikke lavet nogen oversigt.")
+    raise click.ClickException(
+        f"{output} findes allerede og er ikke en oversigt fra xlkit (fx et lærerskema eller årshjulet), så den "
+        "overskrives ikke. Vælg et andet filnavn med -o. Der er ikke lavet nogen oversigt.")
+
+
+def _is_summary(path: Path, password: str | None = None) -> bool:
     """An earlier summary at the output's place: `consolidate .` run again overwrites it (it
-    refused, found in review); every other file in the folder is an input and kept."""
+    refused, found in review). An encrypted one is known only when the new summary's password
+    opens it; every other file is kept."""
     try:
-        return run_alone(path.name, output_kind, path) == SUMMARY_KIND
+        return run_alone(path.name, output_kind, path, () if password is None else (password,)) == SUMMARY_KIND
     except (XlkitError, OSError):
+        return False
+
+
+def _is_protected(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE file (by its first 8 bytes; nothing is parsed here)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(len(OLE_SIGNATURE)) == OLE_SIGNATURE
+    except OSError:
         return False
 
 

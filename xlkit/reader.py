@@ -199,10 +199,11 @@ def open_book(path: str | Path, passwords: Sequence[str] = ()) -> BaseBook:
         raise InvalidWorkbook(f"Filen er beskadiget og kan ikke læses (teknisk årsag: {type(error).__name__}).") from None
 
 
-def output_kind(path: str | Path) -> str | None:
-    """The kind of file xlkit wrote at `path` ("skoleoversigt"), or None for any other file."""
+def output_kind(path: str | Path, passwords: Sequence[str] = ()) -> str | None:
+    """The kind of file xlkit wrote at `path` ("skoleoversigt"), or None for any other file
+    (and for a protected file none of `passwords` opens)."""
     try:
-        book = open_book(path)
+        book = open_book(path, passwords)
     except InvalidWorkbook:
         return None
     try:
