@@ -731,6 +731,30 @@ def test_an_empty_folder_gives_no_summary_and_a_plain_message(tmp_path):
     assert result.exit_code == 1 and "Der er ingen skemaer" in result.output and not (tmp_path / "o.xlsx").exists()
 
 
+def test_no_file_read_gives_no_summary_and_keeps_the_last_one(tmp_path, demo_folder):
+    """Every workbook protected and --password forgotten: an empty summary replaced the last
+    good one, exit 0 (found by the red team). Refused like an empty folder, with the reasons."""
+    from xlkit.privacy import encrypt_to
+
+    folder, _ = demo_folder
+    inbox = tmp_path / "ind"
+    inbox.mkdir()
+    for name in ("elevvurdering_7A.xlsx", "elevvurdering_7B.xlsx"):
+        encrypt_to((folder / "klasser" / name).read_bytes(), "skole", inbox / name)
+    out = tmp_path / "oversigt.xlsx"
+    assert CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--password", "skole"]).exit_code == 0
+    before = file_hash(out)
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--strict"])
+    assert result.exit_code == 1 and file_hash(out) == before
+    assert f"Ingen af filerne i {inbox} kunne læses. Der er ikke lavet nogen oversigt." in result.output
+    assert "  Sprunget over: elevvurdering_7B.xlsx: Filen er beskyttet med adgangskode." in result.output
+    only_xlkit = tmp_path / "kun_oversigt"
+    only_xlkit.mkdir()
+    shutil.copy(out, only_xlkit)
+    result = CliRunner().invoke(main, ["consolidate", str(only_xlkit), "-o", str(out)])
+    assert result.exit_code == 1 and "kun filer lavet af xlkit" in result.output and file_hash(out) == before
+
+
 def test_output_cut_off_by_the_reader_is_no_file_error(tmp_path):
     """`xlkit plan check … | head` ended with "Fejl: En fil kunne ikke læses eller gemmes:
     Broken pipe." (found in review): click's own quiet exit is kept."""

@@ -594,7 +594,8 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
                                  passwords=passwords, school=school)
     else:
         result = consolidate(folder, termin, workers=workers, passwords=passwords, school=school)
-    if termin and not result.classes and result.read_count:
+    _check_something_read(result, folder)
+    if termin and not result.classes:
         available = printable(", ".join(result.terms_with_data)) or "ingen"
         raise click.ClickException(
             f"Ingen klasser har vurderinger i terminen '{termin}'. Terminer med vurderinger: {available}. "
@@ -607,6 +608,20 @@ def run_consolidation(folder: Path, output: Path, termin: str | None, workers: i
         output.unlink()
         raise click.ClickException("Krypteringen af oversigten mislykkedes; filen er slettet.")
     return result
+
+
+def _check_something_read(result: Consolidation, folder: Path) -> None:
+    """No file read (every one protected, damaged or an .xls): an empty summary replaced the
+    last good one, exit 0 (found by the red team). Refused, with the reasons, like an empty folder."""
+    if result.read_count:
+        return
+    where = printable(str(folder))
+    if not result.skipped:  # only summaries and examples xlkit wrote
+        raise click.ClickException(f"Der er ingen skemaer i {where}, kun filer lavet af xlkit (oversigter eller "
+                                   "eksempler). Der er ikke lavet nogen oversigt.")
+    reasons = [printable(f"  Sprunget over: {status.file}: {status.note}") for status in result.skipped]
+    raise click.ClickException("\n".join([f"Ingen af filerne i {where} kunne læses. Der er ikke lavet nogen oversigt.",
+                                          *reasons]))
 
 
 def _check_replaceable(output: Path, workbooks: list[Path], encrypt: str | None) -> None:
