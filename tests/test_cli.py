@@ -477,15 +477,18 @@ def test_every_summary_sheet_prints_with_its_name_date_and_page_numbers(demo_fol
 
 def test_the_demo_folder_itself_consolidates_without_false_reports(tmp_path, demo_folder):
     """Review: consolidating the demo folder called xlkit's own summary and showcase "not made
-    with xlkit" and merged its two årshjul as copies of one class; with --strict it exited 2."""
+    with xlkit" and merged its two årshjul as copies of one class; with --strict it exited 2.
+    The empty 7C template is rightly left out of the overview, and --strict says so."""
     folder, _ = demo_folder
     copy = tmp_path / "demo"
     shutil.copytree(folder, copy)
     (copy / "skabeloner" / "elevliste_7C.csv").unlink()  # a class list is not a workbook: that report is right
     shutil.copy(copy / "aarshjul.xlsx", copy / "aarshjul_kopi.xlsx")
     result = CliRunner().invoke(main, ["consolidate", str(copy), "-o", str(tmp_path / "o.xlsx"), "--strict"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output
     assert "Læste 12 af 12 filer" in result.output and "2 filer lavet af xlkit" in result.output
+    named = [line for line in result.output.splitlines() if line.startswith("  ")]
+    assert named == ["  Ikke med i oversigten: skabeloner/elevvurdering_7C_tom.xlsx: Ingen vurderinger endnu"]
     wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
     files = {row[0]: (row[1], row[8]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
     assert files["skoleoversigt.xlsx"][0] == files["xlwings_funktioner.xlsx"][0] == "Ikke et skema"
@@ -753,6 +756,32 @@ def test_no_file_read_gives_no_summary_and_keeps_the_last_one(tmp_path, demo_fol
     shutil.copy(out, only_xlkit)
     result = CliRunner().invoke(main, ["consolidate", str(only_xlkit), "-o", str(out)])
     assert result.exit_code == 1 and "kun filer lavet af xlkit" in result.output and file_hash(out) == before
+
+
+def test_a_class_read_but_left_out_of_the_overview_is_named_and_fails_strict(tmp_path, demo_folder):
+    """A workbook with another scale (or no ratings) was read but left out: the terminal said
+    "Læste 3 af 3 filer" and --strict exited 0 (found by the red team)."""
+    import json
+
+    folder, _ = demo_folder
+    inbox = tmp_path / "ind"
+    inbox.mkdir()
+    for name in ("elevvurdering_7B.xlsx", "elevvurdering_8B.xlsx"):
+        shutil.copy(folder / "klasser" / name, inbox)
+    workbook = openpyxl.load_workbook(folder / "klasser" / "elevvurdering_7A.xlsx")
+    for row in workbook["xlkit"].iter_rows():
+        if row[0].value == "scale":  # a school's own 1-4 scale
+            row[1].value = json.dumps(json.loads(row[1].value)[:4])
+    workbook.save(inbox / "elevvurdering_7A.xlsx")
+    shutil.copy(folder / "skabeloner" / "elevvurdering_7C_tom.xlsx", inbox)
+    out = tmp_path / "oversigt.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Læste 4 af 4 filer" in result.output and "2 klasser i oversigten" in result.output
+    assert "  Ikke med i oversigten: elevvurdering_7A.xlsx: Anden skala end de øvrige skemaer" in result.output
+    assert "  Ikke med i oversigten: elevvurdering_7C_tom.xlsx: Ingen vurderinger endnu" in result.output
+    strict = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), "--strict"])
+    assert strict.exit_code == 2 and out.exists()
 
 
 def test_output_cut_off_by_the_reader_is_no_file_error(tmp_path):

@@ -508,8 +508,10 @@ def _first_rows(rows: list, shown: int = 20) -> str:
                                       "andre filer aldrig.")
 @click.option("--termin", default=None, metavar="TERMIN",
               help="Terminen, der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
-@click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en eller flere filer blev sprunget over "
-                                             "(kode 2 betyder også en fejl i selve kommandolinjen; kode 1 andre fejl).")
+@click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en fil blev sprunget over, eller hvis en klasse "
+                                             "blev læst, men ikke kom med i oversigten (anden skala end de øvrige, "
+                                             "ingen vurderinger). Kode 2 betyder også en fejl i selve kommandolinjen; "
+                                             "kode 1 andre fejl.")
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
 @click.option("--password", "passwords", multiple=True, is_flag=False, flag_value="", metavar="ADGANGSKODE",
@@ -561,7 +563,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
         say(_key_message(pseudonym_key, key, created))
     result = run_consolidation(folder, output, termin, workers, passwords, key, encrypt, school)
     say(describe(result, folder, output, encrypted=encrypt is not None))
-    if strict and result.skipped:
+    if strict and (result.skipped or result.left_out):
         sys.exit(EXIT_SKIPPED)
 
 
@@ -700,6 +702,8 @@ def describe(result: Consolidation, folder: Path, output: Path, encrypted: bool 
         lines.append(printable(f"Bemærk: klasserne er opgjort i forskellige terminer ({', '.join(result.terms_used)})."))
     for status in result.skipped:
         lines.append(printable(f"  Sprunget over: {status.file}: {status.note}"))
+    for status in result.left_out:
+        lines.append(printable(f"  Ikke med i oversigten: {status.file}: {status.note}"))
     lines.append(f"Oversigten er gemt{' krypteret' * encrypted} i {output}")
     return "\n".join(lines)
 

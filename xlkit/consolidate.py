@@ -54,6 +54,7 @@ class FileStatus:
     record_count: int = 0
     own_output: bool = False  # a file xlkit wrote (a summary): not read, and not counted as skipped
     class_name: str = ""  # an overbliksark's class at its latest test summarised
+    left_out: bool = False  # read, but its class is not in the overview (another scale, no ratings)
 
 
 @dataclass
@@ -144,6 +145,12 @@ class Consolidation:
     @property
     def skipped(self) -> list[FileStatus]:
         return [f for f in self.files if not f.read and not f.own_output]
+
+    @property
+    def left_out(self) -> list[FileStatus]:
+        """Read, but the class is missing from the overview: "Læste 3 af 3 filer" alone hid it
+        (found by the red team), so it is named like a skipped file."""
+        return [f for f in self.files if f.left_out]
 
     def record_count(self, kind: str) -> int:
         return sum(f.record_count for f in self.files if f.data and f.data.kind == kind and not f.merged_into)
@@ -411,12 +418,14 @@ def consolidate(
                 status.note = "Skemaet dækker ikke den valgte termin"
             elif item.summary is None:
                 status.note = "Ingen vurderinger i den valgte termin" if term_label else "Ingen vurderinger endnu"
+                status.left_out = True
                 result.problems.append(_no_ratings(data, term_label))
             else:
                 status.term = item.summary.term
                 result.classes.append(item.summary)
         else:
             status.note = "Anden skala end de øvrige skemaer"
+            status.left_out = True
         if data.file in merged:  # the count is the merged class's
             status.note = "; ".join(filter(None, [status.note, "tallet er for alle kopierne af klassen samlet"]))
     _newest_workbook_per_class(result, unsure_logins)
