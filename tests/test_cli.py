@@ -784,6 +784,28 @@ def test_a_class_read_but_left_out_of_the_overview_is_named_and_fails_strict(tmp
     assert strict.exit_code == 2 and out.exists()
 
 
+@pytest.mark.parametrize("order", [["--encrypt", "--password"], ["--password", "x", "--encrypt", "--password"]])
+def test_piped_passwords_for_the_workbooks_and_the_summary(tmp_path, demo_folder, order):
+    """--password without a value took every piped line, and --encrypt then said none came
+    (found by the red team): the last line is the summary's, the lines before the teachers'."""
+    from xlkit.privacy import encrypt_to
+    from xlkit.reader import output_kind
+
+    folder, _ = demo_folder
+    inbox = tmp_path / "ind"
+    inbox.mkdir()
+    encrypt_to((folder / "klasser" / "elevvurdering_7A.xlsx").read_bytes(), "skole", inbox / "7A.xlsx")
+    shutil.copy(folder / "klasser" / "elevvurdering_7B.xlsx", inbox)
+    out = tmp_path / "oversigt.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out), *order], input="skole\noversigtkode\n")
+    assert result.exit_code == 0, result.output
+    assert "Læste 2 af 2 filer" in result.output and output_kind(out, ["oversigtkode"]) == "skoleoversigt"
+    one_line = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "o.xlsx"), *order],
+                                  input="skole\n")
+    assert one_line.exit_code == 2 and not (tmp_path / "o.xlsx").exists()
+    assert "først skemaernes adgangskoder, én pr. linje, og til sidst oversigtens (der kom 1)" in one_line.output
+
+
 def test_output_cut_off_by_the_reader_is_no_file_error(tmp_path):
     """`xlkit plan check … | head` ended with "Fejl: En fil kunne ikke læses eller gemmes:
     Broken pipe." (found in review): click's own quiet exit is kept."""

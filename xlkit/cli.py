@@ -345,14 +345,20 @@ def asked_passwords(given: tuple[str, ...], prompt: str) -> tuple[str, ...]:
         while more := click.prompt(MORE_PASSWORDS_PROMPT, hide_input=True, default="", show_default=False):
             passwords.append(more)
     elif "" in given:  # piped or redirected: one password per line
-        piped = [line.rstrip("\r\n") for line in itertools.islice(sys.stdin, 10 * MAX_PASSWORDS)]
-        if not any(piped):
+        piped = _piped_lines()
+        if not piped:
             raise click.UsageError("--password uden værdi venter på adgangskoder, én pr. linje, men der kom ingen.")
-        passwords += [password for password in piped if password]
+        passwords += piped
     unique = password_list(passwords)
     if len(unique) > MAX_PASSWORDS:  # each wrong one costs every protected file a key derivation
         raise click.UsageError(f"Højst {MAX_PASSWORDS} forskellige adgangskoder ad gangen (her {len(unique)}).")
     return unique
+
+
+def _piped_lines() -> list[str]:
+    """The non-empty lines piped to standard input, one password each (a bounded number)."""
+    lines = (line.rstrip("\r\n") for line in itertools.islice(sys.stdin, 10 * MAX_PASSWORDS))
+    return [line for line in lines if line]
 
 
 MORE_PASSWORDS_PROMPT = "Næste adgangskode (tryk Enter, når der ikke er flere)"
@@ -517,14 +523,16 @@ def _first_rows(rows: list, shown: int = 20) -> str:
 @click.option("--password", "passwords", multiple=True, is_flag=False, flag_value="", metavar="ADGANGSKODE",
               help="Adgangskode til beskyttede skemaer (.xlsx og .ods); gentag den for flere (højst 20), så "
                    "prøves de på hver fil. Uden værdi (så sæt den sidst) spørges der efter dem, eller de læses "
-                   "fra standardinput, én pr. linje.")
+                   "fra standardinput, én pr. linje; gives --encrypt også uden værdi, er den sidste linje "
+                   "oversigtens adgangskode.")
 @click.option("--skole", "school", default=None, metavar="NAVN",
               help="Saml kun skemaer fra denne skole; andre skolers skemaer springes over og nævnes.")
 @click.option("--pseudonym", "pseudonym_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="NØGLEFIL", help="Skriv pseudonymer i stedet for elevnavne. Nøglen gemmes i NØGLEFIL "
                                        "(laves første gang); opbevar den et andet sted end oversigten.")
 @click.option("--encrypt", is_flag=False, flag_value="", default=None, metavar="ADGANGSKODE",
-              help="Kryptér oversigten med en adgangskode. Uden værdi spørges der efter den.")
+              help="Kryptér oversigten med en adgangskode. Uden værdi spørges der efter den (efter skemaernes), "
+                   "eller den læses fra standardinput: med --password uden værdi er det den sidste linje.")
 def consolidate_command(folder: Path, output: Path, termin: str | None, strict: bool, workers: int | None,
                         passwords: tuple[str, ...], school: str | None, pseudonym_key: Path | None,
                         encrypt: str | None) -> None:
@@ -536,11 +544,7 @@ def consolidate_command(folder: Path, output: Path, termin: str | None, strict: 
     if termin is not None and not TERM_TEXT.match(termin):
         raise click.BadParameter("skal være en sæson og et årstal, fx 'efterår 2026' eller 'forår 2027'.",
                                  param_hint="'--termin'")
-    passwords = asked_passwords(passwords, "Adgangskode til de beskyttede skemaer")
-    if encrypt == "" and _at_keyboard():
-        encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
-    elif encrypt == "":
-        encrypt = _piped_line("--encrypt")
+    passwords, encrypt = _consolidate_passwords(passwords, encrypt)
     if encrypt is not None and not encrypt.strip():  # a lone space was taken as the password (found in review)
         raise click.ClickException("Adgangskoden til oversigten må ikke være tom eller kun mellemrum.")
     if school is not None:
@@ -577,6 +581,25 @@ def _key_message(path: Path, key: bytes, created: bool) -> str:
     warning = (" Bemærk: andre brugere på maskinen kan læse nøglefilen; gør den privat (chmod 600)."
                if readable_by_others(path) else "")
     return f"Pseudonymer med {name}.{warning}"
+
+
+def _consolidate_passwords(given: tuple[str, ...], encrypt: str | None) -> tuple[tuple[str, ...], str | None]:
+    """The teachers' passwords, then the summary's: asked in that order at a keyboard. Piped,
+    with both --password and --encrypt without a value, the last line is the summary's and
+    the lines before it the teachers' (--password took every line, found by the red team)."""
+    if "" in given and encrypt == "" and not _at_keyboard():
+        lines = _piped_lines()
+        if len(lines) < 2:
+            raise click.UsageError(f"--password og --encrypt uden værdi venter på mindst to linjer på standardinput: "
+                                   f"først skemaernes adgangskoder, én pr. linje, og til sidst oversigtens (der kom "
+                                   f"{len(lines)}).")
+        return asked_passwords((*filter(None, given), *lines[:-1]), ""), lines[-1]
+    passwords = asked_passwords(given, "Adgangskode til de beskyttede skemaer")
+    if encrypt == "" and _at_keyboard():
+        encrypt = click.prompt("Adgangskode til oversigten", hide_input=True, confirmation_prompt=True)
+    elif encrypt == "":
+        encrypt = _piped_line("--encrypt")
+    return passwords, encrypt
 
 
 def run_consolidation(folder: Path, output: Path, termin: str | None, workers: int | None = None,
