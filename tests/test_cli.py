@@ -174,7 +174,8 @@ def test_consolidate_survives_a_corrupt_file_and_never_writes_inputs(runner, tmp
     assert lines[0] == f"Læste 8 af 11 filer i {inbox} (3 sprunget over)."
     assert "  Sprunget over: andet.xlsx: Filen er ikke lavet med xlkit (de skjulte skabelonoplysninger mangler)." in lines
     assert any(line.startswith("  Sprunget over: klasser/elevvurdering_9B.xlsx: Filen er ikke et regneark") for line in lines)
-    assert "  Sprunget over: gammel.xls: Ikke en .xlsx- eller .ods-fil" in lines
+    assert ("  Sprunget over: gammel.xls: Filtypen .xls læses ikke (kun .xlsx, .xlsm og .ods). Gem den som "
+            "Excel-projektmappe (.xlsx).") in lines
     wb = openpyxl.load_workbook(out)
     classes = {wb["Oversigt"].cell(r, 1).value for r in range(5, 20)} - {None}
     assert classes == {"7.A", "7.B", "8.A", "8.B", "9.A"}
@@ -804,6 +805,28 @@ def test_piped_passwords_for_the_workbooks_and_the_summary(tmp_path, demo_folder
                                   input="skole\n")
     assert one_line.exit_code == 2 and not (tmp_path / "o.xlsx").exists()
     assert "først skemaernes adgangskoder, én pr. linje, og til sidst oversigtens (der kom 1)" in one_line.output
+
+
+def test_a_skipped_zip_or_csv_gets_the_sheets_advice_on_the_terminal(tmp_path, demo_folder):
+    """The terminal said only "Ikke en .xlsx- eller .ods-fil" (though .xlsm is read too); the
+    advice stood on the Problemer sheet alone (found by the red team)."""
+    folder, _ = demo_folder
+    inbox = tmp_path / "ind"
+    inbox.mkdir()
+    shutil.copy(folder / "klasser" / "elevvurdering_7A.xlsx", inbox)
+    with zipfile.ZipFile(inbox / "7B_fra_læreren.zip", "w") as archive:
+        archive.write(folder / "klasser" / "elevvurdering_7B.xlsx", "elevvurdering_7B.xlsx")
+    (inbox / "8A.csv").write_text("Navn;DANSK\nAnna;3\n", encoding="utf-8")
+    out = tmp_path / "oversigt.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ("  Sprunget over: 7B_fra_læreren.zip: Filtypen .zip læses ikke (kun .xlsx, .xlsm og .ods). Pak "
+            "skemaerne ud i mappen, og flyt zip-filen ud af mappen; så læses de.") in result.output
+    assert ("  Sprunget over: 8A.csv: Filtypen .csv læses ikke (kun .xlsx, .xlsm og .ods). Gem den som "
+            "Excel-projektmappe (.xlsx).") in result.output
+    actions = {row[0]: row[4] for row in openpyxl.load_workbook(out)["Problemer"].iter_rows(min_row=5, values_only=True)
+               if row[5] == "unsupported-format"}
+    assert actions["8A.csv"] == "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx)."  # as before
 
 
 def test_output_cut_off_by_the_reader_is_no_file_error(tmp_path):

@@ -36,10 +36,10 @@ from xlkit.terms import Term, parse_term_label, school_year_of
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # .ods: a workbook LibreOffice saved in its own format
 IDENTITY_KEYS = ("kind", "xlkit_version", "start_year", "start_grade", "subject")  # kept from a file's metadata
-SAVE_AS_XLSX = "Filen er sprunget over. Gem den som Excel-projektmappe (.xlsx)."
+SAVE_AS_XLSX = "Gem den som Excel-projektmappe (.xlsx)."
 OTHER_FILES = {  # files a teacher may send instead of a workbook: what the leaders are told to do
     **dict.fromkeys((".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".ots", ".fods", ".numbers", ".csv"), SAVE_AS_XLSX),
-    ".zip": "Filen er sprunget over. Pak skemaerne ud i mappen, og flyt zip-filen ud af mappen; så læses de.",
+    ".zip": "Pak skemaerne ud i mappen, og flyt zip-filen ud af mappen; så læses de.",
 }
 
 
@@ -373,9 +373,12 @@ def consolidate(
     workbooks, others = find_workbooks(folder)
     for path in others:
         label = _label(path, folder, result)
-        result.files.append(FileStatus(label, False, "Ikke en .xlsx- eller .ods-fil"))
+        advice = OTHER_FILES[path.suffix.lower()]
+        # the terminal's line is all many leaders read: it gives the sheet's advice too (red team)
+        result.files.append(FileStatus(label, False, f"Filtypen {path.suffix} læses ikke (kun .xlsx, .xlsm og .ods). "
+                                                     f"{advice}"))
         result.problems.append(Problem(
-            "unsupported-format", f"Filtypen {path.suffix} læses ikke.", OTHER_FILES[path.suffix.lower()], label,
+            "unsupported-format", f"Filtypen {path.suffix} læses ikke.", f"Filen er sprunget over. {advice}", label,
         ))
     passwords = password_list(passwords)
     if len(passwords) > MAX_PASSWORDS:
