@@ -320,7 +320,7 @@ def test_consolidate_run_again_in_the_folder_overwrites_its_own_summary(runner, 
     for _ in range(2):
         result = runner.invoke(main, ["consolidate", str(klasser), "-o", str(summary)])
         assert result.exit_code == 0, result.output
-    assert ("1 fil lavet af xlkit (en oversigt eller et eksempel) er ikke et skema og er ikke læst; "
+    assert ("1 fil (en oversigt, et eksempel eller en elevliste) er ikke et skema og er ikke læst; "
             "se arket Filer.") in result.output
     teacher = klasser / "elevvurdering_7A.xlsx"
     before = file_hash(teacher)
@@ -483,16 +483,17 @@ def test_the_demo_folder_itself_consolidates_without_false_reports(tmp_path, dem
     folder, _ = demo_folder
     copy = tmp_path / "demo"
     shutil.copytree(folder, copy)
-    (copy / "skabeloner" / "elevliste_7C.csv").unlink()  # a class list is not a workbook: that report is right
     shutil.copy(copy / "aarshjul.xlsx", copy / "aarshjul_kopi.xlsx")
     result = CliRunner().invoke(main, ["consolidate", str(copy), "-o", str(tmp_path / "o.xlsx"), "--strict"])
     assert result.exit_code == 2, result.output
-    assert "Læste 12 af 12 filer" in result.output and "2 filer lavet af xlkit" in result.output
+    # the class list beside the workbooks is no workbook saved as .csv (found by the red team: "gem den som .xlsx")
+    assert "Læste 12 af 12 filer" in result.output and "3 filer (oversigter, eksempler eller elevlister)" in result.output
     named = [line for line in result.output.splitlines() if line.startswith("  ")]
     assert named == ["  Ikke med i oversigten: skabeloner/elevvurdering_7C_tom.xlsx: Ingen vurderinger endnu"]
     wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
     files = {row[0]: (row[1], row[8]) for row in wb["Filer"].iter_rows(min_row=4, values_only=True) if row[0]}
     assert files["skoleoversigt.xlsx"][0] == files["xlwings_funktioner.xlsx"][0] == "Ikke et skema"
+    assert files["skabeloner/elevliste_7C.csv"] == ("Ikke et skema", "En elevliste (til xlkit new), ikke et skema: ikke læst")
     assert files["aarshjul_kopi.xlsx"][0] == "Læst" and not files["aarshjul_kopi.xlsx"][1].startswith("Kopi")
     codes = [row[5] for row in wb["Problemer"].iter_rows(min_row=5, values_only=True)]
     assert "duplicate-class" not in codes and codes.count("no-ratings") == 1  # the empty 7C template

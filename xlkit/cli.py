@@ -705,8 +705,8 @@ def describe(result: Consolidation, folder: Path, output: Path, encrypted: bool 
     lines = [f"Læste {result.read_count} af {plural(total, 'fil', 'filer')} i {folder}"
              + (f" ({len(result.skipped)} sprunget over)." if result.skipped else ".")]
     if own:  # a summary written into the folder the last time, say
-        lines.append("1 fil lavet af xlkit (en oversigt eller et eksempel) er ikke et skema" if own == 1 else
-                     f"{own} filer lavet af xlkit (oversigter eller eksempler) er ikke skemaer")
+        lines.append("1 fil (en oversigt, et eksempel eller en elevliste) er ikke et skema" if own == 1 else
+                     f"{own} filer (oversigter, eksempler eller elevlister) er ikke skemaer")
         lines[-1] += " og er ikke læst; se arket Filer."
     lines.append(
         f"{plural(result.record_count('elevvurdering'), 'vurdering', 'vurderinger')} læst; "  # in every term (review:

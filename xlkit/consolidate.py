@@ -24,6 +24,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from xlkit import __version__, overblik_summary, rules, templates  # noqa: F401  (templates: see read_all)
 from xlkit.book import danish_time
 from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, XlkitOutput, password_list
+from xlkit.roster import is_class_list_csv
 from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context, run_alone, unexpected
 from xlkit.values import danish_number, looks_like_cpr
 from xlkit.problems import Problem
@@ -167,6 +168,9 @@ def plural(count: int, one: str, many: str) -> str:
 def danish_list(items: list[str]) -> str:
     """'a, b og c'."""
     return " og ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
+CLASS_LIST_NOTE = "En elevliste (til xlkit new), ikke et skema: ikke læst"
 
 
 def find_workbooks(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -373,6 +377,9 @@ def consolidate(
     workbooks, others = find_workbooks(folder)
     for path in others:
         label = _label(path, folder, result)
+        if path.suffix.lower() == ".csv" and is_class_list_csv(path):
+            result.files.append(FileStatus(label, False, CLASS_LIST_NOTE, own_output=True))
+            continue
         advice = OTHER_FILES[path.suffix.lower()]
         # the terminal's line is all many leaders read: it gives the sheet's advice too (red team)
         result.files.append(FileStatus(label, False, f"Filtypen {path.suffix} læses ikke (kun .xlsx, .xlsm og .ods). "

@@ -62,6 +62,25 @@ def read_class_rows(path: str | Path) -> list[SchoolRow]:
     return _student_rows(_rows(path, MAX_CLASS_ROWS), path, with_class=None)
 
 
+LIST_ONLY_HEADERS = NAME_HEADERS | FIRST_NAME_HEADERS | LAST_NAME_HEADERS | UNI_HEADERS | CLASS_HEADERS | {"nr", "nr."}
+MAX_LIST_CHECK_BYTES = 1_000_000  # a school's list is some 100 kB
+
+
+def is_class_list_csv(path: Path) -> bool:
+    """Whether a .csv is a class list, with no columns beyond names, UNI-logins, class and Nr:
+    lying beside the workbooks (as in the demo folder), it was told to be saved as .xlsx, and
+    --strict failed on it (found by the red team). A .csv with a column more, such as ratings,
+    may be a teacher's workbook exported, and stays a file to save as .xlsx."""
+    try:
+        if path.stat().st_size > MAX_LIST_CHECK_BYTES:
+            return False
+        rows = _csv_rows(path)
+    except (XlkitError, OSError, UnicodeError, ValueError):
+        return False
+    headers = {" ".join(str(cell).split()).casefold() for cell in rows[0] if str(cell).strip()} if rows else set()
+    return bool(headers & (NAME_HEADERS | FIRST_NAME_HEADERS)) and headers <= LIST_ONLY_HEADERS
+
+
 def read_school_roster(path: str | Path) -> list[SchoolRow]:
     """Every student of a whole school's list (one export from the administrative system,
     with a column Klasse or Hovedgruppe), so a leader need not split it per class."""
