@@ -81,6 +81,10 @@ class ClassSummary:
     unrated: dict[str, tuple[str, str]] = field(default_factory=dict)  # student key -> (name, UNI-login) of the
     # students on the list with no rating in the term: a student in focus in an older workbook may be one
 
+    def listed(self) -> dict[str, tuple[str, str]]:
+        """Student key -> (name, UNI-login) of everyone on the class list, rated in the term or not."""
+        return {key: (name, login) for key, (name, login, _) in self.ratings.items()} | self.unrated
+
 
 @dataclass
 class FileResult:
@@ -581,10 +585,9 @@ def _unrated_after_focus_in_older(newest: ClassSummary, older: ClassSummary, sam
 def _school_identities(summary: ClassSummary, unsure: set[str]) -> dict[str, list[tuple]]:
     """`_identities` without the class's name, which changes with its grade (3.A, 4.A), and with
     the listed students who have no rating in the term."""
-    school, _, names, logins = _students_of(summary)
-    names |= {key: name for key, (name, _) in summary.unrated.items()}
-    logins |= {key: login for key, (_, login) in summary.unrated.items()}
-    return _identities(school, "", names, logins, unsure)
+    listed = summary.listed()
+    return _identities(summary.data.school, "", {key: name for key, (name, _) in listed.items()},
+                       {key: login for key, (_, login) in listed.items()}, unsure)
 
 
 def _ratings_next_to_tests(result: Consolidation, unsure: set[str]) -> None:

@@ -63,7 +63,7 @@ def _class_lists(result: Consolidation):
     """(workbook, [(name, UNI-login)]) per class list the summary holds: a class's students
     rated in the term and those listed without a rating; a test's students with points."""
     for summary in result.classes:
-        yield summary.data, [(name, login) for name, login, _ in summary.ratings.values()] + list(summary.unrated.values())
+        yield summary.data, list(summary.listed().values())
     for test in result.tests:
         yield test.data, [(name, test.logins.get(key, "")) for key, name in test.names.items()]
 
