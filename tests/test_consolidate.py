@@ -357,6 +357,22 @@ def test_copies_whose_school_differs_only_in_case_are_one_class(tmp_path, spec):
     assert [p.code for p in result.problems].count("duplicate-class") == 1
 
 
+def test_copies_whose_school_is_typed_in_decomposed_unicode_are_one_class(tmp_path, spec):
+    """"Ålholm Skole" with Å as A and a ring (NFD, pasted on a Mac): the red team found the class
+    summarised twice, "flere skoler" with the same name twice, and the copy skipped by --skole."""
+    import unicodedata
+
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    for name, school, cell in (("7A_1.xlsx", "Ålholm Skole", "E6"),
+                               ("7A_2.xlsx", unicodedata.normalize("NFD", "Ålholm Skole"), "E7")):
+        fill(elevvurdering.build(spec, folder / name, school, "A", 2026, 7, [Student(n) for n in NAMES]), {cell: 3})
+    for result in (consolidate(folder), consolidate(folder, school="ålholm skole")):
+        [summary] = result.classes
+        assert summary.counts["DANSK"] == {1: 0, 2: 0, 3: 2, 4: 0, 5: 0}
+        assert not {"several-schools", "other-school"} & {p.code for p in result.problems}
+
+
 def test_a_class_in_its_old_and_new_stage_workbook_is_summarised_once(tmp_path):
     """3.A's indskoling workbook next to the mellemtrin workbook it got in 4th grade: the
     class was summarised as 3.A and as 4.A, and a student in focus in both counted twice

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import unicodedata
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -730,8 +731,10 @@ def _label(path: Path, folder: Path, result: Consolidation) -> str:
 
 def school_key(name: str) -> str:
     """A school's name as compared between workbooks: "Skolen", "skolen" and "Skolen " are
-    one school (found in review: a stray space in --skole skipped every workbook)."""
-    return " ".join(name.split()).casefold()
+    one school (found in review: a stray space in --skole skipped every workbook), and so are
+    "Ålholm" typed as one character or as A and a ring (NFD, as a Mac may paste it): the red
+    team found such a copy of a class summarised as a second class, and skipped by --skole."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
 def _only_school(read: list[FileResult], school: str | None, result: Consolidation) -> list[FileResult]:
