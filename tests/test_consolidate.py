@@ -232,6 +232,21 @@ def test_a_municipality_names_each_class_with_its_school(tmp_path, spec):
     assert {r[0] for r in wb["Udvikling"].iter_rows(min_row=5, values_only=True)} == {"Ahorn 7.A", "Birk 7.A"}
 
 
+def test_one_school_spelt_two_ways_is_one_school_on_the_sheets(tmp_path, spec):
+    """Consolidate takes "Ahorn Skole" and "ahorn skole " for one school; the sheets named two
+    schools and put one of them before every class (found by the red team)."""
+    folder = tmp_path / "skole"
+    folder.mkdir()
+    for school, letter in (("Ahorn Skole", "A"), ("ahorn  skole ", "B")):
+        fill(elevvurdering.build(spec, folder / f"7{letter}.xlsx", school, letter, 2026, 7, [Student(n) for n in NAMES]),
+             {"E6": 2, "E7": 4})
+    wb = openpyxl.load_workbook(write_summary(consolidate(folder), tmp_path / "o.xlsx"))
+    assert wb["Oversigt"]["A2"].value.startswith("Ahorn Skole · lavet")
+    assert {r[0] for r in wb["Oversigt"].iter_rows(min_row=5, max_col=1, values_only=True) if r[0]} == {
+        "7.A", "7.B", "Alle klasser"}
+    assert wb["Elever i fokus"]["A3"].value == "2 elever i fokus (hver elev én gang). 7.A: 1 af 4; 7.B: 1 af 4."
+
+
 def test_the_chart_is_left_out_for_a_municipality(school, tmp_path, monkeypatch):
     """Thousands of bars help nobody; above MAX_CHART_ROWS the sheet says why there is none."""
     import xlkit.summary

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from xlkit import overblik_summary, rules
-from xlkit.consolidate import ClassSummary, Consolidation, FileStatus, danish_list, plural
+from xlkit.consolidate import ClassSummary, Consolidation, FileStatus, danish_list, plural, school_key
 from xlkit.privacy import encrypt_to, key_fingerprint
 from xlkit.pseudonyms import pseudonymised
 from xlkit.problems import PROBLEM_HEADERS, first_of_each_file
@@ -183,8 +183,17 @@ def _overview_rows(result: Consolidation) -> list[OverviewRow]:
     return rows + totals
 
 
+def _schools(result: Consolidation) -> list[str]:
+    """Each school of the classes once, as first spelt: consolidate takes "Skolen" and "skolen "
+    for one school, and the sheets named two and put it before every class (red team)."""
+    names: dict[str, str] = {}
+    for summary in result.classes:
+        names.setdefault(school_key(summary.data.school), summary.data.school)
+    return sorted(names.values())
+
+
 def _several_schools(result: Consolidation) -> bool:
-    return len({summary.data.school for summary in result.classes}) > 1
+    return len(_schools(result)) > 1
 
 
 def _class_label(summary: ClassSummary, several_schools: bool) -> str:
@@ -201,7 +210,7 @@ def _one_or_several(terms: set[str]) -> str:
 def _overview_sheet(workbook, result: Consolidation, formats, key_note: str = "") -> None:
     sheet = workbook.add_worksheet("Oversigt")
     sheet.write_string(0, 0, "Skoleoversigt · elevvurderinger", formats["title"])
-    schools = sorted({c.data.school for c in result.classes})
+    schools = _schools(result)
     sheet.write_string(
         1, 0,
         f"{', '.join(schools) or 'Ingen skemaer med vurderinger'} · lavet {date.today():%d.%m.%Y} ud fra "
@@ -337,7 +346,7 @@ def _focus_sheet(workbook, result: Consolidation, formats) -> None:
         f"{rule.drop_steps} trin eller mere siden terminen før. Fortroligt: del kun med dem, der skal bruge det.",
         formats["note"],
     )
-    schools = {summary.data.school for summary in result.classes}
+    schools = _schools(result)
     if len(schools) == 1:
         counted = "; ".join(f"{summary.data.class_name(summary.term)}: {len(summary.focus)} af {summary.students}"
                             for summary in result.classes)
