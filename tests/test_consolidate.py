@@ -533,6 +533,23 @@ def test_a_cpr_number_pasted_over_the_nr_column_is_reported_and_not_copied(tmp_p
     assert [(f["student"], f["nr"]) for f in result.classes[0].focus] == [("Anna", None), ("Bo", None)]
 
 
+def test_a_copy_made_by_a_newer_xlkit_is_named_also_when_merged_into_another(tmp_path, spec):
+    """Found by the red team: only the copy the others were merged into was checked."""
+    source, folder = tmp_path / "kilde", tmp_path / "ind"
+    source.mkdir()
+    folder.mkdir()
+    for name, cell, saved in (("7A_ny.xlsx", "E6", "2026-11-01T10:00:00Z"), ("7A_mat.xlsx", "F6", "2026-11-02T10:00:00Z")):
+        wb = open_for_filling(elevvurdering.build(spec, source / name, "S", "A", 2026, 7, [Student(n) for n in NAMES]))
+        wb["Elevvurdering"][cell] = 3
+        if name == "7A_ny.xlsx":
+            wb["xlkit"]["B1"] = '"9.0"'  # made by a newer xlkit, and saved before the other copy
+        wb.save(source / name)
+        _saved(source / name, folder / name, saved)
+    result = consolidate(folder)
+    assert [f.file for f in result.files if f.merged_into] == ["7A_ny.xlsx"]
+    assert [(p.code, p.file) for p in result.problems if p.code == "newer-version"] == [("newer-version", "7A_ny.xlsx")]
+
+
 def test_a_student_only_in_an_older_copy_is_pointed_out(tmp_path, spec):
     """Without UNI-logins a name corrected in the newest copy is two students; that cannot
     be known, but it is said (found in review)."""

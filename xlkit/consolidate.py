@@ -406,6 +406,7 @@ def consolidate(
         else:
             read.append(_share_equal_values(item, shared))
     read = _only_school(read, school, result)
+    _report_newer_versions(read, result)
     read = _merge_copies(read, {label: path for path, label, *_ in jobs}, passwords, term_label, workers, result)
     unsure_logins = result.unsure_logins = _report_conflicts(read, result)
     result.scale = _common_scale(read)
@@ -771,19 +772,26 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", str(text))[:3])
 
 
-def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]:
-    """The same UNI-login in two classes (a student who moved) or under two names in one class,
-    and workbooks made by a newer xlkit: all are kept and reported. Returns the logins that
-    stand under more than one name anywhere (casefolded): no use for finding a student."""
-    classes_of: dict[str, dict[str, tuple[tuple, str, str]]] = {}
-    first_name: dict[str, str] = {}
-    unsure: set[str] = set()
+def _report_newer_versions(read: list[FileResult], result: Consolidation) -> None:
+    """Workbooks made by a newer xlkit are kept and named. Before copies are merged: a copy
+    merged into another was not named (found by the red team)."""
     for item in read:
         data = item.data
         if _version(data.metadata.get("xlkit_version", "0")) > _version(__version__):
             result.problems.append(Problem(
                 "newer-version", f"Skemaet er lavet med en nyere xlkit ({data.metadata.get('xlkit_version')}).",
                 "Skemaet er læst så godt som muligt. Opdatér xlkit.", data.file))
+
+
+def _report_conflicts(read: list[FileResult], result: Consolidation) -> set[str]:
+    """The same UNI-login in two classes (a student who moved) or under two names in one class:
+    both are kept and reported. Returns the logins that stand under more than one name
+    anywhere (casefolded): no use for finding a student."""
+    classes_of: dict[str, dict[str, tuple[tuple, str, str]]] = {}
+    first_name: dict[str, str] = {}
+    unsure: set[str] = set()
+    for item in read:
+        data = item.data
         if data.kind not in ("elevvurdering", "overblik"):
             continue
         identity = class_cohort(data)
