@@ -435,19 +435,22 @@ def _stage_workbooks(folder, old_cells: dict, new_cells: dict, new_students=None
     fill(new, new_cells)
 
 
-def test_a_fall_over_the_summer_into_a_new_stage_workbook_puts_the_student_in_focus(tmp_path):
+@pytest.mark.parametrize("term_label", [None, "efterår 2026"])
+def test_a_fall_over_the_summer_into_a_new_stage_workbook_puts_the_student_in_focus(tmp_path, term_label):
     """3.A's spring in the indskoling workbook, 4.A's autumn in the new mellemtrin workbook:
     a student who fell from 5 to 3 in DANSK over the summer was in no one's focus, and the
     Oversigt had no term before (left alone in round 20). The first term of the new workbook
-    is now compared with the old workbook's last, by the same rule the sheet uses."""
+    is now compared with the old workbook's last, by the same rule the sheet uses; also with
+    the term named by --termin, which the old workbook does not have (red team)."""
     folder = tmp_path / "ind"
     folder.mkdir()
     # forår 2026: Anna 5 4 4, Bo 4 4 2 (in focus then), Cai 4 4 4; efterår 2026 in the new workbook
     _stage_workbooks(folder, {"H6": 5, "I6": 4, "J6": 4, "H7": 4, "I7": 4, "J7": 2, "H8": 4, "I8": 4, "J8": 4},
                      {"E6": 3, "F6": 4, "G6": 4, "E7": 4, "F7": 2, "G7": 2, "E8": 4, "F8": 4, "G8": 4})
-    result = consolidate(folder)
+    result = consolidate(folder, term_label)
     [summary] = result.classes
     assert summary.previous.label == "Forår 2026"
+    assert summary.means[("DANSK", "Forår 2026")] == pytest.approx(13 / 3)  # on Udvikling either way
     focus = {f["student"]: (f["reasons"], f["before"]) for f in summary.focus}
     assert focus == {
         "Anna": ("DANSK faldet fra 5 til 3", "Nej"),

@@ -102,6 +102,8 @@ class FileResult:
     tests: list = field(default_factory=list)  # overblik: TestSummary per test with points
     logins: list[tuple] = field(default_factory=list)  # (UNI-login, class, student, (sheet, cell) of the login)
     terms_with_data: set[tuple] = field(default_factory=set)  # (school year, season offset, label)
+    earlier: ClassSummary | None = None  # with --termin, a workbook without the term: its latest term, which a
+    # class's new stage workbook may be compared with
 
     @classmethod
     def of(cls, data: WorkbookData, term_label: str | None) -> FileResult:
@@ -120,6 +122,10 @@ class FileResult:
             result.summary = _summarise(data, term_label)
             if result.summary is not None:
                 result.summary.data = result.data
+            elif not _covers(data, term_label):  # its own warnings are for a term not chosen: not said
+                result.earlier = _summarise(replace(data, problems=[]), None)
+                if result.earlier is not None:
+                    result.earlier.data = result.data
         return result
 
 
@@ -445,6 +451,7 @@ def consolidate(
         if data.file in merged:  # the count is the merged class's
             status.note = "; ".join(filter(None, [status.note, "tallet er for alle kopierne af klassen samlet"]))
     _newest_workbook_per_class(result, unsure_logins)
+    _compare_with_ended_workbooks(result, [item.earlier for item in read if item.earlier], unsure_logins)
     result.files.sort(key=lambda f: f.file)
     result.classes.sort(key=lambda c: (c.term.grade, c.data.class_letter, c.data.school))
     _ratings_next_to_tests(result, unsure_logins)
@@ -487,6 +494,27 @@ def _newest_workbook_per_class(result: Consolidation, unsure: set[str]) -> None:
                 f"Klassen ({older.data.class_name(older.term)} i {older.term.label}) har også vurderinger i "
                 f"{newest.data.file} ({newest.data.class_name(newest.term)} i {newest.term.label}).",
                 f"Oversigten viser klassen én gang, fra {newest.data.file}.{said}", older.data.file))
+
+
+def _compare_with_ended_workbooks(result: Consolidation, earlier: list[ClassSummary], unsure: set[str]) -> None:
+    """With --termin, a class's old stage workbook ends before the chosen term and is not
+    summarised, so the new workbook's first term was compared with nothing: a student who fell
+    from 5 to 3 over the summer was in focus without --termin and not with the same term named
+    (found by the red team). It is compared as without --termin: with the term just before."""
+    by_class: dict[tuple, list[ClassSummary]] = {}
+    for older in earlier:
+        by_class.setdefault(class_cohort(older.data), []).append(older)
+    statuses = {status.file: status for status in result.files}
+    for newest in result.classes:
+        just_before = _term_just_before(newest.term, newest.data.terms)
+        for older in by_class.get(class_cohort(newest.data), ()):
+            if (older.term.school_year, older.term.season.id) != just_before or _not_comparable(newest, older):
+                continue
+            result.problems.extend(_compare_with_older_workbook(newest, older, unsure))
+            for key, mean in older.means.items():
+                newest.means.setdefault(key, mean)
+            statuses[older.data.file].note += (f"; {newest.data.file} er sammenlignet med {older.term.label.lower()} "
+                                               "fra dette skema")
 
 
 def _term_just_before(term: Term, terms: list[Term]) -> tuple[int, str] | None:
