@@ -588,6 +588,27 @@ def test_a_classs_workbook_from_each_year_are_two_workbooks_not_copies(tmp_path,
     assert not [p for p in result.problems if p.code in ("duplicate-class", "copies-disagree")]
 
 
+def test_ratings_in_the_same_term_in_a_classs_old_workbook_are_named_as_left_out(tmp_path, spec):
+    """The dansk teacher goes on filling 7.A's workbook in 8th grade, the maths teacher the new
+    8.A workbook: the old workbook's efterår 2027 ratings vanished with "det er ikke terminen
+    lige før efterår 2027", and its students at Rød were in no one's focus (red team)."""
+    folder = tmp_path / "ind"
+    folder.mkdir()
+    fill(elevvurdering.build(spec, folder / "7A_2026.xlsx", "S", "A", 2026, 7, [Student(n) for n in NAMES]),
+         {"E6": 3, "K7": 1, "K8": 1})  # efterår 2026, and DANSK efterår 2027 for Bo and Cai
+    fill(elevvurdering.build(spec, folder / "8A_2027.xlsx", "S", "A", 2027, 8, [Student(n) for n in NAMES]),
+         {"F6": 4, "F7": 4})
+    result = consolidate(folder)
+    [summary] = result.classes
+    assert (summary.data.file, summary.term.label) == ("8A_2027.xlsx", "Efterår 2027")
+    assert summary.means[("DANSK", "Efterår 2026")] == 3 and ("DANSK", "Efterår 2027") not in summary.means
+    [problem] = [p for p in result.problems if p.file == "7A_2026.xlsx" and p.code != "future-term"]
+    assert (problem.code, problem.sheet, problem.cell) == ("class-term-in-two-workbooks", "Elevvurdering", "K7")
+    assert problem.message == "Klassen (8.A) har vurderinger i efterår 2027 både i dette skema og i 8A_2027.xlsx."
+    assert problem.action == ("Oversigten bruger kun vurderingerne fra 8A_2027.xlsx; dette skemas 2 elever vurderet "
+                              "i efterår 2027 er ikke med. Skriv vurderingerne i 8A_2027.xlsx, hvis de skal med.")
+    assert [f.file for f in result.left_out] == ["7A_2026.xlsx"]  # --strict fails on it
+
 def test_the_summary_gets_the_permissions_a_plain_write_gives(tmp_path, spec):
     """Written through a temporary file: mkstemp's owner-only mode locked other leaders out
     of a shared folder (found in review). An existing summary keeps its own mode."""

@@ -516,7 +516,7 @@ def _first_rows(rows: list, shown: int = 20) -> str:
               help="Terminen, der skal opsummeres, fx 'efterår 2026'. Standard: den seneste med vurderinger i hver klasse.")
 @click.option("--strict", is_flag=True, help="Afslut med kode 2, hvis en fil blev sprunget over, eller hvis en klasse "
                                              "blev læst, men ikke kom med i oversigten (anden skala end de øvrige, "
-                                             "ingen vurderinger). Kode 2 betyder også en fejl i selve kommandolinjen; "
+                                             "ingen vurderinger, samme termin som et nyere skema). Kode 2 betyder også en fejl i selve kommandolinjen; "
                                              "kode 1 andre fejl.")
 @click.option("--workers", type=Count(1, 64), default=None, metavar="ANTAL",
               help="Antal processer, der læser samtidig. Standard: én pr. kerne ved mange filer.")
