@@ -512,7 +512,7 @@ def _same_term_in_older_workbook(newest: ClassSummary, older: ClassSummary, stat
     term = newest.term.label.lower()
     measure, (sheet, column) = next(iter(older.columns.items()))  # the first rated cell in the term
     position = older.data.measures.index(measure)
-    row = min(_row_of_key(key)[0] for key, (_, _, values) in older.ratings.items() if values[position] is not None)
+    rows = [_row_of_key(key)[0] for key, (_, _, values) in older.ratings.items() if values[position] is not None]
     status.term, status.left_out = None, True
     status.note = f"Vurderingerne i {term} er ikke med: klassen er opgjort fra det nyere skema {newest.data.file}"
     result.problems.append(Problem(
@@ -521,7 +521,7 @@ def _same_term_in_older_workbook(newest: ClassSummary, older: ClassSummary, stat
         f"{newest.data.file}.",
         f"Oversigten bruger kun vurderingerne fra {newest.data.file}; dette skemas {plural(len(older.ratings), 'elev', 'elever')} "
         f"vurderet i {term} er ikke med. Skriv vurderingerne i {newest.data.file}, hvis de skal med.",
-        older.data.file, sheet, f"{column}{row}"))
+        older.data.file, sheet, f"{column}{min(rows)}" if rows else ""))  # none when only text was typed
 
 
 def _compare_with_ended_workbooks(result: Consolidation, earlier: list[ClassSummary], unsure: set[str]) -> None:
