@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import icalendar
 import openpyxl
@@ -248,6 +249,44 @@ def test_wildcard_characters_in_names_are_matched_exactly(tmp_path, spec, libreo
     row_6b = 7 + list(spec.classes).index("6.B")
     column_43 = next(c for c in range(2, 60) if grid.cell(4, c).value == 43)
     assert (grid.cell(row_6b, column_43).value or "") == aarshjul.grid_text(spec, data.plan, "6.B", 43)
+
+
+def _typed_weeks(tmp_path, spec, weeks) -> Path:
+    """An årshjul whose Plan has weeks as pasted (text with spaces, leading zeros ...)."""
+    built = aarshjul.build(spec, tmp_path / "plan0.xlsx", [])
+    wb = openpyxl.load_workbook(built)
+    first = aarshjul.PLAN_HEADER + 2
+    for offset, (activity, klass, week) in enumerate(weeks):
+        for col, value in enumerate((activity, klass, week), start=1):
+            wb["Plan"].cell(first + offset, col, value)
+    wb.save(tmp_path / "plan.xlsx")
+    return tmp_path / "plan.xlsx"
+
+
+PASTED_WEEKS = [(NFT_L, "8.A", 39), (NFT_M, "8.A", " 39"), (LAES, "8.A", "39 "), ("MAT-prøve", "5.A", "0039"),
+                (NFT_L, "6.A", "٣٩"), (NFT_M, "6.A", "+40"), (NFT_L, "4.A", "²"), (NFT_M, "4.A", "40")]
+
+
+def test_a_week_pasted_with_a_space_or_odd_digits_is_text(tmp_path, spec):
+    """" 39" counted as week 39 for plan check, which the sheets' COUNTIFS never count (three
+    tests for 8.A in plan check, one on the Tjek sheet), and "²" stopped plan check with
+    "Skemaet er beskadiget" (found by the red team). Only a number's own digits are a week;
+    other text is named with its cell, and plan suggest writes it as the number it shows."""
+    data = read_workbook(_typed_weeks(tmp_path, spec, PASTED_WEEKS))
+    assert [(a.week, a.typed_week) for a in data.plan] == [
+        (39, None), (0, " 39"), (0, "39 "), (0, "0039"), (0, "٣٩"), (0, "+40"), (0, "²"), (40, None)]
+    messages = {f.row: f.message for f in check_plan(spec, data.plan) if f.check == "not-a-school-week"}
+    first = aarshjul.PLAN_HEADER + 2
+    assert messages[first + 1] == "Ugen ' 39' er skrevet som tekst; skriv ugenummeret (39) i stedet (xlkit plan suggest gør det)"
+    assert messages[first + 6] == "Ugen '²' er ikke et ugenummer; skriv et tal fra 1 til 53 (xlkit plan suggest kan foreslå en)"
+    assert [a.week for a in suggest(spec, data.plan).plan[1:4]] == [39, 39, 39]
+
+
+@pytest.mark.libreoffice
+def test_a_pasted_week_is_counted_alike_by_the_sheets_and_plan_check(tmp_path, spec, libreoffice):
+    path = _typed_weeks(tmp_path, spec, PASTED_WEEKS)
+    [lo] = libreoffice.recalculate([path], tmp_path / "lo")
+    assert native_findings(lo, spec) == python_findings(spec, read_workbook(path).plan)
 
 
 # --- suggest never breaks a rule ------------------------------------------------------------

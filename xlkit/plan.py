@@ -262,7 +262,7 @@ class _Load:
         return "kommende " if self.today else ""
 
 
-WEEK_TEXT = re.compile(r"\s*(?:u(?:ge)?\s*\.?\s*)?(\d{1,2})\s*\.?\s*", re.IGNORECASE)  # "uge 10", "Uge 10", "u10", "u. 10"
+WEEK_TEXT = re.compile(r"\s*(?:u(?:ge)?\s*\.?\s*)?0*(\d{1,2})\s*\.?\s*", re.IGNORECASE)  # "uge 10", "u10", "u. 10", " 010"
 
 
 def typed_week_number(typed: object) -> int | None:

@@ -228,7 +228,7 @@ def _page(sheet, landscape: bool, title: str, pages_wide: int = 1, pages_tall: i
 def _row_check_formula(r: int, refs: Refs) -> str:
     """Native twin of check_plan's row-level findings, in the same order and with the same stops."""
     a, c, cell = (xl_rowcol_to_cell(r, col) for col in (0, 1, 2))
-    w = f"(--{cell})"  # a week typed as text ("39") counts as its number, as in the reader
+    w = _week_number(cell)
     m = f"MATCH({exact_lookup(a)},{refs.cat_name},0)"
     week_i = f"IFERROR(MATCH({w},{refs.weeks},0),NA())"
     start, end = f"INDEX({refs.cat_from},{m})", f"INDEX({refs.cat_to},{m})"
@@ -247,13 +247,20 @@ def _row_check_formula(r: int, refs: Refs) -> str:
     )
 
 
+def _week_number(cell: str) -> str:
+    """The week a Plan cell gives, as the reader reads it: a number, or text that is exactly a
+    number's digits ("39"); other text (" 39", "039", "+39") is #N/A. `--` alone made a week
+    of " 39" here, which the sheets' COUNTIFS (criterion "39") never count (found by the red team)."""
+    return f'IF((--{cell})&""={cell}&"",--{cell},NA())'
+
+
 def _overdue_formula(r: int, refs: Refs) -> str:
     """Native twin of check_plan's not-done remark: a known activity in a school week whose
     Friday is past, not marked done. Used only by conditional formatting, so TODAY() colours
     the cell on every opening without making Excel ask to save a workbook nobody changed."""
     a, week, done = (xl_rowcol_to_cell(r, col, col_abs=True) for col in (0, 2, DONE_COL))
     known = f"ISNUMBER(MATCH({exact_lookup(a)},{refs.cat_name},0))"
-    friday = f"INDEX({refs.mondays},MATCH(--{week},{refs.weeks},0))+4"
+    friday = f"INDEX({refs.mondays},MATCH({_week_number(week)},{refs.weeks},0))+4"
     return f'AND(TRIM({done})<>"{DONE}",{known},IFERROR({friday}<TODAY(),FALSE))'
 
 
@@ -731,6 +738,9 @@ def _weeks_sheet(workbook, f, weeks) -> None:
 
 # --- Reading ---------------------------------------------------------------------------------
 
+WEEK_DIGITS = re.compile(r"[1-9][0-9]*")  # a week typed as text that the sheets' formulas count
+
+
 def read(workbook, metadata: dict, file: str) -> WorkbookData:
     """The plan rows as assignments (kept on the WorkbookData) plus problems."""
     try:
@@ -759,8 +769,8 @@ def read(workbook, metadata: dict, file: str) -> WorkbookData:
         if all(v in (None, "") for v in (activity, klass, week)):
             continue
         row = cells[0].row
-        if isinstance(week, str) and week.strip().isdigit():
-            week = int(week.strip())  # as Excel's COUNTIFS reads it
+        if isinstance(week, str) and WEEK_DIGITS.fullmatch(week):
+            week = int(week)  # as the sheets' COUNTIFS (criterion "39") count it; " 39" or "²" is text
         number = isinstance(week, (int, float)) and not isinstance(week, bool) and float(week).is_integer()
         # a blank or other text week is week 0, never a school week, exactly as the Tjek column says;
         # what was typed is kept, so `plan suggest` repeats it instead of writing 0 (found in review)
