@@ -537,6 +537,7 @@ def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
         ("Nationale færdighedstest, matematik (2.A)", dt.date(2026, 12, 28), dt.date(2027, 1, 2)),
     ]
     assert "Husk høretelefoner" in str(events[0]["description"])
+    assert {str(e["transp"]) for e in events} == {"TRANSPARENT"}  # the teachers are not busy all week
     with pytest.raises(XlkitError, match="klasse_2_A.ics findes allerede"):  # nothing is overwritten
         write_calendars(spec, plan, tmp_path)
 

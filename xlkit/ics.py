@@ -83,6 +83,9 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path, calend
         event.add("summary", _one_line(f"{activity.name} ({a.class_name})"))
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=7 * (activity.duration - 1) + 5))  # Monday to Friday, exclusive end
+        # a test week is no meeting: without this (OPAQUE by default) Outlook and Google showed every
+        # teacher of the class as busy all week to anyone booking a meeting (found by the red team)
+        event.add("transp", "TRANSPARENT")
         notes = a.note.splitlines() if with_notes else []
         event.add("description", _one_line(f"Ansvarlig: {person}") + "".join(f"\n{_one_line(line)}" for line in notes))
         event.add("categories", [activity.kind])
