@@ -72,6 +72,14 @@ def test_windows_that_span_the_new_year(week, window, inside):
     assert in_window(week, window) is inside
 
 
+def test_grundlovsdag_is_a_day_off():
+    """The holiday library leaves grundlovsdag out; 5 June 2030, a Wednesday, was a plain
+    school day in the Uger sheet and the Årsplan (found by the red team)."""
+    spec = dataclasses.replace(load_plan(), school_year=2029)
+    days = dict(d for w in school_weeks(spec) for d in w.days_off)
+    assert days[dt.date(2030, 6, 5)] == "Grundlovsdag" and days[dt.date(2030, 6, 10)] == "Anden pinsedag"
+
+
 def test_holiday_weeks_are_shaded_in_the_grid(tmp_path, spec):
     path = aarshjul.build(spec, tmp_path / "a.xlsx")
     ws = openpyxl.load_workbook(path)["Årsplan"]

@@ -60,6 +60,8 @@ def school_weeks(spec: PlanSpec) -> list[SchoolWeek]:
     import holidays  # a large package; loaded only when a plan is built or checked
 
     public = holidays.Denmark(years=[spec.school_year, spec.school_year + 1], language="da")
+    # not a public holiday to the library, but the schools' day off (FACTS); it was shown nowhere
+    public.setdefault(dt.date(spec.school_year + 1, 6, 5), "Grundlovsdag")
     named = {w: h.name for h in spec.holiday_weeks for w in h.weeks}
     easter = next((d for d, n in public.items() if n == "Skærtorsdag" and d.year == spec.school_year + 1), None)
     weeks, monday = [], start
