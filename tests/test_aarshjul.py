@@ -290,6 +290,23 @@ def test_a_week_pasted_with_a_space_or_odd_digits_is_text(tmp_path, spec):
     assert [a.week for a in suggest(spec, data.plan).plan[1:4]] == [39, 39, 39]
 
 
+def test_a_class_typed_as_other_systems_write_it_is_named_and_written_as_listed(tmp_path, spec):
+    """"7 A" or "7a" was an unknown class without a hint, and plan suggest added a second
+    MAT-prøve for 7.A beside the row planned for "7 A" (found by the red team)."""
+    plan = [_a("MAT-prøve", "7 A", 5, row=5), _a(NFT_M, "7a", 37, row=6), _a(NFT_M, "7.B ", 37, row=7),
+            _a(NFT_M, "7", 38, row=8)]
+    messages = [f.message for f in check_plan(spec, plan) if f.check == "unknown-class"]
+    assert messages[0] == ("Klassen '7 A' findes ikke på årshjulets liste over klasser (arket Katalog); skriv 7.A "
+                           "(xlkit plan suggest gør det)")
+    assert [m.endswith("(arket Katalog)") for m in messages] == [False, False, False, True]  # "7" means no one class
+    result = suggest(spec, plan)
+    assert [a.class_name for a in result.plan[:4]] == ["7.A", "7.A", "7.B", "7"]
+    assert not [a for a in result.added if a.class_name == "7.A" and a.activity in ("MAT-prøve", NFT_M)]
+    built = aarshjul.build(spec, tmp_path / "plan.xlsx", [_a("MAT-prøve", "7 A", 5)])
+    output = CliRunner().invoke(main, ["plan", "suggest", str(built)]).output
+    assert f"Klasse skrevet som på listen: MAT-prøve: '7 A' er nu 7.A i Plan, celle B{aarshjul.PLAN_HEADER + 2}" in output
+
+
 @pytest.mark.libreoffice
 def test_a_pasted_week_is_counted_alike_by_the_sheets_and_plan_check(tmp_path, spec, libreoffice):
     path = _typed_weeks(tmp_path, spec, PASTED_WEEKS)

@@ -434,6 +434,9 @@ def plan_suggest(workbook: Path, output: Path | None, password: str | None) -> N
             aarshjul.build(data.plan_spec, partial, result.plan, calendar_id)
     for before, after in result.moved:
         say(printable(f"Flyttet: {before.activity} for {before.class_name} fra uge {before.week} til uge {after.week}"))
+    for before, after in result.reclassed:
+        where = f" i {data.plan_sheet}, celle {aarshjul.class_cell(after.row)}" if after.row else ""
+        say(printable(f"Klasse skrevet som på listen: {after.activity}: '{before.class_name}' er nu {after.class_name}{where}"))
     for before, after in result.retyped:
         say(printable(f"Uge skrevet som tal: {after.activity} for {after.class_name}: '{typed_text(before.typed_week)}' "
                       f"er nu uge {after.week}{_in_week_cell(data, after)}"))

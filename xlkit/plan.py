@@ -104,6 +104,16 @@ def canonical(spec: PlanSpec, plan: list[Assignment]) -> list[Assignment]:
                     class_name=classes.get(a.class_name.casefold(), a.class_name)) for a in plan]
 
 
+def listed_class(spec: PlanSpec, typed: str) -> str | None:
+    """The listed class a class typed as other school systems write it means ("7a", "7A",
+    "7 A" for 7.A), or None; plan suggest wrote a second test for 7.A beside the row for "7 A"
+    (found by the red team)."""
+    def key(name: str) -> str:
+        return re.sub(r"[\s.\-]+", "", name).casefold()
+    matches = [c for c in spec.classes if key(c) == key(typed)]
+    return matches[0] if len(matches) == 1 and typed not in spec.classes and key(typed) else None
+
+
 def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None, today: dt.date | None = None) -> list[Finding]:
     """What is wrong with the plan, row by row and per class; with `today`, also the
     activities whose week is over and that are not marked as done (the årshjul is to make
@@ -126,9 +136,12 @@ def check_plan(spec: PlanSpec, plan: list[Assignment] | None = None, today: dt.d
                                     else "Rækken mangler en aktivitet fra kataloget", a.row))
             continue
         if a.class_name not in spec.classes:
+            meant = listed_class(spec, a.class_name)
+            hint = f"; skriv {meant} (xlkit plan suggest gør det)" if meant else ""
             findings.append(Finding("unknown-class", a.class_name, str(a.week),
                                     f"Klassen '{a.class_name}' findes ikke på årshjulets liste over klasser (arket Katalog)"
-                                    if a.class_name.strip() else "Rækken mangler en klasse fra listen (arket Katalog)", a.row))
+                                    f"{hint}" if a.class_name.strip() else "Rækken mangler en klasse fra listen (arket Katalog)",
+                                    a.row))
             continue
         if a.week not in by_week:
             findings.append(Finding("not-a-school-week", a.class_name, str(a.week), _not_a_school_week(spec, a), a.row))
@@ -193,6 +206,7 @@ class Suggestion:
     moved: list[tuple[Assignment, Assignment]] = field(default_factory=list)  # (before, after)
     dated: list[Assignment] = field(default_factory=list)  # rows that had no week (or text: typed_week) and got one
     retyped: list[tuple[Assignment, Assignment]] = field(default_factory=list)  # "uge 10" written as 10
+    reclassed: list[tuple[Assignment, Assignment]] = field(default_factory=list)  # "7a" written as 7.A
     impossible: list[str] = field(default_factory=list)  # Danish messages
 
 
@@ -311,6 +325,7 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
     plan = canonical(spec, list(spec.plan if plan is None else plan))
     load = _Load(spec, plan, today)
     result = Suggestion(plan)
+    _write_classes_as_listed(spec, load, result)
     _write_weeks_as_numbers(load, result)
     _move_out_of_holidays(spec, load, result)
     _move_over_limits(spec, load, result)
@@ -331,6 +346,17 @@ def suggest(spec: PlanSpec, plan: list[Assignment] | None = None, max_rows: int 
         plan.append(assignment)
         result.added.append(assignment)
     return result
+
+
+def _write_classes_as_listed(spec: PlanSpec, load: _Load, result: Suggestion) -> None:
+    """A class typed "7a" or "7 A" is written as the listed 7.A before anything is added."""
+    for index, a in enumerate(result.plan):
+        if meant := listed_class(spec, a.class_name):
+            listed = replace(a, class_name=meant)
+            load.count(a, -1)
+            load.count(listed, +1)
+            result.plan[index] = listed
+            result.reclassed.append((a, listed))
 
 
 def _write_weeks_as_numbers(load: _Load, result: Suggestion) -> None:

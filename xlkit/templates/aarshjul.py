@@ -275,6 +275,11 @@ def week_cell(row: int) -> str:
     return f"{xl_col_to_name(FINDING_COLUMNS['not-a-school-week'])}{row}"
 
 
+def class_cell(row: int) -> str:
+    """The Plan cell a row's class is typed in."""
+    return f"{xl_col_to_name(FINDING_COLUMNS['unknown-class'])}{row}"
+
+
 def finding_cell(finding) -> str:
     """The cell a row-level finding is about: plan check named only the row (found by the red team)."""
     return f"{xl_col_to_name(FINDING_COLUMNS.get(finding.check, 0))}{finding.row}"
