@@ -22,7 +22,7 @@ from tests.teacher import with_metadata
 from xlkit.cli import main
 from xlkit.errors import InvalidWorkbook, XlkitError
 from xlkit.ics import write_calendars
-from xlkit.plan import FREE_WEEK, MONTHS, check_plan, in_window, school_weeks, suggest
+from xlkit.plan import FREE_WEEK, MONTHS, check_plan, holiday_weeks_not_in_year, in_window, school_weeks, suggest
 from xlkit.spec import Activity, Assignment, HolidayWeeks, load_plan
 from xlkit.reader import read_workbook
 from xlkit.templates import aarshjul
@@ -78,6 +78,19 @@ def test_grundlovsdag_is_a_day_off():
     spec = dataclasses.replace(load_plan(), school_year=2029)
     days = dict(d for w in school_weeks(spec) for d in w.days_off)
     assert days[dt.date(2030, 6, 5)] == "Grundlovsdag" and days[dt.date(2030, 6, 10)] == "Anden pinsedag"
+
+
+def test_a_holiday_week_the_school_year_does_not_have_is_named(tmp_path):
+    """Juleferie [52, 53] is right for 2026/27; moved to 2027/28, which has no week 53, part of
+    the Christmas holiday stayed a school week without a word (found by the red team)."""
+    assert holiday_weeks_not_in_year(load_plan()) == []
+    spec = dataclasses.replace(load_plan(), school_year=2027, plan=())
+    assert holiday_weeks_not_in_year(spec) == [
+        "Juleferie har uge 53, som ikke er med i skoleåret 2027/28 (uge 33–25; 2027 har ingen uge 53). "
+        "Ret ferieugerne i årshjulets beskrivelse (--spec), og lav årshjulet igen."]
+    built = aarshjul.build(spec, tmp_path / "a.xlsx")
+    output = CliRunner().invoke(main, ["plan", "check", str(built)]).output
+    assert "Bemærk: Juleferie har uge 53, som ikke er med i skoleåret 2027/28" in output
 
 
 def test_holiday_weeks_are_shaded_in_the_grid(tmp_path, spec):

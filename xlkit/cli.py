@@ -23,7 +23,7 @@ from xlkit.errors import MAX_PASSWORDS, XlkitError, password_list
 from xlkit.overblik_summary import weakest
 from xlkit.rules import percent
 from xlkit.roster import read_class_rows
-from xlkit.plan import check_plan, suggest, typed_text
+from xlkit.plan import check_plan, holiday_weeks_not_in_year, suggest, typed_text
 from xlkit.spec import load_plan, load_spec
 from xlkit.privacy import encrypt_to, is_encrypted, key_fingerprint, load_or_create_key, readable_by_others
 from xlkit.workbook import written_whole
@@ -304,6 +304,8 @@ def new_aarshjul(spec: Path | None, output: Path) -> None:
     plan_spec = load_plan(spec)
     aarshjul.build(plan_spec, output_file(output))
     say(f"Årshjulet er gemt i {output} ({plural(len(plan_spec.plan), 'planlagt aktivitet', 'planlagte aktiviteter')}).")
+    for note in holiday_weeks_not_in_year(plan_spec):
+        say(f"Bemærk: {note}")
 
 
 @main.group(cls=DanishGroup, context_settings=CONTEXT)
@@ -397,6 +399,8 @@ def plan_check(workbook: Path, password: str | None) -> None:
     data = _read_plan(workbook, asked_password(password, PLAN_PROMPT))
     findings = check_plan(data.plan_spec, data.plan, today=today())
     _say_file_problems(data)
+    for note in holiday_weeks_not_in_year(data.plan_spec):
+        say(printable(f"Bemærk: {note}"))
     blocking = [f for f in findings if f.blocking]
     for finding in findings:
         where = f"{data.plan_sheet}, celle {aarshjul.finding_cell(finding)}: " if finding.row else ""
