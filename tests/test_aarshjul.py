@@ -580,6 +580,16 @@ def test_ics_files_parse_and_have_the_right_dates(tmp_path, spec):
         write_calendars(spec, plan, tmp_path)
 
 
+def test_one_responsible_person_typed_two_ways_gets_one_calendar(tmp_path, spec):
+    """"Åse" pasted from a Mac (A and a combining ring) or with a double space made a second
+    calendar beside hers (found by the red team)."""
+    plan = [Assignment(NFT_L, "2.A", 36, "Åse Holm"), Assignment(NFT_M, "2.A", 40, "A\u030ase  Holm")]
+    files, _ = write_calendars(spec, plan, tmp_path)
+    assert [p.name for p in files if p.name.startswith("ansvarlig")] == ["ansvarlig_Åse_Holm.ics"]
+    events = icalendar.Calendar.from_ical((tmp_path / "ansvarlig_Åse_Holm.ics").read_bytes()).walk("VEVENT")
+    assert len(events) == 2 and all("Ansvarlig: Åse Holm" == str(e["description"]) for e in events)
+
+
 def uids(folder) -> dict:
     """Each event's UID by its summary and start, over the class calendars in the folder."""
     events = [e for path in folder.glob("klasse_*.ics")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def write_calendars(spec: PlanSpec, plan: list[Assignment], folder: Path, calend
             left_out.append(a)
             continue
         start = mondays[a.week]
-        person = a.responsible or activity.responsible
+        # "Åse" pasted from a Mac (A and a ring) or with a double space is the same person: it made
+        # a second calendar beside hers (found by the red team)
+        person = " ".join(unicodedata.normalize("NFC", a.responsible or activity.responsible).split())
         event = Event()
         event.add("uid", _uid(school, a, occurrences[(a.activity, a.class_name)]))
         event.add("dtstamp", stamp)
