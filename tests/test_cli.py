@@ -606,8 +606,11 @@ def test_new_school_names_no_cpr_number_and_says_what_a_list_repeats(runner, tmp
     (folder / "7A.csv").write_text("Navn\n" + "".join(f"Elev {i}\n" for i in range(40)), encoding="utf-8")
     result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(folder), "--start-aar", "2026",
                                   "-o", str(tmp_path / "ud3")])
-    assert result.exit_code == 1 and "Der er ikke lavet nogen skemaer: 7A.csv: Elevlisten har 40 elever" in result.output
-    assert "giv kopien med --spec" in result.output and not (tmp_path / "ud3").exists()
+    assert result.exit_code == 1 and "Der er ikke lavet nogen skemaer: 7A.csv: 40 elever, men skemaet har plads til 30" \
+        in result.output
+    # the copy alone would leave every other class without a workbook (red team)
+    assert "og kør igen med --spec KOPIEN --spec " in result.output and "elevvurdering_indskoling.yaml" in result.output
+    assert not (tmp_path / "ud3").exists()
 
 
 def test_a_folder_of_class_lists_from_a_red_team(runner, tmp_path):
@@ -856,3 +859,129 @@ def test_the_demo_into_a_path_under_a_file_says_why_in_danish(tmp_path):
     assert "Not a directory" not in result.output
     assert os_reason(OSError(errno.EEXIST, "File exists")) == "der findes allerede en fil eller en genvej med det navn"
     assert os_reason(OSError(errno.EMLINK, "Too many links")) == "styresystemet svarede: Too many links"
+
+
+def test_new_school_from_a_red_team_of_round_25(runner, tmp_path):
+    """Found by the red team: tests in Dansk and Matematik for 8. made no overbliksark at all
+    ("Prøverne er i forskellige fag", under the class's list as if it was skipped); file names
+    such as "Klasse 9A (2026-27).csv" or "3A (1).csv" were "filnavnet siger ikke hvilken
+    klasse"; one UNI-login for two students of a class, and a list's hidden rows, went in
+    without a word; "Kl. 8B" in a school list was not a class; and a blank --skole was taken."""
+    folder = tmp_path / "lister"
+    folder.mkdir()
+    for name in ("Klasse 9A (2026-27)", "3A (1)", "8C_2026", "elevliste 7B"):
+        (folder / f"{name}.csv").write_text(f"Navn;UNI-login\nElev i {name};u{len(name)}x\n", encoding="utf-8")
+    (folder / "8B.csv").write_text("Navn;UNI-login\nAnna;abc1\nBent;ABC1\n", encoding="utf-8")
+    wb = openpyxl.Workbook()
+    for row in (["Navn", "UNI-login"], ["Åse", "a1"], ["Udmeldt", "u1"]):
+        wb.active.append(row)
+    wb.active.row_dimensions[3].hidden = True
+    wb.save(folder / "7A.xlsx")
+    (folder / "~$7A.xlsx").write_bytes(b"\x05Lars")  # Excel's lock file: "7A.xlsx er også en elevliste til 7.A"
+    (folder / "._8B.csv").write_bytes(b"\x00\x05\x16\x07Mac OS X")  # a Mac's resource file on a shared drive
+    (folder / ".7C.csv").write_text("Navn\nSkjult\n", encoding="utf-8")  # a hidden file made 7.C's workbook
+    tests = ["--test", str(ROOT / "workbook_templates/prover/matematik_8_terminsprove.yaml"),
+             "--test", str(ROOT / "workbook_templates/prover/dansk_8_laesning.yaml")]
+    out = tmp_path / "ud"
+    blank = runner.invoke(main, ["new", "skole", "--skole", " \t", "--elevlister", str(folder), "--start-aar", "2026",
+                                 "-o", str(out)])
+    assert blank.exit_code == 2 and "'--skole': må ikke være tom." in blank.output and not out.exists()
+    result = runner.invoke(main, ["new", "skole", "--skole", "Bøge\tskolen ", "--elevlister", str(folder),
+                                  "--start-aar", "2026", *tests, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "elevvurdering_3A.xlsx", "elevvurdering_7A.xlsx", "elevvurdering_7B.xlsx", "elevvurdering_8B.xlsx",
+        "elevvurdering_8C.xlsx", "elevvurdering_9A.xlsx", "overblik_dansk_8B.xlsx", "overblik_dansk_8C.xlsx",
+        "overblik_matematik_8B.xlsx", "overblik_matematik_8C.xlsx"]
+    assert "Sprunget over" not in result.output
+    assert ("OBS: 8.B: UNI-login 'ABC1' står ved både 'Anna' og 'Bent'. Ret UNI-login i skemaet, så hver elev har sit "
+            "eget") in result.output
+    assert ("OBS: 7A.xlsx: række 3 er skjult i elevlisten, men eleven er taget med. Slet eleven i skemaet, hvis eleven "
+            "ikke går i klassen.") in result.output
+    assert read_workbook(out / "elevvurdering_8B.xlsx").metadata["school"] == "Bøge skolen"
+
+    school_list = tmp_path / "skole.csv"
+    school_list.write_text("Klasse;Navn;UNI-login\nKl. 8B;Ida;i1\nklasse 8B;Bo;b1\n7.A;Eja;e1\n7.B;Ole;e1\n"
+                           "7.C;Liv;e1\n", encoding="utf-8")
+    ninth = ROOT / "workbook_templates/prover/matematik_9_efteraar.yaml"
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(school_list), "--start-aar", "2026",
+                                  "--test", str(ninth), "-o", str(tmp_path / "ud2")])
+    assert result.exit_code == 0, result.output
+    assert ("Sprunget over: matematik_9_efteraar.yaml: prøven er til 9. klasse, men der er ingen 9. klasse på "
+            "elevlisterne, så der er ikke lavet noget overbliksark til den\n") == result.output.split("OBS")[0]
+    assert "OBS: UNI-login 'e1' står i 7.A, 7.B og 7.C; er eleven flyttet" in result.output
+    eighth = openpyxl.load_workbook(tmp_path / "ud2" / "elevvurdering_8B.xlsx")["Elevvurdering"]
+    assert [eighth["B6"].value, eighth["B7"].value] == ["Ida", "Bo"]
+
+
+def test_one_class_list_of_another_class_is_refused(runner, tmp_path):
+    """Found by the red team: 7.B's list (its Klasse column says 7.B) made 7.A's workbook
+    without a word. A list of another grade (exported in June) is only said."""
+    roster = tmp_path / "liste.csv"
+    roster.write_text("Klasse;Navn;UNI-login\n7.B;Anna;a1\n7.B;Bent;b1\n", encoding="utf-8")
+    base = ["--skole", "S", "--elevliste", str(roster)]
+    result = runner.invoke(main, ["new", "elevvurdering", *base, "--klasse", "A", "--start-aar", "2026",
+                                  "--klassetrin", "7", "-o", str(tmp_path / "a.xlsx")])
+    assert result.exit_code == 1 and not (tmp_path / "a.xlsx").exists()
+    assert ("Fejl: Elevlisten liste.csv er til 7.B ifølge kolonnen Klasse, men skemaet er til 7.A. Brug klassens egen "
+            "liste, eller ret --klasse.") in result.output
+    test = str(ROOT / "workbook_templates/prover/matematik_8_terminsprove.yaml")
+    result = runner.invoke(main, ["new", "overblik", *base, "--klasse", "A", "--test", test, "-o", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 1 and "men skemaet er til 8.A" in result.output
+    result = runner.invoke(main, ["new", "overblik", *base, "--klasse", "b", "--test", test, "-o", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert ("OBS: Elevlisten liste.csv er til 7.B ifølge kolonnen Klasse, og skemaet er til 8.B. Er listen fra et andet "
+            "skoleår, så se efter, at eleverne er klassens.") in result.output
+    result = runner.invoke(main, ["new", "elevvurdering", *base, "--klasse", "B", "--start-aar", "2026",
+                                  "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 0 and "OBS" not in result.output, result.output
+
+
+def test_new_school_says_tests_that_cannot_go_together_once(runner, tmp_path):
+    """Two tests with one sheet name were said once per class of the grade (red team)."""
+    school_list = tmp_path / "skole.csv"
+    school_list.write_text("Klasse;Navn\n" + "".join(f"8.{c};Elev {c}\n" for c in "ABC"), encoding="utf-8")
+    test = ROOT / "workbook_templates/prover/matematik_8_terminsprove.yaml"
+    again = tmp_path / "igen.yaml"
+    again.write_text(test.read_text(encoding="utf-8").replace("date: 2026-01-14", "date: 2026-03-14"), encoding="utf-8")
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(school_list), "--start-aar", "2026",
+                                  "--test", str(test), "--test", str(again), "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Sprunget over") == 1
+    assert "Sprunget over: prøverne til 8. klasse i Matematik: To prøver har samme arknavn" in result.output
+    assert sorted(p.name for p in (tmp_path / "ud").iterdir()) == [f"elevvurdering_8{c}.xlsx" for c in "ABC"]
+
+
+def test_new_school_says_lists_in_subfolders_and_reads_a_macs_decomposed_letters(runner, tmp_path):
+    """Found by the red team: lists one folder down (one folder per årgang) were "Mappen har
+    ingen elevlister"; a Mac's file name "7Å.csv" (A and a ring) was 7.A, and its names with
+    a separate ring were other names than the same names typed on Windows."""
+    folder = tmp_path / "lister"
+    (folder / "8. årgang").mkdir(parents=True)
+    (folder / "8. årgang" / "8A.csv").write_text("Navn\nIda\n", encoding="utf-8")
+    (folder / "7A\u030a.csv").write_text("Navn;UNI-login\nA\u030ase;a1\n", encoding="utf-8")
+    result = runner.invoke(main, ["new", "skole", "--skole", "S", "--elevlister", str(folder), "--start-aar", "2026",
+                                  "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 0, result.output
+    assert ("Sprunget over: 8. årgang: elevlister i en undermappe læses ikke; læg dem direkte i lister, eller giv "
+            "undermappen med --elevlister") in result.output
+    assert [p.name for p in (tmp_path / "ud").iterdir()] == ["elevvurdering_7Å.xlsx"]
+    assert openpyxl.load_workbook(tmp_path / "ud" / "elevvurdering_7Å.xlsx")["Elevvurdering"]["B6"].value == "Åse"
+
+
+def test_a_whole_class_given_as_the_class_letter(runner, tmp_path):
+    """Found by the red team: --klasse 7A made class "7A" of 7. klasse, titled 7.7A–9.7A."""
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "8a", "--start-aar", "2026",
+                                  "-o", str(tmp_path / "a.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(tmp_path / "a.xlsx")["Elevvurdering"]["A1"].value.endswith(" · S · 8.A–9.A")
+    result = runner.invoke(main, ["new", "elevvurdering", "--skole", "S", "--klasse", "7.A", "--klassetrin", "8",
+                                  "--start-aar", "2026", "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 2 and "7.A passer ikke med --klassetrin 8; skriv kun bogstavet (--klasse A)" in result.output
+    test = str(ROOT / "workbook_templates/prover/matematik_9_efteraar.yaml")
+    result = runner.invoke(main, ["new", "overblik", "--skole", "S", "--klasse", "8A", "--test", test,
+                                  "-o", str(tmp_path / "c.xlsx")])
+    assert result.exit_code == 2 and "prøverne er til 9. klasse, ikke 8.A" in result.output
+    result = runner.invoke(main, ["new", "overblik", "--skole", "S", "--klasse", "9 a", "--test", test,
+                                  "-o", str(tmp_path / "c.xlsx")])
+    assert result.exit_code == 0, result.output

@@ -97,6 +97,19 @@ def test_sheet_with_duplicate_id_and_bad_max(tmp_path):
     assert str(caught.value).startswith(f"Kan ikke bruge prøvebeskrivelsen {path}")
 
 
+def test_sheet_with_numbers_and_a_date_typed_as_text(tmp_path):
+    """Found by the red team: a Maks pasted as text (" 3 ", "2,5"), Klassetrin "8. klasse" and
+    a Danish date in a cell formatted as text were each refused."""
+    path = _sheet(tmp_path, [["1.1", "Algebra", "Vis", " 3 "], ["1.2", "Algebra", "Skriv", "2,5"]])
+    wb = openpyxl.load_workbook(path)
+    wb["Prøve"]["B3"], wb["Prøve"]["B4"] = "8. klasse", "14-01-2027"
+    wb["Prøve"].insert_rows(1)
+    wb["Prøve"]["A1"], wb["Prøve"]["B1"] = "Halve point", "ja"
+    wb.save(path)
+    test = load_test(path)
+    assert (test.maxima, test.grade, test.date) == ([3.0, 2.5], 8, dt.date(2027, 1, 14))
+
+
 def test_sheet_with_an_empty_short_name(tmp_path):
     path = _sheet(tmp_path, [["1.1", "Algebra", "Vis", 2]])
     wb = openpyxl.load_workbook(path)

@@ -196,3 +196,74 @@ def test_a_list_with_a_cell_showing_an_error_or_a_login_without_a_name_is_refuse
     path.write_text("Navn;UNI-login\nÅse Ørum;aaoe1234\n;bobo4321\n", encoding="utf-8")
     with pytest.raises(RosterError, match="række 3 har et UNI-login, men intet navn"):
         read_roster(path)
+
+
+def test_a_middle_name_column_is_part_of_the_name(tmp_path):
+    """Found by the red team: Fornavn;Mellemnavn;Efternavn lost the middle name, so Mads Bo
+    Jensen and Mads Ole Jensen became two Mads Jensen, and `new skole` said to delete one."""
+    path = tmp_path / "7C.csv"
+    path.write_text("Fornavn;Mellemnavn;Efternavn;Brugernavn\nMads;Bo;Jensen;mj1\nMads;;Jensen;mj2\n", encoding="utf-8")
+    assert read_roster(path) == [Student("Mads Bo Jensen", "mj1"), Student("Mads Jensen", "mj2")]
+
+
+def test_a_workbook_made_by_xlkit_is_not_a_class_list(tmp_path):
+    """Found by the red team: last year's elevvurderingsskema given as 7A.xlsx made its count
+    rows and scale students ("Antal 1 – Rød")."""
+    from xlkit.spec import load_spec
+    from xlkit.templates import elevvurdering
+
+    path = elevvurdering.build(load_spec(), tmp_path / "7A.xlsx", "S", "A", 2026, 7, [Student("Åse Ørum", "aaoe1234")])
+    with pytest.raises(RosterError, match="er et skema lavet af xlkit, ikke en elevliste"):
+        read_roster(path)
+
+
+def _workbook(*sheets: tuple[str, list[list], str]) -> openpyxl.Workbook:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows, state in sheets:
+        sheet = wb.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    wb.active = next(i for i, (_, _, state) in enumerate(sheets) if state == "visible")
+    return wb
+
+
+def test_the_sheet_with_the_list_is_read_never_a_hidden_one(tmp_path):
+    """Found by the red team: the first sheet was read even when hidden (last year's list:
+    those students went into the workbook) or empty ("Elevlisten er tom", the list being on
+    the next sheet)."""
+    path = tmp_path / "7A.xlsx"
+    _workbook(("Gammel", [["Navn"], ["Gammel Elev"]], "hidden"), ("Elever", [["Navn", "UNI-login"], ["Ny Elev", "n1"]],
+                                                                   "visible")).save(path)
+    assert read_roster(path) == [Student("Ny Elev", "n1")]
+    _workbook(("Forside", [["Elevliste for 7.A"]], "visible"), ("Elever", [["Navn"], ["Åse"]], "visible")).save(path)
+    assert read_roster(path) == [Student("Åse")]
+    _workbook(("7A", [["Navn"], ["Åse"]], "visible"), ("7B", [["Navn"], ["Bo"]], "visible")).save(path)
+    with pytest.raises(RosterError, match="har elever på flere ark \\('7A', '7B'\\)"):
+        read_roster(path)
+    _workbook(("Forside", [["Elevliste"]], "visible"), ("Elever", [["Navn"], ["Åse"]], "hidden")).save(path)
+    with pytest.raises(RosterError, match="har kun elever på et skjult ark \\('Elever'\\)"):
+        read_roster(path)
+
+
+def test_hidden_rows_are_read_and_marked(tmp_path):
+    """A list filtered to leave out students who have left still holds them: they are read,
+    marked, and `new` says so (found by the red team: they were made students without a word)."""
+    from xlkit.roster import read_class_rows
+
+    path = tmp_path / "7A.xlsx"
+    wb = openpyxl.Workbook()
+    for row in (["Navn", "UNI-login"], ["Åse", "a1"], ["Udmeldt", "u1"], ["Bo", "b1"]):
+        wb.active.append(row)
+    wb.active.row_dimensions[3].hidden = True
+    wb.save(path)
+    assert [(row.row, row.hidden) for row in read_class_rows(path)] == [(2, False), (3, True), (4, False)]
+
+
+def test_a_grade_column_apart_from_the_class_letter(tmp_path):
+    """An export with Klassetrin 7 and Klasse A: every row was "klassen 'A' siger ikke
+    klassetrin og bogstav" (red team)."""
+    path = tmp_path / "skole.csv"
+    path.write_text("Klassetrin;Klasse;Navn\n7;A;Ida\n0.;b;Bo\n8;8.C;Eja\n;D;Liv\n", encoding="utf-8")
+    assert [row.class_text for row in read_school_roster(path)] == ["7.A", "0.b", "8.C", "D"]

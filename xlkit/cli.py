@@ -42,6 +42,7 @@ EXIT_SKIPPED = 2
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 CLASS_LETTER = re.compile(r"^[A-ZÆØÅ0-9]{1,3}$")
+CLASS_WITH_GRADE = re.compile(r"(\d{1,2})\.?\s*([A-ZÆØÅ]{1,2})")
 TERM_TEXT = re.compile(r"^\s*\S+\s+\d{4}\s*$")
 
 
@@ -77,23 +78,35 @@ def say(text: str) -> None:
     click.echo(printable_lines(text))
 
 
-def _roster(path: Path):
-    """A class list, read in a limited process of its own (isolated.py) like every file a
-    command is given."""
-    return one_class_students(run_alone(path.name, read_class_rows, path), without_cpr(path.name))
+def _roster(path: Path, letter: str, grades: list[int]):
+    """A class list for class `letter` in one of `grades`, and notes on it, read in a limited
+    process of its own (isolated.py) like every file a command is given."""
+    return one_class_students(run_alone(path.name, read_class_rows, path), without_cpr(path.name), letter, grades)
 
 
 def _test(path: Path):
     return run_alone(path.name, load_test, path)
 
 
-def _class_and_school(klasse: str, skole: str) -> tuple[str, str]:
-    klasse, skole = klasse.strip().upper(), skole.strip()
+def _class_and_school(klasse: str, skole: str) -> tuple[str, int | None, str]:
+    """The class letter, the grade when --klasse holds one too ("7A", "7.A"), and the school."""
+    klasse = klasse.strip().upper()
+    whole = CLASS_WITH_GRADE.fullmatch(klasse)  # "7A" was class "7A": 7.7A–9.7A (red team)
+    if whole:
+        return whole.group(2), int(whole.group(1)), _school_name(skole)
     if not CLASS_LETTER.match(klasse):
         raise click.BadParameter("skal være klassens bogstav (fx A), højst 3 tegn.", param_hint="'--klasse'")
+    return klasse, None, _school_name(skole)
+
+
+def _school_name(skole: str) -> str:
+    """The school's name with its spaces tidied; a tab or a line break (pasted) becomes one
+    space: it went into every workbook's title and header (red team). `new skole` took a blank
+    name, which `new elevvurdering` refused."""
+    skole = " ".join(UNPRINTABLE.sub(" ", skole).split())
     if not skole:
         raise click.BadParameter("må ikke være tom.", param_hint="'--skole'")
-    return klasse, skole
+    return skole
 
 
 def xlsx_name(path: Path) -> Path:
@@ -183,7 +196,7 @@ def new() -> None:
 
 @new.command("elevvurdering", context_settings=CONTEXT)
 @click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaet.")
-@click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
+@click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A (7A læses som 7.A).")
 @click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
               help="Det skoleår, klassen starter i skemaet, angivet ved første årstal (2026 for 2026/27).")
 @click.option("--klassetrin", type=Count(0, 10), default=None, metavar="TRIN",
@@ -197,18 +210,25 @@ def new() -> None:
 def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, output) -> None:
     """Lav et elevvurderingsskema (1–5 i DANSK, MAT og SOC pr. termin) til én klasse."""
     spec_data = load_spec(spec)
-    klasse, skole = _class_and_school(klasse, skole)
+    klasse, named_grade, skole = _class_and_school(klasse, skole)
+    if named_grade is not None and klassetrin is not None and named_grade != klassetrin:
+        raise click.BadParameter(f"{named_grade}.{klasse} passer ikke med --klassetrin {klassetrin}; skriv kun "
+                                 f"bogstavet (--klasse {klasse}).", param_hint="'--klasse'")
+    klassetrin = named_grade if klassetrin is None else klassetrin
     grade = spec_data.grades[0] if klassetrin is None else klassetrin
     output = output_file(output or Path(f"elevvurdering_{grade}{klasse}.xlsx"))
-    students = _roster(elevliste) if elevliste else None
+    students, notes = _roster(elevliste, klasse, [grade]) if elevliste else (None, [])
     elevvurdering.build(spec_data, output, skole, klasse, start_aar, grade, students)
-    who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
+    who = (f"{plural(len(students), 'elev', 'elever')} fra {elevliste}" if students
+           else f"{spec_data.max_students} tomme elevrækker")
     say(f"Skemaet er gemt i {output} ({who}).")
+    for note in notes:
+        say(f"OBS: {printable(note)}")
 
 
 @new.command("overblik", context_settings=CONTEXT)
 @click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaet.")
-@click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A.")
+@click.option("--klasse", required=True, metavar="BOGSTAV", help="Klassens bogstav, fx A (7A læses som 7.A).")
 @click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, required=True,
               metavar="FIL", help="Prøvebeskrivelse (YAML eller .xlsx med én opgave pr. række). Kan gives flere gange.")
 @click.option("--elevliste", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FIL",
@@ -219,26 +239,35 @@ def new_elevvurdering(skole, klasse, start_aar, klassetrin, elevliste, spec, out
               help="Filen, der skal laves. Standard: overblik_<fag>_<klassetrin><klasse>.xlsx.")
 def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
     """Lav et overbliksark: point pr. opgave efter fagområde og signalord, fulgt over tid."""
-    klasse, skole = _class_and_school(klasse, skole)
+    klasse, named_grade, skole = _class_and_school(klasse, skole)
     spec_data = load_spec(spec, "overblik")
     definitions = [_test(path) for path in tests]
+    if named_grade is not None and named_grade not in {t.grade for t in definitions}:
+        grades = " og ".join(sorted({f"{t.grade}." for t in definitions}))
+        raise click.BadParameter(f"prøverne er til {grades} klasse, ikke {named_grade}.{klasse}; skriv kun bogstavet "
+                                 f"(--klasse {klasse}).", param_hint="'--klasse'")
     latest = max(definitions, key=lambda t: t.date)
     output = output_file(output or Path(overblik_file_name(latest.subject, f"{latest.grade}{klasse}")))
-    students = _roster(elevliste) if elevliste else None
+    students, notes = (_roster(elevliste, klasse, sorted({t.grade for t in definitions}, reverse=True)) if elevliste
+                       else (None, []))
     overblik.build(spec_data, output, skole, klasse, definitions, students)
-    who = f"{len(students)} elever fra {elevliste}" if students else f"{spec_data.max_students} tomme elevrækker"
+    who = (f"{plural(len(students), 'elev', 'elever')} fra {elevliste}" if students
+           else f"{spec_data.max_students} tomme elevrækker")
     say(f"Overbliksarket er gemt i {output} ({plural(len(definitions), 'prøve', 'prøver')}, {who}).")
+    for note in notes:
+        say(f"OBS: {printable(note)}")
 
 
 @new.command("skole", context_settings=CONTEXT)
 @click.option("--skole", required=True, metavar="NAVN", help="Skolens navn, som det skal stå i skemaerne.")
 @click.option("--elevlister", type=click.Path(exists=True, path_type=Path), required=True, metavar="MAPPE|FIL",
               help="Mappe med én elevliste (CSV eller XLSX) pr. klasse, navngivet efter klassen, fx 7A.csv; eller én "
-                   "elevliste for hele skolen med en kolonne Klasse (eller Hovedgruppe), fx 7.A.")
+                   "elevliste for hele skolen med en kolonne Klasse (eller Hovedgruppe eller Stamklasse), fx 7.A.")
 @click.option("--start-aar", type=Year(2000, 2100), required=True, metavar="ÅR",
               help="Skoleåret, klasserne er i nu, angivet ved første årstal (2026 for 2026/27).")
 @click.option("--test", "tests", type=click.Path(dir_okay=False, path_type=Path), multiple=True, metavar="FIL",
-              help="Prøvebeskrivelse; gives den, laves også et overbliksark pr. klasse på prøvens klassetrin.")
+              help="Prøvebeskrivelse (kan gentages); gives den, laves også et overbliksark pr. klasse og fag på "
+                   "prøvens klassetrin.")
 @click.option("--spec", "specs", type=click.Path(dir_okay=False, path_type=Path), multiple=True, metavar="FIL",
               help="Skabelonbeskrivelse (YAML) for elevvurderingsskemaerne; kan gentages, og hver klasse får den "
                    "første, der dækker dens klassetrin. Standard: indskoling (0.–3.), mellemtrin (4.–6.) og "
@@ -248,6 +277,7 @@ def new_overblik(skole, klasse, tests, elevliste, spec, output) -> None:
 def new_school(skole, elevlister, start_aar, tests, specs, output) -> None:
     """Lav skemaer til en hel skole på én gang: et elevvurderingsskema pr. klasse (og
     overbliksark, når der gives prøver)."""
+    skole = _school_name(skole)
     if output.exists():
         raise click.ClickException(f"Mappen {output} findes allerede. Vælg en ny, så intet overskrives.")
     started = time.perf_counter()

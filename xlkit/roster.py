@@ -10,19 +10,23 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
 from xlkit.errors import RosterError, XlkitError
-from xlkit.values import ErrorValue, looks_like_cpr
+from xlkit.values import ErrorValue, looks_like_cpr, without_cpr
 
 NAME_HEADERS = {"navn", "elev", "elevnavn", "elevens navn", "name", "fulde navn", "fulde navn (elev)"}
 FIRST_NAME_HEADERS = {"fornavn", "fornavne"}
-LAST_NAME_HEADERS = {"efternavn"}
+MIDDLE_NAME_HEADERS = {"mellemnavn", "mellemnavne"}  # dropped, two Mads Jensen were said to be one (red team)
+LAST_NAME_HEADERS = {"efternavn", "efternavne"}
 UNI_HEADERS = {"uni-login", "unilogin", "uni login", "uni", "uni_login", "brugernavn"}
 CLASS_HEADERS = {"klasse", "hovedgruppe", "stamklasse", "klassebetegnelse", "class"}
+# an export may keep the grade apart ("Klassetrin" 7, "Klasse" A): every row was "klassen 'A' siger ikke klassetrin" (red team)
+GRADE_HEADERS = {"klassetrin", "årgang", "trin"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class SchoolRow:
     class_text: str
     row: int
     student: Student
+    hidden: bool = False  # the row is hidden in the .xlsx (a filter, or hidden by hand): read, and said
 
 
 MAX_CLASS_ROWS = 1000  # rows read from an .xlsx class list
@@ -59,10 +64,11 @@ def read_class_rows(path: str | Path) -> list[SchoolRow]:
     column (blank otherwise): a school list filtered to one class still holds the other
     classes' rows, hidden (found by the red team: 7.B's students in 7.A's workbook)."""
     path = Path(path)
-    return _student_rows(_rows(path, MAX_CLASS_ROWS), path, with_class=None)
+    return _student_rows(*_rows(path, MAX_CLASS_ROWS), path, with_class=None)
 
 
-LIST_ONLY_HEADERS = NAME_HEADERS | FIRST_NAME_HEADERS | LAST_NAME_HEADERS | UNI_HEADERS | CLASS_HEADERS | {"nr", "nr."}
+LIST_ONLY_HEADERS = (NAME_HEADERS | FIRST_NAME_HEADERS | MIDDLE_NAME_HEADERS | LAST_NAME_HEADERS | UNI_HEADERS | CLASS_HEADERS
+                     | GRADE_HEADERS | {"nr", "nr."})
 MAX_LIST_CHECK_BYTES = 1_000_000  # a school's list is some 100 kB
 
 
@@ -85,16 +91,17 @@ def read_school_roster(path: str | Path) -> list[SchoolRow]:
     """Every student of a whole school's list (one export from the administrative system,
     with a column Klasse or Hovedgruppe), so a leader need not split it per class."""
     path = Path(path)
-    return _student_rows(_rows(path, MAX_SCHOOL_ROWS), path, with_class=True)
+    return _student_rows(*_rows(path, MAX_SCHOOL_ROWS), path, with_class=True)
 
 
-def _rows(path: Path, max_rows: int) -> list[list[str]]:
+def _rows(path: Path, max_rows: int) -> tuple[list[list[str]], set[int]]:
+    """The list's rows as text, and the numbers of the rows hidden in an .xlsx."""
     if not path.is_file():
         raise RosterError(f"Elevlisten {path} findes ikke.")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         return _xlsx_rows(path, max_rows)
     if path.suffix.lower() in {".csv", ".txt"}:
-        return _csv_rows(path)
+        return _csv_rows(path), set()
     raise RosterError(f"Elevlisten {path} skal være en .csv- eller .xlsx-fil.")
 
 
@@ -166,20 +173,60 @@ def _separator(text: str) -> str:
     return max(SEPARATORS, key=text.count)
 
 
-def _xlsx_rows(path: Path, max_rows: int) -> list[list[str]]:
+def _xlsx_rows(path: Path, max_rows: int) -> tuple[list[list[str]], set[int]]:
     from xlkit.reader import open_workbook  # the safe opener, shared with the reader
 
     try:
         workbook = open_workbook(path)
     except XlkitError as error:  # the file is named: in a folder of lists it is one of many (red team)
         raise RosterError(f"Elevlisten {path}: {error}") from None
-    sheet = workbook.worksheets[0]
+    if _made_by_xlkit(workbook):  # its counts and scale were made students (red team)
+        raise RosterError(f"{path} er et skema lavet af xlkit, ikke en elevliste; brug elevlisten fra "
+                          "elevadministrationen (et elevvurderingsskema følger klassen gennem alle dens år).")
+    sheet = _list_sheet(workbook, path)
+    last = min(sheet.max_row, max_rows + 1)
     rows = [[_text(cell) for cell in row] for row in sheet.iter_rows(
-        min_row=1, min_col=1, max_row=min(sheet.max_row, max_rows + 1), max_col=min(sheet.max_column, MAX_LIST_COLUMNS))]
+        min_row=1, min_col=1, max_row=last, max_col=min(sheet.max_column, MAX_LIST_COLUMNS))]
     if len(rows) > max_rows and any(cell.strip() for cell in rows[max_rows]):  # the rest was cut without a word
         raise RosterError(f"Elevlisten {path} har over {max_rows:,} rækker".replace(",", ".") + "; xlkit læser ikke "
                           "så lange lister. Er det en liste over flere skoler? Del den, og prøv igen.")
-    return rows[:max_rows]
+    hidden = {number for number, dimension in sheet.row_dimensions.items()
+              if dimension.hidden and isinstance(number, int) and number <= max_rows}
+    return rows[:max_rows], hidden
+
+
+def _made_by_xlkit(workbook) -> bool:
+    """Whether the workbook is one xlkit made (an elevvurderingsskema, an overbliksark): it
+    carries the very hidden metadata sheet."""
+    from xlkit.workbook import METADATA_SHEET
+
+    return METADATA_SHEET in workbook.sheetnames and workbook[METADATA_SHEET].sheet_state == "veryHidden"
+
+
+def _list_sheet(workbook, path: Path):
+    """The sheet with the list: the one visible sheet with a name column in its first rows.
+    The first sheet was read even when hidden (an old list) or empty, with the list on the
+    next (found by the red team: last year's students in the workbook). A hidden sheet is
+    never read; two visible lists are refused, for either could be the class's."""
+    def has_list(sheet) -> bool:
+        return _header_index([[_text(cell) for cell in row] for row in sheet.iter_rows(
+            min_row=1, max_row=min(sheet.max_row, 200), max_col=min(sheet.max_column, MAX_LIST_COLUMNS))]) is not None
+
+    visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
+    lists = [sheet for sheet in visible if has_list(sheet)]
+    if not lists:
+        hidden = [without_cpr(sheet.title) for sheet in workbook.worksheets
+                  if sheet.sheet_state != "visible" and has_list(sheet)]
+        if hidden:
+            raise RosterError(f"Elevlisten {path} har kun elever på et skjult ark ('{hidden[0]}'). Er det den rigtige "
+                              "liste, så vis arket (Vis skjulte ark), og prøv igen.")
+        if not visible:
+            raise RosterError(f"Elevlisten {path} har ingen synlige ark. Vis arket med eleverne, og prøv igen.")
+    if len(lists) > 1:
+        names = ", ".join(f"'{without_cpr(sheet.title)}'" for sheet in lists[:5]) + (" …" if len(lists) > 5 else "")
+        raise RosterError(f"Elevlisten {path} har elever på flere ark ({names}), og xlkit ved ikke, hvilket der er "
+                          "listen. Gem listen i en fil med kun ét ark, og prøv igen.")
+    return lists[0] if lists else visible[0]
 
 
 def _text(cell) -> str:
@@ -193,29 +240,46 @@ def _text(cell) -> str:
     return f"{int(value):010d}" if looks_like_cpr(value) and not isinstance(value, str) else str(value)
 
 
-def _student_rows(rows: list[list[str]], path: Path, with_class: bool | None = False) -> list[SchoolRow]:
+def _class_text(klasse: str, grade: str) -> str:
+    """The class as one text: "A" with a Klassetrin column of 7 is "7.A"; a class that says
+    its grade ("7.A") keeps it."""
+    if klasse and grade and not any(c.isdigit() for c in klasse) and re.fullmatch(r"\d{1,2}\.?", grade):
+        return f"{grade.rstrip('.')}.{klasse}"
+    return klasse
+
+
+def _header_index(rows: list[list[str]]) -> int | None:
+    """Which of the first non-blank rows is the header row (names a name column): exports
+    often carry a title or a date above it."""
+    filled = [row for row in rows if any(cell.strip() for cell in row)]
+    for index, row in enumerate(filled[:10]):
+        headers = {cell.strip().lower() for cell in row}
+        if headers & (NAME_HEADERS | FIRST_NAME_HEADERS):
+            return index
+    return None
+
+
+def _student_rows(rows: list[list[str]], hidden: set[int], path: Path, with_class: bool | None = False) -> list[SchoolRow]:
     """The rows under the header; `with_class`: True requires a class column, None reads it
-    where there is one."""
+    where there is one. `hidden`: numbers of rows hidden in the sheet."""
     numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     rows = [row for _, row in numbered]
     if not rows:
         raise RosterError(f"Elevlisten {path} er tom.")
-    # Exports often carry a title or a date above the header row: look in the first rows.
-    for header_index, row in enumerate(rows[:10]):
-        headers = [cell.strip().lower() for cell in row]
-
-        def column(names: set[str]) -> int | None:
-            return next((i for i, header in enumerate(headers) if header in names), None)
-
-        name_col, uni_col, class_col = column(NAME_HEADERS), column(UNI_HEADERS), column(CLASS_HEADERS)
-        first_col, last_col = column(FIRST_NAME_HEADERS), column(LAST_NAME_HEADERS)
-        if name_col is not None or first_col is not None:
-            break
-    else:
+    header_index = _header_index(rows)
+    if header_index is None:
         raise RosterError(
             f"Elevlisten {path} mangler en kolonne med elevens navn. "
             "Der skal være en overskriftsrække med fx 'Navn' og 'UNI-login'."
         )
+    headers = [cell.strip().lower() for cell in rows[header_index]]
+
+    def column(names: set[str]) -> int | None:
+        return next((i for i, header in enumerate(headers) if header in names), None)
+
+    name_col, uni_col, class_col, grade_col = (column(NAME_HEADERS), column(UNI_HEADERS), column(CLASS_HEADERS),
+                                               column(GRADE_HEADERS))
+    first_col, middle_col, last_col = column(FIRST_NAME_HEADERS), column(MIDDLE_NAME_HEADERS), column(LAST_NAME_HEADERS)
     if with_class and class_col is None:
         raise RosterError(f"Elevlisten {path} mangler en kolonne med elevens klasse (fx 'Klasse' eller 'Hovedgruppe'). "
                           "Tilføj den, eller brug en mappe med én elevliste pr. klasse.")
@@ -228,14 +292,15 @@ def _student_rows(rows: list[list[str]], path: Path, with_class: bool | None = F
         if row[col].__class__ is ErrorValue:
             raise RosterError(f"Elevlisten {path}: celle {get_column_letter(col + 1)}{number} viser {row[col].shown}, "
                               "ikke en elev. Ret formlen, eller skriv værdien i stedet, og prøv igen.")
-        return " ".join(CONTROL_CHARACTERS.sub(" ", row[col]).split())
+        # one form of æ, ø and å: "Åse" with a separate ring (a Mac's decomposed text) was another name (red team)
+        return " ".join(CONTROL_CHARACTERS.sub(" ", unicodedata.normalize("NFC", row[col])).split())
 
     found = []
     for number, row in numbered[header_index + 1:]:
         if name_col is not None:
             name = cell(row, name_col)
         else:
-            name = " ".join(part for part in (cell(row, first_col), cell(row, last_col)) if part)
+            name = " ".join(part for part in (cell(row, first_col), cell(row, middle_col), cell(row, last_col)) if part)
         if name:
             uni_login = cell(row, uni_col)
             if len(name) > MAX_NAME or len(uni_login) > MAX_NAME:  # the writer would cut it without a word
@@ -244,8 +309,8 @@ def _student_rows(rows: list[list[str]], path: Path, with_class: bool | None = F
             if looks_like_cpr(name) or looks_like_cpr(uni_login):
                 raise RosterError(f"Elevlisten {path}, række {number}: navnet eller UNI-login ligner et CPR-nummer. "
                                   "xlkit skriver ikke CPR-numre i skemaer; ret elevlisten.")
-            found.append(SchoolRow(cell(row, class_col) if with_class is not False else "", number,
-                                   Student(name, uni_login)))
+            found.append(SchoolRow(_class_text(cell(row, class_col), cell(row, grade_col)) if with_class is not False
+                                   else "", number, Student(name, uni_login), number in hidden))
         elif cell(row, uni_col):  # the student would be left out of the class without a word (review)
             raise RosterError(f"Elevlisten {path}, række {number} har et UNI-login, men intet navn. Skriv navnet, "
                               "eller slet rækken, og prøv igen.")

@@ -18,7 +18,7 @@ from typing import Any
 
 from xlkit.errors import InvalidWorkbook, SpecError
 from xlkit.spec import CPR_FAULT, Checker, read_yaml
-from xlkit.values import looks_like_cpr
+from xlkit.values import looks_like_cpr, typed_number
 
 FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff]")
 
@@ -171,6 +171,12 @@ def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
         tasks.append(task)
     data["tasks"] = tasks
     locations["tasks"] = f"{sheet.title}!{header_row[0].coordinate}"
+    for task in tasks:  # a Maks pasted as text (" 3 ", "2,5") was "skal være et positivt antal point" (red team)
+        if isinstance(task.get("max"), str) and typed_number(task["max"].strip()) is not None:
+            task["max"] = typed_number(task["max"].strip())
+    grade = GRADE_TEXT.fullmatch(data["grade"]) if isinstance(data.get("grade"), str) else None
+    if grade:  # "7", "7." or "7. klasse" in a cell formatted as text
+        data["grade"] = int(grade.group(1))
     if isinstance(data.get("half_points"), str):
         data["half_points"] = {"ja": True, "nej": False}.get(data["half_points"].strip().lower(), data["half_points"])
     if isinstance(data.get("date"), dt.datetime):
@@ -178,6 +184,22 @@ def _from_sheet(path: Path) -> tuple[dict, dict[str, str]]:
     if isinstance(data.get("grade"), float) and data["grade"].is_integer():
         data["grade"] = int(data["grade"])
     return data, locations
+
+
+GRADE_TEXT = re.compile(r"\s*(\d{1,2})\.?\s*(?:klasse)?\s*", re.IGNORECASE)
+DANISH_DATE = re.compile(r"\s*(\d{1,2})[-./](\d{1,2})[-./](\d{4})\s*")
+
+
+def _date_text(text: str) -> dt.date | None:
+    """A date written as text: 2027-01-14, or the Danish way, 14-01-2027, 14.01.2027 or
+    14/1/2027 (a Dato cell formatted as text keeps what was typed; red team)."""
+    danish = DANISH_DATE.fullmatch(text)
+    try:
+        if danish:
+            return dt.date(int(danish.group(3)), int(danish.group(2)), int(danish.group(1)))
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def _definition(check: Checker, data: Any, name: str) -> TestDefinition:
@@ -189,10 +211,7 @@ def _definition(check: Checker, data: Any, name: str) -> TestDefinition:
         check.fault("kind", f"'{root['kind']}' er ikke 'prove'")
     date = root.get("date")
     if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date.strip())
-        except ValueError:
-            date = None
+        date = _date_text(date)
     if not isinstance(date, dt.date):
         check.fault("date", "skal være en dato som 2027-01-14")
         date = dt.date(2000, 1, 1)
@@ -211,7 +230,8 @@ def _definition(check: Checker, data: Any, name: str) -> TestDefinition:
         fields = check.mapping(item, path, {"id", "area", "signal", "max"}, set())
         maximum = fields.get("max")
         if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or maximum <= 0:
-            check.fault(f"{path}.max", "skal være et positivt antal point")
+            if isinstance(item, dict) and "max" in item:  # a missing one is said once, as missing
+                check.fault(f"{path}.max", "skal være et positivt antal point")
             maximum = 1
         elif not half_points and not float(maximum).is_integer():
             check.fault(f"{path}.max", "skal være et helt tal, når prøven ikke giver halve point")

@@ -192,7 +192,7 @@ def read_rating(raw: object, scale: Scale) -> Reading | None:
     if not isinstance(raw, str):
         return Reading(None, "unknown-text", "Cellen indeholder ikke en vurdering.", "Ikke medtaget.")
     text = raw.strip()
-    number = _typed_number(text)
+    number = typed_number(text)
     if number is not None:
         return _numeric(number, scale, scale_text, was_text=quoted(text))
     folded = _fold(text)
@@ -261,7 +261,7 @@ LARGEST_SHOWN = 10**15  # and larger numbers are shown as 1e+15
 TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 
 
-def _typed_number(text: str) -> float | None:
+def typed_number(text: str) -> float | None:
     """A number typed as text (`4`, `4,0`, `-2`), or None. Python's float() also reads
     `nan`, `inf`, `1e3`, `1_0` and other scripts' digits, which no teacher means as a
     rating (found in review: "nan er ikke et helt tal")."""
@@ -287,7 +287,7 @@ def read_points(raw: object, maximum: float, half_points: bool) -> Reading | Non
     if is_number(raw):
         number, was_text = float(raw), None
     elif isinstance(raw, str):
-        number, was_text = _typed_number(raw.strip()), quoted(raw.strip())
+        number, was_text = typed_number(raw.strip()), quoted(raw.strip())
         if number is None:
             return Reading(None, "unknown-text", f"Cellen indeholder tekst ({len(raw.strip())} tegn), ikke point. "
                            f"Skriv et tal fra 0 til {max_text}.", "Ikke medtaget.")
