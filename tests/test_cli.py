@@ -861,7 +861,7 @@ def test_the_demo_into_a_path_under_a_file_says_why_in_danish(tmp_path):
     assert os_reason(OSError(errno.EMLINK, "Too many links")) == "styresystemet svarede: Too many links"
 
 
-def test_new_school_from_a_red_team_of_round_25(runner, tmp_path):
+def test_new_school_with_two_subjects_odd_file_names_shared_logins_and_hidden_rows(runner, tmp_path):
     """Found by the red team: tests in Dansk and Matematik for 8. made no overbliksark at all
     ("Prøverne er i forskellige fag", under the class's list as if it was skipped); file names
     such as "Klasse 9A (2026-27).csv" or "3A (1).csv" were "filnavnet siger ikke hvilken
