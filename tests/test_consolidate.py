@@ -609,6 +609,7 @@ def test_ratings_in_the_same_term_in_a_classs_old_workbook_are_named_as_left_out
                               "i efterår 2027 er ikke med. Skriv vurderingerne i 8A_2027.xlsx, hvis de skal med.")
     assert [f.file for f in result.left_out] == ["7A_2026.xlsx"]  # --strict fails on it
 
+
 def test_the_summary_gets_the_permissions_a_plain_write_gives(tmp_path, spec):
     """Written through a temporary file: mkstemp's owner-only mode locked other leaders out
     of a shared folder (found in review). An existing summary keeps its own mode."""
