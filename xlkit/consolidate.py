@@ -27,7 +27,7 @@ from xlkit.book import danish_time
 from xlkit.errors import MAX_PASSWORDS, InvalidWorkbook, XlkitError, XlkitOutput, password_list
 from xlkit.roster import is_class_list_csv
 from xlkit.isolated import CRASHED, limit_cpu, prepare_process, process_context, run_alone, unexpected
-from xlkit.values import danish_number, looks_like_cpr
+from xlkit.values import danish_list, danish_number, looks_like_cpr
 from xlkit.problems import Problem
 from xlkit.records import Record, WorkbookData
 from xlkit.ods import is_ods
@@ -174,11 +174,6 @@ class Consolidation:
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
-
-
-def danish_list(items: list[str]) -> str:
-    """'a, b og c'."""
-    return " og ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
 CLASS_LIST_NOTE = "En elevliste (til xlkit new), ikke et skema: ikke læst"

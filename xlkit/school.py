@@ -15,7 +15,7 @@ from xlkit.roster import SchoolRow, Student, read_class_rows, read_school_roster
 from xlkit.spec import load_spec, shipped_file
 from xlkit.templates import elevvurdering, overblik
 from xlkit.testdef import TestDefinition
-from xlkit.values import quoted, without_cpr
+from xlkit.values import danish_list, quoted, without_cpr
 
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 CLASS_IN_NAME = re.compile(r"(?<!\d)(\d{1,2})\.?\s*([A-Za-zÆØÅæøå]{1,2})$")  # "elevliste 7A", not "…1234 A"
@@ -157,17 +157,11 @@ def repeated_students(classes: list[SchoolClass]) -> list[str]:
                 logins.setdefault(login, student.name)
                 classes_of_login.setdefault(login, []).append(f"{grade}.{letter}")
     for login, names in classes_of_login.items():
-        if len(set(names)) > 1:
-            notes.append(f"UNI-login '{quoted(login)}' står i {both(sorted(set(names)))}; er eleven "
-                         "flyttet, så slet eleven i den gamle klasses skema.")
+        classes = sorted(set(names))
+        if len(classes) > 1:  # "i både 7.A og 8.B", "i 7.A, 7.B og 7.C"
+            notes.append(f"UNI-login '{quoted(login)}' står i {'både ' if len(classes) == 2 else ''}{danish_list(classes)}; "
+                         "er eleven flyttet, så slet eleven i den gamle klasses skema.")
     return notes
-
-
-def both(classes: list[str]) -> str:
-    """'både 7.A og 8.B', or '7.A, 8.B og 9.C' for three or more."""
-    if len(classes) == 2:
-        return f"både {classes[0]} og {classes[1]}"
-    return ", ".join(classes[:-1]) + f" og {classes[-1]}"
 
 
 def classes_in_folder(rosters: Path) -> tuple[list[SchoolClass], list[str], list[tuple[tuple[int, str], str]]]:

@@ -244,6 +244,11 @@ def quoted(text: str, limit: int = MAX_QUOTED) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def danish_list(items: list[str]) -> str:
+    """'a, b og c'."""
+    return " og ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 def danish_number(number: float) -> str:
     """A number as Danes write it in a message: 10.000 and 0,5."""
     if float(number).is_integer():
